@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what Sandcrate needs on a Debian bookworm machine. Idempotent and quick when all is there.
+#   scripts/setup.sh          what the registry needs to run and precompile
+#   scripts/setup.sh --test   plus the test corpus (real crates from Debian) and the browser
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+
+# The pinned wasm toolchain (DESIGN.md §4): Debian's rustc-web 1.96 with its std sources, lld, bubblewrap.
+packages=(maven rustc-web cargo-web rust-web-src lld bubblewrap)
+if [[ "${1:-}" == "--test" ]]; then
+  # Real proc-macro crates and their dependencies, unpacked under /usr/share/cargo/registry.
+  packages+=(librust-serde-derive-dev librust-serde-dev librust-serde-json-dev librust-thiserror-dev
+             librust-async-trait-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "sandcrate setup: installing ${missing[*]}" >&2
+  SUDO=; [[ $(id -u) -eq 0 ]] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >&2
+fi
+
+if [[ ! -x "$JAVA_HOME/bin/java" ]]; then
+  echo "sandcrate setup: no JDK 25 at $JAVA_HOME (set SANDCRATE_JAVA_HOME to a JDK 25 install)" >&2
+  exit 1
+fi
