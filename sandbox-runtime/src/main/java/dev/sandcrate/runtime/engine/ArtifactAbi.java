@@ -1,0 +1,111 @@
+package dev.sandcrate.runtime.engine;
+
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.CustomSection;
+import com.dylibso.chicory.wasm.types.Export;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.UnknownCustomSection;
+import com.dylibso.chicory.wasm.types.ValType;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The Sandcrate artifact ABI (docs/architecture.md): no imports; exports {@code memory},
+ * {@code sandcrate_abi_version}, {@code sandcrate_alloc}, {@code sandcrate_expand}, {@code sandcrate_last_panic};
+ * optional custom section {@code sandcrate-manifest}. Checked here once, whatever engine runs the module.
+ */
+public final class ArtifactAbi {
+
+    public static final int VERSION = 1;
+    public static final String MEMORY = "memory";
+    public static final String ABI_VERSION = "sandcrate_abi_version";
+    public static final String ALLOC = "sandcrate_alloc";
+    public static final String EXPAND = "sandcrate_expand";
+    public static final String LAST_PANIC = "sandcrate_last_panic";
+    public static final String MANIFEST_SECTION = "sandcrate-manifest";
+
+    private static final Map<String, FunctionType> FUNCTIONS = new LinkedHashMap<>();
+
+    static {
+        FUNCTIONS.put(ABI_VERSION, FunctionType.of(List.of(), List.of(ValType.I32)));
+        FUNCTIONS.put(ALLOC, FunctionType.of(List.of(ValType.I32), List.of(ValType.I32)));
+        FUNCTIONS.put(EXPAND, FunctionType.of(List.of(ValType.I32, ValType.I32), List.of(ValType.I64)));
+        FUNCTIONS.put(LAST_PANIC, FunctionType.of(List.of(), List.of(ValType.I64)));
+    }
+
+    /** A module that passed the static checks. */
+    public record CheckedModule(WasmModule module, String sha256, Optional<String> manifestJson) {}
+
+    private ArtifactAbi() {}
+
+    /** Parses and checks the module statically; the ABI version is checked by engines after instantiation. */
+    public static CheckedModule check(byte[] wasm) throws SandboxException {
+        WasmModule module;
+        try {
+            module = Parser.parse(wasm);
+        } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw invalid("not a valid WebAssembly module: " + e.getMessage(), e);
+        }
+        if (module.importSection().importCount() > 0) {
+            String imports = module.importSection().stream()
+                    .map(i -> i.module() + "." + i.name())
+                    .collect(Collectors.joining(", "));
+            throw invalid("module imports " + imports + "; Sandcrate artifacts must not import anything");
+        }
+        Map<String, Export> exports = new LinkedHashMap<>();
+        for (int i = 0; i < module.exportSection().exportCount(); i++) {
+            Export export = module.exportSection().getExport(i);
+            exports.put(export.name(), export);
+        }
+        Export memory = exports.get(MEMORY);
+        if (memory == null || memory.exportType() != ExternalType.MEMORY) {
+            throw invalid("module does not export its linear memory as \"memory\"");
+        }
+        for (Map.Entry<String, FunctionType> expected : FUNCTIONS.entrySet()) {
+            Export export = exports.get(expected.getKey());
+            if (export == null || export.exportType() != ExternalType.FUNCTION) {
+                throw invalid("module does not export the function " + expected.getKey());
+            }
+            FunctionType actual = module.functionSection().getFunctionType(export.index(), module.typeSection());
+            if (!actual.typesMatch(expected.getValue())) {
+                throw invalid("export " + expected.getKey() + " has type " + actual + ", expected " + expected.getValue());
+            }
+        }
+        return new CheckedModule(module, sha256(wasm), manifest(module));
+    }
+
+    public static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    private static Optional<String> manifest(WasmModule module) {
+        for (CustomSection section : module.customSections()) {
+            if (section instanceof UnknownCustomSection raw && MANIFEST_SECTION.equals(raw.name())) {
+                return Optional.of(new String(raw.bytes(), StandardCharsets.UTF_8));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static SandboxException invalid(String message) {
+        return new SandboxException(SandboxException.Kind.INVALID_MODULE, message);
+    }
+
+    private static SandboxException invalid(String message, Throwable cause) {
+        return new SandboxException(SandboxException.Kind.INVALID_MODULE, message, cause);
+    }
+}

@@ -1,0 +1,105 @@
+package dev.sandcrate.runtime.engine;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs wasm code on pooled threads with a large stack (macros recurse deeply and compiled wasm uses the JVM stack)
+ * and stops it when it exceeds the time limit. Shared by all engines and instances.
+ */
+public final class InvocationRunner {
+
+    /** How long a timed-out invocation gets to notice the interrupt and unwind. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(5);
+
+    private final ExecutorService pool;
+
+    public InvocationRunner(long stackBytes) {
+        AtomicInteger counter = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), body -> {
+            Thread thread = new Thread(null, body, "sandcrate-wasm-" + counter.incrementAndGet(), stackBytes);
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** What to do to stop running wasm; engines whose code polls the interrupt flag use {@link Thread#interrupt()}. */
+    @FunctionalInterface
+    public interface Stopper {
+        void stop(Thread running);
+    }
+
+    /**
+     * Runs {@code body} and returns its result, or throws {@link SandboxException.Kind#TIMEOUT} once it has been
+     * stopped after {@code timeout}. Exceptions thrown by the body are rethrown unchanged when they are
+     * {@link SandboxException} or unchecked.
+     */
+    public <T> T run(Callable<T> body, Duration timeout, Stopper stopper) throws SandboxException {
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread[] runner = new Thread[1];
+        CountDownLatch started = new CountDownLatch(1);
+        Future<T> future = pool.submit(() -> {
+            runner[0] = Thread.currentThread();
+            started.countDown();
+            try {
+                return body.call();
+            } finally {
+                finished.countDown();
+                Thread.interrupted(); // never hand a pooled thread back with a stale interrupt
+            }
+        });
+        try {
+            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            awaitQuietly(started, STOP_GRACE);
+            if (runner[0] != null) {
+                stopper.stop(runner[0]);
+            }
+            future.cancel(true);
+            awaitQuietly(finished, STOP_GRACE);
+            throw new SandboxException(SandboxException.Kind.TIMEOUT,
+                    "macro expansion did not finish within the time limit of " + describe(timeout) + " and was stopped");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof SandboxException sandbox) {
+                throw sandbox;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(cause);
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new SandboxException(SandboxException.Kind.TIMEOUT, "macro expansion was cancelled", e);
+        } catch (CancellationException e) {
+            throw new SandboxException(SandboxException.Kind.TIMEOUT, "macro expansion was cancelled", e);
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch, Duration timeout) {
+        try {
+            latch.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static String describe(Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? (millis / 1000) + " s" : millis + " ms";
+    }
+}

@@ -1,0 +1,23 @@
+package dev.sandcrate.runtime.engine;
+
+/**
+ * A WebAssembly engine that runs precompiled proc-macro artifacts (see docs/runtime.md).
+ * Implementations must be thread-safe: modules are loaded once and instantiated many times.
+ */
+public interface MacroEngine {
+
+    /** Short stable name used on the command line and in benchmark reports, e.g. {@code chicory}. */
+    String name();
+
+    /** The limits every instance created by this engine runs under. */
+    SandboxLimits limits();
+
+    /**
+     * Validates the artifact against the Sandcrate ABI (no imports, the required exports with the right
+     * signatures) and prepares it for fast instantiation (e.g. compiles it to JVM bytecode).
+     *
+     * @throws SandboxException of kind {@link SandboxException.Kind#INVALID_MODULE} if the bytes are not a
+     *     usable artifact
+     */
+    MacroModule load(byte[] wasm) throws SandboxException;
+}

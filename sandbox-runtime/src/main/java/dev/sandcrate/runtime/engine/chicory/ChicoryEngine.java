@@ -1,0 +1,53 @@
+package dev.sandcrate.runtime.engine.chicory;
+
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.ChicoryException;
+import dev.sandcrate.runtime.engine.ArtifactAbi;
+import dev.sandcrate.runtime.engine.InvocationRunner;
+import dev.sandcrate.runtime.engine.MacroEngine;
+import dev.sandcrate.runtime.engine.MacroModule;
+import dev.sandcrate.runtime.engine.SandboxException;
+import dev.sandcrate.runtime.engine.SandboxLimits;
+import java.util.function.Function;
+
+/**
+ * Chicory with every module compiled to JVM bytecode when it is loaded (no interpreter: Chicory's interpreter is far
+ * too slow for real macros). Pure Java, no JVM flags; fast cold start.
+ */
+public final class ChicoryEngine implements MacroEngine {
+
+    public static final String NAME = "chicory";
+
+    private final SandboxLimits limits;
+    private final InvocationRunner runner;
+
+    public ChicoryEngine(SandboxLimits limits) {
+        this.limits = limits;
+        this.runner = new InvocationRunner(limits.stackBytes());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public SandboxLimits limits() {
+        return limits;
+    }
+
+    @Override
+    public MacroModule load(byte[] wasm) throws SandboxException {
+        ArtifactAbi.CheckedModule checked = ArtifactAbi.check(wasm);
+        Function<Instance, Machine> machines;
+        try {
+            machines = MachineFactoryCompiler.compile(checked.module());
+        } catch (ChicoryException | IllegalArgumentException e) {
+            throw new SandboxException(SandboxException.Kind.INVALID_MODULE,
+                    "module " + checked.sha256() + " could not be compiled: " + e.getMessage(), e);
+        }
+        return new ChicoryModule(checked, machines, limits, runner);
+    }
+}

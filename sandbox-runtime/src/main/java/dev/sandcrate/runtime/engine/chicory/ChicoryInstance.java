@@ -1,0 +1,164 @@
+package dev.sandcrate.runtime.engine.chicory;
+
+import com.dylibso.chicory.runtime.ChicoryInterruptedException;
+import com.dylibso.chicory.runtime.ExportFunction;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.ChicoryException;
+import dev.sandcrate.runtime.engine.ArtifactAbi;
+import dev.sandcrate.runtime.engine.InvocationRunner;
+import dev.sandcrate.runtime.engine.MacroInstance;
+import dev.sandcrate.runtime.engine.SandboxException;
+import dev.sandcrate.runtime.engine.SandboxException.Kind;
+import dev.sandcrate.runtime.engine.SandboxLimits;
+import java.util.function.Function;
+
+final class ChicoryInstance implements MacroInstance {
+
+    private final String sha256;
+    private final Instance instance;
+    private final LimitedMemory memory;
+    private final SandboxLimits limits;
+    private final InvocationRunner runner;
+    private final ExportFunction alloc;
+    private final ExportFunction expand;
+    private final ExportFunction lastPanic;
+    private boolean usable = true;
+
+    private ChicoryInstance(String sha256, Instance instance, LimitedMemory memory, SandboxLimits limits,
+                            InvocationRunner runner) {
+        this.sha256 = sha256;
+        this.instance = instance;
+        this.memory = memory;
+        this.limits = limits;
+        this.runner = runner;
+        this.alloc = instance.export(ArtifactAbi.ALLOC);
+        this.expand = instance.export(ArtifactAbi.EXPAND);
+        this.lastPanic = instance.export(ArtifactAbi.LAST_PANIC);
+    }
+
+    static ChicoryInstance create(ArtifactAbi.CheckedModule checked, Function<Instance, Machine> machines,
+                                  SandboxLimits limits, InvocationRunner runner) throws SandboxException {
+        LimitedMemory[] memory = new LimitedMemory[1];
+        Instance instance = runner.run(() -> {
+            try {
+                return Instance.builder(checked.module())
+                        .withMachineFactory(machines)
+                        .withMemoryFactory(declared -> memory[0] = new LimitedMemory(declared, limits.maxMemoryPages()))
+                        .build();
+            } catch (ChicoryException e) {
+                throw new SandboxException(Kind.INVALID_MODULE,
+                        "module " + checked.sha256() + " could not be instantiated: " + e.getMessage(), e);
+            }
+        }, limits.timeout(), Thread::interrupt);
+        if (memory[0] == null) {
+            throw new SandboxException(Kind.INVALID_MODULE, "module " + checked.sha256() + " has no linear memory");
+        }
+        ChicoryInstance created = new ChicoryInstance(checked.sha256(), instance, memory[0], limits, runner);
+        long version = runner.run(() -> {
+            try {
+                return instance.export(ArtifactAbi.ABI_VERSION).apply()[0];
+            } catch (ChicoryException e) {
+                throw new SandboxException(Kind.INVALID_MODULE,
+                        "module " + checked.sha256() + " trapped in sandcrate_abi_version: " + e.getMessage(), e);
+            }
+        }, limits.timeout(), Thread::interrupt);
+        if (version != ArtifactAbi.VERSION) {
+            throw new SandboxException(Kind.INVALID_MODULE, "module " + checked.sha256() + " speaks Sandcrate ABI version "
+                    + version + ", this runtime speaks " + ArtifactAbi.VERSION + "; update the runtime");
+        }
+        return created;
+    }
+
+    @Override
+    public byte[] expand(byte[] wireRequest) throws SandboxException {
+        return call(() -> {
+            int requestPtr = (int) alloc.apply(wireRequest.length)[0];
+            checkRange(requestPtr, wireRequest.length, "sandcrate_alloc returned");
+            memory.write(requestPtr, wireRequest, 0, wireRequest.length);
+            return readPacked(expand.apply(requestPtr, wireRequest.length)[0], "sandcrate_expand returned");
+        });
+    }
+
+    @Override
+    public boolean usable() {
+        return usable;
+    }
+
+    @Override
+    public void close() {
+        usable = false;
+    }
+
+    @FunctionalInterface
+    private interface WasmCall {
+        byte[] call() throws SandboxException;
+    }
+
+    /**
+     * Runs one call into the module under the limits. A trap with a recorded panic returns the recorded wire panic
+     * response; every trap or limit discards this instance.
+     */
+    private byte[] call(WasmCall body) throws SandboxException {
+        if (!usable) {
+            throw new SandboxException(Kind.DISCARDED,
+                    "this instance of module " + sha256 + " was discarded after an earlier failure");
+        }
+        try {
+            return runner.run(() -> {
+                try {
+                    return body.call();
+                } catch (ChicoryInterruptedException e) {
+                    // the watchdog interrupted us; the runner reports the timeout
+                    throw new SandboxException(Kind.TIMEOUT, "interrupted", e);
+                } catch (ChicoryException e) {
+                    usable = false;
+                    return recordedPanic(e);
+                } catch (StackOverflowError e) {
+                    throw new SandboxException(Kind.TRAP, "macro exhausted its stack (unbounded recursion?)", e);
+                }
+            }, limits.timeout(), Thread::interrupt);
+        } catch (SandboxException | RuntimeException | Error e) {
+            usable = false;
+            throw e;
+        }
+    }
+
+    /** After a trap: a refused memory growth, else the panic response the module recorded, else the bare trap. */
+    private byte[] recordedPanic(ChicoryException trap) throws SandboxException {
+        if (memory.growthRefused()) {
+            throw new SandboxException(Kind.MEMORY_LIMIT, "macro exceeded the memory limit of "
+                    + (limits.maxMemoryBytes() >> 20) + " MiB", trap);
+        }
+        long packed;
+        try {
+            packed = lastPanic.apply()[0];
+        } catch (ChicoryException e) {
+            packed = 0;
+        }
+        if (packed == 0) {
+            throw new SandboxException(Kind.TRAP, "macro trapped: " + trap.getMessage(), trap);
+        }
+        return readPacked(packed, "sandcrate_last_panic returned");
+    }
+
+    private byte[] readPacked(long packed, String what) throws SandboxException {
+        int ptr = (int) (packed >>> 32);
+        long len = packed & 0xffff_ffffL;
+        if (len > limits.maxOutputBytes()) {
+            throw new SandboxException(Kind.OUTPUT_LIMIT, "macro produced " + len
+                    + " bytes of output, more than the limit of " + limits.maxOutputBytes() + " bytes");
+        }
+        checkRange(ptr, len, what);
+        return memory.readBytes(ptr, (int) len);
+    }
+
+    private void checkRange(int ptr, long len, String what) throws SandboxException {
+        long start = Integer.toUnsignedLong(ptr);
+        long size = (long) memory.pages() * 65536;
+        if (start + len > size) {
+            throw new SandboxException(Kind.TRAP, what + " the range " + start + "+" + len
+                    + " outside linear memory (" + size + " bytes)");
+        }
+    }
+}
