@@ -39,11 +39,11 @@ public final class AbiTestModules {
         return module("", RETURN_REQUEST, "(i64.const 0)");
     }
 
-    /** Overwrites the first request byte with how many times this instance has expanded (a static). */
+    /** Overwrites the last request byte with how many times this instance has expanded (a static). */
     public static byte[] countsCalls() {
         return module("", """
                 (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
-                (i32.store8 (local.get $ptr) (global.get $calls))
+                (i32.store8 (i32.sub (i32.add (local.get $ptr) (local.get $len)) (i32.const 1)) (global.get $calls))
                 """ + RETURN_REQUEST, "(i64.const 0)");
     }
 

@@ -143,7 +143,7 @@ public abstract class MacroEngineContractTest {
                     MacroInstance instance = module.instantiate();
                     List<Integer> counts = new ArrayList<>();
                     for (int i = 0; i < 50; i++) {
-                        counts.add((int) instance.expand(new byte[] {0, 1, 2})[0]);
+                        counts.add((int) instance.expand(new byte[] {0, 1, 2})[2]);
                     }
                     return counts;
                 }));

@@ -1,0 +1,199 @@
+package dev.sandcrate.runtime.daemon;
+
+import dev.sandcrate.runtime.RuntimeVersion;
+import dev.sandcrate.runtime.engine.MacroEngine;
+import dev.sandcrate.runtime.engine.MacroInstance;
+import dev.sandcrate.runtime.engine.MacroModule;
+import dev.sandcrate.runtime.engine.SandboxException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What the daemon and {@code --stdio} do with a frame: modules cached by sha256, one instance per (rustc session,
+ * module). A session is a client process id plus that process's start time, so a recycled pid never inherits
+ * another compiler's macro statics; sessions of processes that have exited are dropped by {@link #sweep()}.
+ */
+public final class MacroService {
+
+    /** Compiled modules kept in memory; least recently used ones are dropped beyond this. */
+    private static final int MAX_CACHED_MODULES = 64;
+
+    private final MacroEngine engine;
+    private final Map<String, MacroModule> modules = new LinkedHashMap<>(16, 0.75f, true);
+    private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
+
+    public MacroService(MacroEngine engine) {
+        this.engine = engine;
+    }
+
+    public MacroEngine engine() {
+        return engine;
+    }
+
+    /** Handles one request frame and returns the response frame. Never throws for bad input. */
+    public Protocol.Frame handle(Protocol.Frame request) {
+        try {
+            return switch (request.code()) {
+                case Protocol.OP_EXPAND -> expand(request.payload());
+                case Protocol.OP_LOAD -> load(request.payload());
+                case Protocol.OP_PING -> ok(("sandcrate-runtime " + RuntimeVersion.VERSION + " " + engine.name())
+                        .getBytes(StandardCharsets.UTF_8));
+                default -> error(Protocol.KIND_PROTOCOL, "unknown operation " + request.code());
+            };
+        } catch (SandboxException e) {
+            return error(e.kind().ordinal(), e.getMessage());
+        }
+    }
+
+    private Protocol.Frame load(byte[] wasm) throws SandboxException {
+        String sha256 = dev.sandcrate.runtime.engine.ArtifactAbi.sha256(wasm);
+        synchronized (modules) {
+            if (modules.containsKey(sha256)) {
+                return ok(sha256.getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+        MacroModule module = engine.load(wasm);
+        synchronized (modules) {
+            modules.putIfAbsent(sha256, module);
+            while (modules.size() > MAX_CACHED_MODULES) {
+                modules.remove(modules.keySet().iterator().next());
+            }
+        }
+        return ok(sha256.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private Protocol.Frame expand(byte[] payload) throws SandboxException {
+        if (payload.length < 36) {
+            return error(Protocol.KIND_PROTOCOL, "EXPAND needs a pid, a sha256 and a request");
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
+        long pid = Integer.toUnsignedLong(buffer.getInt());
+        byte[] digest = new byte[32];
+        buffer.get(digest);
+        String sha256 = HexFormat.of().formatHex(digest);
+        byte[] wireRequest = new byte[buffer.remaining()];
+        buffer.get(wireRequest);
+
+        MacroModule module;
+        synchronized (modules) {
+            module = modules.get(sha256);
+        }
+        if (module == null) {
+            return new Protocol.Frame(Protocol.STATUS_NEED_MODULE, new byte[0]);
+        }
+        Session session = sessions.compute(pid, (key, existing) -> {
+            long started = processStartTime(key);
+            return existing != null && existing.startTime == started ? existing : replace(existing, started);
+        });
+        return ok(session.expand(module, wireRequest));
+    }
+
+    private static Session replace(Session stale, long startTime) {
+        if (stale != null) {
+            stale.close();
+        }
+        return new Session(startTime);
+    }
+
+    /** Drops the sessions of processes that no longer exist. */
+    public void sweep() {
+        sessions.entrySet().removeIf(entry -> {
+            long now = processStartTime(entry.getKey());
+            boolean gone = now == -1 || now != entry.getValue().startTime;
+            if (gone) {
+                entry.getValue().close();
+            }
+            return gone;
+        });
+    }
+
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    public int moduleCount() {
+        synchronized (modules) {
+            return modules.size();
+        }
+    }
+
+    /**
+     * Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat), -1 if it does not exist,
+     * 0 where /proc cannot tell (the session then lives until the daemon exits).
+     */
+    static long processStartTime(long pid) {
+        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        if (!Files.isDirectory(Path.of("/proc/self"))) {
+            return 0;
+        }
+        try {
+            String text = Files.readString(stat, StandardCharsets.ISO_8859_1);
+            // the command name (field 2) may contain spaces and parentheses: fields after it follow the last ')'
+            String[] rest = text.substring(text.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(rest[19]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static Protocol.Frame ok(byte[] payload) {
+        return new Protocol.Frame(Protocol.STATUS_OK, payload);
+    }
+
+    private static Protocol.Frame error(int kind, String message) {
+        byte[] text = message.getBytes(StandardCharsets.UTF_8);
+        byte[] payload = new byte[text.length + 1];
+        payload[0] = (byte) kind;
+        System.arraycopy(text, 0, payload, 1, text.length);
+        return new Protocol.Frame(Protocol.STATUS_ERROR, payload);
+    }
+
+    /** The instances of one client process, one per module. */
+    private static final class Session {
+        final long startTime;
+        private final Map<String, MacroInstance> instances = new ConcurrentHashMap<>();
+
+        Session(long startTime) {
+            this.startTime = startTime;
+        }
+
+        byte[] expand(MacroModule module, byte[] wireRequest) throws SandboxException {
+            MacroInstance instance = instances.get(module.sha256());
+            if (instance == null || !instance.usable()) {
+                instance = module.instantiate();
+                instances.put(module.sha256(), instance);
+            }
+            synchronized (instance) {
+                byte[] response = instance.expand(wireRequest);
+                checkWireVersion(response);
+                return response;
+            }
+        }
+
+        void close() {
+            instances.values().forEach(MacroInstance::close);
+            instances.clear();
+        }
+    }
+
+    /** A module built for another wire format version answers with bytes this runtime's shims cannot read. */
+    static void checkWireVersion(byte[] response) throws SandboxException {
+        if (response.length >= 6 && response[0] == 'S' && response[1] == 'C' && response[2] == 'W' && response[3] == 'F') {
+            int version = (response[4] & 0xff) | (response[5] & 0xff) << 8;
+            if (version != dev.sandcrate.runtime.wire.Wire.VERSION) {
+                throw new SandboxException(SandboxException.Kind.INVALID_MODULE,
+                        "module built for wire format " + version + ", this runtime speaks "
+                                + dev.sandcrate.runtime.wire.Wire.VERSION);
+            }
+            return;
+        }
+        throw new SandboxException(SandboxException.Kind.INVALID_MODULE, "module answered with a message that is not in the Sandcrate wire format");
+    }
+}
