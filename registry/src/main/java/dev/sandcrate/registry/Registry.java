@@ -1,0 +1,126 @@
+package dev.sandcrate.registry;
+
+import dev.sandcrate.registry.auth.Tokens;
+import dev.sandcrate.registry.auth.Users;
+import dev.sandcrate.registry.crates.CrateService;
+import dev.sandcrate.registry.db.Database;
+import dev.sandcrate.registry.http.Routes;
+import dev.sandcrate.registry.storage.LocalBlobStore;
+import io.javalin.Javalin;
+
+import java.io.IOException;
+import java.nio.file.Files;
+
+/**
+ * A running registry: database, blob store and HTTP server. Start with {@link #start}, stop with {@link #close}.
+ * Tests and other services embed it on a free loopback port ({@link RegistryConfig#loopback}).
+ */
+public final class Registry implements AutoCloseable {
+    private final RegistryConfig config;
+    private final Database database;
+    private final CrateService crates;
+    private final Users users;
+    private final Tokens tokens;
+    private final Javalin app;
+    private volatile String publicUrl;
+
+    private Registry(RegistryConfig config) throws IOException {
+        this.config = config;
+        Files.createDirectories(config.dataDir());
+        this.database = Database.openH2(config.dataDir());
+        try {
+            LocalBlobStore blobs = new LocalBlobStore(config.dataDir().resolve("blobs"));
+            blobs.clearTemp();
+            this.users = new Users(database.jdbi());
+            this.tokens = new Tokens(database.jdbi());
+            this.crates = new CrateService(database.jdbi(), blobs, this::indexUrl, config.maxUploadBytes(), config.maxUnpackedBytes());
+            crates.sweepOrphanBlobs();
+            Routes routes = new Routes(crates, tokens, config.authRequired(), this::url);
+            this.app = Javalin.create(c -> {
+                c.showJavalinBanner = false;
+                c.http.maxRequestSize = config.maxUploadBytes() + (2L << 20); // the .crate plus its JSON metadata
+                c.router.ignoreTrailingSlashes = true;
+            });
+            routes.register(app);
+        } catch (RuntimeException | IOException e) {
+            database.close();
+            throw e;
+        }
+    }
+
+    /** Opens the data dir (migrating the database, sweeping orphan blobs) and starts serving. */
+    public static Registry start(RegistryConfig config) throws IOException {
+        Registry r = new Registry(config);
+        try {
+            r.app.start(config.host(), config.port());
+        } catch (RuntimeException e) {
+            r.database.close();
+            throw e;
+        }
+        r.publicUrl = config.publicUrl() != null ? config.publicUrl()
+                : "http://" + hostForUrl(config.host()) + ":" + r.app.port();
+        return r;
+    }
+
+    private static String hostForUrl(String host) {
+        if (host.equals("0.0.0.0") || host.equals("::")) return "localhost";
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+
+    /** The URL users reach the registry at, without trailing slash. */
+    public String url() {
+        return publicUrl;
+    }
+
+    /** The sparse index URL for cargo's config: {@code sparse+<url>/index/}. */
+    public String sparseIndexUrl() {
+        return "sparse+" + indexUrl();
+    }
+
+    private String indexUrl() {
+        if (publicUrl == null) throw new IllegalStateException("the registry has not started");
+        return publicUrl + "/index/";
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public RegistryConfig config() {
+        return config;
+    }
+
+    public CrateService crates() {
+        return crates;
+    }
+
+    public Users users() {
+        return users;
+    }
+
+    public Tokens tokens() {
+        return tokens;
+    }
+
+    /** Stops the server and closes the database. */
+    @Override
+    public void close() {
+        try {
+            app.stop();
+        } finally {
+            database.close();
+        }
+    }
+
+    /** Blocks until the JVM is asked to stop, then stops the registry. */
+    public void awaitShutdown() {
+        Thread hook = new Thread(this::close, "sandcrate-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            Thread.currentThread().join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+}

@@ -1,0 +1,26 @@
+package dev.sandcrate.registry.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code sandcrate} executable. Other modules add their commands to {@code subcommands}. */
+@Command(name = "sandcrate", mixinStandardHelpOptions = true, version = "sandcrate 0.1.0",
+        description = "A self-hosted Cargo registry.",
+        subcommands = {
+                ServeCommand.class,
+                UserCommand.class,
+                TokenCommand.class,
+        })
+public final class SandcrateCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new SandcrateCommand()).execute(args));
+    }
+}

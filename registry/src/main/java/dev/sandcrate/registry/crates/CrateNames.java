@@ -1,0 +1,39 @@
+package dev.sandcrate.registry.crates;
+
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Crate-name rules as crates.io applies them. */
+public final class CrateNames {
+    public static final int MAX_LENGTH = 64;
+    private static final Pattern VALID = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
+    /** Names of the standard library's crates and names Windows cannot use as file names. */
+    private static final Set<String> RESERVED = Set.of(
+            "alloc", "core", "std", "proc_macro", "proc-macro", "test", "compiler_builtins", "rustc", "cargo",
+            "con", "prn", "aux", "nul",
+            "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9",
+            "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9");
+
+    private CrateNames() {}
+
+    /** Throws IllegalArgumentException naming the problem if {@code name} cannot be a crate name. */
+    public static void validate(String name) {
+        if (name == null || name.isEmpty()) throw new IllegalArgumentException("the crate name is empty");
+        if (name.length() > MAX_LENGTH) {
+            throw new IllegalArgumentException("the crate name `" + name + "` is longer than " + MAX_LENGTH + " characters");
+        }
+        if (!VALID.matcher(name).matches()) {
+            throw new IllegalArgumentException("invalid crate name `" + name
+                    + "`: it must start with an ASCII letter and contain only ASCII letters, digits, `-` and `_`");
+        }
+        if (RESERVED.contains(canonical(name)) || RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
+            throw new IllegalArgumentException("the crate name `" + name + "` is reserved");
+        }
+    }
+
+    /** Names equal after this are the same crate: {@code Foo-Bar} and {@code foo_bar}. */
+    public static String canonical(String name) {
+        return name.toLowerCase(Locale.ROOT).replace('-', '_');
+    }
+}

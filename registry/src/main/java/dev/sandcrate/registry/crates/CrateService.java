@@ -1,0 +1,393 @@
+package dev.sandcrate.registry.crates;
+
+import dev.sandcrate.index.Checksums;
+import dev.sandcrate.index.IndexEntry;
+import dev.sandcrate.index.IndexFile;
+import dev.sandcrate.index.crate.CrateArchive;
+import dev.sandcrate.index.crate.CrateContents;
+import dev.sandcrate.index.crate.CrateLimits;
+import dev.sandcrate.index.crate.InvalidCrateException;
+import dev.sandcrate.registry.RegistryException;
+import dev.sandcrate.registry.auth.Principal;
+import dev.sandcrate.registry.auth.Scope;
+import dev.sandcrate.registry.storage.BlobStore;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * Crates and their versions: publish, yank, owners, search, downloads and the index files.
+ * <p>
+ * Atomicity of publish: everything is checked first; then the .crate goes to the blob store (durable on return);
+ * then one transaction inserts the rows. The index is rendered from those rows, so a version appears in the index
+ * exactly when its transaction commits, and never before its blob is durable. If the transaction fails the blob is
+ * deleted; if the process dies in between, {@link #sweepOrphanBlobs} removes it at the next start.
+ */
+public final class CrateService {
+    private static final Logger LOG = LoggerFactory.getLogger(CrateService.class);
+    private final Jdbi jdbi;
+    private final BlobStore blobs;
+    private final Supplier<String> indexUrl;
+    private final long maxUploadBytes;
+    private final CrateLimits limits;
+    /** Serializes the blob-then-commit section so a failed publish never deletes a blob another one just committed. */
+    private final ReentrantLock publishLock = new ReentrantLock();
+
+    public CrateService(Jdbi jdbi, BlobStore blobs, Supplier<String> indexUrl, long maxUploadBytes, long maxUnpackedBytes) {
+        this.jdbi = jdbi;
+        this.blobs = blobs;
+        this.indexUrl = indexUrl;
+        this.maxUploadBytes = maxUploadBytes;
+        this.limits = CrateLimits.DEFAULT.withMaxUnpackedBytes(maxUnpackedBytes);
+    }
+
+    public record Published(String name, String version, String cksum, IndexEntry entry) {}
+
+    public record CrateRow(long id, String name, String description, long downloads, long indexUpdatedAt) {}
+
+    public record VersionRow(long id, String num, String cksum, boolean yanked, IndexEntry entry, long createdAt, long downloads) {}
+
+    public record Owner(long id, String login) {}
+
+    public record SearchHit(String name, String maxVersion, String description, long downloads) {}
+
+    /** A crate's index file. */
+    public record IndexFileBody(byte[] body, long lastModified) {}
+
+    // ---------------------------------------------------------------- publish
+
+    public Published publish(Principal who, byte[] body) {
+        PublishRequest req = PublishRequest.parse(body, maxUploadBytes);
+        try {
+            CrateNames.validate(req.name());
+        } catch (IllegalArgumentException e) {
+            throw RegistryException.badRequest(e.getMessage());
+        }
+        SemVer version;
+        try {
+            version = SemVer.parse(req.version());
+        } catch (IllegalArgumentException e) {
+            throw RegistryException.badRequest(e.getMessage());
+        }
+        if (!who.coversCrate(req.name())) {
+            throw RegistryException.forbidden("this token is not allowed to publish crate `" + req.name() + "`");
+        }
+
+        CrateContents contents;
+        try {
+            contents = CrateArchive.read(req.crate(), limits);
+        } catch (InvalidCrateException e) {
+            throw RegistryException.badRequest("invalid .crate: " + e.getMessage());
+        }
+        if (!contents.manifest().name().equals(req.name()) || !contents.manifest().version().equals(req.version())) {
+            throw RegistryException.badRequest("the publish request is for " + req.name() + " " + req.version()
+                    + " but the .crate's Cargo.toml is " + contents.manifest().name() + " " + contents.manifest().version());
+        }
+        for (var dep : contents.manifest().dependencies()) {
+            try {
+                CrateNames.validate(dep.crateName());
+            } catch (IllegalArgumentException e) {
+                throw RegistryException.badRequest("dependency `" + dep.name() + "`: " + e.getMessage());
+            }
+        }
+
+        String cksum = Checksums.sha256Hex(req.crate());
+        String pubtime = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        IndexEntry entry = contents.manifest().toIndexEntry(cksum, indexUrl.get(), pubtime);
+        String description = contents.manifest().description() != null ? contents.manifest().description() : req.description();
+
+        publishLock.lock();
+        try {
+            // Check rights and duplicates before touching storage; the transaction re-checks under constraints.
+            jdbi.useHandle(h -> checkPublishAllowed(h, who, req.name(), version));
+            try {
+                blobs.put(req.crate());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot store the .crate", e);
+            }
+            try {
+                jdbi.useTransaction(h -> insertVersion(h, who, req.name(), version, entry, description, req.crate().length));
+            } catch (RuntimeException e) {
+                deleteBlobIfUnreferenced(cksum);
+                throw e;
+            }
+        } finally {
+            publishLock.unlock();
+        }
+        LOG.info("published {} {} by {}", req.name(), req.version(), who.login());
+        return new Published(req.name(), req.version(), cksum, entry);
+    }
+
+    private void checkPublishAllowed(Handle h, Principal who, String name, SemVer version) {
+        Optional<CrateRow> existing = findCrateByCanonical(h, CrateNames.canonical(name));
+        if (existing.isEmpty()) {
+            if (!who.has(Scope.PUBLISH_NEW)) throw RegistryException.forbidden("this token lacks the publish-new scope needed to publish a new crate");
+            return;
+        }
+        CrateRow crate = existing.get();
+        if (!crate.name().equals(name)) {
+            throw RegistryException.badRequest("crate `" + name + "` conflicts with the existing crate `" + crate.name()
+                    + "` (names differing only in case or -/_ are the same crate); publish it as `" + crate.name() + "`");
+        }
+        if (!who.has(Scope.PUBLISH_UPDATE)) throw RegistryException.forbidden("this token lacks the publish-update scope needed to publish a new version of an existing crate");
+        if (!isOwner(h, crate.id(), who)) throw RegistryException.forbidden("you are not an owner of crate `" + name + "`");
+        Optional<String> same = h.createQuery("SELECT num FROM versions WHERE crate_id = :c AND num_no_build = :n")
+                .bind("c", crate.id()).bind("n", version.withoutBuild()).mapTo(String.class).findOne();
+        if (same.isPresent()) throw RegistryException.conflict("crate " + name + "@" + same.get() + " already exists");
+    }
+
+    private void insertVersion(Handle h, Principal who, String name, SemVer version, IndexEntry entry, String description, long size) {
+        checkPublishAllowed(h, who, name, version);
+        long now = System.currentTimeMillis();
+        Optional<CrateRow> existing = findCrateByCanonical(h, CrateNames.canonical(name));
+        long crateId;
+        if (existing.isPresent()) {
+            crateId = existing.get().id();
+            h.createUpdate("UPDATE crates SET index_updated_at = :t, description = COALESCE(:d, description) WHERE id = :id")
+                    .bind("t", now).bind("d", description).bind("id", crateId).execute();
+        } else {
+            crateId = h.createUpdate("""
+                            INSERT INTO crates (name, canonical_name, description, created_at, index_updated_at)
+                            VALUES (:n, :c, :d, :t, :t)""")
+                    .bind("n", name).bind("c", CrateNames.canonical(name)).bind("d", description).bind("t", now)
+                    .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+            h.createUpdate("INSERT INTO crate_owners (crate_id, user_id) VALUES (:c, :u)")
+                    .bind("c", crateId).bind("u", who.userId()).execute();
+        }
+        h.createUpdate("""
+                        INSERT INTO versions (crate_id, num, num_no_build, cksum, crate_size, index_line, published_by, created_at)
+                        VALUES (:c, :num, :nnb, :ck, :size, :line, :by, :t)""")
+                .bind("c", crateId).bind("num", entry.vers()).bind("nnb", version.withoutBuild()).bind("ck", entry.cksum())
+                .bind("size", size).bind("line", IndexFile.line(entry)).bind("by", who.userId()).bind("t", now)
+                .execute();
+    }
+
+    private void deleteBlobIfUnreferenced(String cksum) {
+        try {
+            int refs = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM versions WHERE cksum = :c")
+                    .bind("c", cksum).mapTo(Integer.class).one());
+            if (refs == 0) blobs.delete(cksum);
+        } catch (Exception e) {
+            LOG.warn("could not remove the blob of a failed publish ({}); the next start sweeps it", cksum, e);
+        }
+    }
+
+    /** Deletes blobs no version refers to: left by a crash between storing a .crate and committing its row. */
+    public int sweepOrphanBlobs() throws IOException {
+        Set<String> referenced = new HashSet<>(jdbi.withHandle(h ->
+                h.createQuery("SELECT cksum FROM versions").mapTo(String.class).list()));
+        int removed = 0;
+        for (String key : blobs.keys()) {
+            if (!referenced.contains(key)) {
+                blobs.delete(key);
+                removed++;
+            }
+        }
+        if (removed > 0) LOG.info("removed {} unreferenced blob(s) left by interrupted publishes", removed);
+        return removed;
+    }
+
+    // ---------------------------------------------------------------- yank
+
+    public void setYanked(Principal who, String name, String num, boolean yanked) {
+        jdbi.useTransaction(h -> {
+            CrateRow crate = requireCrate(h, name);
+            if (!who.has(Scope.YANK)) throw RegistryException.forbidden("this token lacks the yank scope");
+            if (!who.coversCrate(crate.name())) throw RegistryException.forbidden("this token is not allowed to act on crate `" + crate.name() + "`");
+            if (!isOwner(h, crate.id(), who)) throw RegistryException.forbidden("you are not an owner of crate `" + crate.name() + "`");
+            int n = h.createUpdate("UPDATE versions SET yanked = :y WHERE crate_id = :c AND num = :num")
+                    .bind("y", yanked).bind("c", crate.id()).bind("num", num).execute();
+            if (n == 0) throw RegistryException.notFound("crate " + crate.name() + " has no version " + num);
+            h.createUpdate("UPDATE crates SET index_updated_at = :t WHERE id = :id")
+                    .bind("t", System.currentTimeMillis()).bind("id", crate.id()).execute();
+        });
+        LOG.info("{} {} {} by {}", yanked ? "yanked" : "unyanked", name, num, who.login());
+    }
+
+    // ---------------------------------------------------------------- owners
+
+    public List<Owner> owners(String name) {
+        return jdbi.withHandle(h -> ownersOf(h, requireCrate(h, name).id()));
+    }
+
+    /** Adds owners; returns the message cargo prints. */
+    public String addOwners(Principal who, String name, List<String> logins) {
+        return jdbi.inTransaction(h -> {
+            CrateRow crate = requireOwnerChange(h, who, name, logins);
+            List<String> added = new ArrayList<>();
+            for (String login : logins) {
+                long userId = requireUser(h, login);
+                int exists = h.createQuery("SELECT COUNT(*) FROM crate_owners WHERE crate_id = :c AND user_id = :u")
+                        .bind("c", crate.id()).bind("u", userId).mapTo(Integer.class).one();
+                if (exists == 0) {
+                    h.createUpdate("INSERT INTO crate_owners (crate_id, user_id) VALUES (:c, :u)")
+                            .bind("c", crate.id()).bind("u", userId).execute();
+                    added.add(login);
+                }
+            }
+            return added.isEmpty() ? "no new owners: " + String.join(", ", logins) + " already own " + crate.name()
+                    : "user(s) " + String.join(", ", added) + " added as owner(s) of crate " + crate.name();
+        });
+    }
+
+    public String removeOwners(Principal who, String name, List<String> logins) {
+        return jdbi.inTransaction(h -> {
+            CrateRow crate = requireOwnerChange(h, who, name, logins);
+            for (String login : logins) {
+                long userId = requireUser(h, login);
+                h.createUpdate("DELETE FROM crate_owners WHERE crate_id = :c AND user_id = :u")
+                        .bind("c", crate.id()).bind("u", userId).execute();
+            }
+            if (ownersOf(h, crate.id()).isEmpty()) {
+                throw RegistryException.badRequest("cannot remove every owner of crate " + crate.name());
+            }
+            return "user(s) " + String.join(", ", logins) + " removed as owner(s) of crate " + crate.name();
+        });
+    }
+
+    private CrateRow requireOwnerChange(Handle h, Principal who, String name, List<String> logins) {
+        CrateRow crate = requireCrate(h, name);
+        if (logins.isEmpty()) throw RegistryException.badRequest("no users given");
+        if (!who.has(Scope.CHANGE_OWNERS)) throw RegistryException.forbidden("this token lacks the change-owners scope");
+        if (!who.coversCrate(crate.name())) throw RegistryException.forbidden("this token is not allowed to act on crate `" + crate.name() + "`");
+        if (!isOwner(h, crate.id(), who)) throw RegistryException.forbidden("you are not an owner of crate `" + crate.name() + "`");
+        return crate;
+    }
+
+    private static long requireUser(Handle h, String login) {
+        return h.createQuery("SELECT id FROM users WHERE LOWER(login) = LOWER(:l)").bind("l", login)
+                .mapTo(Long.class).findOne()
+                .orElseThrow(() -> RegistryException.notFound("no user named `" + login + "` in this registry"));
+    }
+
+    private static List<Owner> ownersOf(Handle h, long crateId) {
+        return h.createQuery("SELECT u.id, u.login FROM crate_owners o JOIN users u ON u.id = o.user_id WHERE o.crate_id = :c ORDER BY u.login")
+                .bind("c", crateId).map((rs, ctx) -> new Owner(rs.getLong(1), rs.getString(2))).list();
+    }
+
+    private static boolean isOwner(Handle h, long crateId, Principal who) {
+        if (who.admin()) return true;
+        return h.createQuery("SELECT COUNT(*) FROM crate_owners WHERE crate_id = :c AND user_id = :u")
+                .bind("c", crateId).bind("u", who.userId()).mapTo(Integer.class).one() > 0;
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /** The index file of a crate (name compared case-insensitively, as index paths are lower-case), if it exists. */
+    public Optional<IndexFileBody> indexFile(String name) {
+        return jdbi.withHandle(h -> findCrateByLowerName(h, name).map(crate -> {
+            List<IndexEntry> entries = versions(h, crate.id()).stream().map(VersionRow::entry).toList();
+            return new IndexFileBody(IndexFile.render(entries), crate.indexUpdatedAt());
+        }));
+    }
+
+    /** All versions of a crate in publication order, with their index entries (yanked flag applied). */
+    public List<VersionRow> versions(String name) {
+        return jdbi.withHandle(h -> findCrateByLowerName(h, name).map(c -> versions(h, c.id())).orElse(List.of()));
+    }
+
+    public Optional<CrateRow> crate(String name) {
+        return jdbi.withHandle(h -> findCrateByLowerName(h, name));
+    }
+
+    /** The .crate bytes of one version (counting a download), or empty if there is no such version. */
+    public Optional<InputStream> download(String name, String num) throws IOException {
+        Optional<VersionRow> version = jdbi.inTransaction(h -> findCrateByLowerName(h, name).flatMap(c -> {
+            Optional<VersionRow> v = versions(h, c.id()).stream().filter(r -> r.num().equals(num)).findFirst();
+            v.ifPresent(r -> {
+                h.createUpdate("UPDATE versions SET downloads = downloads + 1 WHERE id = :id").bind("id", r.id()).execute();
+                h.createUpdate("UPDATE crates SET downloads = downloads + 1 WHERE id = :id").bind("id", c.id()).execute();
+            });
+            return v;
+        }));
+        if (version.isEmpty()) return Optional.empty();
+        InputStream in = blobs.open(version.get().cksum());
+        if (in == null) throw new IOException("blob " + version.get().cksum() + " of " + name + " " + num + " is missing");
+        return Optional.of(in);
+    }
+
+    /** The .crate bytes of one version, without counting a download (for internal readers such as precompile). */
+    public Optional<byte[]> crateBytes(String name, String num) throws IOException {
+        Optional<VersionRow> v = versions(name).stream().filter(r -> r.num().equals(num)).findFirst();
+        if (v.isEmpty()) return Optional.empty();
+        try (InputStream in = blobs.open(v.get().cksum())) {
+            if (in == null) throw new IOException("blob " + v.get().cksum() + " is missing");
+            return Optional.of(in.readAllBytes());
+        }
+    }
+
+    public record SearchResult(List<SearchHit> hits, int total) {}
+
+    public SearchResult search(String query, int perPage, int page) {
+        String q = query == null ? "" : query.strip().toLowerCase(Locale.ROOT);
+        String canonical = CrateNames.canonical(q);
+        List<CrateRow> matches = jdbi.withHandle(h -> h.createQuery("""
+                        SELECT id, name, description, downloads, index_updated_at FROM crates
+                        WHERE canonical_name LIKE :p ESCAPE '!' OR LOWER(COALESCE(description, '')) LIKE :d ESCAPE '!'""")
+                .bind("p", "%" + likeEscape(canonical) + "%").bind("d", "%" + likeEscape(q) + "%")
+                .map((rs, ctx) -> new CrateRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5)))
+                .list());
+        List<CrateRow> sorted = new ArrayList<>(matches);
+        sorted.sort(Comparator.<CrateRow>comparingInt(c -> CrateNames.canonical(c.name()).equals(canonical) ? 0 : 1)
+                .thenComparing(Comparator.comparingLong(CrateRow::downloads).reversed())
+                .thenComparing(CrateRow::name));
+        List<SearchHit> hits = sorted.stream().skip((long) (page - 1) * perPage).limit(perPage)
+                .map(c -> new SearchHit(c.name(), maxVersion(versions(c.name())), c.description(), c.downloads()))
+                .toList();
+        return new SearchResult(hits, matches.size());
+    }
+
+    /** The highest version that is not yanked, preferring releases over pre-releases (as crates.io shows). */
+    public static String maxVersion(List<VersionRow> versions) {
+        Comparator<VersionRow> order = Comparator.<VersionRow, Boolean>comparing(v -> !SemVer.parse(v.num()).isPrerelease())
+                .thenComparing(v -> SemVer.parse(v.num()));
+        return versions.stream().filter(v -> !v.yanked()).max(order).map(VersionRow::num)
+                .orElseGet(() -> versions.isEmpty() ? "0.0.0" : versions.getLast().num());
+    }
+
+    private static String likeEscape(String s) {
+        return s.replace("!", "!!").replace("%", "!%").replace("_", "!_");
+    }
+
+    private static List<VersionRow> versions(Handle h, long crateId) {
+        return h.createQuery("SELECT id, num, cksum, yanked, index_line, created_at, downloads FROM versions WHERE crate_id = :c ORDER BY id")
+                .bind("c", crateId)
+                .map((rs, ctx) -> new VersionRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getBoolean(4),
+                        IndexFile.parseLine(rs.getString(5)).withYanked(rs.getBoolean(4)), rs.getLong(6), rs.getLong(7)))
+                .list();
+    }
+
+    private static CrateRow requireCrate(Handle h, String name) {
+        return findCrateByLowerName(h, name).orElseThrow(() -> RegistryException.notFound("crate `" + name + "` does not exist"));
+    }
+
+    private static Optional<CrateRow> findCrateByLowerName(Handle h, String name) {
+        return h.createQuery("SELECT id, name, description, downloads, index_updated_at FROM crates WHERE LOWER(name) = :n")
+                .bind("n", name.toLowerCase(Locale.ROOT))
+                .map((rs, ctx) -> new CrateRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5)))
+                .findOne();
+    }
+
+    private static Optional<CrateRow> findCrateByCanonical(Handle h, String canonical) {
+        return h.createQuery("SELECT id, name, description, downloads, index_updated_at FROM crates WHERE canonical_name = :n")
+                .bind("n", canonical)
+                .map((rs, ctx) -> new CrateRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5)))
+                .findOne();
+    }
+}

@@ -1,0 +1,51 @@
+package dev.sandcrate.registry.crates;
+
+import java.math.BigInteger;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A semantic version (semver.org 2.0.0), for validating published versions and ordering them. */
+public record SemVer(BigInteger major, BigInteger minor, BigInteger patch, List<String> pre, String build)
+        implements Comparable<SemVer> {
+
+    // The regular expression recommended by semver.org.
+    private static final Pattern SEMVER = Pattern.compile(
+            "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)"
+                    + "(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+                    + "(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$");
+
+    public static SemVer parse(String version) {
+        Matcher m = SEMVER.matcher(version == null ? "" : version);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("`" + version + "` is not a valid semantic version (MAJOR.MINOR.PATCH[-pre][+build])");
+        }
+        return new SemVer(new BigInteger(m.group(1)), new BigInteger(m.group(2)), new BigInteger(m.group(3)),
+                m.group(4) == null ? List.of() : List.of(m.group(4).split("\\.")), m.group(5));
+    }
+
+    /** The version without build metadata, which semver ignores for identity. */
+    public String withoutBuild() {
+        return major + "." + minor + "." + patch + (pre.isEmpty() ? "" : "-" + String.join(".", pre));
+    }
+
+    public boolean isPrerelease() {
+        return !pre.isEmpty();
+    }
+
+    @Override
+    public int compareTo(SemVer o) {
+        int c = major.compareTo(o.major);
+        if (c == 0) c = minor.compareTo(o.minor);
+        if (c == 0) c = patch.compareTo(o.patch);
+        if (c != 0) return c;
+        if (pre.isEmpty() || o.pre.isEmpty()) return Boolean.compare(pre.isEmpty(), o.pre.isEmpty());
+        for (int i = 0; i < Math.min(pre.size(), o.pre.size()); i++) {
+            String a = pre.get(i), b = o.pre.get(i);
+            boolean an = a.chars().allMatch(Character::isDigit), bn = b.chars().allMatch(Character::isDigit);
+            c = an && bn ? new BigInteger(a).compareTo(new BigInteger(b)) : an ? -1 : bn ? 1 : a.compareTo(b);
+            if (c != 0) return c;
+        }
+        return Integer.compare(pre.size(), o.pre.size());
+    }
+}

@@ -1,0 +1,282 @@
+package dev.sandcrate.registry.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandcrate.index.Checksums;
+import dev.sandcrate.index.IndexPaths;
+import dev.sandcrate.registry.RegistryException;
+import dev.sandcrate.registry.auth.Principal;
+import dev.sandcrate.registry.auth.Scope;
+import dev.sandcrate.registry.auth.Tokens;
+import dev.sandcrate.registry.crates.CrateService;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The HTTP surface cargo talks to: the sparse index under {@code /index/}, the web API under {@code /api/v1/},
+ * and {@code /me}, the login page cargo points users to.
+ */
+public final class Routes {
+    private static final Logger LOG = LoggerFactory.getLogger(Routes.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final CrateService crates;
+    private final Tokens tokens;
+    private final boolean authRequired;
+    private final Supplier<String> publicUrl;
+
+    public Routes(CrateService crates, Tokens tokens, boolean authRequired, Supplier<String> publicUrl) {
+        this.crates = crates;
+        this.tokens = tokens;
+        this.authRequired = authRequired;
+        this.publicUrl = publicUrl;
+    }
+
+    public void register(Javalin app) {
+        app.get("/index/<path>", this::index);
+        app.put("/api/v1/crates/new", this::publish);
+        app.delete("/api/v1/crates/{name}/{version}/yank", ctx -> yank(ctx, true));
+        app.put("/api/v1/crates/{name}/{version}/unyank", ctx -> yank(ctx, false));
+        app.get("/api/v1/crates/{name}/owners", this::listOwners);
+        app.put("/api/v1/crates/{name}/owners", ctx -> changeOwners(ctx, true));
+        app.delete("/api/v1/crates/{name}/owners", ctx -> changeOwners(ctx, false));
+        app.get("/api/v1/crates/{name}/{version}/download", this::download);
+        app.get("/api/v1/crates/{name}", this::crateInfo);
+        app.get("/api/v1/crates", this::search);
+        app.get("/me", this::me);
+
+        app.exception(RegistryException.class, (e, ctx) -> {
+            if (e.status() == 401) unauthorized(ctx);
+            error(ctx, e.status(), e.getMessage());
+        });
+        app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage()));
+        app.exception(Exception.class, (e, ctx) -> {
+            LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+            error(ctx, 500, "internal error in the registry: " + e.getClass().getSimpleName());
+        });
+    }
+
+    static void error(Context ctx, int status, String detail) {
+        ctx.status(status).json(Map.of("errors", List.of(Map.of("detail", detail))));
+    }
+
+    private void unauthorized(Context ctx) {
+        ctx.header("WWW-Authenticate", "Cargo login_url=\"" + publicUrl.get() + "/me\"");
+    }
+
+    // ---------------------------------------------------------------- auth
+
+    private Optional<Principal> principal(Context ctx) {
+        return tokens.authenticate(ctx.header("Authorization"));
+    }
+
+    /** A token is needed for writes; missing or invalid gives 401, as cargo expects. */
+    private Principal requireToken(Context ctx) {
+        String header = ctx.header("Authorization");
+        if (header == null || header.isBlank()) {
+            throw RegistryException.unauthorized("this action needs an API token; run `cargo login --registry <name>` with a token from your registry operator");
+        }
+        return principal(ctx).orElseThrow(() -> RegistryException.unauthorized("the API token is invalid, expired or revoked"));
+    }
+
+    /** In auth-required mode, reading needs a token with the read scope. */
+    private void requireRead(Context ctx) {
+        if (!authRequired) return;
+        Principal p = requireToken(ctx);
+        if (!p.has(Scope.READ)) throw RegistryException.forbidden("this token lacks the read scope this registry requires for reading");
+    }
+
+    // ---------------------------------------------------------------- index
+
+    private void index(Context ctx) {
+        requireRead(ctx);
+        String path = ctx.pathParam("path");
+        if (path.equals("config.json")) {
+            Map<String, Object> config = new LinkedHashMap<>();
+            config.put("dl", publicUrl.get() + "/api/v1/crates");
+            config.put("api", publicUrl.get());
+            config.put("auth-required", authRequired);
+            byte[] body = JSON.valueToTree(config).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ctx.contentType("application/json");
+            ctx.header("Cache-Control", "no-cache");
+            ctx.result(body);
+            return;
+        }
+        String name = IndexPaths.crateNameOf(path);
+        if (name == null) throw RegistryException.notFound("not an index file: " + path);
+        CrateService.IndexFileBody file = crates.indexFile(name)
+                .orElseThrow(() -> RegistryException.notFound("crate `" + name + "` does not exist"));
+        String etag = "\"" + Checksums.sha256Hex(file.body()).substring(0, 32) + "\"";
+        String lastModified = DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                ZonedDateTime.ofInstant(Instant.ofEpochMilli(file.lastModified()), ZoneOffset.UTC));
+        ctx.header("ETag", etag);
+        ctx.header("Last-Modified", lastModified);
+        ctx.header("Cache-Control", "no-cache");
+        if (notModified(ctx, etag, file.lastModified())) {
+            ctx.status(304);
+            return;
+        }
+        ctx.contentType("text/plain; charset=utf-8");
+        ctx.result(file.body());
+    }
+
+    private static boolean notModified(Context ctx, String etag, long lastModifiedMillis) {
+        String ifNoneMatch = ctx.header("If-None-Match");
+        if (ifNoneMatch != null) {
+            for (String tag : ifNoneMatch.split(",")) {
+                String t = tag.strip();
+                if (t.startsWith("W/")) t = t.substring(2);
+                if (t.equals(etag) || t.equals("*")) return true;
+            }
+            return false;
+        }
+        String ifModifiedSince = ctx.header("If-Modified-Since");
+        if (ifModifiedSince != null) {
+            try {
+                long since = ZonedDateTime.parse(ifModifiedSince, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+                return lastModifiedMillis / 1000 <= since / 1000;
+            } catch (DateTimeParseException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- web API
+
+    private void publish(Context ctx) {
+        Principal who = requireToken(ctx);
+        crates.publish(who, ctx.bodyAsBytes());
+        ctx.json(Map.of("warnings", Map.of("invalid_categories", List.of(), "invalid_badges", List.of(), "other", List.of())));
+    }
+
+    private void yank(Context ctx, boolean yanked) {
+        Principal who = requireToken(ctx);
+        crates.setYanked(who, ctx.pathParam("name"), ctx.pathParam("version"), yanked);
+        ctx.json(Map.of("ok", true));
+    }
+
+    private void listOwners(Context ctx) {
+        requireRead(ctx);
+        List<Map<String, Object>> users = new ArrayList<>();
+        for (CrateService.Owner o : crates.owners(ctx.pathParam("name"))) {
+            Map<String, Object> u = new LinkedHashMap<>();
+            u.put("id", o.id());
+            u.put("login", o.login());
+            u.put("name", null);
+            users.add(u);
+        }
+        ctx.json(Map.of("users", users));
+    }
+
+    private void changeOwners(Context ctx, boolean add) {
+        Principal who = requireToken(ctx);
+        List<String> logins = new ArrayList<>();
+        try {
+            JsonNode body = JSON.readTree(ctx.body());
+            JsonNode users = body == null ? null : body.get("users");
+            if (users == null || !users.isArray()) throw RegistryException.badRequest("expected a JSON body {\"users\": [\"login\", ...]}");
+            for (JsonNode u : users) logins.add(u.asText());
+        } catch (IOException e) {
+            throw RegistryException.badRequest("invalid JSON body: " + e.getMessage());
+        }
+        String name = ctx.pathParam("name");
+        String msg = add ? crates.addOwners(who, name, logins) : crates.removeOwners(who, name, logins);
+        ctx.json(Map.of("ok", true, "msg", msg));
+    }
+
+    private void download(Context ctx) throws IOException {
+        requireRead(ctx);
+        String name = ctx.pathParam("name");
+        String version = ctx.pathParam("version");
+        InputStream in = crates.download(name, version)
+                .orElseThrow(() -> RegistryException.notFound("crate `" + name + "` has no version " + version));
+        ctx.contentType("application/gzip");
+        ctx.header("Cache-Control", "public, max-age=31536000, immutable");
+        ctx.result(in);
+    }
+
+    private void crateInfo(Context ctx) {
+        requireRead(ctx);
+        String name = ctx.pathParam("name");
+        CrateService.CrateRow crate = crates.crate(name).orElseThrow(() -> RegistryException.notFound("crate `" + name + "` does not exist"));
+        List<CrateService.VersionRow> versions = crates.versions(crate.name());
+        List<Map<String, Object>> vs = new ArrayList<>();
+        for (CrateService.VersionRow v : versions.reversed()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("num", v.num());
+            m.put("cksum", v.cksum());
+            m.put("yanked", v.yanked());
+            m.put("created_at", Instant.ofEpochMilli(v.createdAt()).toString());
+            m.put("downloads", v.downloads());
+            m.put("dl_path", "/api/v1/crates/" + crate.name() + "/" + v.num() + "/download");
+            vs.add(m);
+        }
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("name", crate.name());
+        c.put("description", crate.description());
+        c.put("downloads", crate.downloads());
+        c.put("max_version", CrateService.maxVersion(versions));
+        ctx.json(Map.of("crate", c, "versions", vs));
+    }
+
+    private void search(Context ctx) {
+        requireRead(ctx);
+        int perPage = intParam(ctx, "per_page", 10, 1, 100);
+        int page = intParam(ctx, "page", 1, 1, 1_000_000);
+        CrateService.SearchResult result = crates.search(ctx.queryParam("q"), perPage, page);
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (CrateService.SearchHit hit : result.hits()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", hit.name());
+            m.put("max_version", hit.maxVersion());
+            m.put("description", hit.description());
+            m.put("downloads", hit.downloads());
+            list.add(m);
+        }
+        ctx.json(Map.of("crates", list, "meta", Map.of("total", result.total())));
+    }
+
+    private static int intParam(Context ctx, String name, int dflt, int min, int max) {
+        String v = ctx.queryParam(name);
+        if (v == null || v.isBlank()) return dflt;
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n < min || n > max) throw RegistryException.badRequest("`" + name + "` must be between " + min + " and " + max);
+            return n;
+        } catch (NumberFormatException e) {
+            throw RegistryException.badRequest("`" + name + "` must be a number");
+        }
+    }
+
+    private void me(Context ctx) {
+        ctx.contentType("text/plain; charset=utf-8");
+        ctx.result("""
+                Sandcrate API tokens are issued by the registry operator:
+
+                    sandcrate token create --user <login> --name <what-for>
+
+                Then, on your machine:
+
+                    cargo login --registry <name-of-this-registry>
+
+                and paste the token.
+                """);
+    }
+}

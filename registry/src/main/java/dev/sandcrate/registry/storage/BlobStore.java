@@ -1,0 +1,24 @@
+package dev.sandcrate.registry.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Set;
+
+/**
+ * Content-addressed storage for .crate files (and later artifacts), keyed by the sha256 hex of the bytes.
+ * {@link #put} returns only once the bytes are durable, so a database row may then refer to them.
+ */
+public interface BlobStore {
+    /** Stores the bytes (if not already present) and returns their key, the sha256 hex. */
+    String put(byte[] bytes) throws IOException;
+
+    /** The bytes under a key, or null if there are none. */
+    InputStream open(String key) throws IOException;
+
+    boolean exists(String key) throws IOException;
+
+    void delete(String key) throws IOException;
+
+    /** Every key in the store. */
+    Set<String> keys() throws IOException;
+}

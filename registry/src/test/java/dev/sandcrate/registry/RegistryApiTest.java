@@ -1,0 +1,326 @@
+package dev.sandcrate.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandcrate.index.Checksums;
+import dev.sandcrate.index.IndexEntry;
+import dev.sandcrate.index.IndexFile;
+import dev.sandcrate.registry.auth.Scope;
+import dev.sandcrate.registry.storage.LocalBlobStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.zip.GZIPOutputStream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class RegistryApiTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    final HttpClient http = HttpClient.newHttpClient();
+    @TempDir
+    Path tmp;
+    Registry registry;
+    String aliceToken;
+
+    @BeforeEach
+    void start() throws IOException {
+        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")));
+        aliceToken = token("alice", EnumSet.allOf(Scope.class), List.of(), null);
+    }
+
+    @AfterEach
+    void stop() {
+        if (registry != null) registry.close();
+    }
+
+    String token(String login, Set<Scope> scopes, List<String> crates, Instant expires) {
+        long id = registry.users().find(login).orElseGet(() -> registry.users().add(login, false)).id();
+        return registry.tokens().create(id, login + "-token", scopes, crates, expires).secret();
+    }
+
+    HttpResponse<byte[]> send(String method, String path, String token, byte[] body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(registry.url() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (token != null) b.header("Authorization", token);
+        for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    HttpResponse<byte[]> publish(String token, byte[] body) throws Exception {
+        return send("PUT", "/api/v1/crates/new", token, body);
+    }
+
+    HttpResponse<byte[]> publish(String name, String version, String extraToml) throws Exception {
+        return publish(aliceToken, TestCrates.publishBody(name, version, TestCrates.crate(tmp, name, version, extraToml)));
+    }
+
+    static String text(HttpResponse<byte[]> r) {
+        return new String(r.body(), StandardCharsets.UTF_8);
+    }
+
+    static String errorDetail(HttpResponse<byte[]> r) throws IOException {
+        return JSON.readTree(r.body()).path("errors").path(0).path("detail").asText();
+    }
+
+    void assertError(int status, String detailPart, HttpResponse<byte[]> r) throws IOException {
+        assertEquals(status, r.statusCode(), text(r));
+        assertTrue(errorDetail(r).contains(detailPart), "expected '" + detailPart + "' in " + text(r));
+    }
+
+    @Test
+    void configJsonPointsCargoAtTheApi() throws Exception {
+        JsonNode config = JSON.readTree(send("GET", "/index/config.json", null, null).body());
+        assertEquals(registry.url() + "/api/v1/crates", config.get("dl").asText());
+        assertEquals(registry.url(), config.get("api").asText());
+        assertFalse(config.get("auth-required").asBoolean());
+    }
+
+    @Test
+    void publishedVersionIsInTheIndexAtOnceWithDepsAndFeaturesFromTheManifest() throws Exception {
+        assertEquals(200, publish("base-lib", "0.1.0", "").statusCode());
+        var r = publish("top", "1.0.0-beta.1", """
+                links = "top"
+                rust-version = "1.70"
+                [dependencies]
+                base = { version = "0.1", package = "base-lib", registry-index = "%s" }
+                serde = { version = "1", optional = true, default-features = false }
+                [target.'cfg(windows)'.build-dependencies]
+                cc = "1"
+                [dev-dependencies]
+                tester = "0.3"
+                [features]
+                default = ["std"]
+                std = []
+                ser = ["dep:serde"]
+                """.formatted(registry.sparseIndexUrl()));
+        assertEquals(200, r.statusCode(), text(r));
+
+        var index = send("GET", "/index/3/t/top", null, null);
+        assertEquals(200, index.statusCode());
+        List<IndexEntry> entries = IndexFile.parse(text(index));
+        assertEquals(1, entries.size());
+        IndexEntry e = entries.getFirst();
+        assertEquals("1.0.0-beta.1", e.vers());
+        assertEquals("top", e.links());
+        assertEquals("1.70", e.rustVersion());
+        assertEquals(2, e.v());
+        assertEquals(List.of("dep:serde"), e.features2().get("ser"));
+        assertEquals(List.of("std"), e.features().get("default"));
+        assertNotNull(e.pubtime());
+        var base = e.deps().get(0);
+        assertEquals("base", base.name());
+        assertEquals("base-lib", base.packageName());
+        assertNull(base.registry(), "same-registry dependency");
+        var serde = e.deps().get(1);
+        assertTrue(serde.optional());
+        assertFalse(serde.defaultFeatures());
+        assertEquals("https://github.com/rust-lang/crates.io-index", serde.registry());
+        assertEquals("dev", e.deps().get(2).kind()); // untargeted tables first, then [target.*]
+        assertEquals("build", e.deps().get(3).kind());
+        assertEquals("cfg(windows)", e.deps().get(3).target());
+
+        // the .crate served is the one uploaded, and its sha256 is the index cksum
+        var dl = send("GET", "/api/v1/crates/top/1.0.0-beta.1/download", null, null);
+        assertEquals(200, dl.statusCode());
+        assertEquals(e.cksum(), Checksums.sha256Hex(dl.body()));
+
+        assertError(404, "does not exist", send("GET", "/index/3/n/nop", null, null));
+        assertError(404, "has no version", send("GET", "/api/v1/crates/top/9.9.9/download", null, null));
+    }
+
+    @Test
+    void indexFilesSupportConditionalRequests() throws Exception {
+        publish("cond", "0.1.0", "");
+        var first = send("GET", "/index/co/nd/cond", null, null);
+        String etag = first.headers().firstValue("ETag").orElseThrow();
+        String lastModified = first.headers().firstValue("Last-Modified").orElseThrow();
+        assertEquals(304, send("GET", "/index/co/nd/cond", null, null, "If-None-Match", etag).statusCode());
+        assertEquals(304, send("GET", "/index/co/nd/cond", null, null, "If-Modified-Since", lastModified).statusCode());
+
+        Thread.sleep(1100); // Last-Modified has one-second resolution
+        publish("cond", "0.2.0", "");
+        var changed = send("GET", "/index/co/nd/cond", null, null, "If-None-Match", etag);
+        assertEquals(200, changed.statusCode());
+        assertEquals(2, IndexFile.parse(text(changed)).size());
+        assertEquals(200, send("GET", "/index/co/nd/cond", null, null, "If-Modified-Since", lastModified).statusCode());
+    }
+
+    @Test
+    void rejectedPublishesLeaveNothingBehind() throws Exception {
+        assertEquals(200, publish("keep", "1.0.0", "").statusCode());
+        byte[] good = TestCrates.crate(tmp, "other", "1.0.0", "");
+
+        assertError(400, "invalid crate name", publish(aliceToken, TestCrates.publishBody("9lives", "1.0.0", good)));
+        assertError(400, "is reserved", publish(aliceToken, TestCrates.publishBody("std", "1.0.0", good)));
+        assertError(400, "not a valid semantic version", publish(aliceToken, TestCrates.publishBody("other", "1.0", good)));
+        assertError(400, "but the .crate's Cargo.toml is other 1.0.0",
+                publish(aliceToken, TestCrates.publishBody("other", "1.0.1", good)));
+        assertError(400, "invalid .crate", publish(aliceToken, TestCrates.publishBody("other", "1.0.0", "garbage".getBytes())));
+        assertError(400, "is a link", publish(aliceToken, TestCrates.publishBody("evil", "1.0.0", symlinkCrate())));
+        assertError(400, "invalid publish request", publish(aliceToken, new byte[]{1, 0}));
+        assertError(409, "already exists", publish("keep", "1.0.0", ""));
+        assertError(409, "already exists", publish("keep", "1.0.0+other-build", ""));
+        assertError(400, "conflicts with the existing crate `keep`", publish("KEEP", "2.0.0", ""));
+
+        assertEquals(404, send("GET", "/index/ot/he/other", null, null).statusCode());
+        assertEquals(404, send("GET", "/index/ev/il/evil", null, null).statusCode());
+        assertEquals(1, IndexFile.parse(text(send("GET", "/index/ke/ep/keep", null, null))).size());
+        assertEquals(1, blobCount(), "only the accepted crate is stored");
+    }
+
+    @Test
+    void uploadSizeIsLimited() throws Exception {
+        registry.close();
+        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")).withLimits(2000, 1 << 20));
+        byte[] big = TestCrates.crate(tmp, "big", "1.0.0", "# " + randomText(4000) + "\n");
+        assertTrue(big.length > 2000);
+        assertError(413, "maximum upload size", publish(aliceToken, TestCrates.publishBody("big", "1.0.0", big)));
+        assertEquals(0, blobCount());
+    }
+
+    @Test
+    void orphanBlobsFromACrashedPublishAreSweptAtStart() throws Exception {
+        publish("kept", "1.0.0", "");
+        registry.close();
+        // a crash after the blob was written but before its row was committed leaves exactly this behind
+        new LocalBlobStore(tmp.resolve("data/blobs")).put(TestCrates.crate(tmp, "lost", "1.0.0", ""));
+        Files.writeString(tmp.resolve("data/blobs/tmp/half-written.part"), "partial");
+        assertEquals(2, blobCount());
+        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")));
+        assertEquals(1, blobCount());
+        assertEquals(200, send("GET", "/api/v1/crates/kept/1.0.0/download", null, null).statusCode());
+        try (var s = Files.list(tmp.resolve("data/blobs/tmp"))) {
+            assertEquals(0, s.count());
+        }
+    }
+
+    @Test
+    void tokensAreCheckedForValidityScopesCratesAndOwnership() throws Exception {
+        byte[] body = TestCrates.publishBody("scoped", "1.0.0", TestCrates.crate(tmp, "scoped", "1.0.0", ""));
+        assertError(401, "needs an API token", publish(null, body));
+        assertError(401, "invalid", publish("scr_not-a-token", body));
+        assertError(401, "invalid", publish(token("alice", EnumSet.allOf(Scope.class), List.of(), Instant.now().minusSeconds(5)), body));
+        assertError(403, "publish-new", publish(token("alice", EnumSet.of(Scope.PUBLISH_UPDATE, Scope.READ), List.of(), null), body));
+        assertError(403, "not allowed to publish crate `scoped`", publish(token("alice", EnumSet.allOf(Scope.class), List.of("other*"), null), body));
+        assertEquals(200, publish("Bearer " + token("alice", EnumSet.of(Scope.PUBLISH_NEW), List.of("scop*"), null), body).statusCode());
+
+        // only owners may publish updates, yank or change owners
+        String bob = token("bob", EnumSet.allOf(Scope.class), List.of(), null);
+        byte[] update = TestCrates.publishBody("scoped", "1.1.0", TestCrates.crate(tmp, "scoped", "1.1.0", ""));
+        assertError(403, "not an owner", publish(bob, update));
+        assertError(403, "not an owner", send("DELETE", "/api/v1/crates/scoped/1.0.0/yank", bob, null));
+        assertError(403, "lacks the yank scope", send("DELETE", "/api/v1/crates/scoped/1.0.0/yank",
+                token("alice", EnumSet.of(Scope.READ), List.of(), null), null));
+    }
+
+    @Test
+    void yankAndOwners() throws Exception {
+        publish("yanky", "1.0.0", "");
+        publish("yanky", "1.1.0", "");
+        var yank = send("DELETE", "/api/v1/crates/yanky/1.1.0/yank", aliceToken, null);
+        assertEquals("{\"ok\":true}", text(yank));
+        List<IndexEntry> entries = IndexFile.parse(text(send("GET", "/index/ya/nk/yanky", null, null)));
+        assertFalse(entries.get(0).yanked());
+        assertTrue(entries.get(1).yanked());
+        assertEquals(200, send("GET", "/api/v1/crates/yanky/1.1.0/download", null, null).statusCode(), "yanked versions stay downloadable");
+        assertEquals("{\"ok\":true}", text(send("PUT", "/api/v1/crates/yanky/1.1.0/unyank", aliceToken, null)));
+        assertFalse(IndexFile.parse(text(send("GET", "/index/ya/nk/yanky", null, null))).get(1).yanked());
+        assertError(404, "no version 3.0.0", send("DELETE", "/api/v1/crates/yanky/3.0.0/yank", aliceToken, null));
+
+        String bob = token("bob", EnumSet.allOf(Scope.class), List.of(), null);
+        byte[] users = "{\"users\":[\"bob\"]}".getBytes();
+        var add = send("PUT", "/api/v1/crates/yanky/owners", aliceToken, users);
+        assertEquals(200, add.statusCode(), text(add));
+        assertTrue(JSON.readTree(add.body()).get("ok").asBoolean());
+        JsonNode owners = JSON.readTree(send("GET", "/api/v1/crates/yanky/owners", null, null).body()).get("users");
+        assertEquals(List.of("alice", "bob"), owners.findValuesAsText("login"));
+        assertEquals(200, send("DELETE", "/api/v1/crates/yanky/1.0.0/yank", bob, null).statusCode(), "bob now owns it");
+        assertError(404, "no user named `carol`", send("PUT", "/api/v1/crates/yanky/owners", aliceToken, "{\"users\":[\"carol\"]}".getBytes()));
+        assertEquals(200, send("DELETE", "/api/v1/crates/yanky/owners", bob, "{\"users\":[\"alice\"]}".getBytes()).statusCode());
+        assertError(400, "cannot remove every owner", send("DELETE", "/api/v1/crates/yanky/owners", bob, users));
+        assertError(403, "not an owner", send("PUT", "/api/v1/crates/yanky/owners", aliceToken, users));
+    }
+
+    @Test
+    void search() throws Exception {
+        publish("search-me", "0.1.0", "");
+        publish("search-me", "0.2.0", "");
+        publish("search-me", "0.3.0-alpha", "");
+        publish("unrelated", "1.0.0", "");
+        JsonNode r = JSON.readTree(send("GET", "/api/v1/crates?q=search_me&per_page=5", null, null).body());
+        assertEquals(1, r.get("meta").get("total").asInt());
+        assertEquals("search-me", r.get("crates").get(0).get("name").asText());
+        assertEquals("0.2.0", r.get("crates").get(0).get("max_version").asText());
+        assertEquals("test crate search-me", r.get("crates").get(0).get("description").asText());
+        JsonNode all = JSON.readTree(send("GET", "/api/v1/crates?q=test%20crate&per_page=1", null, null).body());
+        assertEquals(2, all.get("meta").get("total").asInt());
+        assertEquals(1, all.get("crates").size());
+        assertError(400, "per_page", send("GET", "/api/v1/crates?q=x&per_page=0", null, null));
+    }
+
+    @Test
+    void authRequiredModeNeedsAReadTokenForReading() throws Exception {
+        publish("private-crate", "1.0.0", "");
+        registry.close();
+        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")).withAuthRequired(true));
+        var anonymous = send("GET", "/index/config.json", null, null);
+        assertError(401, "needs an API token", anonymous);
+        assertEquals("Cargo login_url=\"" + registry.url() + "/me\"", anonymous.headers().firstValue("WWW-Authenticate").orElseThrow());
+        assertEquals(401, send("GET", "/index/pr/iv/private-crate", null, null).statusCode());
+        assertEquals(401, send("GET", "/api/v1/crates/private-crate/1.0.0/download", null, null).statusCode());
+        assertEquals(401, send("GET", "/api/v1/crates?q=private", null, null).statusCode());
+
+        String reader = token("reader", EnumSet.of(Scope.READ), List.of(), null);
+        JsonNode config = JSON.readTree(send("GET", "/index/config.json", reader, null).body());
+        assertTrue(config.get("auth-required").asBoolean());
+        assertEquals(200, send("GET", "/index/pr/iv/private-crate", reader, null).statusCode());
+        assertEquals(200, send("GET", "/api/v1/crates/private-crate/1.0.0/download", "Bearer " + reader, null).statusCode());
+        assertError(403, "read scope", send("GET", "/index/pr/iv/private-crate",
+                token("writer", EnumSet.of(Scope.PUBLISH_NEW), List.of(), null), null));
+        assertError(403, "publish-new", publish(reader, TestCrates.publishBody("nope", "1.0.0", TestCrates.crate(tmp, "nope", "1.0.0", ""))));
+    }
+
+    long blobCount() throws IOException {
+        return new LocalBlobStore(tmp.resolve("data/blobs")).keys().size();
+    }
+
+    static String randomText(int n) {
+        var rnd = new java.util.Random(42);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) sb.append((char) ('a' + rnd.nextInt(26)));
+        return sb.toString();
+    }
+
+    static byte[] symlinkCrate() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(new GZIPOutputStream(out))) {
+            byte[] manifest = "[package]\nname = \"evil\"\nversion = \"1.0.0\"\n".getBytes();
+            var m = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("evil-1.0.0/Cargo.toml");
+            m.setSize(manifest.length);
+            tar.putArchiveEntry(m);
+            tar.write(manifest);
+            tar.closeArchiveEntry();
+            var link = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("evil-1.0.0/passwd",
+                    org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK);
+            link.setLinkName("/etc/passwd");
+            tar.putArchiveEntry(link);
+            tar.closeArchiveEntry();
+        }
+        return out.toByteArray();
+    }
+}
