@@ -1,0 +1,236 @@
+package dev.sandcrate.precompile.build;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.sandcrate.index.IndexDependency;
+import dev.sandcrate.index.IndexEntry;
+import dev.sandcrate.index.crate.CrateArchive;
+import dev.sandcrate.index.crate.CrateLimits;
+import dev.sandcrate.precompile.FileTrees;
+import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.precompile.PrecompileException;
+import dev.sandcrate.precompile.Progress;
+import dev.sandcrate.precompile.sandbox.BuildLimits;
+import dev.sandcrate.precompile.sandbox.ProcessRunner;
+import dev.sandcrate.precompile.source.CfgEvaluator;
+import dev.sandcrate.precompile.source.CompatPatches;
+import dev.sandcrate.precompile.source.CrateSource;
+import dev.sandcrate.precompile.source.MacroDecl;
+import dev.sandcrate.precompile.source.RlibRewrite;
+import dev.sandcrate.precompile.source.SourceFlags;
+import dev.sandcrate.precompile.toolchain.Toolchain;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The build workspace of one artifact, laid out to be mounted at {@code /build} in the sandbox:
+ * <pre>
+ *   Cargo.toml          workspace root with the release profile (members: harness)
+ *   Cargo.lock          resolved by real cargo, or given (rebuild)
+ *   .cargo/config.toml  crates-io replaced by the directory source vendor/, linker wasm-ld
+ *   vendor/             the locked dependencies, unpacked from the CrateSource (compat-patched)
+ *   crate/              the macro crate rewritten to an rlib
+ *   sandcrate-rust/     the bridge server and wire codec
+ *   harness/            the generated cdylib that exports the macros
+ * </pre>
+ * Everything the build reads lives inside it or read-only under /usr and /sysroot.
+ */
+public final class BuildWorkspace {
+    public static final String MOUNT = "/build";
+    public static final String SYSROOT_MOUNT = "/sysroot";
+    /** Bump when the workspace layout, profile or flags change: part of every manifest's recipe. */
+    public static final int RECIPE_VERSION = 1;
+    private static final TomlMapper TOML = new TomlMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A prepared workspace and what was learned preparing it. */
+    public record Prepared(Path dir, List<MacroDecl> macros, String cargoLock, String rustSourcesSha256,
+                           List<String> flags, List<String> patches) {
+    }
+
+    private BuildWorkspace() {
+    }
+
+    /**
+     * Prepares {@code dir} (must not exist). With {@code cargoLock == null} cargo resolves the dependencies from
+     * {@code deps}; otherwise exactly the given lockfile is used (and every checksum must match).
+     */
+    public static Prepared prepare(Path dir, MacroCrate macro, FeatureSet features, CrateSource deps, String cargoLock,
+                                   Toolchain toolchain, Progress progress) {
+        try {
+            if (Files.exists(dir)) throw new PrecompileException(dir + " already exists");
+            Files.createDirectories(dir.resolve(".cargo"));
+            Path unpackTmp = dir.resolve(".unpack");
+            Path crateDir = dir.resolve("crate");
+            Files.move(CrateArchive.unpack(macro.crateBytes(), unpackTmp, CrateLimits.DEFAULT), crateDir);
+            FileTrees.delete(unpackTmp);
+            List<String> flags = SourceFlags.scan(crateDir);
+            List<MacroDecl> macros = RlibRewrite.apply(crateDir);
+            String rustSha = RustSources.copyTo(dir.resolve("sandcrate-rust"));
+            HarnessGenerator.writeManifest(dir.resolve("harness"), macro, features);
+            writeRoot(dir);
+
+            Path vendor = dir.resolve("vendor");
+            Files.createDirectories(vendor);
+            if (cargoLock == null) {
+                Set<String> candidates = unpackCandidates(macro, deps, vendor);
+                progress.step("resolving " + macro.label() + " [" + features.key() + "] with cargo over " + candidates.size()
+                        + " candidate crates from " + deps.describe());
+                resolve(dir, toolchain);
+                cargoLock = Files.readString(dir.resolve("Cargo.lock"));
+                Set<String> locked = new HashSet<>();
+                LockedPackage.parse(cargoLock).forEach(p -> locked.add(p.dirName()));
+                for (String candidate : candidates) {
+                    if (!locked.contains(candidate)) FileTrees.delete(vendor.resolve(candidate));
+                }
+            } else {
+                Files.writeString(dir.resolve("Cargo.lock"), cargoLock);
+                for (LockedPackage p : LockedPackage.parse(cargoLock)) {
+                    byte[] bytes = deps.crateBytes(p.name(), p.version());
+                    String sha = Hashing.sha256(bytes);
+                    if (!sha.equals(p.checksum())) {
+                        throw new PrecompileException(p.name() + " " + p.version() + " from " + deps.describe() + " has sha256 " + sha
+                                + " but the Cargo.lock pins " + p.checksum());
+                    }
+                    unpackVendored(bytes, sha, vendor);
+                }
+            }
+            List<MacroDecl> active = activeMacros(dir, macro, macros, toolchain);
+            if (active.isEmpty()) throw new PrecompileException(macro.label() + " declares no macro for features [" + features.key() + "]");
+            HarnessGenerator.writeSource(dir.resolve("harness"), macro, active);
+            List<String> patches = new ArrayList<>();
+            for (LockedPackage p : LockedPackage.parse(cargoLock)) {
+                patches.addAll(CompatPatches.apply(p.name(), p.version(), vendor.resolve(p.dirName())));
+            }
+            return new Prepared(dir, active, cargoLock, rustSha, flags, patches);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Root manifest: the harness is the only member; the profile is what makes artifacts small and reproducible. */
+    private static void writeRoot(Path dir) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        ObjectNode ws = root.putObject("workspace");
+        ws.put("resolver", "2");
+        ws.putArray("members").add("harness");
+        JsonNode inherited = RustSources.workspacePackage();
+        if (inherited.isObject() && !inherited.isEmpty()) ws.set("package", inherited);
+        ObjectNode release = root.putObject("profile").putObject("release");
+        release.put("opt-level", 3);
+        release.put("lto", "fat");
+        release.put("codegen-units", 1);
+        release.put("debug", 0);
+        release.put("strip", true);
+        release.put("panic", "abort");
+        release.put("incremental", false);
+        Files.writeString(dir.resolve("Cargo.toml"), "# generated by sandcrate (build recipe " + RECIPE_VERSION + ")\n"
+                + TOML.writeValueAsString(root));
+        Files.writeString(dir.resolve(".cargo/config.toml"), """
+                [source.crates-io]
+                replace-with = "sandcrate-vendor"
+
+                [source.sandcrate-vendor]
+                directory = "%s/vendor"
+
+                [target.wasm32-unknown-unknown]
+                linker = "/usr/bin/wasm-ld"
+
+                [net]
+                offline = true
+                """.formatted(MOUNT));
+    }
+
+    /**
+     * Unpacks every version of every crate reachable by name from the macro's normal and build dependencies
+     * (dev-dependencies are not built). Cargo then picks versions exactly as it would against a registry.
+     */
+    private static Set<String> unpackCandidates(MacroCrate macro, CrateSource deps, Path vendor) throws IOException {
+        Deque<String> queue = new ArrayDeque<>();
+        Set<String> seenNames = new HashSet<>();
+        Set<String> dirs = new TreeSet<>();
+        IndexEntry self = CrateArchive.read(macro.crateBytes(), CrateLimits.DEFAULT).manifest().toIndexEntry(macro.sha256(), null, null);
+        enqueue(self, queue, seenNames);
+        List<String> missing = new ArrayList<>();
+        while (!queue.isEmpty()) {
+            String name = queue.removeFirst();
+            List<IndexEntry> versions = deps.versions(name);
+            if (versions.isEmpty()) missing.add(name);
+            for (IndexEntry e : versions) {
+                if (e.yanked()) continue;
+                String dirName = e.name() + "-" + e.vers();
+                if (dirs.add(dirName)) unpackVendored(deps.crateBytes(e.name(), e.vers()), e.cksum(), vendor);
+                enqueue(e, queue, seenNames);
+            }
+        }
+        if (!missing.isEmpty()) {
+            // not fatal yet: cargo decides whether a missing crate is actually needed (e.g. an unused optional dep)
+            Files.writeString(vendor.getParent().resolve("missing-candidates.txt"), String.join("\n", missing) + "\n");
+        }
+        return dirs;
+    }
+
+    private static void enqueue(IndexEntry e, Deque<String> queue, Set<String> seen) {
+        for (IndexDependency d : e.deps()) {
+            if (IndexDependency.DEV.equals(d.kind())) continue;
+            if (seen.add(d.crateName())) queue.add(d.crateName());
+        }
+    }
+
+    private static void unpackVendored(byte[] crate, String sha256, Path vendor) throws IOException {
+        Path dir = CrateArchive.unpack(crate, vendor, CrateLimits.DEFAULT);
+        // a directory source needs this file; "package" is what Cargo.lock pins, "files" may be left empty
+        Map<String, Object> checksum = new LinkedHashMap<>();
+        checksum.put("files", Map.of());
+        checksum.put("package", sha256);
+        Files.writeString(dir.resolve(".cargo-checksum.json"), JSON.writeValueAsString(checksum));
+    }
+
+    /** {@code cargo generate-lockfile --offline} in the sandbox (cargo may not touch the network or the host). */
+    private static void resolve(Path dir, Toolchain toolchain) throws IOException {
+        Path log = dir.resolve("resolve.log");
+        ProcessRunner.Result r = Sandboxes.cargo(dir, toolchain, null, Map.of())
+                .run(List.of(toolchain.cargo().toString(), "generate-lockfile", "--offline"),
+                        new BuildLimits(Duration.ofMinutes(5), 300, 4L << 30, 64L << 20), log);
+        if (!r.ok()) {
+            String missing = Files.exists(dir.resolve("missing-candidates.txt"))
+                    ? " (not in the crate source: " + Files.readString(dir.resolve("missing-candidates.txt")).strip().replace('\n', ' ') + ")" : "";
+            throw new PrecompileException("dependencies do not resolve from this registry" + missing + ":\n" + FileTrees.tail(log, 15));
+        }
+    }
+
+    /** The declared macros whose cfg holds for the resolved features of the macro crate on the wasm target. */
+    private static List<MacroDecl> activeMacros(Path dir, MacroCrate macro, List<MacroDecl> declared, Toolchain toolchain) throws IOException {
+        if (declared.stream().allMatch(m -> m.cfg().isEmpty())) return declared;
+        Path log = dir.resolve("metadata.log");
+        ProcessRunner.Result r = Sandboxes.cargo(dir, toolchain, null, Map.of())
+                .run(List.of("/bin/sh", "-c", toolchain.cargo() + " metadata --format-version 1 --offline --locked"
+                        + " --filter-platform wasm32-unknown-unknown > " + MOUNT + "/metadata.json"),
+                        new BuildLimits(Duration.ofMinutes(5), 300, 4L << 30, 64L << 20), log);
+        if (!r.ok()) throw new PrecompileException("cargo metadata failed:\n" + FileTrees.tail(log, 15));
+        JsonNode metadata = JSON.readTree(dir.resolve("metadata.json").toFile());
+        Set<String> features = new HashSet<>();
+        for (JsonNode node : metadata.path("resolve").path("nodes")) {
+            if (node.path("id").asText().contains("/crate#") || node.path("id").asText().startsWith("path+file://" + MOUNT + "/crate")) {
+                node.path("features").forEach(f -> features.add(f.asText()));
+            }
+        }
+        CfgEvaluator cfg = new CfgEvaluator(features, toolchain.targetCfg());
+        return declared.stream().filter(m -> m.cfg().stream().allMatch(cfg::holds)).toList();
+    }
+}

@@ -1,0 +1,171 @@
+package dev.sandcrate.precompile.build;
+
+import dev.sandcrate.precompile.FileTrees;
+import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.precompile.PrecompileException;
+import dev.sandcrate.precompile.Progress;
+import dev.sandcrate.precompile.artifact.ArtifactManifest;
+import dev.sandcrate.precompile.artifact.ArtifactValidator;
+import dev.sandcrate.precompile.artifact.WasmSections;
+import dev.sandcrate.precompile.sandbox.BuildLimits;
+import dev.sandcrate.precompile.sandbox.ProcessRunner;
+import dev.sandcrate.precompile.source.CompatPatches;
+import dev.sandcrate.precompile.source.CrateSource;
+import dev.sandcrate.precompile.toolchain.Toolchain;
+import dev.sandcrate.precompile.toolchain.WasmStd;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The whole pipeline for one (crate, version, feature set): prepare the workspace, build it twice
+ * independently under bubblewrap, accept the module only if both builds are bit-identical and it validates,
+ * then embed the manifest and publish {@code <out>/<crate>-<version>-<features>.wasm} with its build record.
+ * Irreproducible or invalid results go to {@code <out>/rejected/...} with both modules and a diff summary,
+ * and nothing is published as verified.
+ */
+public final class Precompiler {
+    /** Where the two verification builds differ, on purpose: fresh folders, job ids and parallelism. */
+    public record BuildVariant(String id, int jobs, Map<String, String> extraEnv) {
+    }
+
+    private final Toolchain toolchain;
+    private final WasmStd.Sysroot sysroot;
+    private final Path outputDir;
+    private final Path workRoot;
+    private final BuildLimits limits;
+    private final Progress progress;
+    private List<BuildVariant> variants;
+
+    public Precompiler(Toolchain toolchain, WasmStd.Sysroot sysroot, Path outputDir, BuildLimits limits, Progress progress) {
+        this.toolchain = toolchain;
+        this.sysroot = sysroot;
+        this.outputDir = outputDir;
+        this.workRoot = outputDir.resolve("work");
+        this.limits = limits;
+        this.progress = progress;
+        String job = UUID.randomUUID().toString().substring(0, 8);
+        this.variants = List.of(new BuildVariant("a-" + job, 2, Map.of("SANDCRATE_JOB_ID", "a-" + job)),
+                new BuildVariant("b-" + job, 1, Map.of("SANDCRATE_JOB_ID", "b-" + job, "TMPDIR", "/tmp/b")));
+    }
+
+    /** Replaces the two build variants (tests inject a difference to prove the verifier rejects it). */
+    public Precompiler withVariants(BuildVariant first, BuildVariant second) {
+        this.variants = List.of(first, second);
+        return this;
+    }
+
+    public BuildRecord precompile(MacroCrate macro, FeatureSet features, CrateSource deps) {
+        return run(macro, features, deps, null);
+    }
+
+    /** Rebuilds what a manifest describes, from the same crates and lockfile. */
+    public BuildRecord rebuild(ArtifactManifest manifest, CrateSource deps) {
+        if (!manifest.toolchain().rustc().equals(toolchain.rustcVersion())) {
+            throw new PrecompileException("the artifact was built with\n" + manifest.toolchain().rustc()
+                    + "\nbut this machine has\n" + toolchain.rustcVersion() + "\nso it cannot be reproduced here");
+        }
+        byte[] crate = deps.crateBytes(manifest.crate(), manifest.version());
+        MacroCrate macro = MacroCrate.of(crate);
+        if (!macro.sha256().equals(manifest.crateSha256())) {
+            throw new PrecompileException(macro.label() + " from " + deps.describe() + " has sha256 " + macro.sha256()
+                    + " but the artifact was built from " + manifest.crateSha256());
+        }
+        return run(macro, manifest.features(), deps, manifest);
+    }
+
+    private BuildRecord run(MacroCrate macro, FeatureSet features, CrateSource deps, ArtifactManifest expected) {
+        String base = macro.name() + "-" + macro.version() + "-" + features.key();
+        Path job = workRoot.resolve(base + "-" + UUID.randomUUID().toString().substring(0, 8));
+        try {
+            Files.createDirectories(job);
+            long t0 = System.nanoTime();
+            progress.step("preparing " + macro.label() + " [" + features.key() + "] (crate sha256 " + macro.sha256().substring(0, 16) + ")");
+            BuildWorkspace.Prepared prepared = BuildWorkspace.prepare(job.resolve("workspace"), macro, features, deps,
+                    expected == null ? null : expected.lockfile(), toolchain, progress);
+            long prepareMillis = (System.nanoTime() - t0) / 1_000_000;
+            progress.step("prepared in " + prepareMillis + " ms: macros " + prepared.macros().stream().map(m -> m.kind() + " " + m.name()).toList()
+                    + ", " + LockedPackage.parse(prepared.cargoLock()).size() + " locked crates, lockfile sha256 "
+                    + Hashing.sha256(prepared.cargoLock()).substring(0, 16));
+            prepared.patches().forEach(p -> progress.step("compat patch: " + p));
+            prepared.flags().forEach(f -> progress.step("flag: " + f));
+            if (expected != null && !expected.recipe().rustSourcesSha256().equals(prepared.rustSourcesSha256())) {
+                throw new PrecompileException("the artifact was built with other bridge sources (sha256 " + expected.recipe().rustSourcesSha256()
+                        + ", here " + prepared.rustSourcesSha256() + "): use the sandcrate version that built it");
+            }
+
+            Files.createDirectories(outputDir.resolve("logs"));
+            List<BuildRecord.BuildRun> runs = new ArrayList<>();
+            List<byte[]> modules = new ArrayList<>();
+            for (BuildVariant variant : variants) {
+                Path dir = job.resolve("build-" + variant.id());
+                FileTrees.copy(prepared.dir(), dir, rel -> rel.startsWith("target"));
+                Path log = outputDir.resolve("logs").resolve(base + "-" + variant.id() + ".log");
+                progress.step("build " + variant.id() + ": cargo build -j" + variant.jobs() + " under bubblewrap in " + dir);
+                long start = System.nanoTime();
+                ProcessRunner.Result r = Sandboxes.cargo(dir, toolchain, sysroot, variant.extraEnv()).run(List.of(
+                        toolchain.cargo().toString(), "build", "--release", "--locked", "--offline",
+                        "--target", WasmStd.TARGET, "-p", HarnessGenerator.CRATE, "-j", String.valueOf(variant.jobs())), limits, log);
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                if (!r.ok()) {
+                    throw new PrecompileException("build " + variant.id() + " of " + macro.label() + " failed"
+                            + (r.timedOut() ? " (wall-clock limit " + limits.wallClock() + ")" : " (exit " + r.exitCode() + ")")
+                            + " after " + millis + " ms; log " + log + "\n" + FileTrees.tail(log, 25));
+                }
+                byte[] wasm = Files.readAllBytes(dir.resolve("target").resolve(WasmStd.TARGET).resolve("release").resolve(HarnessGenerator.WASM_FILE));
+                modules.add(wasm);
+                runs.add(new BuildRecord.BuildRun(variant.id(), variant.jobs(), Hashing.sha256(wasm), wasm.length, millis, log.toString()));
+                progress.step("build " + variant.id() + " done in " + millis + " ms: " + wasm.length + " bytes, sha256 " + Hashing.sha256(wasm));
+            }
+
+            ArtifactManifest manifest = new ArtifactManifest(ArtifactManifest.FORMAT, macro.name(), macro.version(), macro.sha256(),
+                    features, prepared.macros(),
+                    new ArtifactManifest.ToolchainIdentity(toolchain.rustcVersion(), toolchain.cargoVersion(), sysroot.sha256()),
+                    Hashing.sha256(prepared.cargoLock()),
+                    new ArtifactManifest.Recipe(BuildWorkspace.RECIPE_VERSION, WasmStd.RECIPE_VERSION, CompatPatches.VERSION, prepared.rustSourcesSha256()),
+                    prepared.cargoLock());
+            String artifactName = base + ".wasm";
+            if (!runs.get(0).wasmSha256().equals(runs.get(1).wasmSha256())) {
+                String diff = WasmSections.diffSummary(modules.get(0), modules.get(1));
+                return reject(base, manifest, runs, modules, prepared, prepareMillis,
+                        "irreproducible: the two builds differ (" + diff + ")");
+            }
+            byte[] artifact = WasmSections.appendCustom(modules.getFirst(), ArtifactManifest.SECTION, manifest.toJson());
+            List<String> problems = ArtifactValidator.problems(artifact);
+            if (!problems.isEmpty()) {
+                return reject(base, manifest, runs, modules, prepared, prepareMillis, "invalid module: " + String.join("; ", problems));
+            }
+            Path artifactFile = outputDir.resolve(artifactName);
+            Path tmp = outputDir.resolve(artifactName + ".tmp");
+            Files.write(tmp, artifact);
+            Files.move(tmp, artifactFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            BuildRecord record = new BuildRecord(manifest, true, Hashing.sha256(artifact), artifact.length, artifactFile.toString(),
+                    runs, null, prepared.flags(), prepared.patches(), prepareMillis);
+            record.write(outputDir.resolve(artifactName + ".build.json"));
+            progress.step("verified: both builds identical; artifact " + artifactFile + " (" + artifact.length
+                    + " bytes) sha256 " + record.artifactSha256());
+            FileTrees.delete(job);
+            return record;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private BuildRecord reject(String base, ArtifactManifest manifest, List<BuildRecord.BuildRun> runs, List<byte[]> modules,
+                               BuildWorkspace.Prepared prepared, long prepareMillis, String reason) throws IOException {
+        Path dir = outputDir.resolve("rejected").resolve(base + "-" + runs.getFirst().id());
+        Files.createDirectories(dir);
+        for (int i = 0; i < runs.size(); i++) Files.write(dir.resolve("build-" + runs.get(i).id() + ".wasm"), modules.get(i));
+        Files.writeString(dir.resolve("reason.txt"), reason + "\n");
+        BuildRecord record = new BuildRecord(manifest, false, null, 0, null, runs, reason, prepared.flags(), prepared.patches(), prepareMillis);
+        record.write(dir.resolve("build.json"));
+        progress.step("REJECTED " + manifest.label() + ": " + reason + "; both modules kept in " + dir);
+        return record;
+    }
+}

@@ -1,0 +1,93 @@
+package dev.sandcrate.precompile.source;
+
+import dev.sandcrate.precompile.PrecompileException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Versioned source patches for old versions of the token crates that switch off their {@code proc_macro}
+ * support on wasm32 (proc-macro2 &lt; 1.0.59 in build.rs, syn &lt; 2.0.18 and quote &lt; 1.0.28 by cfg). Inside the
+ * sandbox the real proc_macro is there (our bridge), so the wasm32 test is replaced by one that never matches.
+ * A patch that finds nothing to replace in a version it claims is an error: silently building a macro that
+ * cannot see its input would be worse.
+ */
+public final class CompatPatches {
+    /** Bump when a patch changes: it is part of the build recipe recorded in every manifest. */
+    public static final int VERSION = 1;
+
+    record Replace(String file, String from, String to) {
+    }
+
+    record Patch(String crate, int[] below, List<Replace> replacements) {
+        boolean appliesTo(String crateName, String version) {
+            return crate.equals(crateName) && compare(parse(version), below) < 0;
+        }
+    }
+
+    private static final String SYN_WASM = "not(all(target_arch = \"wasm32\", any(target_os = \"unknown\", target_os = \"wasi\")))";
+    private static final String QUOTE_WASM = "not(all(target_arch = \"wasm32\", target_os = \"unknown\"))";
+    private static final String ALWAYS = "all()";
+
+    static final List<Patch> PATCHES = List.of(
+            new Patch("proc-macro2", new int[]{1, 0, 59}, List.of(
+                    new Replace("build.rs", "target.contains(\"wasm32\")", "false /* sandcrate: proc_macro is available in the sandbox */"))),
+            new Patch("syn", new int[]{2, 0, 18}, List.of(
+                    new Replace("src/lib.rs", SYN_WASM, ALWAYS), new Replace("src/export.rs", SYN_WASM, ALWAYS),
+                    new Replace("src/parse.rs", SYN_WASM, ALWAYS), new Replace("src/buffer.rs", SYN_WASM, ALWAYS))),
+            new Patch("quote", new int[]{1, 0, 28}, List.of(new Replace("src/lib.rs", QUOTE_WASM, ALWAYS))));
+
+    private CompatPatches() {
+    }
+
+    /** Patches an unpacked crate in place if a patch covers its version; returns a description of what changed. */
+    public static List<String> apply(String crateName, String version, Path crateDir) {
+        List<String> applied = new ArrayList<>();
+        for (Patch patch : PATCHES) {
+            if (!patch.appliesTo(crateName, version)) continue;
+            int total = 0;
+            for (Replace r : patch.replacements()) {
+                Path file = crateDir.resolve(r.file());
+                if (!Files.isRegularFile(file)) continue;
+                try {
+                    String text = Files.readString(file);
+                    int count = occurrences(text, r.from());
+                    if (count > 0) {
+                        Files.writeString(file, text.replace(r.from(), r.to()));
+                        applied.add(crateName + " " + version + ": " + r.file() + " (" + count + "x wasm32 guard)");
+                        total += count;
+                    }
+                } catch (IOException e) {
+                    throw new PrecompileException("cannot patch " + file + ": " + e.getMessage(), e);
+                }
+            }
+            if (total == 0) {
+                throw new PrecompileException(crateName + " " + version + " should carry the wasm32 guard that switches off proc_macro, "
+                        + "but the compat patch found none; extend CompatPatches for this version");
+            }
+        }
+        return applied;
+    }
+
+    private static int occurrences(String text, String needle) {
+        int count = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length())) count++;
+        return count;
+    }
+
+    static int[] parse(String version) {
+        String core = version.split("[-+]", 2)[0];
+        String[] parts = core.split("\\.");
+        int[] v = new int[3];
+        for (int i = 0; i < 3 && i < parts.length; i++) v[i] = Integer.parseInt(parts[i]);
+        return v;
+    }
+
+    private static int compare(int[] a, int[] b) {
+        for (int i = 0; i < 3; i++) if (a[i] != b[i]) return Integer.compare(a[i], b[i]);
+        return 0;
+    }
+}

@@ -1,0 +1,139 @@
+package dev.sandcrate.precompile.source;
+
+import dev.sandcrate.precompile.PrecompileException;
+import dev.sandcrate.precompile.source.RustTokens.Kind;
+import dev.sandcrate.precompile.source.RustTokens.Token;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Finds the {@code #[proc_macro_derive]}, {@code #[proc_macro_attribute]} and {@code #[proc_macro]} functions at a
+ * macro crate's root, and rewrites the root so it compiles as an ordinary rlib: those attributes become spaces
+ * (line and column numbers stay, so spans and panic locations match the original), and
+ * {@code extern crate proc_macro;} is added when the crate relied on the proc-macro prelude.
+ */
+public final class MacroScanner {
+    private static final List<String> MACRO_ATTRIBUTES = List.of("proc_macro_derive", "proc_macro_attribute", "proc_macro");
+
+    /** The macros found and the rewritten root source. */
+    public record Result(List<MacroDecl> macros, String rewrittenSource) {
+    }
+
+    private MacroScanner() {
+    }
+
+    public static Result scan(String source, String fileForMessages) {
+        List<Token> tokens = RustTokens.lex(source);
+        List<MacroDecl> macros = new ArrayList<>();
+        StringBuilder rewritten = new StringBuilder(source);
+        boolean hasExternProcMacro = false;
+        List<Attribute> pending = new ArrayList<>();
+        int depth = 0;
+        for (int i = 0; i < tokens.size(); i++) {
+            Token t = tokens.get(i);
+            if (depth == 0 && t.is("#") && i + 1 < tokens.size() && tokens.get(i + 1).is("[")) {
+                int close = matching(tokens, i + 1);
+                pending.add(new Attribute(tokens.subList(i + 2, close), t.start(), tokens.get(close).end()));
+                i = close;
+                continue;
+            }
+            if (depth == 0 && t.is("#") && i + 2 < tokens.size() && tokens.get(i + 1).is("!") && tokens.get(i + 2).is("[")) {
+                i = matching(tokens, i + 2); // inner attribute of the crate: not ours
+                continue;
+            }
+            if (depth == 0 && t.is("extern") && i + 2 < tokens.size() && tokens.get(i + 1).is("crate")
+                    && tokens.get(i + 2).is("proc_macro")) {
+                hasExternProcMacro = true;
+            }
+            if (depth == 0 && !pending.isEmpty()) {
+                List<Attribute> attrs = List.copyOf(pending);
+                pending.clear();
+                Attribute macroAttr = attrs.stream().filter(a -> MACRO_ATTRIBUTES.contains(a.path())).findFirst().orElse(null);
+                if (attrs.stream().anyMatch(a -> a.path().equals("cfg_attr") && mentionsMacroAttribute(a))) {
+                    throw new PrecompileException(fileForMessages + ": proc-macro attributes inside #[cfg_attr] are not supported");
+                }
+                if (macroAttr != null) {
+                    String function = functionName(tokens, i, fileForMessages);
+                    List<String> cfg = attrs.stream().filter(a -> a.path().equals("cfg")).map(a -> a.argsText(source)).toList();
+                    macros.add(declare(macroAttr, function, cfg, source, fileForMessages));
+                    for (int p = macroAttr.start; p < macroAttr.end; p++) {
+                        if (rewritten.charAt(p) != '\n') rewritten.setCharAt(p, ' ');
+                    }
+                }
+            }
+            if (t.is("{")) depth++;
+            if (t.is("}")) depth--;
+        }
+        if (!hasExternProcMacro) {
+            // at the end so no line moves; at the crate root it also puts proc_macro in the extern prelude
+            if (rewritten.length() > 0 && rewritten.charAt(rewritten.length() - 1) != '\n') rewritten.append('\n');
+            rewritten.append("#[allow(unused_extern_crates)]\nextern crate proc_macro;\n");
+        }
+        return new Result(List.copyOf(macros), rewritten.toString());
+    }
+
+    private record Attribute(List<Token> body, int start, int end) {
+        String path() {
+            return body.isEmpty() ? "" : body.getFirst().text();
+        }
+
+        /** The text between the parentheses of {@code path(...)}, or "" if there are none. */
+        String argsText(String source) {
+            if (body.size() < 3 || !body.get(1).is("(")) return "";
+            return source.substring(body.get(1).end(), body.getLast().start()).strip();
+        }
+    }
+
+    private static boolean mentionsMacroAttribute(Attribute a) {
+        return a.body().stream().anyMatch(t -> t.kind() == Kind.IDENT && MACRO_ATTRIBUTES.contains(t.text()));
+    }
+
+    private static MacroDecl declare(Attribute attr, String function, List<String> cfg, String source, String file) {
+        return switch (attr.path()) {
+            case "proc_macro" -> new MacroDecl(MacroDecl.BANG, function, function, List.of(), cfg);
+            case "proc_macro_attribute" -> new MacroDecl(MacroDecl.ATTR, function, function, List.of(), cfg);
+            default -> {
+                // proc_macro_derive(Name) or proc_macro_derive(Name, attributes(a, b))
+                List<Token> b = attr.body();
+                if (b.size() < 4 || !b.get(1).is("(") || b.get(2).kind() != Kind.IDENT) {
+                    throw new PrecompileException(file + ": cannot read #[" + source.substring(attr.start() + 2, attr.end() - 1) + "]");
+                }
+                List<String> helpers = new ArrayList<>();
+                for (int k = 3; k < b.size(); k++) {
+                    if (b.get(k).is("attributes") && k + 1 < b.size() && b.get(k + 1).is("(")) {
+                        for (int m = k + 2; m < b.size() && !b.get(m).is(")"); m++) {
+                            if (b.get(m).kind() == Kind.IDENT) helpers.add(b.get(m).text());
+                        }
+                        break;
+                    }
+                }
+                yield new MacroDecl(MacroDecl.DERIVE, b.get(2).text(), function, helpers, cfg);
+            }
+        };
+    }
+
+    /** The name of the function item starting at token i ({@code pub fn name}, maybe {@code pub(crate)}, {@code unsafe}). */
+    private static String functionName(List<Token> tokens, int i, String file) {
+        for (int k = i; k < Math.min(tokens.size() - 1, i + 12); k++) {
+            if (tokens.get(k).is("fn") && tokens.get(k + 1).kind() == Kind.IDENT) {
+                String name = tokens.get(k + 1).text();
+                return name.startsWith("r#") ? name.substring(2) : name;
+            }
+            if (tokens.get(k).is("{") || tokens.get(k).is(";")) break;
+        }
+        throw new PrecompileException(file + ": a proc-macro attribute at offset " + tokens.get(i).start() + " is not on a function");
+    }
+
+    private static int matching(List<Token> tokens, int open) {
+        int depth = 0;
+        for (int k = open; k < tokens.size(); k++) {
+            String s = tokens.get(k).text();
+            if (tokens.get(k).kind() != Kind.PUNCT) continue;
+            if (s.equals("[") || s.equals("(") || s.equals("{")) depth++;
+            if (s.equals("]") || s.equals(")") || s.equals("}")) depth--;
+            if (depth == 0) return k;
+        }
+        throw new PrecompileException("unbalanced brackets in the crate root");
+    }
+}

@@ -1,0 +1,144 @@
+package dev.sandcrate.precompile.toolchain;
+
+import dev.sandcrate.precompile.FileTrees;
+import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.precompile.PrecompileException;
+import dev.sandcrate.precompile.Progress;
+import dev.sandcrate.precompile.sandbox.Bubblewrap;
+import dev.sandcrate.precompile.sandbox.BuildLimits;
+import dev.sandcrate.precompile.sandbox.ProcessRunner;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Std for wasm32-unknown-unknown, built once per toolchain from the Debian std sources with
+ * {@code -Zbuild-std=std,panic_abort} (which also builds the real {@code proc_macro}), and published as a
+ * sysroot under {@code <cache>/toolchain/<identity>/sysroot}. Every macro build then passes
+ * {@code --sysroot} instead of rebuilding std. The build itself runs under bubblewrap at fixed mount
+ * points so every machine with the same toolchain gets the same rlibs. Rlibs keep both object code and
+ * bitcode ({@code -Cembed-bitcode=yes}) so macro builds may use LTO.
+ */
+public final class WasmStd {
+    /** Bump when the way std is built changes: it is part of the cache key. */
+    public static final int RECIPE_VERSION = 1;
+    public static final String TARGET = "wasm32-unknown-unknown";
+    private static final Object IN_PROCESS_LOCK = new Object();
+
+    /** A published sysroot and the sha256 over its rlibs (recorded in every artifact's manifest). */
+    public record Sysroot(Path path, String sha256) {
+    }
+
+    private WasmStd() {
+    }
+
+    public static Path cacheRoot() {
+        String env = System.getenv("SANDCRATE_CACHE");
+        return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "sandcrate");
+    }
+
+    /** Returns the cached sysroot for {@code toolchain}, building it first if this machine has none yet. */
+    public static Sysroot ensure(Toolchain toolchain, Path cacheRoot, Progress progress) {
+        Path dir = cacheRoot.resolve("toolchain").resolve(toolchain.identityHash());
+        Path sysroot = dir.resolve("sysroot");
+        Path hashFile = dir.resolve("sysroot.sha256");
+        try {
+            if (Files.isRegularFile(hashFile)) return new Sysroot(sysroot, Files.readString(hashFile).strip());
+            Files.createDirectories(dir);
+            synchronized (IN_PROCESS_LOCK) {
+                try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                     FileLock ignored = lockFile.lock()) {
+                    if (Files.isRegularFile(hashFile)) return new Sysroot(sysroot, Files.readString(hashFile).strip());
+                    return build(toolchain, dir, progress);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Sysroot build(Toolchain toolchain, Path dir, Progress progress) throws IOException {
+        progress.step("building std for " + TARGET + " once for toolchain " + toolchain.identityHash()
+                + " (" + toolchain.release() + ") into " + dir + "; later builds reuse it");
+        long start = System.nanoTime();
+        Path work = dir.resolve("build-" + UUID.randomUUID());
+        Files.createDirectories(work.resolve("src"));
+        Files.createDirectories(work.resolve(".cargo"));
+        Files.writeString(work.resolve("Cargo.toml"), """
+                [package]
+                name = "sandcrate-std-probe"
+                version = "0.0.0"
+                edition = "2021"
+
+                [lib]
+                crate-type = ["cdylib"]
+
+                [profile.release]
+                panic = "abort"
+                codegen-units = 1
+                debug = 0
+                """);
+        Files.writeString(work.resolve("src/lib.rs"), "extern crate proc_macro;\n#[no_mangle]\npub extern \"C\" fn probe() -> i32 { proc_macro::is_available() as i32 }\n");
+        Files.writeString(work.resolve(".cargo/config.toml"), """
+                [source.crates-io]
+                replace-with = "rust-std-vendor"
+
+                [source.rust-std-vendor]
+                directory = "%s"
+
+                [target.wasm32-unknown-unknown]
+                linker = "/usr/bin/wasm-ld"
+                """.formatted(toolchain.stdSources().resolve("vendor")));
+        Path log = dir.resolve("std-build.log");
+        Files.deleteIfExists(log);
+        Bubblewrap sandbox = new Bubblewrap().bind(work, "/build").workDir("/build")
+                .env("CARGO_HOME", "/tmp/cargo-home").env("RUSTC", toolchain.rustc().toString())
+                .env("RUSTC_BOOTSTRAP", "1").env("RUSTFLAGS", "-Cembed-bitcode=yes")
+                .env("SOURCE_DATE_EPOCH", "0").env("CARGO_BUILD_JOBS", "2");
+        ProcessRunner.Result r = sandbox.run(List.of(toolchain.cargo().toString(), "build", "--release", "--offline",
+                "--target", TARGET, "-Zbuild-std=std,panic_abort"), BuildLimits.defaults(), log);
+        if (!r.ok()) {
+            throw new PrecompileException("building std for " + TARGET + " failed" + (r.timedOut() ? " (time limit)" : "")
+                    + "; see " + log + "\n" + FileTrees.tail(log, 30));
+        }
+        Path staged = work.resolve("sysroot");
+        Path libDir = staged.resolve("lib/rustlib").resolve(TARGET).resolve("lib");
+        Files.createDirectories(libDir);
+        List<Path> rlibs;
+        try (Stream<Path> s = Files.list(work.resolve("target").resolve(TARGET).resolve("release/deps"))) {
+            rlibs = s.filter(p -> p.getFileName().toString().endsWith(".rlib")).sorted().toList();
+        }
+        StringBuilder digests = new StringBuilder();
+        for (Path rlib : rlibs) {
+            Files.copy(rlib, libDir.resolve(rlib.getFileName()));
+            digests.append(rlib.getFileName()).append(' ').append(Hashing.sha256(rlib)).append('\n');
+        }
+        Files.writeString(staged.resolve("rlibs.sha256"), digests);
+        String sha = Hashing.sha256(digests.toString());
+        Path sysroot = dir.resolve("sysroot");
+        FileTrees.delete(sysroot);
+        try {
+            Files.move(staged, sysroot, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(staged, sysroot);
+        }
+        // the hash file is the "ready" marker: written last, atomically
+        Path tmpHash = dir.resolve("sysroot.sha256.tmp");
+        Files.writeString(tmpHash, sha + "\n");
+        Files.move(tmpHash, dir.resolve("sysroot.sha256"), StandardCopyOption.ATOMIC_MOVE);
+        FileTrees.delete(work);
+        progress.step("std for " + TARGET + " built in " + (System.nanoTime() - start) / 1_000_000 + " ms: "
+                + rlibs.size() + " rlibs, sha256 " + sha.substring(0, 16) + ", log " + log);
+        return new Sysroot(sysroot, sha);
+    }
+}

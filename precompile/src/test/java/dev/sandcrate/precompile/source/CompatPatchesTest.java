@@ -1,0 +1,48 @@
+package dev.sandcrate.precompile.source;
+
+import dev.sandcrate.precompile.FileTrees;
+import dev.sandcrate.precompile.PrecompileException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class CompatPatchesTest {
+    private static final Path REGISTRY = Path.of("/usr/share/cargo/registry");
+
+    @Test
+    void patchesTheWasmGuardsOfOldTokenCrates(@TempDir Path tmp) throws Exception {
+        for (String[] c : List.of(new String[]{"proc-macro2", "1.0.47"}, new String[]{"syn", "1.0.107"}, new String[]{"quote", "1.0.21"})) {
+            Path dir = tmp.resolve(c[0]);
+            FileTrees.copy(REGISTRY.resolve(c[0] + "-" + c[1]), dir, rel -> false);
+            List<String> applied = CompatPatches.apply(c[0], c[1], dir);
+            assertFalse(applied.isEmpty(), c[0]);
+            try (var files = Files.walk(dir)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".rs")).toList()) {
+                    String text = Files.readString(f);
+                    assertFalse(text.contains("target.contains(\"wasm32\")") || text.contains("not(all(target_arch = \"wasm32\""),
+                            f + " still switches proc_macro off on wasm32");
+                }
+            }
+        }
+    }
+
+    @Test
+    void leavesNewVersionsAndOtherCratesAlone(@TempDir Path tmp) throws Exception {
+        Files.writeString(tmp.resolve("build.rs"), "fn main() { if target.contains(\"wasm32\") {} }");
+        assertEquals(List.of(), CompatPatches.apply("proc-macro2", "1.0.59", tmp));
+        assertEquals(List.of(), CompatPatches.apply("serde", "1.0.152", tmp));
+        assertTrue(Files.readString(tmp.resolve("build.rs")).contains("wasm32"));
+    }
+
+    @Test
+    void failsLoudlyWhenAnOldVersionLacksTheExpectedGuard(@TempDir Path tmp) throws Exception {
+        Files.writeString(tmp.resolve("build.rs"), "fn main() {}");
+        PrecompileException e = assertThrows(PrecompileException.class, () -> CompatPatches.apply("proc-macro2", "1.0.30", tmp));
+        assertTrue(e.getMessage().contains("proc-macro2 1.0.30"), e.getMessage());
+    }
+}

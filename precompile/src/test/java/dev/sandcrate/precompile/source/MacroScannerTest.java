@@ -1,0 +1,78 @@
+package dev.sandcrate.precompile.source;
+
+import dev.sandcrate.precompile.PrecompileException;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class MacroScannerTest {
+    @Test
+    void findsAllThreeKindsAndBlanksOnlyTheirAttributes() {
+        String src = """
+                //! #[proc_macro] in a doc comment is not a macro
+                use proc_macro::TokenStream;
+                /* #[proc_macro_derive(Fake)] */
+                const S: &str = "#[proc_macro] pub fn fake() {}";
+                const R: &str = r#"#[proc_macro_attribute] "quoted" "#;
+                const C: char = '#';
+                fn helper<'a>(x: &'a str) -> &'a str { x }
+
+                #[proc_macro_derive(Builder, attributes(builder, setter))]
+                pub fn derive_builder(input: TokenStream) -> TokenStream { input }
+
+                #[cfg(feature = "attr")]
+                #[proc_macro_attribute]
+                pub fn instrument(_a: TokenStream, item: TokenStream) -> TokenStream { item }
+
+                #[doc = "bang"]
+                #[proc_macro]
+                pub fn make(input: TokenStream) -> TokenStream {
+                    let _ = "#[proc_macro] inside a body";
+                    input
+                }
+                """;
+        MacroScanner.Result r = MacroScanner.scan(src, "lib.rs");
+        assertEquals(List.of(
+                new MacroDecl("derive", "Builder", "derive_builder", List.of("builder", "setter"), List.of()),
+                new MacroDecl("attr", "instrument", "instrument", List.of(), List.of("feature = \"attr\"")),
+                new MacroDecl("bang", "make", "make", List.of(), List.of())), r.macros());
+        String out = r.rewrittenSource();
+        assertFalse(out.contains("#[proc_macro_derive(Builder"), out);
+        assertFalse(out.contains("#[proc_macro_attribute]\n"), out);
+        assertTrue(out.contains("#[cfg(feature = \"attr\")]"), "cfg stays on the function");
+        assertTrue(out.contains("\"#[proc_macro] pub fn fake() {}\""), "string literals are untouched");
+        assertTrue(out.contains("\"#[proc_macro] inside a body\""));
+        assertTrue(out.endsWith("extern crate proc_macro;\n"));
+        assertEquals(src.lines().count() + 2, out.lines().count(), "no line moves; two lines appended");
+        assertEquals(src.indexOf("pub fn derive_builder"), out.indexOf("pub fn derive_builder"), "columns stay");
+    }
+
+    @Test
+    void keepsAnExistingExternCrate() {
+        String src = "extern crate proc_macro;\n#[proc_macro]\npub fn m(i: proc_macro::TokenStream) -> proc_macro::TokenStream { i }\n";
+        MacroScanner.Result r = MacroScanner.scan(src, "lib.rs");
+        assertEquals(1, r.rewrittenSource().split("extern crate proc_macro", -1).length - 1);
+    }
+
+    @Test
+    void rejectsProcMacroAttributesInsideCfgAttr() {
+        String src = "#[cfg_attr(feature = \"x\", proc_macro)]\npub fn m() {}\n";
+        assertThrows(PrecompileException.class, () -> MacroScanner.scan(src, "lib.rs"));
+    }
+
+    @Test
+    void readsRealDebianMacroCrates() throws Exception {
+        Path registry = Path.of("/usr/share/cargo/registry");
+        List<MacroDecl> serde = MacroScanner.scan(Files.readString(registry.resolve("serde_derive-1.0.152/src/lib.rs")), "lib.rs").macros();
+        assertEquals(List.of("Serialize", "Deserialize"), serde.stream().map(MacroDecl::name).toList());
+        assertEquals(List.of("serde"), serde.getFirst().attributes());
+        List<MacroDecl> thiserror = MacroScanner.scan(Files.readString(registry.resolve("thiserror-impl-1.0.38/src/lib.rs")), "lib.rs").macros();
+        assertEquals(List.of(new MacroDecl("derive", "Error", "derive_error", List.of("backtrace", "error", "from", "source"), List.of())), thiserror);
+        List<MacroDecl> asyncTrait = MacroScanner.scan(Files.readString(registry.resolve("async-trait-0.1.56/src/lib.rs")), "lib.rs").macros();
+        assertEquals(List.of(new MacroDecl("attr", "async_trait", "async_trait", List.of(), List.of())), asyncTrait);
+    }
+}
