@@ -8,9 +8,9 @@ import java.util.regex.Pattern;
 public final class CrateNames {
     public static final int MAX_LENGTH = 64;
     private static final Pattern VALID = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
-    /** Names of the standard library's crates and names Windows cannot use as file names. */
+    /** Names of the standard library's crates (which cargo resolves specially) and names Windows cannot use as file names. */
     private static final Set<String> RESERVED = Set.of(
-            "alloc", "core", "std", "proc_macro", "proc-macro", "test", "compiler_builtins", "rustc", "cargo",
+            "alloc", "core", "std", "proc_macro", "test",
             "con", "prn", "aux", "nul",
             "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9",
             "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9");

@@ -344,7 +344,9 @@ public final class CrateService {
                 .map((rs, ctx) -> new CrateRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5)))
                 .list());
         List<CrateRow> sorted = new ArrayList<>(matches);
-        sorted.sort(Comparator.<CrateRow>comparingInt(c -> CrateNames.canonical(c.name()).equals(canonical) ? 0 : 1)
+        // exact name first, then names containing the query, then description matches
+        sorted.sort(Comparator.<CrateRow>comparingInt(c -> CrateNames.canonical(c.name()).equals(canonical) ? 0
+                        : CrateNames.canonical(c.name()).contains(canonical) ? 1 : 2)
                 .thenComparing(Comparator.comparingLong(CrateRow::downloads).reversed())
                 .thenComparing(CrateRow::name));
         List<SearchHit> hits = sorted.stream().skip((long) (page - 1) * perPage).limit(perPage)
