@@ -56,6 +56,26 @@ public final class AbiTestModules {
                 "(i64.or (i64.shl (i64.const 256) (i64.const 32)) (i64.const " + PANIC_MESSAGE.length() + "))");
     }
 
+    /** Answers every request with {@code response} (e.g. an encoded wire response). */
+    public static byte[] answers(byte[] response) {
+        return module("(data (i32.const 1024) \"" + watBytes(response) + "\")",
+                "(i64.or (i64.shl (i64.const 1024) (i64.const 32)) (i64.const " + response.length + "))", "(i64.const 0)");
+    }
+
+    /** Traps on every request after recording {@code panicResponse} for sandcrate_last_panic. */
+    public static byte[] panicsWith(byte[] panicResponse) {
+        return module("(data (i32.const 1024) \"" + watBytes(panicResponse) + "\")", "(unreachable)",
+                "(i64.or (i64.shl (i64.const 1024) (i64.const 32)) (i64.const " + panicResponse.length + "))");
+    }
+
+    private static String watBytes(byte[] bytes) {
+        StringBuilder out = new StringBuilder();
+        for (byte b : bytes) {
+            out.append(String.format("\\%02x", b & 0xff));
+        }
+        return out.toString();
+    }
+
     /** Traps with nothing recorded. */
     public static byte[] trapsSilently() {
         return module("", "(unreachable)", "(i64.const 0)");

@@ -1,0 +1,508 @@
+//! Sandcrate shim client: runs this crate's macros in the sandboxed runtime.
+//!
+//! Copied verbatim into every generated shim (see `sandbox-runtime/shim-template/README.md`). Only stable
+//! `proc_macro` API and std. The input is converted to the wire format (`wire.rs`, the same codec the wasm
+//! module uses) with one span-table entry per token, sent to the per-user runtime daemon over a Unix socket
+//! (started on demand), and the answer is rebuilt with the original spans. Every failure becomes a
+//! `compile_error!` at the macro call, never a panic of the compiler.
+
+use crate::wire;
+use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+use std::fs::{DirBuilder, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// One precompiled artifact of this crate, chosen by the enabled feature set.
+pub struct Artifact {
+    pub crate_name: &'static str,
+    pub version: &'static str,
+    /// Lower-case hex sha256 of `wasm`.
+    pub sha256: &'static str,
+    pub wasm: &'static [u8],
+}
+
+const OP_EXPAND: u8 = 1;
+const OP_LOAD: u8 = 2;
+const STATUS_OK: u8 = 0;
+const STATUS_NEED_MODULE: u8 = 1;
+const STATUS_ERROR: u8 = 2;
+const SOCKET_NAME: &str = "runtime-v1.sock";
+/// Longer than any expansion the runtime allows (its own limit stops runaway macros first).
+const READ_TIMEOUT: Duration = Duration::from_secs(300);
+const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Runs one macro. `attr` is the attribute's arguments for attribute macros.
+pub fn expand(artifact: &Artifact, kind: wire::MacroKind, name: &str, attr: Option<TokenStream>, input: TokenStream) -> TokenStream {
+    let what = match kind {
+        wire::MacroKind::Derive => format!("derive `{name}`"),
+        wire::MacroKind::Attr => format!("attribute `{name}`"),
+        wire::MacroKind::Bang => format!("macro `{name}!`"),
+    };
+    match run(artifact, kind, name, attr, input) {
+        Ok(stream) => stream,
+        Err(message) => compile_error(
+            &format!("{message}\n(sandcrate: {what} of {} {}, sandboxed)", artifact.crate_name, artifact.version),
+            Span::call_site(),
+        ),
+    }
+}
+
+fn run(artifact: &Artifact, kind: wire::MacroKind, name: &str, attr: Option<TokenStream>, input: TokenStream) -> Result<TokenStream, String> {
+    let mut spans = SpanTable::default();
+    let def_site = spans.add(Span::call_site(), false);
+    let call_site = spans.add(Span::call_site(), false);
+    let mixed_site = spans.add(Span::mixed_site(), false);
+    let attr = attr.map(|a| wire::Input::Tokens(spans.stream(a)));
+    let input = wire::Input::Tokens(spans.stream(input));
+    let request = wire::Request {
+        kind,
+        name: name.to_owned(),
+        spans: std::mem::take(&mut spans.infos),
+        def_site,
+        call_site,
+        mixed_site,
+        attr,
+        input,
+    };
+    let bytes = call_runtime(artifact, &request.encode())?;
+    let response = wire::Response::decode(&bytes).map_err(|e| format!("the runtime's answer is unreadable: {e}"))?;
+    let mapped = spans.resolve_response(&response);
+    let mut errors = TokenStream::new();
+    for diagnostic in &response.diagnostics {
+        if diagnostic.level == wire::Level::Error {
+            let span = diagnostic.spans.first().map(|&id| mapped.span(id)).unwrap_or_else(Span::call_site);
+            let mut message = diagnostic.message.clone();
+            for child in &diagnostic.children {
+                message.push_str(&format!("\n{}: {}", level_name(child.level), child.message));
+            }
+            errors.extend(compile_error(&message, span));
+        }
+    }
+    match response.outcome {
+        wire::Outcome::Expanded(stream) => {
+            let mut out = mapped.stream(&stream)?;
+            out.extend(errors);
+            Ok(out)
+        }
+        wire::Outcome::Panicked { message, location } => {
+            let at = location.map(|l| format!(" at {}:{}:{}", l.file, l.line, l.column)).unwrap_or_default();
+            errors.extend(compile_error(&format!("proc macro panicked{at}: {message}"), Span::call_site()));
+            Ok(errors)
+        }
+        wire::Outcome::Failed(message) => Err(message),
+    }
+}
+
+fn level_name(level: wire::Level) -> &'static str {
+    match level {
+        wire::Level::Error => "error",
+        wire::Level::Warning => "warning",
+        wire::Level::Note => "note",
+        wire::Level::Help => "help",
+    }
+}
+
+/// `::core::compile_error! { "message" }` located at `span`.
+fn compile_error(message: &str, span: Span) -> TokenStream {
+    let mut tokens = Vec::new();
+    let colons = |tokens: &mut Vec<TokenTree>| {
+        let mut first = Punct::new(':', Spacing::Joint);
+        first.set_span(span);
+        let mut second = Punct::new(':', Spacing::Alone);
+        second.set_span(span);
+        tokens.push(first.into());
+        tokens.push(second.into());
+    };
+    colons(&mut tokens);
+    tokens.push(Ident::new("core", span).into());
+    colons(&mut tokens);
+    tokens.push(Ident::new("compile_error", span).into());
+    let mut bang = Punct::new('!', Spacing::Alone);
+    bang.set_span(span);
+    tokens.push(bang.into());
+    let mut text = Literal::string(message);
+    text.set_span(span);
+    let mut body = Group::new(Delimiter::Brace, TokenTree::from(text).into());
+    body.set_span(span);
+    tokens.push(body.into());
+    tokens.into_iter().collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token streams and spans
+// ---------------------------------------------------------------------------------------------
+
+/// The request's span table: the compiler's spans by id, and what the module may ask about them.
+#[derive(Default)]
+struct SpanTable {
+    spans: Vec<Span>,
+    infos: Vec<wire::SpanInfo>,
+}
+
+impl SpanTable {
+    fn add(&mut self, span: Span, with_text: bool) -> wire::SpanId {
+        let (start, end) = (span.start(), span.end());
+        self.infos.push(wire::SpanInfo::Located(wire::Location {
+            file: Some(span.file()),
+            local: span.local_file().is_some(),
+            start_line: start.line() as u32,
+            start_column: start.column() as u32,
+            end_line: end.line() as u32,
+            end_column: end.column() as u32,
+            // byte offsets are not available on stable Rust
+            byte_start: 0,
+            byte_end: 0,
+            // leaf tokens only: a group's text is the whole group, and nested groups would repeat it
+            source_text: if with_text { span.source_text() } else { None },
+        }));
+        self.spans.push(span);
+        (self.spans.len() - 1) as wire::SpanId
+    }
+
+    fn stream(&mut self, stream: TokenStream) -> wire::TokenStream {
+        stream
+            .into_iter()
+            .map(|tree| match tree {
+                TokenTree::Group(g) => {
+                    let span = self.add(g.span(), false);
+                    let open = self.add(g.span_open(), true);
+                    let close = self.add(g.span_close(), true);
+                    wire::TokenTree::Group(wire::Group {
+                        delimiter: match g.delimiter() {
+                            Delimiter::Parenthesis => wire::Delimiter::Parenthesis,
+                            Delimiter::Brace => wire::Delimiter::Brace,
+                            Delimiter::Bracket => wire::Delimiter::Bracket,
+                            Delimiter::None => wire::Delimiter::None,
+                        },
+                        span,
+                        open,
+                        close,
+                        stream: self.stream(g.stream()),
+                    })
+                }
+                TokenTree::Punct(p) => wire::TokenTree::Punct(wire::Punct {
+                    ch: p.as_char(),
+                    spacing: match p.spacing() {
+                        Spacing::Joint => wire::Spacing::Joint,
+                        Spacing::Alone => wire::Spacing::Alone,
+                    },
+                    span: self.add(p.span(), true),
+                }),
+                TokenTree::Ident(i) => {
+                    let text = i.to_string();
+                    let (name, is_raw) = match text.strip_prefix("r#") {
+                        Some(rest) => (rest.to_owned(), true),
+                        None => (text, false),
+                    };
+                    wire::TokenTree::Ident(wire::Ident { name, is_raw, span: self.add(i.span(), true) })
+                }
+                TokenTree::Literal(l) => {
+                    wire::TokenTree::Literal(wire::Literal { text: l.to_string(), span: self.add(l.span(), true) })
+                }
+            })
+            .collect()
+    }
+
+    /// Spans for every id a response may use: the request's, then the ones created during the expansion.
+    fn resolve_response(&self, response: &wire::Response) -> MappedSpans {
+        let mut spans = self.spans.clone();
+        for info in &response.spans {
+            let get = |id: wire::SpanId| spans.get(id as usize).copied().unwrap_or_else(Span::call_site);
+            let span = match info {
+                // tokens the module lexed itself (`TokenStream::from_str`, `quote!`): call-site, like rustc does
+                wire::SpanInfo::Located(_) => Span::call_site(),
+                wire::SpanInfo::ResolvedAt { position, context } => get(*position).resolved_at(get(*context)),
+                // `Span::join` and `Span::subspan` are not stable: keep the first / base span
+                wire::SpanInfo::Join { first, .. } => get(*first),
+                wire::SpanInfo::Subspan { base, .. } => get(*base),
+                wire::SpanInfo::Start { base } => get(*base).start(),
+                wire::SpanInfo::End { base } => get(*base).end(),
+            };
+            spans.push(span);
+        }
+        MappedSpans { spans }
+    }
+}
+
+struct MappedSpans {
+    spans: Vec<Span>,
+}
+
+impl MappedSpans {
+    fn span(&self, id: wire::SpanId) -> Span {
+        self.spans.get(id as usize).copied().unwrap_or_else(Span::call_site)
+    }
+
+    fn stream(&self, stream: &[wire::TokenTree]) -> Result<TokenStream, String> {
+        let mut out = Vec::with_capacity(stream.len());
+        for tree in stream {
+            out.push(match tree {
+                wire::TokenTree::Group(g) => {
+                    let delimiter = match g.delimiter {
+                        wire::Delimiter::Parenthesis => Delimiter::Parenthesis,
+                        wire::Delimiter::Brace => Delimiter::Brace,
+                        wire::Delimiter::Bracket => Delimiter::Bracket,
+                        wire::Delimiter::None => Delimiter::None,
+                    };
+                    let mut group = Group::new(delimiter, self.stream(&g.stream)?);
+                    group.set_span(self.span(g.span));
+                    TokenTree::Group(group)
+                }
+                wire::TokenTree::Punct(p) => {
+                    let spacing = if p.spacing == wire::Spacing::Joint { Spacing::Joint } else { Spacing::Alone };
+                    let mut punct = Punct::new(p.ch, spacing);
+                    punct.set_span(self.span(p.span));
+                    TokenTree::Punct(punct)
+                }
+                wire::TokenTree::Ident(i) => {
+                    let span = self.span(i.span);
+                    TokenTree::Ident(if i.is_raw { Ident::new_raw(&i.name, span) } else { Ident::new(&i.name, span) })
+                }
+                wire::TokenTree::Literal(l) => {
+                    let mut literal: Literal =
+                        l.text.parse().map_err(|_| format!("the macro produced an invalid literal `{}`", l.text))?;
+                    literal.set_span(self.span(l.span));
+                    TokenTree::Literal(literal)
+                }
+            });
+        }
+        Ok(out.into_iter().collect())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Talking to the runtime
+// ---------------------------------------------------------------------------------------------
+
+/// One connection per compiler process, kept for its lifetime: the runtime's session for this process
+/// (and so the macro's statics) lives as long as the compiler does.
+static CONNECTION: Mutex<Option<Connection>> = Mutex::new(None);
+
+enum Connection {
+    Socket(UnixStream),
+    /// `SANDCRATE_RUNTIME_MODE=stdio`: a private runtime process per compiler process, no daemon.
+    Stdio { _child: Child, stdin: ChildStdin, stdout: ChildStdout },
+}
+
+impl Connection {
+    fn call(&mut self, op: u8, parts: &[&[u8]]) -> std::io::Result<(u8, Vec<u8>)> {
+        let length: usize = 1 + parts.iter().map(|p| p.len()).sum::<usize>();
+        let length = u32::try_from(length).map_err(|_| std::io::Error::other("request too large"))?;
+        let mut header = length.to_le_bytes().to_vec();
+        header.push(op);
+        match self {
+            Connection::Socket(stream) => {
+                write_frame(stream, &header, parts)?;
+                read_frame(stream)
+            }
+            Connection::Stdio { stdin, stdout, .. } => {
+                write_frame(stdin, &header, parts)?;
+                read_frame(stdout)
+            }
+        }
+    }
+}
+
+fn write_frame(writer: &mut dyn Write, header: &[u8], parts: &[&[u8]]) -> std::io::Result<()> {
+    writer.write_all(header)?;
+    for part in parts {
+        writer.write_all(part)?;
+    }
+    writer.flush()
+}
+
+fn read_frame(reader: &mut dyn Read) -> std::io::Result<(u8, Vec<u8>)> {
+    let mut header = [0u8; 5];
+    reader.read_exact(&mut header)?;
+    let length = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
+    if length == 0 {
+        return Err(std::io::Error::other("empty frame from the runtime"));
+    }
+    let mut payload = vec![0u8; length - 1];
+    reader.read_exact(&mut payload)?;
+    Ok((header[4], payload))
+}
+
+fn call_runtime(artifact: &Artifact, request: &[u8]) -> Result<Vec<u8>, String> {
+    let sha = hex_to_bytes(artifact.sha256)?;
+    let pid = std::process::id().to_le_bytes();
+    let mut guard = CONNECTION.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut last_error = String::new();
+    // a second attempt covers a daemon that exited (idle) between two macro calls
+    for _attempt in 0..2 {
+        if guard.is_none() {
+            *guard = Some(connect()?);
+        }
+        let connection = guard.as_mut().expect("connected above");
+        let answer = match connection.call(OP_EXPAND, &[&pid, &sha, request]) {
+            Ok((STATUS_NEED_MODULE, _)) => match connection.call(OP_LOAD, &[artifact.wasm]) {
+                Ok((STATUS_OK, _)) => connection.call(OP_EXPAND, &[&pid, &sha, request]),
+                other => other,
+            },
+            other => other,
+        };
+        match answer {
+            Ok((STATUS_OK, payload)) => return Ok(payload),
+            Ok((STATUS_ERROR, payload)) => {
+                let message = String::from_utf8_lossy(payload.get(1..).unwrap_or_default()).into_owned();
+                return Err(message);
+            }
+            Ok((status, _)) => return Err(format!("the runtime answered with unknown status {status}")),
+            Err(e) => {
+                last_error = e.to_string();
+                *guard = None;
+            }
+        }
+    }
+    Err(format!("lost the connection to the Sandcrate runtime: {last_error}"))
+}
+
+fn hex_to_bytes(hex: &str) -> Result<Vec<u8>, String> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect::<Option<Vec<u8>>>()
+        .filter(|bytes| bytes.len() == 32)
+        .ok_or_else(|| format!("corrupt shim: bad artifact sha256 {hex}"))
+}
+
+fn connect() -> Result<Connection, String> {
+    if std::env::var("SANDCRATE_RUNTIME_MODE").as_deref() == Ok("stdio") {
+        return start_stdio();
+    }
+    let dir = runtime_dir()?;
+    let socket = dir.join(SOCKET_NAME);
+    if dir.exists() {
+        check_private(&dir)?;
+        if let Ok(stream) = UnixStream::connect(&socket) {
+            return socket_connection(stream);
+        }
+    }
+    start_daemon(&dir, &socket)
+}
+
+fn socket_connection(stream: UnixStream) -> Result<Connection, String> {
+    stream.set_read_timeout(Some(READ_TIMEOUT)).map_err(|e| e.to_string())?;
+    Ok(Connection::Socket(stream))
+}
+
+/// Same rule as the runtime (`RuntimePaths`): `$SANDCRATE_RUNTIME_DIR`, `$XDG_RUNTIME_DIR/sandcrate`,
+/// `$HOME/.cache/sandcrate/run`.
+fn runtime_dir() -> Result<PathBuf, String> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(dir) = var("SANDCRATE_RUNTIME_DIR") {
+        return Ok(dir);
+    }
+    if let Some(xdg) = var("XDG_RUNTIME_DIR") {
+        return Ok(xdg.join("sandcrate"));
+    }
+    match var("HOME") {
+        Some(home) => Ok(home.join(".cache").join("sandcrate").join("run")),
+        None => Err("neither SANDCRATE_RUNTIME_DIR, XDG_RUNTIME_DIR nor HOME is set: cannot find the Sandcrate runtime socket".into()),
+    }
+}
+
+/// The socket directory must be ours and closed to everybody else, or another user could answer our compiler.
+fn check_private(dir: &Path) -> Result<(), String> {
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if !meta.is_dir() {
+        return Err(format!("{} is not a directory; it is where the Sandcrate runtime socket lives", dir.display()));
+    }
+    if let Ok(me) = std::fs::metadata("/proc/self") {
+        if meta.uid() != me.uid() {
+            return Err(format!("{} belongs to another user; refusing to talk to a runtime there", dir.display()));
+        }
+    }
+    if meta.permissions().mode() & 0o077 != 0 {
+        return Err(format!("{} is accessible to other users (mode {:o}); run `chmod 700 {}`", dir.display(), meta.permissions().mode() & 0o777, dir.display()));
+    }
+    Ok(())
+}
+
+/// `$SANDCRATE_RUNTIME`, else `~/.sandcrate/runtime/bin/sandcrate-runtime`, else `sandcrate-runtime` on PATH.
+fn runtime_launcher() -> PathBuf {
+    if let Some(explicit) = std::env::var_os("SANDCRATE_RUNTIME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(explicit);
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        let installed = PathBuf::from(home).join(".sandcrate/runtime/bin/sandcrate-runtime");
+        if installed.is_file() {
+            return installed;
+        }
+    }
+    PathBuf::from("sandcrate-runtime")
+}
+
+fn not_installed(launcher: &Path, e: std::io::Error) -> String {
+    format!(
+        "cannot start the Sandcrate runtime `{}`: {e}. Install it once with the command your registry shows \
+         under /runtime (or set SANDCRATE_RUNTIME to its launcher); to build this macro from source instead, \
+         remove the Sandcrate precompiled index or [patch] for this crate",
+        launcher.display()
+    )
+}
+
+fn start_daemon(dir: &Path, socket: &Path) -> Result<Connection, String> {
+    DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    check_private(dir)?;
+    let log_path = dir.join("daemon.log");
+    let log = OpenOptions::new().create(true).append(true).open(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
+    let launcher = runtime_launcher();
+    let mut child = Command::new(&launcher)
+        .arg("daemon")
+        .arg("--dir")
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        // its own process group: Ctrl-C on cargo must not kill the daemon other builds share
+        .process_group(0)
+        .spawn()
+        .map_err(|e| not_installed(&launcher, e))?;
+    let timeout = std::env::var("SANDCRATE_RUNTIME_START_TIMEOUT_S")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(DEFAULT_START_TIMEOUT);
+    let deadline = Instant::now() + timeout;
+    let mut exited = None;
+    loop {
+        if let Ok(stream) = UnixStream::connect(socket) {
+            return socket_connection(stream);
+        }
+        if exited.is_none() {
+            // exiting is fine when another compiler's daemon won the race; its socket appears soon
+            exited = child.try_wait().ok().flatten();
+        }
+        if Instant::now() > deadline {
+            let status = exited.map(|s| format!(" (the runtime exited: {s})")).unwrap_or_default();
+            return Err(format!(
+                "the Sandcrate runtime did not open {} within {} s{status}; see {}",
+                socket.display(),
+                timeout.as_secs(),
+                log_path.display()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+fn start_stdio() -> Result<Connection, String> {
+    let launcher = runtime_launcher();
+    let mut child = Command::new(&launcher)
+        .arg("--stdio")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| not_installed(&launcher, e))?;
+    let stdin = child.stdin.take().expect("piped stdin");
+    let stdout = child.stdout.take().expect("piped stdout");
+    Ok(Connection::Stdio { _child: child, stdin, stdout })
+}

@@ -1,0 +1,33 @@
+package dev.sandcrate.runtime.engine;
+
+import dev.sandcrate.runtime.engine.chicory.ChicoryEngine;
+import java.util.List;
+
+/** The engines this runtime knows, by name. The default is the one the benchmark found best for consumers. */
+public final class Engines {
+
+    public static final String DEFAULT = ChicoryEngine.NAME;
+    public static final String GRAALWASM = "graalwasm";
+    public static final List<String> NAMES = List.of(ChicoryEngine.NAME, GRAALWASM);
+
+    private Engines() {}
+
+    public static MacroEngine create(String name, SandboxLimits limits) {
+        return switch (name) {
+            case ChicoryEngine.NAME -> new ChicoryEngine(limits);
+            case GRAALWASM -> graalWasm(limits);
+            default -> throw new IllegalArgumentException("unknown engine '" + name + "'; choose one of " + NAMES);
+        };
+    }
+
+    /** GraalWasm is optional (large): loaded reflectively so the runtime works without its jars. */
+    private static MacroEngine graalWasm(SandboxLimits limits) {
+        try {
+            Class<?> engine = Class.forName("dev.sandcrate.runtime.engine.graal.GraalWasmEngine");
+            return (MacroEngine) engine.getConstructor(SandboxLimits.class).newInstance(limits);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw new IllegalArgumentException("the GraalWasm engine is not available in this runtime ("
+                    + e + "); install the runtime with GraalWasm or use --engine " + DEFAULT, e);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.sandcrate.runtime.shim;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Everything a shim crate is generated from.
+ *
+ * @param crateName the original crate's name (the shim replaces it under the same name and version)
+ * @param version the original crate's version
+ * @param license the original's SPDX license expression, or null
+ * @param features the original's features restricted to its own feature graph: each feature lists the other
+ *     features of this crate it enables (dependency features, {@code dep:} entries removed; optional dependencies
+ *     appear as their implicit feature with no members)
+ * @param macros the macros the original declares, in declaration order
+ * @param artifacts one verified wasm per precompiled feature set
+ * @param sourceHint how to get a source build or request a precompile, shown when the enabled feature set has no
+ *     artifact (e.g. a registry URL)
+ */
+public record ShimSpec(String crateName, String version, String license, Map<String, List<String>> features,
+                       List<MacroDecl> macros, List<Artifact> artifacts, String sourceHint) {
+
+    public ShimSpec {
+        features = new TreeMap<>(features);
+        macros = List.copyOf(macros);
+        artifacts = List.copyOf(artifacts);
+    }
+
+    public enum Kind { DERIVE, ATTR, BANG }
+
+    /** One macro: its kind, name (the derive's trait name for derives) and helper attributes (derives only). */
+    public record MacroDecl(Kind kind, String name, List<String> helperAttributes) {
+        public MacroDecl {
+            helperAttributes = List.copyOf(helperAttributes);
+        }
+    }
+
+    /**
+     * A verified artifact and the feature set it was built with (feature names as requested, e.g. {@code default};
+     * the shim compares the transitive closure).
+     */
+    public record Artifact(Set<String> features, byte[] wasm) {
+        public Artifact {
+            features = Set.copyOf(features);
+        }
+    }
+}
