@@ -102,6 +102,11 @@ public final class Registry implements AutoCloseable {
         return tokens;
     }
 
+    /** The database, for the tests in this package. */
+    Database database() {
+        return database;
+    }
+
     /** Stops the server and closes the database. */
     @Override
     public void close() {

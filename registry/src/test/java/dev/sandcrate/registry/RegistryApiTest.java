@@ -184,6 +184,20 @@ class RegistryApiTest {
     }
 
     @Test
+    void aFailingCommitRemovesTheStoredBlobAndLeavesNoRows() throws Exception {
+        // make the version insert fail after validation passed and the blob was written
+        registry.database().jdbi().useHandle(h -> h.execute("ALTER TABLE versions ADD CONSTRAINT no_666 CHECK (num <> '6.6.6')"));
+        var r = publish("doomed", "6.6.6", "");
+        assertEquals(500, r.statusCode(), text(r));
+        assertTrue(errorDetail(r).startsWith("internal error"), text(r));
+        assertEquals(0, blobCount(), "the blob of the failed publish is gone");
+        assertEquals(404, send("GET", "/index/do/om/doomed", null, null).statusCode(), "the new crate's row was rolled back");
+        assertEquals(0, (int) registry.database().jdbi().withHandle(h ->
+                h.createQuery("SELECT COUNT(*) FROM crates").mapTo(Integer.class).one()));
+        assertEquals(200, publish("doomed", "6.6.7", "").statusCode(), "nothing blocks a later publish");
+    }
+
+    @Test
     void uploadSizeIsLimited() throws Exception {
         registry.close();
         registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")).withLimits(2000, 1 << 20));

@@ -1,0 +1,81 @@
+package dev.sandcrate.registry;
+
+import dev.sandcrate.registry.auth.Scope;
+import dev.sandcrate.registry.cli.SandcrateCommand;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The operator's bootstrap: `sandcrate user add` and `sandcrate token create` on a data dir. */
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int exit, String out, String err) {}
+
+    Run sandcrate(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cli = new CommandLine(new SandcrateCommand());
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        var oldOut = System.out;
+        var oldErr = System.err;
+        var capturedOut = new java.io.ByteArrayOutputStream();
+        var capturedErr = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(capturedOut, true));
+        System.setErr(new java.io.PrintStream(capturedErr, true));
+        try {
+            int exit = cli.execute(args);
+            return new Run(exit, out + capturedOut.toString(), err + capturedErr.toString());
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void bootstrapAUserAndATokenThatTheServerAccepts() throws Exception {
+        String data = tmp.resolve("data").toString();
+        Run add = sandcrate("user", "add", "alice", "--data-dir", data);
+        assertEquals(0, add.exit(), add.err());
+        assertEquals(1, sandcrate("user", "add", "alice", "--data-dir", data).exit(), "duplicate users are refused");
+
+        Run created = sandcrate("token", "create", "--user", "alice", "--scopes", "publish-update,yank", "--crates", "mine-*",
+                "--expires", "30d", "--data-dir", data);
+        assertEquals(0, created.exit(), created.err());
+        String secret = created.out().strip();
+        assertTrue(secret.startsWith("scr_"), created.out());
+        assertTrue(created.err().contains("scopes publish-update,yank; crates mine-*; expires"), created.err());
+
+        Run badScope = sandcrate("token", "create", "--user", "alice", "--scopes", "everything", "--data-dir", data);
+        assertEquals(1, badScope.exit());
+        assertTrue(badScope.err().contains("unknown scope 'everything'"), badScope.err());
+        Run noUser = sandcrate("token", "create", "--user", "zed", "--data-dir", data);
+        assertTrue(noUser.err().contains("sandcrate user add zed"), noUser.err());
+
+        try (Registry registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")))) {
+            var p = registry.tokens().authenticate(secret).orElseThrow();
+            assertEquals("alice", p.login());
+            assertEquals(Set.of(Scope.PUBLISH_UPDATE, Scope.YANK), p.scopes());
+            assertTrue(p.coversCrate("Mine_Thing"));
+            assertFalse(p.coversCrate("yours"));
+            // the database keeps only a hash
+            String stored = registry.database().jdbi().withHandle(h ->
+                    h.createQuery("SELECT token_hash FROM api_tokens").mapTo(String.class).one());
+            assertNotEquals(secret, stored);
+            assertFalse(stored.contains(secret.substring(4, 20)));
+
+            long id = registry.tokens().list("alice").getFirst().id();
+            assertEquals(0, sandcrate("token", "revoke", String.valueOf(id), "--data-dir", data).exit(),
+                    "admin commands work while the server runs");
+            assertTrue(registry.tokens().authenticate(secret).isEmpty(), "a revoked token is refused");
+        }
+    }
+}
