@@ -77,16 +77,18 @@ public final class ShimSources {
     private static void validate(ShimSpec spec) {
         require(CRATE_NAME.matcher(spec.crateName()).matches(), "invalid crate name '" + spec.crateName() + "'");
         require(VERSION.matcher(spec.version()).matches(), "invalid version '" + spec.version() + "'");
-        require(!spec.macros().isEmpty(), spec.crateName() + " declares no macros");
-        Set<String> names = new java.util.HashSet<>();
-        for (ShimSpec.MacroDecl macro : spec.macros()) {
-            require(IDENT.matcher(macro.name()).matches() && !KEYWORDS.contains(macro.name()),
-                    "invalid macro name '" + macro.name() + "'");
-            require(names.add(macro.kind() + " " + macro.name()), "macro " + macro.name() + " is declared twice");
-            require(macro.kind() == ShimSpec.Kind.DERIVE || macro.helperAttributes().isEmpty(),
-                    "only derive macros have helper attributes (" + macro.name() + ")");
-            for (String helper : macro.helperAttributes()) {
-                require(IDENT.matcher(helper).matches(), "invalid helper attribute '" + helper + "' of " + macro.name());
+        for (ShimSpec.Artifact artifact : spec.artifacts()) {
+            require(!artifact.macros().isEmpty(), "an artifact of " + spec.crateName() + " exports no macros");
+            Set<String> names = new java.util.HashSet<>();
+            for (ShimSpec.MacroDecl macro : artifact.macros()) {
+                require(IDENT.matcher(macro.name()).matches() && !KEYWORDS.contains(macro.name()),
+                        "invalid macro name '" + macro.name() + "'");
+                require(names.add(macro.kind() + " " + macro.name()), "macro " + macro.name() + " is declared twice");
+                require(macro.kind() == ShimSpec.Kind.DERIVE || macro.helperAttributes().isEmpty(),
+                        "only derive macros have helper attributes (" + macro.name() + ")");
+                for (String helper : macro.helperAttributes()) {
+                    require(IDENT.matcher(helper).matches(), "invalid helper attribute '" + helper + "' of " + macro.name());
+                }
             }
         }
         spec.features().forEach((feature, members) -> {
@@ -188,8 +190,19 @@ public final class ShimSources {
         out.append("static ARTIFACT: client::Artifact = client::Artifact { crate_name: ")
                 .append(rustString(spec.crateName())).append(", version: ").append(rustString(spec.version()))
                 .append(", sha256: \"\", wasm: &[] };\n");
-        for (ShimSpec.MacroDecl macro : spec.macros()) {
-            out.append('\n');
+        // each macro is declared under the feature sets whose artifact exports it
+        Map<ShimSpec.MacroDecl, List<String>> macroCfgs = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < spec.artifacts().size(); i++) {
+            for (ShimSpec.MacroDecl macro : spec.artifacts().get(i).macros()) {
+                macroCfgs.computeIfAbsent(macro, m -> new ArrayList<>()).add(cfgs.get(i));
+            }
+        }
+        for (Map.Entry<ShimSpec.MacroDecl, List<String>> entry : macroCfgs.entrySet()) {
+            ShimSpec.MacroDecl macro = entry.getKey();
+            out.append("\n");
+            if (entry.getValue().size() < cfgs.size()) {
+                out.append("#[cfg(any(").append(String.join(", ", entry.getValue())).append("))]\n");
+            }
             switch (macro.kind()) {
                 case DERIVE -> {
                     out.append("#[proc_macro_derive(").append(macro.name());

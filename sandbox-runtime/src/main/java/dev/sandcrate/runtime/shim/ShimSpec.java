@@ -14,17 +14,16 @@ import java.util.TreeMap;
  * @param features the original's features restricted to its own feature graph: each feature lists the other
  *     features of this crate it enables (dependency features, {@code dep:} entries removed; optional dependencies
  *     appear as their implicit feature with no members)
- * @param macros the macros the original declares, in declaration order
- * @param artifacts one verified wasm per precompiled feature set
+ * @param artifacts one verified wasm per precompiled feature set, each with the macros it exports (a macro can be
+ *     declared only under some features)
  * @param sourceHint how to get a source build or request a precompile, shown when the enabled feature set has no
  *     artifact (e.g. a registry URL)
  */
 public record ShimSpec(String crateName, String version, String license, Map<String, List<String>> features,
-                       List<MacroDecl> macros, List<Artifact> artifacts, String sourceHint) {
+                       List<Artifact> artifacts, String sourceHint) {
 
     public ShimSpec {
         features = new TreeMap<>(features);
-        macros = List.copyOf(macros);
         artifacts = List.copyOf(artifacts);
     }
 
@@ -38,12 +37,13 @@ public record ShimSpec(String crateName, String version, String license, Map<Str
     }
 
     /**
-     * A verified artifact and the feature set it was built with (feature names as requested, e.g. {@code default};
-     * the shim compares the transitive closure).
+     * A verified artifact, the feature set it was built with (feature names as requested, e.g. {@code default};
+     * the shim compares the transitive closure) and the macros it exports, in declaration order.
      */
-    public record Artifact(Set<String> features, byte[] wasm) {
+    public record Artifact(Set<String> features, byte[] wasm, List<MacroDecl> macros) {
         public Artifact {
             features = Set.copyOf(features);
+            macros = List.copyOf(macros);
         }
     }
 }

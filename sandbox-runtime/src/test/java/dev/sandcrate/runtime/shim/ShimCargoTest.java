@@ -85,10 +85,10 @@ class ShimCargoTest {
         return new Response(3, List.of(), List.of(), new Outcome.Expanded(stream)).encode();
     }
 
+    private static final List<ShimSpec.MacroDecl> HELLO = List.of(new ShimSpec.MacroDecl(ShimSpec.Kind.DERIVE, "Hello", List.of("hello")));
+
     private static Path shim(String name, Map<String, List<String>> features, ShimSpec.Artifact artifact) throws IOException {
-        ShimSpec spec = new ShimSpec(name, "0.1.0", "MIT", features,
-                List.of(new ShimSpec.MacroDecl(ShimSpec.Kind.DERIVE, "Hello", List.of("hello"))),
-                List.of(artifact), "http://registry.example/precompile");
+        ShimSpec spec = new ShimSpec(name, "0.1.0", "MIT", features, List.of(artifact), "http://registry.example/precompile");
         Path dir = work.resolve(name);
         for (var file : ShimSources.render(spec).entrySet()) {
             Path path = dir.resolve(file.getKey());
@@ -141,7 +141,7 @@ class ShimCargoTest {
 
     @Test
     void consumerCompilesAndRunsItsTestsWithTheSandboxedExpansion() throws Exception {
-        shim("hello_ok", Map.of(), new ShimSpec.Artifact(Set.of(), AbiTestModules.answers(helloExpansion())));
+        shim("hello_ok", Map.of(), new ShimSpec.Artifact(Set.of(), AbiTestModules.answers(helloExpansion()), HELLO));
         Result test = cargo(consumer("consumer_ok", "hello_ok", ""), "test", "--offline");
         assertEquals(0, test.exit(), test.output());
         assertTrue(test.output().contains("test tests::expansion_is_compiled_in ... ok"), test.output());
@@ -153,7 +153,7 @@ class ShimCargoTest {
     void macroPanicShowsTheMacrosOwnMessage() throws Exception {
         byte[] panic = new Response(3, List.of(), List.of(),
                 new Outcome.Panicked("expected a struct with named fields", new Outcome.PanicLocation("src/lib.rs", 12, 5))).encode();
-        shim("hello_panics", Map.of(), new ShimSpec.Artifact(Set.of(), AbiTestModules.panicsWith(panic)));
+        shim("hello_panics", Map.of(), new ShimSpec.Artifact(Set.of(), AbiTestModules.panicsWith(panic), HELLO));
         Result build = cargo(consumer("consumer_panics", "hello_panics", ""), "build", "--offline");
         assertNotEquals(0, build.exit(), build.output());
         assertTrue(build.output().contains("proc macro panicked at src/lib.rs:12:5: expected a struct with named fields"), build.output());
@@ -162,7 +162,7 @@ class ShimCargoTest {
 
     @Test
     void infiniteLoopIsStoppedAndReported() throws Exception {
-        shim("hello_loops", Map.of(), new ShimSpec.Artifact(Set.of(), AbiTestModules.loopsForever()));
+        shim("hello_loops", Map.of(), new ShimSpec.Artifact(Set.of(), AbiTestModules.loopsForever(), HELLO));
         long start = System.nanoTime();
         Result build = cargo(consumer("consumer_loops", "hello_loops", ""), "build", "--offline");
         assertNotEquals(0, build.exit(), build.output());
@@ -175,7 +175,7 @@ class ShimCargoTest {
     @Test
     void featureSetWithoutArtifactSaysHowToGetOne() throws Exception {
         Map<String, List<String>> features = Map.of("default", List.of(), "fast", List.of());
-        shim("hello_features", features, new ShimSpec.Artifact(Set.of("fast"), AbiTestModules.answers(helloExpansion())));
+        shim("hello_features", features, new ShimSpec.Artifact(Set.of("fast"), AbiTestModules.answers(helloExpansion()), HELLO));
         Result without = cargo(consumer("consumer_features", "hello_features", ""), "build", "--offline");
         assertNotEquals(0, without.exit(), without.output());
         assertTrue(without.output().contains("hello_features 0.1.0 has no precompiled artifact for the features enabled in this build "
