@@ -45,6 +45,8 @@ public final class RlibRewrite {
             }
             ObjectNode pkg = (ObjectNode) root.get("package");
             for (String auto : List.of("autobins", "autoexamples", "autotests", "autobenches")) pkg.put(auto, false);
+            // as a workspace member, an old rust-version would make cargo write a v1 lockfile (no checksums)
+            pkg.remove("rust-version");
             Files.writeString(manifestFile, "# rewritten by sandcrate: rlib for the wasm harness\n" + TOML.writeValueAsString(root));
 
             Path libRoot = crateDir.resolve(libPath).normalize();
