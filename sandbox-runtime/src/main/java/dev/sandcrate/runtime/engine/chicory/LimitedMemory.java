@@ -10,6 +10,7 @@ import com.dylibso.chicory.wasm.types.MemoryLimits;
  * Linear memory capped at the sandbox limit that remembers whether the module asked for more, so a trap that
  * follows a refused {@code memory.grow} is reported as "memory limit reached" rather than as a bare trap.
  */
+@SuppressWarnings("removal") // Memory still declares the deprecated wait/notify methods; they are delegated unchanged
 final class LimitedMemory implements Memory {
 
     private final ByteArrayMemory delegate;
