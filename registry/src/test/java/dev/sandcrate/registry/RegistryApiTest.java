@@ -91,6 +91,29 @@ class RegistryApiTest {
     }
 
     @Test
+    void publicUrlIsWhatCargoIsToldAndHowOwnDependenciesAreRecognised() throws Exception {
+        registry.close();
+        RegistryConfig base = RegistryConfig.loopback(tmp.resolve("data"));
+        registry = Registry.start(new RegistryConfig(base.host(), 0, "https://crates.example.org/", base.dataDir(), false,
+                base.maxUploadBytes(), base.maxUnpackedBytes()));
+        assertEquals("sparse+https://crates.example.org/index/", registry.sparseIndexUrl());
+        String local = "http://127.0.0.1:" + registry.port();
+        JsonNode config = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(local + "/index/config.json")).build(),
+                HttpResponse.BodyHandlers.ofByteArray()).body());
+        assertEquals("https://crates.example.org/api/v1/crates", config.get("dl").asText());
+        assertEquals("https://crates.example.org", config.get("api").asText());
+
+        byte[] crate = TestCrates.crate(tmp, "proxied", "1.0.0",
+                "[dependencies]\nown = { version = \"1\", registry-index = \"sparse+https://crates.example.org/index/\" }\n");
+        var r = http.send(HttpRequest.newBuilder(URI.create(local + "/api/v1/crates/new")).header("Authorization", aliceToken)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(TestCrates.publishBody("proxied", "1.0.0", crate))).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, r.statusCode(), text(r));
+        assertNull(registry.crates().versions("proxied").getFirst().entry().deps().getFirst().registry());
+        assertThrows(IllegalArgumentException.class, () -> new RegistryConfig("127.0.0.1", 0, "ftp://x", tmp, false, 1, 1));
+    }
+
+    @Test
     void publishedVersionIsInTheIndexAtOnceWithDepsAndFeaturesFromTheManifest() throws Exception {
         assertEquals(200, publish("base-lib", "0.1.0", "").statusCode());
         var r = publish("top", "1.0.0-beta.1", """
