@@ -1,0 +1,171 @@
+//! The oracle: expands macros under rustc's REAL proc_macro server and returns the structural
+//! dump of the output (`sandcrate_wire::dump_tokens`) as a string literal, so a test can compare
+//! it with the same macro run in the sandbox.
+//!
+//! A per-crate oracle is a 3-line proc-macro crate that depends on this crate and on the macro
+//! crate compiled as an rlib (attributes blanked, as the precompile pipeline builds it):
+//!
+//! ```ignore
+//! sandcrate_oracle::oracle! {
+//!     derive dump_serialize => serde_derive::derive_serialize,
+//!     attr dump_async_trait => async_trait::async_trait,
+//!     bang dump_paste => paste::paste,
+//! }
+//! ```
+//!
+//! Each generated macro takes the macro's input as Rust source text in string literals
+//! (`dump_serialize!("struct A { x: u8 }")`; attribute macros take two: arguments, item),
+//! lexes it with rustc (`TokenStream::from_str`), runs the macro fn and expands to a string
+//! literal: the dump, or `panicked: <message>` if the macro panicked. `direct name => path`
+//! just re-exports a fn as a proc macro, for probe fns that compute their own answer. The sandboxed side feeds
+//! the same text as `Input::Source`, so both see the same tokens.
+//! Only stable `proc_macro` API is used.
+extern crate proc_macro;
+
+pub use sandcrate_wire as wire;
+#[path = "../../wire/src/proc_macro_wire.rs"]
+pub mod proc_macro_wire;
+
+use proc_macro::{Delimiter, Literal, TokenStream, TokenTree};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::str::FromStr;
+
+/// The values of the string literals in `input`, separated by commas (literals forwarded through
+/// `macro_rules!` arrive wrapped in invisible groups, which are looked through).
+pub fn string_args(input: TokenStream) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for tree in input {
+        match tree {
+            TokenTree::Punct(p) if p.as_char() == ',' => {}
+            TokenTree::Group(g) if g.delimiter() == Delimiter::None => out.extend(string_args(g.stream())?),
+            TokenTree::Literal(l) => out.push(string_value(&l).ok_or_else(|| format!("expected a string literal, found `{l}`"))?),
+            other => return Err(format!("expected string literals, found `{other}`")),
+        }
+    }
+    Ok(out)
+}
+
+/// The value of a (raw or plain) string literal.
+pub fn string_value(lit: &Literal) -> Option<String> {
+    let text = lit.to_string();
+    if let Some(raw) = text.strip_prefix('r') {
+        let hashes = raw.len() - raw.trim_start_matches('#').len();
+        return raw.get(hashes + 1..raw.len() - hashes - 1).map(str::to_string);
+    }
+    let body = text.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = String::new();
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            '0' => out.push('\0'),
+            '\\' => out.push('\\'),
+            '\'' => out.push('\''),
+            '"' => out.push('"'),
+            'x' => {
+                let hex: String = chars.by_ref().take(2).collect();
+                out.push(u8::from_str_radix(&hex, 16).ok()? as char);
+            }
+            'u' => {
+                let hex: String = chars.by_ref().skip(1).take_while(|&c| c != '}').collect();
+                out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+            }
+            '\n' => {
+                while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                    chars.next();
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// A string literal token.
+pub fn string_literal(s: &str) -> TokenStream {
+    TokenTree::Literal(Literal::string(s)).into()
+}
+
+/// Runs `expand`, dumping its output or reporting its panic.
+pub fn dump_run(expand: impl FnOnce() -> TokenStream) -> String {
+    match catch_unwind(AssertUnwindSafe(expand)) {
+        Ok(output) => proc_macro_wire::dump_tokens(output),
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "Box<dyn Any>".to_string());
+            format!("panicked: {message}")
+        }
+    }
+}
+
+fn parse(src: &str) -> Result<TokenStream, String> {
+    TokenStream::from_str(src).map_err(|e| format!("rustc cannot lex the input: {e}"))
+}
+
+fn answer(result: Result<String, String>) -> TokenStream {
+    match result {
+        Ok(dump) => string_literal(&dump),
+        Err(e) => proc_macro_wire::compile_error(&e, proc_macro::Span::call_site()),
+    }
+}
+
+/// Oracle for a derive or function-like macro fn: input = one string literal of source text.
+pub fn one(f: fn(TokenStream) -> TokenStream, input: TokenStream) -> TokenStream {
+    answer((|| {
+        let args = string_args(input)?;
+        let [src] = args.as_slice() else { return Err("expected one string literal".into()) };
+        let tokens = parse(src)?;
+        Ok(dump_run(|| f(tokens)))
+    })())
+}
+
+/// Oracle for an attribute macro fn: input = two string literals (arguments, item).
+pub fn two(f: fn(TokenStream, TokenStream) -> TokenStream, input: TokenStream) -> TokenStream {
+    answer((|| {
+        let args = string_args(input)?;
+        let [attr, item] = args.as_slice() else { return Err("expected two string literals: attribute arguments, item".into()) };
+        let (attr, item) = (parse(attr)?, parse(item)?);
+        Ok(dump_run(|| f(attr, item)))
+    })())
+}
+
+/// Defines one oracle proc macro per macro fn (see the crate docs). Use in a proc-macro crate.
+#[macro_export]
+macro_rules! oracle {
+    ($($kind:ident $dump:ident => $path:path),* $(,)?) => {
+        $($crate::oracle!(@one $kind $dump $path);)*
+    };
+    (@one derive $dump:ident $path:path) => {
+        #[proc_macro]
+        pub fn $dump(input: ::proc_macro::TokenStream) -> ::proc_macro::TokenStream {
+            $crate::one($path, input)
+        }
+    };
+    (@one bang $dump:ident $path:path) => {
+        #[proc_macro]
+        pub fn $dump(input: ::proc_macro::TokenStream) -> ::proc_macro::TokenStream {
+            $crate::one($path, input)
+        }
+    };
+    (@one direct $dump:ident $path:path) => {
+        #[proc_macro]
+        pub fn $dump(input: ::proc_macro::TokenStream) -> ::proc_macro::TokenStream {
+            $path(input)
+        }
+    };
+    (@one attr $dump:ident $path:path) => {
+        #[proc_macro]
+        pub fn $dump(input: ::proc_macro::TokenStream) -> ::proc_macro::TokenStream {
+            $crate::two($path, input)
+        }
+    };
+}

@@ -1,0 +1,118 @@
+//! Macro fns used by the tests. They use only stable `proc_macro` API, so the same fn runs under
+//! rustc's server (through the oracle) and under the sandcrate server, and the answers compare.
+extern crate proc_macro;
+
+use proc_macro::{Group, Literal, Span, TokenStream, TokenTree};
+use sandcrate_oracle::{proc_macro_wire::dump_tokens, string_args, string_literal};
+use std::str::FromStr;
+
+fn rebuild(stream: TokenStream) -> TokenStream {
+    stream
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Group(g) => {
+                let mut rebuilt = Group::new(g.delimiter(), rebuild(g.stream()));
+                rebuilt.set_span(g.span());
+                TokenTree::Group(rebuilt)
+            }
+            other => other,
+        })
+        .collect()
+}
+
+/// For each string literal: lex it with `TokenStream::from_str`, and report the token dump, its
+/// `to_string()`, and the `to_string()` of the same trees rebuilt by a macro (spacing as
+/// proc_macro sees it). A string that does not lex reports `error`.
+pub fn probe_lex(input: TokenStream) -> TokenStream {
+    let mut out = String::new();
+    for src in string_args(input).expect("probe_lex takes string literals") {
+        out.push_str("=== source\n");
+        match TokenStream::from_str(&src) {
+            Ok(ts) => {
+                out.push_str(&dump_tokens(ts.clone()));
+                out.push_str("--- to_string\n");
+                out.push_str(&ts.to_string());
+                out.push_str("\n--- rebuilt\n");
+                out.push_str(&rebuild(ts).to_string());
+                out.push('\n');
+            }
+            Err(_) => out.push_str("error\n"),
+        }
+    }
+    string_literal(&out)
+}
+
+/// For each string literal: `Literal::from_str` and what the literal prints as.
+pub fn probe_literal(input: TokenStream) -> TokenStream {
+    let mut out = String::new();
+    for src in string_args(input).expect("probe_literal takes string literals") {
+        match Literal::from_str(&src) {
+            Ok(lit) => out.push_str(&format!("ok {lit} | {}\n", TokenStream::from(TokenTree::Literal(lit.clone())))),
+            Err(_) => out.push_str("error\n"),
+        }
+    }
+    string_literal(&out)
+}
+
+/// Panics with a message naming its input.
+pub fn panicking(input: TokenStream) -> TokenStream {
+    let first = input.into_iter().next().map(|t| t.to_string()).unwrap_or_default();
+    panic!("fixture macro refuses `{first}`");
+}
+
+/// A derive that rejects enums with `compile_error!` (the syn style) and otherwise emits an impl.
+pub fn derive_hello(input: TokenStream) -> TokenStream {
+    let mut trees = input.into_iter();
+    let mut name = None;
+    while let Some(t) = trees.next() {
+        if let TokenTree::Ident(i) = &t {
+            if i.to_string() == "enum" {
+                return TokenStream::from_str("::core::compile_error!(\"Hello cannot be derived for enums\");").unwrap();
+            }
+            if i.to_string() == "struct" {
+                name = trees.next().map(|n| n.to_string());
+                break;
+            }
+        }
+    }
+    let name = name.expect("a struct name");
+    TokenStream::from_str(&format!("impl Hello for {name} {{ fn hello() -> &'static str {{ \"{name}\" }} }}")).unwrap()
+}
+
+/// An attribute macro: emits the item, then `const _: &str = "<attr args>";`.
+pub fn tag(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut out = item;
+    let suffix = TokenStream::from_str(&format!("const _: &str = {:?};", attr.to_string())).unwrap();
+    out.extend(suffix);
+    out
+}
+
+/// Reports what span methods say about each input token (sandbox-only: positions differ
+/// between a test file and source text, so this is checked against expectations, not rustc).
+pub fn span_probe(input: TokenStream) -> TokenStream {
+    let mut out = String::new();
+    let trees: Vec<TokenTree> = input.into_iter().collect();
+    for t in &trees {
+        let s = t.span();
+        let end = s.end();
+        out.push_str(&format!(
+            "{t} {}:{}-{}:{} {:?} {:?}\n",
+            s.line(),
+            s.column(),
+            end.line(),
+            end.column(),
+            s.source_text(),
+            s.file()
+        ));
+    }
+    if let (Some(first), Some(last)) = (trees.first(), trees.last()) {
+        let located = Span::call_site().located_at(first.span());
+        out.push_str(&format!("located_at {}:{}\n", located.line(), located.column()));
+        let start = last.span().start();
+        out.push_str(&format!("start {}:{} {:?}\n", start.line(), start.column(), start.source_text()));
+    }
+    if let Some(TokenTree::Literal(lit)) = trees.iter().find(|t| matches!(t, TokenTree::Literal(_))) {
+        out.push_str(&format!("literal {lit}\n"));
+    }
+    string_literal(&out)
+}

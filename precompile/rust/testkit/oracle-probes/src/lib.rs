@@ -1,0 +1,10 @@
+//! Oracle macros for the tests (see `sandcrate_oracle`).
+sandcrate_oracle::oracle! {
+    derive dump_serialize => serde_derive_rlib::derive_serialize,
+    derive dump_deserialize => serde_derive_rlib::derive_deserialize,
+    derive dump_hello => fixture_macros::derive_hello,
+    attr dump_tag => fixture_macros::tag,
+    bang dump_panicking => fixture_macros::panicking,
+    direct probe_lex => fixture_macros::probe_lex,
+    direct probe_literal => fixture_macros::probe_literal,
+}

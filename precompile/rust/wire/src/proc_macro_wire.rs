@@ -1,0 +1,252 @@
+//! Conversion between `proc_macro::TokenStream` and sandcrate wire streams, using only STABLE
+//! `proc_macro` API (Rust 1.88+), for the consumer shim, the oracle and tests.
+//!
+//! Dependency-free. Include it next to the wire codec (`wire/src/lib.rs`), which it reaches as
+//! `super::wire`: e.g. in a shim's `lib.rs`: `mod wire; mod proc_macro_wire;`
+//! (or `use sandcrate_wire as wire;` at the crate root when depending on the crate).
+#![allow(dead_code)]
+
+extern crate proc_macro;
+
+use super::wire as w;
+use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+use std::str::FromStr;
+
+/// Which spans carry their source text to the module (`Span::source_text`, needed by macros
+/// that call it; it costs bytes: a group's text contains all its tokens' texts).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum SourceText {
+    None,
+    /// Idents, puncts and literals, not groups.
+    Tokens,
+    All,
+}
+
+/// The request's span table being built: the real spans (kept by the consumer, index = span id)
+/// and what the module is told about each.
+pub struct SpanRecorder {
+    pub spans: Vec<Span>,
+    pub infos: Vec<w::SpanInfo>,
+    pub source_text: SourceText,
+    /// Whether to ask for positions at all (a dump does not need them).
+    locate: bool,
+}
+
+impl SpanRecorder {
+    pub fn new(source_text: SourceText) -> SpanRecorder {
+        SpanRecorder { spans: Vec::new(), infos: Vec::new(), source_text, locate: true }
+    }
+
+    /// A recorder that keeps spans but asks nothing about them (their entries say "unknown").
+    pub fn without_locations() -> SpanRecorder {
+        SpanRecorder { spans: Vec::new(), infos: Vec::new(), source_text: SourceText::None, locate: false }
+    }
+
+    /// Adds `span` to the table (every call is a new id: stable spans cannot be compared).
+    pub fn record(&mut self, span: Span, is_group: bool) -> w::SpanId {
+        let text = match self.source_text {
+            SourceText::None => false,
+            SourceText::Tokens => !is_group,
+            SourceText::All => true,
+        };
+        let id = self.spans.len() as w::SpanId;
+        self.spans.push(span);
+        let location = if self.locate { location(span, text) } else { w::Location::default() };
+        self.infos.push(w::SpanInfo::Located(location));
+        id
+    }
+}
+
+/// What stable `proc_macro` tells about a span's position (no byte offsets: `byte_range` is
+/// unstable, so they are 0).
+pub fn location(span: Span, with_source_text: bool) -> w::Location {
+    let end = span.end();
+    let local_file = span.local_file();
+    w::Location {
+        file: Some(span.file()),
+        local: local_file.is_some(),
+        start_line: span.line() as u32,
+        start_column: span.column() as u32,
+        end_line: end.line() as u32,
+        end_column: end.column() as u32,
+        byte_start: 0,
+        byte_end: 0,
+        source_text: if with_source_text { span.source_text() } else { None },
+    }
+}
+
+/// Converts a token stream, recording each token's span.
+pub fn to_wire(stream: TokenStream, spans: &mut SpanRecorder) -> w::TokenStream {
+    stream
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Group(g) => {
+                let span = spans.record(g.span(), true);
+                let open = spans.record(g.span_open(), false);
+                let close = spans.record(g.span_close(), false);
+                let delimiter = match g.delimiter() {
+                    Delimiter::Parenthesis => w::Delimiter::Parenthesis,
+                    Delimiter::Brace => w::Delimiter::Brace,
+                    Delimiter::Bracket => w::Delimiter::Bracket,
+                    Delimiter::None => w::Delimiter::None,
+                };
+                w::TokenTree::Group(w::Group { delimiter, span, open, close, stream: to_wire(g.stream(), spans) })
+            }
+            TokenTree::Punct(p) => w::TokenTree::Punct(w::Punct {
+                ch: p.as_char(),
+                spacing: match p.spacing() {
+                    Spacing::Joint => w::Spacing::Joint,
+                    _ => w::Spacing::Alone,
+                },
+                span: spans.record(p.span(), false),
+            }),
+            TokenTree::Ident(i) => {
+                let text = i.to_string();
+                let (name, is_raw) = match text.strip_prefix("r#") {
+                    Some(name) => (name.to_string(), true),
+                    None => (text, false),
+                };
+                w::TokenTree::Ident(w::Ident { name, is_raw, span: spans.record(i.span(), false) })
+            }
+            TokenTree::Literal(l) => w::TokenTree::Literal(w::Literal { text: l.to_string(), span: spans.record(l.span(), false) }),
+        })
+        .collect()
+}
+
+/// Builds a request: the input (and attribute) tokens with all their spans, call and mixed site
+/// (def site is unstable, so it is the call site).
+pub fn request(kind: w::MacroKind, name: &str, attr: Option<TokenStream>, input: TokenStream, source_text: SourceText) -> (w::Request, Vec<Span>) {
+    let mut spans = SpanRecorder::new(source_text);
+    let call_site = spans.record(Span::call_site(), false);
+    let mixed_site = spans.record(Span::mixed_site(), false);
+    let attr = attr.map(|a| w::Input::Tokens(to_wire(a, &mut spans)));
+    let input = w::Input::Tokens(to_wire(input, &mut spans));
+    let request = w::Request { kind, name: name.to_string(), spans: spans.infos, def_site: call_site, call_site, mixed_site, attr, input };
+    (request, spans.spans)
+}
+
+/// The real span for every id a response may use: the request's spans followed by the
+/// response's new spans, each rebuilt as far as stable `proc_macro` allows (`join` and
+/// `subspan` are unstable: they fall back to their first/base span; spans from lexed source
+/// text fall back to `fallback`).
+pub fn resolve_spans(request_spans: &[Span], response: &w::Response, fallback: Span) -> Vec<Span> {
+    let mut all: Vec<Span> = request_spans.to_vec();
+    all.truncate(response.first_span_id as usize);
+    while all.len() < response.first_span_id as usize {
+        all.push(fallback);
+    }
+    for info in &response.spans {
+        let get = |id: w::SpanId| all.get(id as usize).copied().unwrap_or(fallback);
+        let span = match info {
+            w::SpanInfo::Located(_) => fallback,
+            w::SpanInfo::ResolvedAt { position, context } => get(*position).resolved_at(get(*context)),
+            w::SpanInfo::Join { first, .. } => get(*first),
+            w::SpanInfo::Subspan { base, .. } => get(*base),
+            w::SpanInfo::Start { base } => get(*base).start(),
+            w::SpanInfo::End { base } => get(*base).end(),
+        };
+        all.push(span);
+    }
+    all
+}
+
+/// Rebuilds a wire stream with real spans (`spans[id]`; unknown ids get the last span or the
+/// call site).
+pub fn from_wire(stream: &[w::TokenTree], spans: &[Span]) -> Result<TokenStream, String> {
+    let span = |id: w::SpanId| spans.get(id as usize).copied().unwrap_or_else(Span::call_site);
+    let mut out = Vec::with_capacity(stream.len());
+    for tree in stream {
+        out.push(match tree {
+            w::TokenTree::Group(g) => {
+                let delimiter = match g.delimiter {
+                    w::Delimiter::Parenthesis => Delimiter::Parenthesis,
+                    w::Delimiter::Brace => Delimiter::Brace,
+                    w::Delimiter::Bracket => Delimiter::Bracket,
+                    w::Delimiter::None => Delimiter::None,
+                };
+                let mut group = Group::new(delimiter, from_wire(&g.stream, spans)?);
+                group.set_span(span(g.span));
+                TokenTree::Group(group)
+            }
+            w::TokenTree::Punct(p) => {
+                let mut punct = Punct::new(p.ch, if p.spacing == w::Spacing::Joint { Spacing::Joint } else { Spacing::Alone });
+                punct.set_span(span(p.span));
+                TokenTree::Punct(punct)
+            }
+            w::TokenTree::Ident(i) => {
+                let valid = !i.name.is_empty() && i.name.chars().all(|c| c == '_' || c == '$' || c.is_alphanumeric());
+                if !valid {
+                    return Err(format!("invalid identifier `{}` in macro output", i.name));
+                }
+                TokenTree::Ident(if i.is_raw { Ident::new_raw(&i.name, span(i.span)) } else { Ident::new(&i.name, span(i.span)) })
+            }
+            w::TokenTree::Literal(l) => {
+                let mut literal = Literal::from_str(&l.text).map_err(|_| format!("invalid literal `{}` in macro output", l.text))?;
+                literal.set_span(span(l.span));
+                TokenTree::Literal(literal)
+            }
+        });
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// `::core::compile_error! { "message" }` at `span`.
+pub fn compile_error(message: &str, span: Span) -> TokenStream {
+    let mut tokens = Vec::new();
+    for (ch, joint) in [(':', true), (':', false)] {
+        let mut p = Punct::new(ch, if joint { Spacing::Joint } else { Spacing::Alone });
+        p.set_span(span);
+        tokens.push(TokenTree::Punct(p));
+    }
+    tokens.push(TokenTree::Ident(Ident::new("core", span)));
+    for (ch, joint) in [(':', true), (':', false)] {
+        let mut p = Punct::new(ch, if joint { Spacing::Joint } else { Spacing::Alone });
+        p.set_span(span);
+        tokens.push(TokenTree::Punct(p));
+    }
+    tokens.push(TokenTree::Ident(Ident::new("compile_error", span)));
+    let mut bang = Punct::new('!', Spacing::Alone);
+    bang.set_span(span);
+    tokens.push(TokenTree::Punct(bang));
+    let mut msg = Literal::string(message);
+    msg.set_span(span);
+    let mut group = Group::new(Delimiter::Brace, TokenTree::Literal(msg).into());
+    group.set_span(span);
+    tokens.push(TokenTree::Group(group));
+    tokens.into_iter().collect()
+}
+
+/// The tokens a response stands for: the output (preceded by a `compile_error!` per error
+/// diagnostic), or a `compile_error!` with the macro's panic message or the failure.
+pub fn response_tokens(response: &w::Response, request_spans: &[Span]) -> TokenStream {
+    let call_site = Span::call_site();
+    let spans = resolve_spans(request_spans, response, call_site);
+    let mut out = TokenStream::new();
+    for d in &response.diagnostics {
+        if d.level == w::Level::Error {
+            let span = d.spans.first().and_then(|&id| spans.get(id as usize).copied()).unwrap_or(call_site);
+            out.extend(compile_error(&d.message, span));
+        }
+    }
+    match &response.outcome {
+        w::Outcome::Expanded(stream) => match from_wire(stream, &spans) {
+            Ok(tokens) => out.extend(tokens),
+            Err(e) => out.extend(compile_error(&e, call_site)),
+        },
+        w::Outcome::Panicked { message, location } => {
+            let at = match location {
+                Some(l) => format!(" (at {}:{}:{})", l.file, l.line, l.column),
+                None => String::new(),
+            };
+            out.extend(compile_error(&format!("proc macro panicked: {message}{at}"), call_site));
+        }
+        w::Outcome::Failed(message) => out.extend(compile_error(&format!("sandboxed proc macro failed: {message}"), call_site)),
+    }
+    out
+}
+
+/// The structural dump of a `proc_macro` stream, without spans (see `wire::dump_tokens`).
+pub fn dump_tokens(stream: TokenStream) -> String {
+    let mut spans = SpanRecorder::without_locations();
+    w::dump_tokens(&to_wire(stream, &mut spans))
+}
