@@ -121,6 +121,30 @@ class DebianCratesTest {
         assertEquals(CRATES.size(), published.size());
     }
 
+    /** Every crate folder Debian installed (about 70 with the test packages) is accepted and served back byte for byte. */
+    @Test
+    void everyDebianCrateFolderPublishes() throws Exception {
+        List<String> failures = new ArrayList<>();
+        int count = 0;
+        try (var dirs = Files.list(DEBIAN)) {
+            for (Path dir : dirs.sorted().toList()) {
+                CratePacker.PackedCrate packed = CratePacker.pack(dir);
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/api/v1/crates/new"))
+                        .header("Authorization", token)
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(publishBody(packed))).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 200) failures.add(dir.getFileName() + ": " + r.body());
+                else {
+                    count++;
+                    HttpResponse<byte[]> dl = http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/api/v1/crates/"
+                            + packed.name() + "/" + packed.version() + "/download")).build(), HttpResponse.BodyHandlers.ofByteArray());
+                    assertArrayEquals(packed.bytes(), dl.body(), dir.toString());
+                }
+            }
+        }
+        assertEquals(List.of(), failures);
+        assertTrue(count >= CRATES.size(), "published " + count);
+    }
+
     static byte[] publishBody(CratePacker.PackedCrate packed) {
         byte[] meta = ("{\"name\":\"" + packed.name() + "\",\"vers\":\"" + packed.version() + "\",\"deps\":[],\"features\":{}}")
                 .getBytes(StandardCharsets.UTF_8);
