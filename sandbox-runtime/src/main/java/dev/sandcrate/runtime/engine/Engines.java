@@ -1,7 +1,9 @@
 package dev.sandcrate.runtime.engine;
 
 import dev.sandcrate.runtime.engine.chicory.ChicoryEngine;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /** The engines this runtime knows, by name. The default is the one the benchmark found best for consumers. */
 public final class Engines {
@@ -12,12 +14,23 @@ public final class Engines {
 
     private Engines() {}
 
+    /** Creates the named engine; a Chicory engine keeps compiled modules under {@link #cacheDirectory}. */
     public static MacroEngine create(String name, SandboxLimits limits) {
         return switch (name) {
-            case ChicoryEngine.NAME -> new ChicoryEngine(limits);
+            case ChicoryEngine.NAME -> new ChicoryEngine(limits, cacheDirectory(System.getenv()));
             case GRAALWASM -> graalWasm(limits);
             default -> throw new IllegalArgumentException("unknown engine '" + name + "'; choose one of " + NAMES);
         };
+    }
+
+    /** {@code $SANDCRATE_CACHE/runtime}, else {@code ~/.cache/sandcrate/runtime}; null without HOME. */
+    public static Path cacheDirectory(Map<String, String> env) {
+        String cache = env.get("SANDCRATE_CACHE");
+        if (cache != null && !cache.isEmpty()) {
+            return Path.of(cache, "runtime");
+        }
+        String home = env.get("HOME");
+        return home == null || home.isEmpty() ? null : Path.of(home, ".cache", "sandcrate", "runtime");
     }
 
     /** GraalWasm is optional (large): loaded reflectively so the runtime works without its jars. */

@@ -1,5 +1,6 @@
 package dev.sandcrate.runtime.engine.chicory;
 
+import com.dylibso.chicory.compiler.InterpreterFallback;
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
@@ -10,6 +11,7 @@ import dev.sandcrate.runtime.engine.MacroEngine;
 import dev.sandcrate.runtime.engine.MacroModule;
 import dev.sandcrate.runtime.engine.SandboxException;
 import dev.sandcrate.runtime.engine.SandboxLimits;
+import java.nio.file.Path;
 import java.util.function.Function;
 
 /**
@@ -22,10 +24,18 @@ public final class ChicoryEngine implements MacroEngine {
 
     private final SandboxLimits limits;
     private final InvocationRunner runner;
+    private final CompiledClassCache cache;
 
+    /** An engine that compiles every module it loads. */
     public ChicoryEngine(SandboxLimits limits) {
+        this(limits, null);
+    }
+
+    /** An engine that keeps compiled modules under {@code cacheDir} (null: no disk cache). */
+    public ChicoryEngine(SandboxLimits limits, Path cacheDir) {
         this.limits = limits;
         this.runner = new InvocationRunner(limits.stackBytes());
+        this.cache = cacheDir == null ? null : new CompiledClassCache(cacheDir);
     }
 
     @Override
@@ -43,7 +53,13 @@ public final class ChicoryEngine implements MacroEngine {
         ArtifactAbi.CheckedModule checked = ArtifactAbi.check(wasm);
         Function<Instance, Machine> machines;
         try {
-            machines = MachineFactoryCompiler.compile(checked.module());
+            // functions too large for one JVM method run in Chicory's interpreter, silently
+            MachineFactoryCompiler.Builder compiler = MachineFactoryCompiler.builder(checked.module())
+                    .withInterpreterFallback(InterpreterFallback.SILENT);
+            if (cache != null) {
+                compiler.withCache(cache);
+            }
+            machines = compiler.compile();
         } catch (ChicoryException | IllegalArgumentException e) {
             throw new SandboxException(SandboxException.Kind.INVALID_MODULE,
                     "module " + checked.sha256() + " could not be compiled: " + e.getMessage(), e);
