@@ -1,13 +1,40 @@
 package dev.sandcrate.runtime.engine.chicory;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.sandcrate.runtime.engine.AbiTestModules;
 import dev.sandcrate.runtime.engine.MacroEngine;
 import dev.sandcrate.runtime.engine.MacroEngineContractTest;
 import dev.sandcrate.runtime.engine.SandboxLimits;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ChicoryEngineTest extends MacroEngineContractTest {
 
     @Override
     protected MacroEngine engine(SandboxLimits limits) {
         return new ChicoryEngine(limits);
+    }
+
+    @Test
+    void compiledModulesAreKeptOnDiskAndReused(@TempDir Path cache) throws Exception {
+        byte[] request = "cached".getBytes(StandardCharsets.UTF_8);
+        new ChicoryEngine(TEST_LIMITS, cache).load(AbiTestModules.echo());
+        List<Path> stored;
+        try (Stream<Path> files = Files.walk(cache)) {
+            stored = files.filter(p -> p.toString().endsWith(".classes")).toList();
+        }
+        assertEquals(1, stored.size(), "one compiled module on disk");
+        long size = Files.size(stored.get(0));
+        // a second engine (the next daemon) loads the stored classes and runs them
+        byte[] answer = new ChicoryEngine(TEST_LIMITS, cache).load(AbiTestModules.echo()).instantiate().expand(request);
+        assertArrayEquals(request, answer);
+        assertEquals(size, Files.size(stored.get(0)));
     }
 }
