@@ -5,7 +5,7 @@
 //! runs it through `proc_macro::bridge::client::ProcMacro` with the same-thread strategy against
 //! [`server::SandcrateServer`], and encodes the output, the diagnostics and any panic.
 //! [`export_macros!`] generates the module's `sandcrate_*` exports (see `docs/architecture.md`).
-#![feature(proc_macro_internals, proc_macro_diagnostic, panic_can_unwind)]
+#![feature(proc_macro_internals, proc_macro_diagnostic, panic_can_unwind, allow_internal_unstable)]
 #![allow(internal_features)]
 
 pub extern crate proc_macro;
@@ -256,7 +256,9 @@ pub mod abi {
 ///
 /// `derive` takes the trait name and its helper attributes; each path names the macro crate's
 /// (attribute-blanked) fn. Defines `SANDCRATE_MACROS` and the `sandcrate_*` `extern "C"` fns.
+/// The calling crate needs no nightly features.
 #[macro_export]
+#[allow_internal_unstable(proc_macro_internals)]
 macro_rules! export_macros {
     ($($kind:ident $name:literal $([$($helper:ident),* $(,)?])? => $path:path),* $(,)?) => {
         pub static SANDCRATE_MACROS: &[$crate::proc_macro::bridge::client::ProcMacro] = &[
