@@ -15,6 +15,7 @@ import java.util.List;
  * The audit record of one precompile, written next to the artifact as {@code <artifact>.build.json}: the
  * manifest, both independent builds (hash, duration, parallelism, log), whether they matched, and the flags
  * and patches that matter for eligibility. {@code sandcrate rebuild} accepts it (or the .wasm itself).
+ * {@code artifact} is the module's file name, in the same folder as the record.
  */
 public record BuildRecord(@JsonProperty("manifest") ArtifactManifest manifest,
                           @JsonProperty("verified") boolean verified,

@@ -145,7 +145,7 @@ public final class Precompiler {
             Path tmp = outputDir.resolve(artifactName + ".tmp");
             Files.write(tmp, artifact);
             Files.move(tmp, artifactFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            BuildRecord record = new BuildRecord(manifest, true, Hashing.sha256(artifact), artifact.length, artifactFile.toString(),
+            BuildRecord record = new BuildRecord(manifest, true, Hashing.sha256(artifact), artifact.length, artifactName,
                     runs, null, prepared.flags(), prepared.patches(), prepareMillis);
             record.write(outputDir.resolve(artifactName + ".build.json"));
             progress.step("verified: both builds identical; artifact " + artifactFile + " (" + artifact.length

@@ -28,12 +28,14 @@ import java.util.stream.Stream;
 public final class RustSources {
     /** Crates of precompile/rust that artifacts link; the oracle and the harness template are not copied. */
     static final List<String> LINKED_CRATES = List.of("wire", "bridge-server");
+    /** The harness template the pipeline renders (precompile/rust/harness-template/README.md). */
+    static final List<String> HARNESS_TEMPLATE = List.of("harness-template/Cargo.toml", "harness-template/lib.rs");
     private static final TomlMapper TOML = new TomlMapper();
 
     private RustSources() {
     }
 
-    /** Copies the linked crates to {@code dest} and returns the sha256 over their files (path + content). */
+    /** Copies the linked crates to {@code dest} and returns the sha256 over their files and the harness template (path + content). */
     public static String copyTo(Path dest) {
         return withRoot(root -> {
             StringBuilder listing = new StringBuilder();
@@ -58,8 +60,16 @@ public final class RustSources {
                     }
                 }
             }
+            for (String file : HARNESS_TEMPLATE) {
+                listing.append(file).append(' ').append(Hashing.sha256(Files.readAllBytes(root.resolve(file)))).append('\n');
+            }
             return Hashing.sha256(listing.toString());
         });
+    }
+
+    /** The text of one harness template file ({@code Cargo.toml} or {@code lib.rs}). */
+    static String harnessTemplate(String file) {
+        return withRoot(root -> Files.readString(root.resolve("harness-template").resolve(file)));
     }
 
     /** {@code [workspace.package]} of precompile/rust/Cargo.toml, which the member crates inherit from. */

@@ -10,7 +10,7 @@ import java.util.Map;
 /** The one sandbox configuration every cargo run of a build workspace uses. */
 final class Sandboxes {
     /** Crates allowed to use unstable features: the bridge server implements rustc's internal proc_macro bridge. */
-    static final String BOOTSTRAP_CRATES = "sandcrate_bridge_server,sandcrate_harness";
+    static final String BOOTSTRAP_CRATES = "sandcrate_bridge_server";
 
     private Sandboxes() {
     }

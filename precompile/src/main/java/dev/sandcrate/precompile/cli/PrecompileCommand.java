@@ -58,7 +58,7 @@ public final class PrecompileCommand implements Callable<Integer> {
             MacroCrate macro = MacroCrate.load(crate);
             BuildRecord record = new Precompiler(toolchain, sysroot, out.toAbsolutePath(), limits(timeoutMinutes), progress)
                     .precompile(macro, FeatureSet.parse(features, noDefaultFeatures), sources(crateDirs));
-            return report(record);
+            return report(record, out);
         } catch (PrecompileException | IllegalArgumentException e) {
             System.err.println("sandcrate precompile: " + e.getMessage());
             return 1;
@@ -76,12 +76,12 @@ public final class PrecompileCommand implements Callable<Integer> {
         return CrateSources.layered(list.stream().map(CrateSources::open).toList());
     }
 
-    static int report(BuildRecord record) {
+    static int report(BuildRecord record, Path out) {
         if (!record.verified()) {
             System.err.println("sandcrate: " + record.manifest().label() + " rejected: " + record.rejection());
             return 2;
         }
-        System.out.println(record.artifactSha256() + "  " + record.artifact());
+        System.out.println(record.artifactSha256() + "  " + out.resolve(record.artifact()));
         return 0;
     }
 }

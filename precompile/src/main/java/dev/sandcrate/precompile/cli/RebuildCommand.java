@@ -63,12 +63,12 @@ public final class RebuildCommand implements Callable<Integer> {
             }
             BuildRecord record = new Precompiler(toolchain, sysroot, out.toAbsolutePath(), PrecompileCommand.limits(timeoutMinutes), progress)
                     .rebuild(manifest, PrecompileCommand.sources(crateDirs));
-            if (!record.verified()) return PrecompileCommand.report(record);
+            if (!record.verified()) return PrecompileCommand.report(record, out);
             if (expectedSha == null || !expectedSha.equals(record.artifactSha256())) {
                 System.err.println("sandcrate rebuild: NOT reproduced: rebuilt " + record.artifactSha256() + " but expected " + expectedSha);
                 return 3;
             }
-            System.out.println("reproduced " + record.artifactSha256() + "  " + record.artifact());
+            System.out.println("reproduced " + record.artifactSha256() + "  " + out.resolve(record.artifact()));
             return 0;
         } catch (PrecompileException | IOException e) {
             System.err.println("sandcrate rebuild: " + e.getMessage());

@@ -1,0 +1,138 @@
+package dev.sandcrate.precompile.shim;
+
+import dev.sandcrate.index.crate.CrateManifest;
+import dev.sandcrate.index.crate.CratePacker;
+import dev.sandcrate.index.crate.ManifestDependency;
+import dev.sandcrate.precompile.PrecompileException;
+import dev.sandcrate.precompile.artifact.ArtifactManifest;
+import dev.sandcrate.precompile.source.MacroDecl;
+import dev.sandcrate.runtime.shim.ShimSources;
+import dev.sandcrate.runtime.shim.ShimSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Turns the verified artifacts of one crate version into its shim .crate: a dependency-free proc-macro crate with the
+ * original's name, version and features that runs the artifacts in the Sandcrate runtime (docs/runtime.md). The
+ * .crate is packed deterministically ({@link CratePacker}), so the same inputs always give the same checksum.
+ * Callers pass only artifacts that passed the double build and verification.
+ */
+public final class ShimGenerator {
+
+    private ShimGenerator() {}
+
+    /**
+     * @param originalCargoToml the Cargo.toml inside the original .crate
+     * @param artifacts the verified wasm artifacts of this version (each carries its manifest section)
+     * @param sourceHint shown when a consumer's feature set has no artifact: how to get a source build or request one
+     */
+    public static CratePacker.PackedCrate generate(byte[] originalCargoToml, List<byte[]> artifacts, String sourceHint)
+            throws IOException {
+        CrateManifest original = CrateManifest.parse(originalCargoToml);
+        if (!original.procMacro()) {
+            throw new PrecompileException(original.name() + " " + original.version() + " is not a proc-macro crate; it has no shim");
+        }
+        Map<String, List<String>> features = ownFeatures(original);
+        List<ShimSpec.Artifact> shimArtifacts = new ArrayList<>();
+        for (byte[] wasm : artifacts) {
+            ArtifactManifest manifest = ArtifactManifest.of(wasm);
+            if (!manifest.crate().equals(original.name()) || !manifest.version().equals(original.version())) {
+                throw new PrecompileException("artifact " + manifest.label() + " does not belong to "
+                        + original.name() + " " + original.version());
+            }
+            shimArtifacts.add(new ShimSpec.Artifact(requested(manifest, features), wasm, macros(manifest)));
+        }
+        ShimSpec spec = new ShimSpec(original.name(), original.version(), original.license(), features, shimArtifacts, sourceHint);
+        Path dir = Files.createTempDirectory("sandcrate-shim-");
+        try {
+            Path root = dir.resolve(original.name() + "-" + original.version());
+            for (Map.Entry<String, byte[]> file : ShimSources.render(spec).entrySet()) {
+                Path path = root.resolve(file.getKey());
+                Files.createDirectories(path.getParent());
+                Files.write(path, file.getValue());
+            }
+            return CratePacker.pack(root);
+        } catch (IllegalArgumentException e) {
+            throw new PrecompileException(e.getMessage(), e);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /**
+     * The original's feature graph restricted to its own features: {@code dep:x} and {@code x/y} entries go (the shim
+     * has no dependencies), except that {@code x/y} still enables the implicit feature of an optional dependency
+     * {@code x}; optional dependencies not named with {@code dep:} keep their implicit feature.
+     */
+    static Map<String, List<String>> ownFeatures(CrateManifest original) {
+        Set<String> explicitDep = new HashSet<>();
+        original.features().values().forEach(members -> members.stream()
+                .filter(m -> m.startsWith("dep:")).forEach(m -> explicitDep.add(m.substring(4))));
+        Map<String, List<String>> features = new TreeMap<>();
+        for (ManifestDependency dependency : original.dependencies()) {
+            if (dependency.optional() && !explicitDep.contains(dependency.name())) {
+                features.put(dependency.name(), List.of());
+            }
+        }
+        original.features().forEach((feature, members) -> features.put(feature, List.of()));
+        original.features().forEach((feature, members) -> {
+            Set<String> own = new LinkedHashSet<>();
+            for (String member : members) {
+                String name = member.startsWith("dep:") ? null
+                        : member.contains("?/") ? null
+                        : member.contains("/") ? member.substring(0, member.indexOf('/'))
+                        : member;
+                if (name != null && features.containsKey(name)) {
+                    own.add(name);
+                }
+            }
+            features.put(feature, List.copyOf(own));
+        });
+        return features;
+    }
+
+    /** The feature names an artifact was built with, as the shim's own features. */
+    private static Set<String> requested(ArtifactManifest manifest, Map<String, List<String>> features) {
+        Set<String> requested = new HashSet<>();
+        if (manifest.features().defaultFeatures() && features.containsKey("default")) {
+            requested.add("default");
+        }
+        for (String feature : manifest.features().features()) {
+            String own = feature.contains("/") ? feature.substring(0, feature.indexOf('/')).replace("?", "") : feature;
+            if (features.containsKey(own) && !feature.contains("?/")) {
+                requested.add(own);
+            } else if (!feature.contains("/")) {
+                throw new PrecompileException("artifact " + manifest.label() + " was built with feature '" + feature
+                        + "', which " + manifest.crate() + " does not declare");
+            }
+        }
+        return requested;
+    }
+
+    private static List<ShimSpec.MacroDecl> macros(ArtifactManifest manifest) {
+        return manifest.macros().stream().map(m -> new ShimSpec.MacroDecl(switch (m.kind()) {
+            case MacroDecl.DERIVE -> ShimSpec.Kind.DERIVE;
+            case MacroDecl.ATTR -> ShimSpec.Kind.ATTR;
+            case MacroDecl.BANG -> ShimSpec.Kind.BANG;
+            default -> throw new PrecompileException("artifact " + manifest.label() + " declares a macro of unknown kind '" + m.kind() + "'");
+        }, m.name(), m.attributes())).toList();
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.sandcrate.precompile.build;
+
+import dev.sandcrate.runtime.engine.Engines;
+import dev.sandcrate.runtime.engine.MacroInstance;
+import dev.sandcrate.runtime.engine.MacroModule;
+import dev.sandcrate.runtime.engine.SandboxLimits;
+import dev.sandcrate.runtime.wire.Outcome;
+import dev.sandcrate.runtime.wire.Request;
+import dev.sandcrate.runtime.wire.Response;
+import dev.sandcrate.runtime.wire.SpanInfo;
+import dev.sandcrate.runtime.wire.TokenDump;
+import dev.sandcrate.runtime.wire.TokenTree;
+
+import java.util.List;
+
+/** Runs an artifact with the consumer runtime's default engine and renders results like the native oracle does. */
+final class SandboxedExpansion {
+    static final String FILE = "input.rs";
+    private final MacroModule module;
+
+    SandboxedExpansion(byte[] wasm) throws Exception {
+        this.module = Engines.create(Engines.DEFAULT, SandboxLimits.defaults()).load(wasm);
+    }
+
+    Response expand(Request.MacroKind kind, String name, String attr, String input) throws Exception {
+        try (MacroInstance instance = module.instantiate()) {
+            return Response.decode(instance.expand(Request.fromSource(kind, name, FILE, input, attr).encode()));
+        }
+    }
+
+    /** The oracle's rendering: the token dump without spans, or {@code panicked: <message>}. */
+    static String render(Response response) {
+        return switch (response.outcome()) {
+            case Outcome.Expanded e -> TokenDump.dumpTokens(e.stream());
+            case Outcome.Panicked p -> "panicked: " + p.message();
+            case Outcome.Failed f -> "failed: " + f.message();
+        };
+    }
+
+    /** 1-based line:column in the input where span {@code id} starts, following resolved_at/join/subspan to a position. */
+    static String location(Response response, int id) {
+        for (int guard = 0; guard < 64; guard++) {
+            if (id < response.firstSpanId()) return "call-site";
+            SpanInfo info = response.spans().get(id - response.firstSpanId());
+            switch (info) {
+                case SpanInfo.Located l -> {
+                    return l.startLine() + ":" + l.startColumn();
+                }
+                case SpanInfo.ResolvedAt r -> id = r.position();
+                case SpanInfo.Join j -> id = j.first();
+                case SpanInfo.Subspan s -> id = s.base();
+                case SpanInfo.Start s -> id = s.base();
+                case SpanInfo.End e -> id = e.base();
+            }
+        }
+        throw new IllegalStateException("span chain too long");
+    }
+
+    /** Span ids of the tokens inside {@code compile_error!{...}} / {@code compile_error!(...)} in the output. */
+    static List<Integer> compileErrorSpans(Response response) {
+        if (!(response.outcome() instanceof Outcome.Expanded e)) return List.of();
+        List<TokenTree> s = e.stream();
+        for (int i = 0; i + 2 < s.size(); i++) {
+            if (s.get(i) instanceof TokenTree.Ident id && id.name().equals("compile_error") && s.get(i + 2) instanceof TokenTree.Group g) {
+                return g.stream().stream().map(SandboxedExpansion::spanOf).toList();
+            }
+        }
+        return List.of();
+    }
+
+    private static int spanOf(TokenTree t) {
+        return switch (t) {
+            case TokenTree.Group g -> g.span();
+            case TokenTree.Punct p -> p.span();
+            case TokenTree.Ident i -> i.span();
+            case TokenTree.Literal l -> l.span();
+        };
+    }
+}

@@ -1,0 +1,103 @@
+package dev.sandcrate.precompile.shim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sandcrate.index.crate.CrateArchive;
+import dev.sandcrate.index.crate.CrateContents;
+import dev.sandcrate.index.crate.CrateEntry;
+import dev.sandcrate.index.crate.CrateLimits;
+import dev.sandcrate.index.crate.CrateManifest;
+import dev.sandcrate.index.crate.CratePacker;
+import dev.sandcrate.precompile.PrecompileException;
+import dev.sandcrate.precompile.artifact.ArtifactManifest;
+import dev.sandcrate.precompile.artifact.WasmSections;
+import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.source.MacroDecl;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ShimGeneratorTest {
+
+    private static final byte[] CARGO_TOML = """
+            [package]
+            name = "demo_derive"
+            version = "1.2.3"
+            license = "MIT"
+
+            [lib]
+            proc-macro = true
+
+            [dependencies]
+            proc-macro2 = "1"
+            quote = { version = "1", optional = true }
+            syn = { version = "2", optional = true }
+
+            [features]
+            default = ["std"]
+            std = []
+            extra = ["dep:syn", "quote/proc-macro", "proc-macro2/span-locations"]
+            """.getBytes(StandardCharsets.UTF_8);
+
+    /** A module carrying only a manifest: the generator packages verified artifacts, it does not run them. */
+    private static byte[] artifact(String crate, FeatureSet features, List<MacroDecl> macros) {
+        ArtifactManifest manifest = new ArtifactManifest(ArtifactManifest.FORMAT, crate, "1.2.3", "00".repeat(32), features, macros,
+                new ArtifactManifest.ToolchainIdentity("rustc 1.96.0", "cargo 1.96.0", "11".repeat(32)), "22".repeat(32),
+                new ArtifactManifest.Recipe(1, 1, 1, "33".repeat(32)), "# lockfile\n");
+        byte[] header = {0, 'a', 's', 'm', 1, 0, 0, 0};
+        return WasmSections.appendCustom(header, ArtifactManifest.SECTION, manifest.toJson());
+    }
+
+    private static final List<MacroDecl> MACROS = List.of(
+            new MacroDecl(MacroDecl.DERIVE, "Demo", "derive_demo", List.of("demo"), List.of()),
+            new MacroDecl(MacroDecl.ATTR, "demo_attr", "demo_attr", List.of(), List.of()));
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    @Test
+    void packsTheSameShimBytesEveryTime() throws Exception {
+        List<byte[]> artifacts = List.of(
+                artifact("demo_derive", FeatureSet.defaults(), MACROS),
+                artifact("demo_derive", new FeatureSet(true, List.of("extra")), MACROS));
+        CratePacker.PackedCrate first = ShimGenerator.generate(CARGO_TOML, artifacts, "https://registry.example");
+        CratePacker.PackedCrate second = ShimGenerator.generate(CARGO_TOML, artifacts, "https://registry.example");
+        assertArrayEquals(first.bytes(), second.bytes());
+        assertEquals("demo_derive", first.name());
+        assertEquals("1.2.3", first.version());
+
+        CrateContents contents = CrateArchive.read(first.bytes(), CrateLimits.DEFAULT);
+        assertEquals("demo_derive-1.2.3", contents.root());
+        assertEquals(List.of("Cargo.toml", "README.md", "src/client.rs", "src/lib.rs", "src/wire.rs",
+                        "wasm/" + sha256(artifacts.get(0)) + ".wasm", "wasm/" + sha256(artifacts.get(1)) + ".wasm").stream().sorted().toList(),
+                contents.entries().stream().map(CrateEntry::path).sorted().toList());
+        CrateManifest shim = contents.manifest();
+        assertTrue(shim.procMacro());
+        assertTrue(shim.dependencies().isEmpty(), "a shim has no dependencies");
+        assertEquals("MIT", shim.license());
+        // own features only; quote keeps its implicit feature, syn (named with dep:) has none
+        assertEquals(Map.of("default", List.of("std"), "std", List.of(), "extra", List.of("quote"), "quote", List.of()),
+                shim.features());
+    }
+
+    @Test
+    void rejectsArtifactsOfAnotherCrateAndNonMacroCrates() {
+        var foreign = assertThrows(PrecompileException.class, () -> ShimGenerator.generate(CARGO_TOML,
+                List.of(artifact("other_derive", FeatureSet.defaults(), MACROS)), null));
+        assertEquals("artifact other_derive 1.2.3 [default] does not belong to demo_derive 1.2.3", foreign.getMessage());
+        byte[] library = new String(CARGO_TOML, StandardCharsets.UTF_8).replace("proc-macro = true", "").getBytes(StandardCharsets.UTF_8);
+        var notMacro = assertThrows(PrecompileException.class, () -> ShimGenerator.generate(library, List.of(), null));
+        assertEquals("demo_derive 1.2.3 is not a proc-macro crate; it has no shim", notMacro.getMessage());
+        var unknownFeature = assertThrows(PrecompileException.class, () -> ShimGenerator.generate(CARGO_TOML,
+                List.of(artifact("demo_derive", new FeatureSet(false, List.of("turbo")), MACROS)), null));
+        assertEquals("artifact demo_derive 1.2.3 [no-default+turbo] was built with feature 'turbo', which demo_derive does not declare",
+                unknownFeature.getMessage());
+    }
+}
