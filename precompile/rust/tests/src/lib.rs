@@ -1,6 +1,6 @@
 //! Drives macros through the sandcrate bridge server natively: the test binary links the host's
 //! libproc_macro, whose bridge client talks to our server exactly as it does inside wasm.
-#![feature(proc_macro_internals, proc_macro_diagnostic)]
+#![feature(proc_macro_diagnostic)]
 #![allow(internal_features)]
 
 extern crate proc_macro;

@@ -45,6 +45,9 @@ same_as_rustc! {
     serialize_tagged_enum: Derive "Serialize" dump_serialize(r#"
         #[serde(tag = "type", content = "data")]
         enum Shape { Circle { r: f64 }, Square(f64), Pair(u8, u8), Unit, #[serde(skip)] Hidden }"#);
+    deserialize_internally_tagged_generic_enum: Derive "Deserialize" dump_deserialize(r#"
+        #[serde(rename_all = "camelCase", tag = "kind")]
+        pub enum Event<'a, T: Clone> { Started { at: u64, #[serde(borrow)] by: &'a str }, Data(T), #[serde(skip)] Hidden, Stopped }"#);
     deserialize_untagged_enum: Derive "Deserialize" dump_deserialize(r#"
         #[serde(untagged)]
         enum Value { Int(i64), Text(String), List(Vec<Value>), Nothing }"#);
