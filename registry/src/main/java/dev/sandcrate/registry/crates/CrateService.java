@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -48,6 +49,7 @@ public final class CrateService {
     private final CrateLimits limits;
     /** Serializes the blob-then-commit section so a failed publish never deletes a blob another one just committed. */
     private final ReentrantLock publishLock = new ReentrantLock();
+    private final List<CrateEvents> listeners = new CopyOnWriteArrayList<>();
 
     public CrateService(Jdbi jdbi, BlobStore blobs, Supplier<String> indexUrl, long maxUploadBytes, long maxUnpackedBytes) {
         this.jdbi = jdbi;
@@ -55,6 +57,21 @@ public final class CrateService {
         this.indexUrl = indexUrl;
         this.maxUploadBytes = maxUploadBytes;
         this.limits = CrateLimits.DEFAULT.withMaxUnpackedBytes(maxUnpackedBytes);
+    }
+
+    /** Registers a listener for committed index changes (see {@link CrateEvents}). */
+    public void addListener(CrateEvents listener) {
+        listeners.add(listener);
+    }
+
+    private void notifyListeners(CrateEvents.Change change, IndexEntry entry, String actor) {
+        for (CrateEvents l : listeners) {
+            try {
+                l.indexChanged(change, entry, actor);
+            } catch (RuntimeException e) {
+                LOG.error("listener {} failed on {} of {} {}", l, change, entry.name(), entry.vers(), e);
+            }
+        }
     }
 
     public record Published(String name, String version, String cksum, IndexEntry entry) {}
@@ -131,6 +148,7 @@ public final class CrateService {
             publishLock.unlock();
         }
         LOG.info("published {} {} by {}", req.name(), req.version(), who.login());
+        notifyListeners(CrateEvents.Change.PUBLISHED, entry, who.login());
         return new Published(req.name(), req.version(), cksum, entry);
     }
 
@@ -218,6 +236,8 @@ public final class CrateService {
                     .bind("t", System.currentTimeMillis()).bind("id", crate.id()).execute();
         });
         LOG.info("{} {} {} by {}", yanked ? "yanked" : "unyanked", name, num, who.login());
+        versions(name).stream().filter(v -> v.num().equals(num)).findFirst().ifPresent(v ->
+                notifyListeners(yanked ? CrateEvents.Change.YANKED : CrateEvents.Change.UNYANKED, v.entry(), who.login()));
     }
 
     // ---------------------------------------------------------------- owners
