@@ -7,4 +7,7 @@ sandcrate_oracle::oracle! {
     bang dump_panicking => fixture_macros::panicking,
     direct probe_lex => fixture_macros::probe_lex,
     direct probe_literal => fixture_macros::probe_literal,
+    direct compare_serialize => shim_probe::compare_serialize,
+    direct compare_deserialize => shim_probe::compare_deserialize,
+    direct sandboxed_panicking => shim_probe::sandboxed_panicking,
 }

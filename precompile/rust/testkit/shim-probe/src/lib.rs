@@ -1,0 +1,65 @@
+//! Runs the consumer side of the wire format inside a real rustc expansion: the input (real
+//! tokens with real spans) becomes a request via `proc_macro_wire`, the bridge server expands it
+//! (on its own thread, so its proc_macro client state is separate from rustc's), and
+//! `response_tokens` rebuilds the output with the original spans. Compared with running the
+//! same macro fn natively, position by position.
+#![feature(proc_macro_internals)]
+#![allow(internal_features)]
+
+extern crate proc_macro;
+
+use proc_macro::bridge::client::ProcMacro;
+use proc_macro::TokenStream;
+use sandcrate_oracle::proc_macro_wire::{self as pmw, SourceText, SpanRecorder};
+use sandcrate_oracle::{string_literal, wire};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+static MACROS: &[ProcMacro] = &[
+    ProcMacro::custom_derive("Serialize", &["serde"], serde_derive_rlib::derive_serialize),
+    ProcMacro::custom_derive("Deserialize", &["serde"], serde_derive_rlib::derive_deserialize),
+    ProcMacro::bang("panicking", fixture_macros::panicking),
+];
+
+/// The shim path: request, sandboxed expansion, rebuilt tokens.
+pub fn sandboxed(kind: wire::MacroKind, name: &str, input: TokenStream) -> TokenStream {
+    let (request, spans) = pmw::request(kind, name, None, input, SourceText::Tokens);
+    let bytes = request.encode();
+    let response = std::thread::spawn(move || sandcrate_bridge_server::expand(MACROS, &bytes)).join().expect("server thread");
+    let response = wire::Response::decode(&response).expect("valid response");
+    pmw::response_tokens(&response, &spans)
+}
+
+/// One token per line with its span's start and end position, as seen through stable proc_macro.
+fn dump_with_positions(stream: TokenStream) -> String {
+    let mut spans = SpanRecorder::new(SourceText::None);
+    let tokens = pmw::to_wire(stream, &mut spans);
+    wire::dump_with(&tokens, &mut |id| match &spans.infos[id as usize] {
+        wire::SpanInfo::Located(l) => format!("{}:{}-{}:{}", l.start_line, l.start_column, l.end_line, l.end_column),
+        other => format!("{other:?}"),
+    })
+}
+
+fn compare(native: fn(TokenStream) -> TokenStream, name: &str, input: TokenStream) -> TokenStream {
+    let expected = dump_with_positions(catch_unwind(AssertUnwindSafe(|| native(input.clone()))).expect("native expansion"));
+    let actual = dump_with_positions(sandboxed(wire::MacroKind::Derive, name, input));
+    string_literal(&if expected == actual {
+        format!("same: {} tokens", expected.lines().count())
+    } else {
+        format!("differ\n--- native\n{expected}--- sandboxed\n{actual}")
+    })
+}
+
+/// `compare_serialize! { struct ... }`: "same: N tokens" when the shim path gives serde's exact
+/// tokens at the exact positions, else both dumps.
+pub fn compare_serialize(input: TokenStream) -> TokenStream {
+    compare(serde_derive_rlib::derive_serialize, "Serialize", input)
+}
+
+pub fn compare_deserialize(input: TokenStream) -> TokenStream {
+    compare(serde_derive_rlib::derive_deserialize, "Deserialize", input)
+}
+
+/// The dump of what the shim path produces for the panicking macro (a `compile_error!`).
+pub fn sandboxed_panicking(input: TokenStream) -> TokenStream {
+    string_literal(&pmw::dump_tokens(sandboxed(wire::MacroKind::Bang, "panicking", input)))
+}
