@@ -236,8 +236,18 @@ pub fn from_wire(stream: &[wire::TokenTree], spans: &SpanTable) -> Result<TokenS
         wire::TokenTree::Literal(l) => l.span,
     };
     let mut out = TokenStream::default();
-    for (i, tree) in stream.iter().enumerate() {
-        let next = stream.get(i + 1);
+    let mut i = 0;
+    while i < stream.len() {
+        if let Some((doc, consumed)) = doc_comment_at(&stream[i..], spans) {
+            let next = stream.get(i + consumed);
+            let spacing = if next.is_some_and(|n| touching(doc.span(), first_span(n))) { Spacing::JointHidden } else { Spacing::Alone };
+            out.push_tree(Tree::Token(doc, spacing));
+            i += consumed;
+            continue;
+        }
+        let tree = &stream[i];
+        i += 1;
+        let next = stream.get(i);
         let hidden = |end: SpanId| next.is_some_and(|n| touching(end, first_span(n)));
         let tree = match tree {
             wire::TokenTree::Group(g) => {
@@ -296,6 +306,48 @@ pub fn from_wire(stream: &[wire::TokenTree], spans: &SpanTable) -> Result<TokenS
         out.push_tree(tree);
     }
     Ok(out)
+}
+
+/// A doc comment as proc_macro shows it (`#`, maybe `!`, `[doc = "..."]`, all on the comment's
+/// span) turned back into the doc comment token rustc had, when the span's source text shows
+/// one: `to_string()` prints doc comments as comments. Returns the token and trees consumed.
+fn doc_comment_at(trees: &[wire::TokenTree], spans: &SpanTable) -> Option<(Token, usize)> {
+    let wire::TokenTree::Punct(pound) = trees.first()? else { return None };
+    if pound.ch != '#' {
+        return None;
+    }
+    let loc = spans.loc(pound.span);
+    let text = loc.source_text.as_deref()?;
+    let (kind, style) = if text.starts_with("///") && !text.starts_with("////") {
+        (CommentKind::Line, AttrStyle::Outer)
+    } else if text.starts_with("//!") {
+        (CommentKind::Line, AttrStyle::Inner)
+    } else if text.starts_with("/**") && !text.starts_with("/***") && !text.starts_with("/**/") {
+        (CommentKind::Block, AttrStyle::Outer)
+    } else if text.starts_with("/*!") {
+        (CommentKind::Block, AttrStyle::Inner)
+    } else {
+        return None;
+    };
+    let mut consumed = 1;
+    if style == AttrStyle::Inner {
+        match trees.get(1)? {
+            wire::TokenTree::Punct(p) if p.ch == '!' && spans.loc(p.span) == loc => consumed += 1,
+            _ => return None,
+        }
+    }
+    match trees.get(consumed)? {
+        wire::TokenTree::Group(g)
+            if g.delimiter == wire::Delimiter::Bracket
+                && spans.loc(g.open).start == loc.start
+                && matches!(g.stream.first(), Some(wire::TokenTree::Ident(id)) if id.name == "doc") => {}
+        _ => return None,
+    }
+    let data = match kind {
+        CommentKind::Line => text.get(3..)?,
+        CommentKind::Block => text.get(3..text.len().checked_sub(2)?)?,
+    };
+    Some((Token::new(TokenKind::DocComment(kind, style, Rc::from(data)), pound.span), consumed + 1))
 }
 
 /// Converts an output stream to the wire form the consumer rebuilds.

@@ -40,3 +40,15 @@ fn a_panic_becomes_compile_error_with_message_and_location() {
     assert!(lines[8].starts_with("  literal \"proc macro panicked: fixture macro refuses `boom` (at "), "{dump}");
     assert!(lines[8].contains("fixture-macros/src/lib.rs:"), "{dump}");
 }
+
+#[test]
+fn to_string_of_input_matches_rustc_through_the_shim_path() {
+    let result: &str = oracle_probes::compare_to_string! {
+        a+b a + b f(x)[0]{y} x.0.1 -1 &&x ..=y 'a: 'b Vec<Vec<u8>>::new() #[attr] $crate::m!{} r#match
+        /// doc
+        fn long_function_name_to_force_a_break(argument_one: u32, argument_two: u32) -> u64 { 0 }
+        /** block doc */ struct S; mod m { //! inner
+        } #[doc = "explicit"] x
+    };
+    assert_eq!(result, "same: 1 tokens");
+}

@@ -116,3 +116,8 @@ pub fn span_probe(input: TokenStream) -> TokenStream {
     }
     string_literal(&out)
 }
+
+/// Returns its input's `to_string()` as a string literal (so spacing decisions are visible).
+pub fn to_string_literal(input: TokenStream) -> TokenStream {
+    string_literal(&input.to_string())
+}

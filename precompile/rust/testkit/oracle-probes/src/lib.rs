@@ -10,4 +10,5 @@ sandcrate_oracle::oracle! {
     direct compare_serialize => shim_probe::compare_serialize,
     direct compare_deserialize => shim_probe::compare_deserialize,
     direct sandboxed_panicking => shim_probe::sandboxed_panicking,
+    direct compare_to_string => shim_probe::compare_to_string,
 }

@@ -18,6 +18,7 @@ static MACROS: &[ProcMacro] = &[
     ProcMacro::custom_derive("Serialize", &["serde"], serde_derive_rlib::derive_serialize),
     ProcMacro::custom_derive("Deserialize", &["serde"], serde_derive_rlib::derive_deserialize),
     ProcMacro::bang("panicking", fixture_macros::panicking),
+    ProcMacro::bang("to_string_literal", fixture_macros::to_string_literal),
 ];
 
 /// The shim path: request, sandboxed expansion, rebuilt tokens.
@@ -39,9 +40,9 @@ fn dump_with_positions(stream: TokenStream) -> String {
     })
 }
 
-fn compare(native: fn(TokenStream) -> TokenStream, name: &str, input: TokenStream) -> TokenStream {
+fn compare(native: fn(TokenStream) -> TokenStream, kind: wire::MacroKind, name: &str, input: TokenStream) -> TokenStream {
     let expected = dump_with_positions(catch_unwind(AssertUnwindSafe(|| native(input.clone()))).expect("native expansion"));
-    let actual = dump_with_positions(sandboxed(wire::MacroKind::Derive, name, input));
+    let actual = dump_with_positions(sandboxed(kind, name, input));
     string_literal(&if expected == actual {
         format!("same: {} tokens", expected.lines().count())
     } else {
@@ -52,14 +53,20 @@ fn compare(native: fn(TokenStream) -> TokenStream, name: &str, input: TokenStrea
 /// `compare_serialize! { struct ... }`: "same: N tokens" when the shim path gives serde's exact
 /// tokens at the exact positions, else both dumps.
 pub fn compare_serialize(input: TokenStream) -> TokenStream {
-    compare(serde_derive_rlib::derive_serialize, "Serialize", input)
+    compare(serde_derive_rlib::derive_serialize, wire::MacroKind::Derive, "Serialize", input)
 }
 
 pub fn compare_deserialize(input: TokenStream) -> TokenStream {
-    compare(serde_derive_rlib::derive_deserialize, "Deserialize", input)
+    compare(serde_derive_rlib::derive_deserialize, wire::MacroKind::Derive, "Deserialize", input)
 }
 
 /// The dump of what the shim path produces for the panicking macro (a `compile_error!`).
 pub fn sandboxed_panicking(input: TokenStream) -> TokenStream {
     string_literal(&pmw::dump_tokens(sandboxed(wire::MacroKind::Bang, "panicking", input)))
+}
+
+/// `input.to_string()` natively vs through the shim path: the sandbox only sees proc_macro
+/// spacing, and must recover rustc's hidden spacing from the positions of touching tokens.
+pub fn compare_to_string(input: TokenStream) -> TokenStream {
+    compare(fixture_macros::to_string_literal, wire::MacroKind::Bang, "to_string_literal", input)
 }
