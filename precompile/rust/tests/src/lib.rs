@@ -18,6 +18,8 @@ pub fn warn_first(input: TokenStream) -> TokenStream {
 sandcrate_bridge_server::export_macros! {
     derive "Serialize" [serde] => serde_derive_rlib::derive_serialize,
     derive "Deserialize" [serde] => serde_derive_rlib::derive_deserialize,
+    derive "Error" [backtrace, error, from, source] => thiserror_impl_rlib::derive_error,
+    attr "async_trait" => async_trait_rlib::async_trait,
     derive "Hello" => fixture_macros::derive_hello,
     attr "tag" => fixture_macros::tag,
     bang "panicking" => fixture_macros::panicking,

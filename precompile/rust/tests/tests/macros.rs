@@ -58,6 +58,31 @@ same_as_rustc! {
         struct DurationDef<T> { #[serde(getter = "Duration::as_secs")] secs: u64, marker: std::marker::PhantomData<T> }"#);
     serde_rejects_unions_with_compile_error: Derive "Serialize" dump_serialize("union U { a: u8, b: u16 }");
     serde_reports_bad_attribute_with_compile_error: Derive "Deserialize" dump_deserialize(r#"struct Bad { #[serde(rename = 1, unknown_thing)] x: u8 }"#);
+    thiserror_enum: Derive "Error" dump_error(r#"
+        pub enum DataError {
+            #[error("disconnected: {0}")] Disconnect(#[from] std::io::Error),
+            #[error("invalid header (expected {expected:?}, found {found:?})")] InvalidHeader { expected: String, found: String },
+            #[error(transparent)] Other(#[from] Box<dyn std::error::Error + Send + Sync>),
+            #[error("unknown")] Unknown,
+        }"#);
+    thiserror_struct_with_source: Derive "Error" dump_error(r#"
+        #[error("failed to load {path}: {source}")]
+        pub struct LoadError<'a> { path: &'a str, #[source] source: std::io::Error }"#);
+    thiserror_reports_missing_attribute: Derive "Error" dump_error("pub enum E { NoMessage }");
+    async_trait_on_trait: Attr "async_trait" dump_async_trait("", r#"
+        pub trait Store: Send {
+            async fn get(&self, key: &str) -> Option<Vec<u8>>;
+            async fn put(&mut self, key: String, value: Vec<u8>) -> Result<(), String> { Ok(()) }
+        }"#);
+    async_trait_on_impl_not_send: Attr "async_trait" dump_async_trait("?Send", r#"
+        impl<T: Clone> Store for Memory<T> {
+            async fn get(&self, key: &str) -> Option<Vec<u8>> { self.map.get(key).cloned() }
+            async fn put(&mut self, key: String, value: Vec<u8>) -> Result<(), String> {
+                self.map.insert(key, value);
+                let _ = self.other().await?;
+                Ok(())
+            }
+        }"#);
     hello_derive: Derive "Hello" dump_hello("pub struct Greeter<T> { t: T }");
     hello_derive_compile_error: Derive "Hello" dump_hello("enum Nope { A }");
     attribute_macro: Attr "tag" dump_tag("version = 2, \"label\"", "fn tagged() -> u8 { 1 + 2 }");

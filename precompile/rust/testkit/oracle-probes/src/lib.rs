@@ -2,6 +2,8 @@
 sandcrate_oracle::oracle! {
     derive dump_serialize => serde_derive_rlib::derive_serialize,
     derive dump_deserialize => serde_derive_rlib::derive_deserialize,
+    derive dump_error => thiserror_impl_rlib::derive_error,
+    attr dump_async_trait => async_trait_rlib::async_trait,
     derive dump_hello => fixture_macros::derive_hello,
     attr dump_tag => fixture_macros::tag,
     bang dump_panicking => fixture_macros::panicking,
