@@ -54,7 +54,8 @@ fn generated_module_expands() {
 #[test]
 fn rendered_template_builds_and_expands() {
     let ws = workspace();
-    let dir = ws.join("target/harness-test/fixture-macros");
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("harness-test");
+    let dir = scratch.join("fixture-macros");
     std::fs::create_dir_all(dir.join("tests")).unwrap();
     let macros = "    derive \"Hello\" => fixture_macros::derive_hello,\n    attr \"tag\" => fixture_macros::tag,\n    bang \"panicking\" => fixture_macros::panicking,";
     for file in ["Cargo.toml", "lib.rs"] {
@@ -64,10 +65,13 @@ fn rendered_template_builds_and_expands() {
         std::fs::write(dir.join(file), rendered).unwrap();
     }
     std::fs::write(dir.join("tests/smoke.rs"), SMOKE_TEST).unwrap();
+    // The scratch dir may be outside this workspace: bring its toolchain settings along.
+    std::fs::create_dir_all(scratch.join(".cargo")).unwrap();
+    std::fs::copy(ws.join(".cargo/config.toml"), scratch.join(".cargo/config.toml")).unwrap();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "/usr/bin/cargo".into());
     let output = Command::new(cargo)
         .args(["test", "--offline", "-j2", "--target-dir"])
-        .arg(ws.join("target/harness-test/target"))
+        .arg(scratch.join("target"))
         .current_dir(&dir)
         .env("RUSTC_BOOTSTRAP", "1")
         .output()
