@@ -1,0 +1,131 @@
+package dev.sandcrate.precompile.eligibility;
+
+import dev.sandcrate.index.IndexEntry;
+import dev.sandcrate.index.crate.CrateArchive;
+import dev.sandcrate.index.crate.CrateContents;
+import dev.sandcrate.index.crate.CrateLimits;
+import dev.sandcrate.index.crate.InvalidCrateException;
+import dev.sandcrate.precompile.FileTrees;
+import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.eligibility.Eligibility.Check;
+import dev.sandcrate.precompile.eligibility.Eligibility.Outcome;
+import dev.sandcrate.precompile.source.CrateSource;
+import dev.sandcrate.precompile.source.SourceFlags;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * DESIGN §4's eligibility rules for one (macro crate version, feature set), decided without building:
+ * <ol>
+ *   <li>it is a proc-macro crate, and the requested features exist;</li>
+ *   <li>no proc-macro crate in its enabled dependency graph;</li>
+ *   <li>every dependency resolves from the crate source (this registry);</li>
+ *   <li>flags: its own build script (recorded, it runs in the sandbox) and use of std::fs/env/process/net, time or
+ *   randomness in its sources (these fail or differ on wasm32: they block unless the operator allows the crate).</li>
+ * </ol>
+ * The operator's deny list blocks whatever the analysis says. Building with the pinned toolchain (rule 4) is
+ * decided by the build itself.
+ */
+public final class EligibilityAnalyzer {
+    private final CrateSource source;
+    private final Set<String> targetCfg;
+    private final Map<String, Boolean> procMacroByCksum = new ConcurrentHashMap<>();
+
+    /** @param targetCfg the wasm target's cfg lines, or null to consider every target-specific dependency */
+    public EligibilityAnalyzer(CrateSource source, Set<String> targetCfg) {
+        this.source = source;
+        this.targetCfg = targetCfg;
+    }
+
+    public Eligibility analyze(byte[] crate, FeatureSet features, Policy policy) {
+        CrateContents contents;
+        try {
+            contents = CrateArchive.read(crate, CrateLimits.DEFAULT);
+        } catch (InvalidCrateException e) {
+            return Eligibility.of(List.of(new Check(Eligibility.PROC_MACRO, Outcome.FAIL, "not a readable .crate: " + e.getMessage())));
+        }
+        String name = contents.manifest().name(), version = contents.manifest().version();
+        List<Check> checks = new ArrayList<>();
+        if (!contents.manifest().procMacro()) {
+            checks.add(new Check(Eligibility.PROC_MACRO, Outcome.FAIL, name + " " + version + " is not a proc-macro crate ([lib] proc-macro = true)"));
+            return Eligibility.of(checks);
+        }
+        checks.add(new Check(Eligibility.PROC_MACRO, Outcome.PASS, "[lib] proc-macro = true"));
+        IndexEntry self = contents.manifest().toIndexEntry(Hashing.sha256(crate), null, null);
+
+        List<String> unknown = FeatureClosure.unknown(self, features.features());
+        if (!unknown.isEmpty()) {
+            checks.add(new Check(Eligibility.FEATURES, Outcome.FAIL, name + " " + version + " has no feature " + String.join(", ", unknown)
+                    + " (it has: " + String.join(", ", self.allFeatures().keySet()) + ")"));
+            return Eligibility.of(checks);
+        }
+
+        DependencyGraph graph = DependencyGraph.resolve(self, features, source, targetCfg);
+        if (graph.unresolved().isEmpty()) {
+            checks.add(new Check(Eligibility.DEPS_RESOLVE, Outcome.PASS, graph.packages().size() + " dependencies resolve from "
+                    + source.describe() + (graph.packages().isEmpty() ? "" : ": " + String.join(", ", graph.packages().stream().map(DependencyGraph.Package::label).toList()))));
+        } else {
+            checks.add(new Check(Eligibility.DEPS_RESOLVE, Outcome.FAIL, "unresolved: "
+                    + String.join("; ", graph.unresolved().stream().map(DependencyGraph.Unresolved::describe).toList())));
+        }
+        List<String> macroDeps = graph.packages().stream().filter(this::isProcMacro)
+                .map(p -> p.label() + " (via " + p.requiredBy() + ")").toList();
+        checks.add(macroDeps.isEmpty()
+                ? new Check(Eligibility.NO_PROC_MACRO_DEPS, Outcome.PASS, "no proc-macro crate among the resolved dependencies")
+                : new Check(Eligibility.NO_PROC_MACRO_DEPS, Outcome.FAIL, "depends on proc-macro crate(s) " + String.join(", ", macroDeps)
+                        + "; a sandboxed macro cannot run other macros"));
+
+        Policy.Decision decision = policy.decide(name, version);
+        List<String> flags = sourceFlags(crate);
+        List<String> buildScript = flags.stream().filter(f -> f.startsWith("build script")).toList();
+        List<String> hostApis = flags.stream().filter(f -> !f.startsWith("build script")).toList();
+        checks.add(buildScript.isEmpty()
+                ? new Check(Eligibility.BUILD_SCRIPT, Outcome.PASS, "no build script")
+                : new Check(Eligibility.BUILD_SCRIPT, Outcome.FLAG, String.join("; ", buildScript)));
+        if (hostApis.isEmpty()) {
+            checks.add(new Check(Eligibility.HOST_APIS, Outcome.PASS, "no std::fs/env/process/net, time or randomness in its sources"));
+        } else {
+            boolean allowed = decision == Policy.Decision.ALLOW;
+            checks.add(new Check(Eligibility.HOST_APIS, allowed ? Outcome.FLAG : Outcome.FAIL, String.join("; ", hostApis)
+                    + (allowed ? "; accepted by the operator's allow list" : "; in the sandbox these fail, so it may behave differently"
+                    + " from a native build (an operator can allow it)")));
+        }
+        if (decision == Policy.Decision.DENY) {
+            checks.add(new Check(Eligibility.OPERATOR, Outcome.FAIL, "on the operator's deny list"));
+        } else if (decision == Policy.Decision.ALLOW) {
+            checks.add(new Check(Eligibility.OPERATOR, Outcome.PASS, "on the operator's allow list"));
+        }
+        return Eligibility.of(checks);
+    }
+
+    private boolean isProcMacro(DependencyGraph.Package p) {
+        return procMacroByCksum.computeIfAbsent(p.cksum() == null ? p.label() : p.cksum(), k -> {
+            try {
+                return CrateArchive.read(source.crateBytes(p.name(), p.version()), CrateLimits.DEFAULT).manifest().procMacro();
+            } catch (InvalidCrateException e) {
+                return false;
+            }
+        });
+    }
+
+    private static List<String> sourceFlags(byte[] crate) {
+        Path tmp = null;
+        try {
+            tmp = Files.createTempDirectory("sandcrate-eligibility");
+            return SourceFlags.scan(CrateArchive.unpack(crate, tmp, CrateLimits.DEFAULT));
+        } catch (IOException | InvalidCrateException e) {
+            throw new UncheckedIOException(new IOException("cannot unpack the crate to scan its sources: " + e.getMessage(), e));
+        } finally {
+            if (tmp != null) FileTrees.delete(tmp);
+        }
+    }
+}

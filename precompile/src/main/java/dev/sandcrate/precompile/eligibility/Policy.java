@@ -1,0 +1,56 @@
+package dev.sandcrate.precompile.eligibility;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The operator's overrides: {@code deny} keeps crates from being precompiled (and served) whatever the analysis
+ * says; {@code allow} accepts crates whose sources use host APIs (flags), after the operator has looked at them.
+ * Entries are {@code name} (every version) or {@code name@version}; names compare like cargo's ({@code -}/{@code _}
+ * and case folded). Allow cannot override hard failures (not a proc-macro, proc-macro dependencies, unresolvable
+ * dependencies): those builds cannot be made to work.
+ */
+public record Policy(List<String> allow, List<String> deny) {
+    public enum Decision { ALLOW, DENY, NONE }
+
+    public Policy {
+        allow = List.copyOf(allow);
+        deny = List.copyOf(deny);
+        for (String e : allow) validate(e);
+        for (String e : deny) validate(e);
+    }
+
+    public static Policy none() {
+        return new Policy(List.of(), List.of());
+    }
+
+    public Decision decide(String name, String version) {
+        if (deny.stream().anyMatch(e -> covers(e, name, version))) return Decision.DENY;
+        if (allow.stream().anyMatch(e -> covers(e, name, version))) return Decision.ALLOW;
+        return Decision.NONE;
+    }
+
+    public Policy plus(Policy other) {
+        return new Policy(concat(allow, other.allow), concat(deny, other.deny));
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        return java.util.stream.Stream.concat(a.stream(), b.stream()).distinct().toList();
+    }
+
+    public static boolean covers(String entry, String name, String version) {
+        int at = entry.indexOf('@');
+        String n = at < 0 ? entry : entry.substring(0, at);
+        return canonical(n).equals(canonical(name)) && (at < 0 || entry.substring(at + 1).equals(version));
+    }
+
+    private static void validate(String entry) {
+        if (!entry.matches("[A-Za-z][A-Za-z0-9_-]{0,63}(@[0-9A-Za-z.+-]+)?")) {
+            throw new IllegalArgumentException("invalid allow/deny entry '" + entry + "': use a crate name or name@version");
+        }
+    }
+
+    private static String canonical(String name) {
+        return name.toLowerCase(Locale.ROOT).replace('-', '_');
+    }
+}

@@ -1,0 +1,106 @@
+package dev.sandcrate.precompile.eligibility;
+
+import dev.sandcrate.index.crate.CratePacker;
+import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.source.CrateSource;
+import dev.sandcrate.precompile.source.UnpackedCrateFolderSource;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The eligibility rules on real crates packaged by Debian (none of them written for Sandcrate). */
+class EligibilityAnalyzerTest {
+    static final Path DEBIAN = Path.of("/usr/share/cargo/registry");
+    static CrateSource debian;
+    static EligibilityAnalyzer analyzer;
+
+    @BeforeAll
+    static void source() {
+        debian = new UnpackedCrateFolderSource(DEBIAN);
+        analyzer = new EligibilityAnalyzer(debian, Set.of("target_arch=\"wasm32\"", "target_os=\"unknown\"", "target_family=\"wasm\""));
+    }
+
+    static byte[] debianCrate(String folder) throws Exception {
+        return CratePacker.pack(DEBIAN.resolve(folder)).bytes();
+    }
+
+    @Test
+    void serdeDeriveIsEligibleWithItsBuildScriptFlagged() throws Exception {
+        Eligibility e = analyzer.analyze(debianCrate("serde_derive-1.0.152"), FeatureSet.defaults(), Policy.none());
+        assertTrue(e.eligible(), e.failures().toString());
+        Eligibility.Check deps = check(e, Eligibility.DEPS_RESOLVE);
+        assertTrue(deps.detail().contains("syn 1.0.107") && deps.detail().contains("proc-macro2 1.0.47")
+                && deps.detail().contains("quote 1.0.21") && deps.detail().contains("unicode-ident"), deps.detail());
+        assertEquals(Eligibility.Outcome.FLAG, check(e, Eligibility.BUILD_SCRIPT).outcome());
+        assertEquals(Eligibility.Outcome.PASS, check(e, Eligibility.HOST_APIS).outcome());
+    }
+
+    @Test
+    void constRandomMacroDependsOnAProcMacroAndUsesRandomness() throws Exception {
+        Eligibility e = analyzer.analyze(debianCrate("const-random-macro-0.1.13"), FeatureSet.defaults(), Policy.none());
+        assertFalse(e.eligible());
+        assertTrue(check(e, Eligibility.NO_PROC_MACRO_DEPS).detail().contains("proc-macro-hack 0.5.19"), e.checks().toString());
+        assertEquals(Eligibility.Outcome.FAIL, check(e, Eligibility.HOST_APIS).outcome());
+        assertTrue(check(e, Eligibility.HOST_APIS).detail().contains("randomness"), check(e, Eligibility.HOST_APIS).detail());
+
+        // the allow list accepts the flag but cannot lift the proc-macro dependency
+        Eligibility allowed = analyzer.analyze(debianCrate("const-random-macro-0.1.13"), FeatureSet.defaults(),
+                new Policy(List.of("const_random_macro"), List.of()));
+        assertEquals(Eligibility.Outcome.FLAG, check(allowed, Eligibility.HOST_APIS).outcome());
+        assertFalse(allowed.eligible());
+        assertEquals(List.of(Eligibility.NO_PROC_MACRO_DEPS), allowed.failures().stream().map(f -> f.substring(0, f.indexOf(':'))).toList());
+    }
+
+    @Test
+    void denyListBlocksAnEligibleCrateAndUnknownFeaturesAreNamed() throws Exception {
+        Eligibility denied = analyzer.analyze(debianCrate("thiserror-impl-1.0.38"), FeatureSet.defaults(),
+                new Policy(List.of(), List.of("thiserror-impl@1.0.38")));
+        assertFalse(denied.eligible());
+        assertTrue(denied.failed(Eligibility.OPERATOR));
+        assertTrue(analyzer.analyze(debianCrate("thiserror-impl-1.0.38"), FeatureSet.defaults(),
+                new Policy(List.of(), List.of("thiserror-impl@9.9.9"))).eligible());
+
+        Eligibility unknown = analyzer.analyze(debianCrate("thiserror-impl-1.0.38"), new FeatureSet(true, List.of("nope")), Policy.none());
+        assertTrue(unknown.failed(Eligibility.FEATURES), unknown.checks().toString());
+    }
+
+    @Test
+    void missingDependenciesAndNonMacrosAreReported(@TempDir Path empty, @TempDir Path dir) throws Exception {
+        Eligibility e = new EligibilityAnalyzer(new UnpackedCrateFolderSource(empty), null)
+                .analyze(debianCrate("serde_derive-1.0.152"), FeatureSet.defaults(), Policy.none());
+        assertTrue(e.failed(Eligibility.DEPS_RESOLVE));
+        assertTrue(check(e, Eligibility.DEPS_RESOLVE).detail().contains("syn 1.0.104 (needed by serde_derive 1.0.152): not in this registry"),
+                check(e, Eligibility.DEPS_RESOLVE).detail());
+
+        Files.createDirectories(dir.resolve("src"));
+        Files.writeString(dir.resolve("Cargo.toml"), "[package]\nname = \"plain\"\nversion = \"0.1.0\"\n");
+        Files.writeString(dir.resolve("src/lib.rs"), "");
+        Eligibility plain = analyzer.analyze(CratePacker.pack(dir).bytes(), FeatureSet.defaults(), Policy.none());
+        assertTrue(plain.failed(Eligibility.PROC_MACRO));
+        assertEquals(1, plain.checks().size());
+    }
+
+    @Test
+    void optionalAndTargetSpecificDependenciesFollowFeaturesAndTheWasmTarget() throws Exception {
+        // getrandom 0.2: libc only on unix targets, wasm-bindgen/js-sys only with feature "js"
+        var root = dev.sandcrate.index.crate.CrateArchive.read(debianCrate("const-random-macro-0.1.13"),
+                dev.sandcrate.index.crate.CrateLimits.DEFAULT).manifest().toIndexEntry("unused", null, null);
+        DependencyGraph graph = DependencyGraph.resolve(root, FeatureSet.defaults(), debian,
+                Set.of("target_arch=\"wasm32\"", "target_os=\"unknown\"", "target_family=\"wasm\""));
+        List<String> names = graph.packages().stream().map(DependencyGraph.Package::name).toList();
+        assertTrue(names.contains("getrandom") && names.contains("tiny-keccak") && names.contains("proc-macro-hack"), names.toString());
+        assertFalse(names.contains("libc"), "libc is a cfg(unix) dependency of getrandom: " + names);
+        assertTrue(graph.packages().stream().filter(p -> p.name().equals("tiny-keccak")).findFirst().orElseThrow().features().contains("sha3"));
+    }
+
+    private static Eligibility.Check check(Eligibility e, String rule) {
+        return e.checks().stream().filter(c -> c.rule().equals(rule)).findFirst().orElseThrow(() -> new AssertionError("no check " + rule + " in " + e.checks()));
+    }
+}
