@@ -128,8 +128,48 @@ pub fn lex(src: &str, span: &mut dyn FnMut(usize, usize) -> SpanId) -> Result<To
     Ok(TokenStream::new(trees))
 }
 
+/// Length of a leading shebang line (`#!` not followed by `[`), which rustc skips.
+fn shebang_len(src: &str) -> usize {
+    let Some(tail) = src.strip_prefix("#!") else { return 0 };
+    let mut rest = tail;
+    loop {
+        rest = rest.trim_start_matches(is_whitespace);
+        if rest.starts_with("//") && !rest.starts_with("///") && !rest.starts_with("//!") || rest.starts_with("////") {
+            rest = rest.find('\n').map_or("", |i| &rest[i..]);
+        } else if rest.starts_with("/*") && !rest.starts_with("/*!") && (!rest.starts_with("/**") || rest.starts_with("/***") || rest.starts_with("/**/")) {
+            let mut depth = 0usize;
+            let mut end = rest.len();
+            let bytes = rest.as_bytes();
+            let mut i = 0;
+            while i + 1 < bytes.len() {
+                if bytes[i] == b'/' && bytes[i + 1] == b'*' {
+                    depth += 1;
+                    i += 2;
+                } else if bytes[i] == b'*' && bytes[i + 1] == b'/' {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        end = i;
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            rest = &rest[end..];
+        } else {
+            break;
+        }
+    }
+    if rest.starts_with('[') {
+        0
+    } else {
+        2 + tail.lines().next().unwrap_or_default().len()
+    }
+}
+
 fn raw_tokens(src: &str) -> Result<Vec<Raw>, String> {
-    let mut c = Cursor { src, pos: 0 };
+    let mut c = Cursor { src, pos: shebang_len(src) };
     let mut out = Vec::new();
     let mut ws = false;
     while !c.eof() {

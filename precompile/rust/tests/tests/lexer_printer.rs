@@ -35,6 +35,11 @@ cases! { probe_lex:
         "struct Config { alpha: u32, beta: String, gamma: Vec<u8>, delta: Option<Box<Config>>, epsilon: std::collections::HashMap<String, u32>, zeta: bool }",
         "{ { { { { { { { { { a b c d e f g h i j k l m n o p q r s t u v w x y z aa bb cc dd ee ff gg hh ii jj kk ll } } } } } } } } } }",
     ];
+    more_numbers: ["1.e3 1.0e3 0.5e-2 1_f32 0b1_0u8 0o17i8 1u128 0xffu8 1.0.0 9e9e9"];
+    more_quotes: ["'\\x7f' b'\\'' \"\\u{10FFFF}\" br##\"a\"#b\"## c\"\\u{1F980}\" r\"\"", "b\"\\xff\\\\\" '\\t'suffix"];
+    unary_and_ranges: ["x = -1; y = - 2; z = !-3; w = -x.0;", "match x { 0..=9 => a, 10.. => b, ..=-1 => c, _ => d }"];
+    deep_generics: ["HashMap<String, Vec<Option<Box<dyn Fn(&str) -> Result<(), E> + Send>>>>", "impl<'a, T: ?Sized + 'a> X for &'a T where for<'b> &'b T: Y {}"];
+    shebang_like: ["#!/not/a/shebang", "#![no_std] #!x", "#!/bin/sh\nfn f() {}", "#! // c\n [x]", "#!/*c*/[a]", "#!  /// doc\nx"];
     macro_fragments: ["$x:ident $($y:expr),* $crate", "macro_rules! m { ($a:tt) => { $a }; }"];
 }
 
