@@ -90,7 +90,28 @@ public final class CrateService {
     // ---------------------------------------------------------------- publish
 
     public Published publish(Principal who, byte[] body) {
-        PublishRequest req = PublishRequest.parse(body, maxUploadBytes);
+        return store(who, PublishRequest.parse(body, maxUploadBytes));
+    }
+
+    /**
+     * Imports a .crate exactly as given (mirrors, bundles, vendored folders packed by the caller): the same checks and
+     * atomic path as {@link #publish}, with name and version taken from its Cargo.toml. The importer is recorded as the
+     * publisher; an importer principal is an admin with publish scopes, so it needs no owner's token.
+     */
+    public Published importCrate(Principal importer, byte[] crate) {
+        if (crate.length > maxUploadBytes) {
+            throw RegistryException.tooLarge("the .crate is " + crate.length + " bytes; the maximum upload size is " + maxUploadBytes + " bytes");
+        }
+        CrateContents contents;
+        try {
+            contents = CrateArchive.read(crate, limits);
+        } catch (InvalidCrateException e) {
+            throw RegistryException.badRequest("invalid .crate: " + e.getMessage());
+        }
+        return store(importer, new PublishRequest(contents.manifest().name(), contents.manifest().version(), null, crate));
+    }
+
+    private Published store(Principal who, PublishRequest req) {
         try {
             CrateNames.validate(req.name());
         } catch (IllegalArgumentException e) {

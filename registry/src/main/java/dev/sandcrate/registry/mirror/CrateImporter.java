@@ -1,0 +1,263 @@
+package dev.sandcrate.registry.mirror;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandcrate.index.Checksums;
+import dev.sandcrate.index.IndexEntry;
+import dev.sandcrate.index.crate.CratePacker;
+import dev.sandcrate.index.crate.InvalidCrateException;
+import dev.sandcrate.registry.RegistryException;
+import dev.sandcrate.registry.auth.Principal;
+import dev.sandcrate.registry.auth.Scope;
+import dev.sandcrate.registry.auth.Users;
+import dev.sandcrate.registry.crates.CrateService;
+import org.jdbi.v3.core.Jdbi;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Fills the registry from crates that exist outside it: a folder of {@code .crate} files (kept byte for byte, so
+ * existing Cargo.lock checksums stay valid), unpacked crate folders (Debian's {@code /usr/share/cargo/registry},
+ * a {@code cargo vendor} directory; packed deterministically by {@link CratePacker}), or a bundle written by
+ * {@link MirrorBundle}. Every crate goes through {@link CrateService#importCrate}, the same checks and atomic path as
+ * {@code cargo publish}. Idempotent: a version already here with the same checksum counts as already present, so an
+ * interrupted import is resumed by running it again.
+ */
+public final class CrateImporter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The login imports are recorded under unless the operator names another. */
+    public static final String DEFAULT_IMPORTER = "import";
+
+    public enum Kind {
+        CRATE_FILE("crate-file"), FOLDER("folder"), BUNDLE("bundle");
+        final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+    }
+
+    public enum Outcome { IMPORTED, ALREADY_PRESENT }
+
+    /** One thing to import: a .crate file or an unpacked crate folder. */
+    public record Item(Kind kind, Path path) {}
+
+    public record Failure(String source, String reason) {}
+
+    /** What a run did. {@code repacked}: folders whose original .crate checksum (in .cargo-checksum.json) differs from ours. */
+    public record Summary(long runId, int imported, int alreadyPresent, List<Failure> failures, int repacked,
+                          int artifactsSkipped, long bytes, Duration took) {
+        public String describe() {
+            StringBuilder sb = new StringBuilder();
+            sb.append("imported ").append(imported).append(", already present ").append(alreadyPresent)
+                    .append(", failed ").append(failures.size())
+                    .append(" (").append(bytes / 1024).append(" KiB in ").append(took.toMillis()).append(" ms)");
+            if (repacked > 0) {
+                sb.append("\n").append(repacked).append(" folder(s) were packed here, so their checksums differ from the .crate"
+                        + " they were unpacked from: Cargo.lock files that pinned the originals need `cargo update -p <crate>`");
+            }
+            if (artifactsSkipped > 0) {
+                sb.append("\n").append(artifactsSkipped).append(" precompiled artifact(s) in the bundle were not imported:"
+                        + " this registry has no precompile storage yet");
+            }
+            for (Failure f : failures) sb.append("\n  failed: ").append(f.source()).append(": ").append(f.reason());
+            return sb.toString();
+        }
+    }
+
+    private final Jdbi jdbi;
+    private final CrateService crates;
+    private final Principal importer;
+    private final ImportProgress progress;
+
+    public CrateImporter(Jdbi jdbi, CrateService crates, Principal importer, ImportProgress progress) {
+        this.jdbi = jdbi;
+        this.crates = crates;
+        this.importer = importer;
+        this.progress = progress;
+    }
+
+    /**
+     * The principal imports run as: the user {@code login} (created if missing), with publish and yank rights on
+     * every crate and no need to own them. It is what {@code versions.published_by} records.
+     */
+    public static Principal importerPrincipal(Users users, String login) {
+        Users.User user = users.find(login).orElseGet(() -> users.add(login, false));
+        return new Principal(user.id(), user.login(), true, EnumSet.of(Scope.PUBLISH_NEW, Scope.PUBLISH_UPDATE, Scope.YANK), List.of());
+    }
+
+    /** Imports a bundle file, a .crate file, a crate folder, or every .crate file and crate folder under a folder. */
+    public Summary importPath(Path path) throws IOException {
+        if (!Files.exists(path)) throw new IllegalArgumentException(path + " does not exist");
+        if (Files.isRegularFile(path) && MirrorBundle.isBundle(path)) {
+            return MirrorBundle.importInto(path, this);
+        }
+        List<Item> items = scan(path);
+        if (items.isEmpty()) {
+            throw new IllegalArgumentException(path + " holds no .crate files, no crate folders (with a Cargo.toml) and is no bundle");
+        }
+        Run run = begin(path.toString(), items.size());
+        for (Item item : items) {
+            String label = item.path().getFileName().toString();
+            try {
+                byte[] bytes;
+                String original = null;
+                if (item.kind() == Kind.CRATE_FILE) {
+                    bytes = Files.readAllBytes(item.path());
+                } else {
+                    bytes = CratePacker.pack(item.path()).bytes();
+                    original = originalChecksum(item.path()).orElse(null);
+                }
+                run.bytes += bytes.length;
+                importOne(run, bytes, item.path().toString(), item.kind(), original);
+                if (original != null && !original.equals(Checksums.sha256Hex(bytes))) run.repacked++;
+            } catch (RegistryException | InvalidCrateException | IOException | UncheckedIOException e) {
+                run.failures.add(new Failure(item.path().toString(), e.getMessage()));
+            }
+            progress.step(label);
+        }
+        return finish(run);
+    }
+
+    /** The .crate files and crate folders under {@code root}, sorted by path (a crate folder's insides are not searched). */
+    public static List<Item> scan(Path root) throws IOException {
+        List<Item> items = new ArrayList<>();
+        if (Files.isRegularFile(root)) {
+            if (!root.getFileName().toString().endsWith(".crate")) {
+                throw new IllegalArgumentException(root + " is neither a .crate file nor a sandcrate bundle");
+            }
+            return List.of(new Item(Kind.CRATE_FILE, root));
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                if (!dir.equals(root) && dir.getFileName().toString().startsWith(".")) return FileVisitResult.SKIP_SUBTREE;
+                if (Files.isRegularFile(dir.resolve("Cargo.toml"))) {
+                    items.add(new Item(Kind.FOLDER, dir));
+                    return FileVisitResult.SKIP_SUBTREE;
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile() && file.getFileName().toString().endsWith(".crate")) items.add(new Item(Kind.CRATE_FILE, file));
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        items.sort((a, b) -> a.path().toString().compareTo(b.path().toString()));
+        return items;
+    }
+
+    /** The sha256 of the .crate a folder was unpacked from, as cargo vendor and Debian record it, if known. */
+    private static Optional<String> originalChecksum(Path folder) {
+        Path file = folder.resolve(".cargo-checksum.json");
+        if (!Files.isRegularFile(file)) return Optional.empty();
+        try {
+            JsonNode pkg = JSON.readTree(file.toFile()).path("package");
+            return pkg.isTextual() && pkg.asText().matches("[0-9a-f]{64}") ? Optional.of(pkg.asText()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    // ---------------------------------------------------------------- shared by folder and bundle imports
+
+    /** Counters of one run, written to mirror_import_runs when it finishes. */
+    static final class Run {
+        final long id;
+        final long started = System.nanoTime();
+        int imported;
+        int alreadyPresent;
+        int repacked;
+        int artifactsSkipped;
+        long bytes;
+        final List<Failure> failures = new ArrayList<>();
+
+        Run(long id) {
+            this.id = id;
+        }
+    }
+
+    Run begin(String source, int total) {
+        long id = jdbi.withHandle(h -> h.createUpdate("""
+                        INSERT INTO mirror_import_runs (importer_id, source, started_at) VALUES (:u, :s, :t)""")
+                .bind("u", importer.userId()).bind("s", truncate(source)).bind("t", System.currentTimeMillis())
+                .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one());
+        progress.start(total);
+        return new Run(id);
+    }
+
+    ImportProgress progress() {
+        return progress;
+    }
+
+    /** Imports one .crate, or finds the same bytes already published under the same name and version. */
+    Outcome importOne(Run run, byte[] crate, String source, Kind kind, String originalCksum) {
+        String cksum = Checksums.sha256Hex(crate);
+        if (isPresent(cksum)) {
+            run.alreadyPresent++;
+            return Outcome.ALREADY_PRESENT;
+        }
+        CrateService.Published published;
+        try {
+            published = crates.importCrate(importer, crate);
+        } catch (RegistryException e) {
+            if (e.status() == 409) {
+                throw new RegistryException(409, e.getMessage() + " with different contents (this one's sha256 is " + cksum
+                        + "); a published version never changes");
+            }
+            throw e;
+        }
+        jdbi.useHandle(h -> h.createUpdate("""
+                        INSERT INTO mirror_imported_versions (version_id, run_id, source, kind, original_cksum)
+                        SELECT v.id, :run, :src, :kind, :orig FROM versions v WHERE v.cksum = :ck""")
+                .bind("run", run.id).bind("src", truncate(source)).bind("kind", kind.label).bind("orig", originalCksum)
+                .bind("ck", published.cksum()).execute());
+        run.imported++;
+        return Outcome.IMPORTED;
+    }
+
+    private boolean isPresent(String cksum) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM versions WHERE cksum = :c")
+                .bind("c", cksum).mapTo(Integer.class).one()) > 0;
+    }
+
+    /** Makes a version's yanked flag what a bundle says, if the version is here and differs. */
+    void applyYanked(IndexEntry entry) {
+        crates.versions(entry.name()).stream()
+                .filter(v -> v.num().equals(entry.vers()) && v.cksum().equals(entry.cksum()) && v.yanked() != entry.yanked())
+                .findFirst()
+                .ifPresent(v -> crates.setYanked(importer, entry.name(), entry.vers(), entry.yanked()));
+    }
+
+    Optional<CrateService.VersionRow> version(String name, String num) {
+        return crates.versions(name).stream().filter(v -> v.num().equals(num)).findFirst();
+    }
+
+    Summary finish(Run run) {
+        Duration took = Duration.ofNanos(System.nanoTime() - run.started);
+        jdbi.useHandle(h -> h.createUpdate("""
+                        UPDATE mirror_import_runs SET finished_at = :t, imported = :i, already_present = :a, failed = :f
+                        WHERE id = :id""")
+                .bind("t", System.currentTimeMillis()).bind("i", run.imported).bind("a", run.alreadyPresent)
+                .bind("f", run.failures.size()).bind("id", run.id).execute());
+        return new Summary(run.id, run.imported, run.alreadyPresent, List.copyOf(run.failures), run.repacked,
+                run.artifactsSkipped, run.bytes, took);
+    }
+
+    private static String truncate(String s) {
+        return s.length() <= 4096 ? s : s.substring(0, 4093) + "...";
+    }
+}
