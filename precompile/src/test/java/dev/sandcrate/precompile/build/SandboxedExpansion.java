@@ -56,13 +56,26 @@ final class SandboxedExpansion {
         throw new IllegalStateException("span chain too long");
     }
 
-    /** Span ids of the tokens inside {@code compile_error!{...}} / {@code compile_error!(...)} in the output. */
+    /**
+     * Span ids of {@code compile_error} and of the tokens of its argument, anywhere in the output. syn gives the
+     * macro name the start of the offending input and the message its end.
+     */
     static List<Integer> compileErrorSpans(Response response) {
         if (!(response.outcome() instanceof Outcome.Expanded e)) return List.of();
-        List<TokenTree> s = e.stream();
-        for (int i = 0; i + 2 < s.size(); i++) {
-            if (s.get(i) instanceof TokenTree.Ident id && id.name().equals("compile_error") && s.get(i + 2) instanceof TokenTree.Group g) {
-                return g.stream().stream().map(SandboxedExpansion::spanOf).toList();
+        return compileErrorSpans(e.stream());
+    }
+
+    private static List<Integer> compileErrorSpans(List<TokenTree> s) {
+        for (int i = 0; i < s.size(); i++) {
+            if (s.get(i) instanceof TokenTree.Ident id && id.name().equals("compile_error") && i + 2 < s.size()
+                    && s.get(i + 2) instanceof TokenTree.Group g) {
+                List<Integer> spans = new java.util.ArrayList<>(List.of(id.span()));
+                g.stream().forEach(t -> spans.add(spanOf(t)));
+                return spans;
+            }
+            if (s.get(i) instanceof TokenTree.Group g) {
+                List<Integer> inner = compileErrorSpans(g.stream());
+                if (!inner.isEmpty()) return inner;
             }
         }
         return List.of();
