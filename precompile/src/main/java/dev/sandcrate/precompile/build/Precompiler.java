@@ -133,13 +133,13 @@ public final class Precompiler {
             String artifactName = base + ".wasm";
             if (!runs.get(0).wasmSha256().equals(runs.get(1).wasmSha256())) {
                 String diff = WasmSections.diffSummary(modules.get(0), modules.get(1));
-                return reject(base, manifest, runs, modules, prepared, prepareMillis,
+                return reject(job, base, manifest, runs, modules, prepared, prepareMillis,
                         "irreproducible: the two builds differ (" + diff + ")");
             }
             byte[] artifact = WasmSections.appendCustom(modules.getFirst(), ArtifactManifest.SECTION, manifest.toJson());
             List<String> problems = ArtifactValidator.problems(artifact);
             if (!problems.isEmpty()) {
-                return reject(base, manifest, runs, modules, prepared, prepareMillis, "invalid module: " + String.join("; ", problems));
+                return reject(job, base, manifest, runs, modules, prepared, prepareMillis, "invalid module: " + String.join("; ", problems));
             }
             Path artifactFile = outputDir.resolve(artifactName);
             Path tmp = outputDir.resolve(artifactName + ".tmp");
@@ -150,14 +150,22 @@ public final class Precompiler {
             record.write(outputDir.resolve(artifactName + ".build.json"));
             progress.step("verified: both builds identical; artifact " + artifactFile + " (" + artifact.length
                     + " bytes) sha256 " + record.artifactSha256());
-            FileTrees.delete(job);
+            cleanUp(job);
             return record;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private BuildRecord reject(String base, ArtifactManifest manifest, List<BuildRecord.BuildRun> runs, List<byte[]> modules,
+    /** Removes a finished job's workspaces (the modules and logs that matter were copied out), and work/ once empty. */
+    private void cleanUp(Path job) throws IOException {
+        if (job.startsWith(workRoot)) FileTrees.delete(job);
+        try (var left = Files.list(workRoot)) {
+            if (left.findAny().isEmpty()) Files.delete(workRoot);
+        }
+    }
+
+    private BuildRecord reject(Path job, String base, ArtifactManifest manifest, List<BuildRecord.BuildRun> runs, List<byte[]> modules,
                                BuildWorkspace.Prepared prepared, long prepareMillis, String reason) throws IOException {
         Path dir = outputDir.resolve("rejected").resolve(base + "-" + runs.getFirst().id());
         Files.createDirectories(dir);
@@ -165,6 +173,7 @@ public final class Precompiler {
         Files.writeString(dir.resolve("reason.txt"), reason + "\n");
         BuildRecord record = new BuildRecord(manifest, false, null, 0, null, runs, reason, prepared.flags(), prepared.patches(), prepareMillis);
         record.write(dir.resolve("build.json"));
+        cleanUp(job);
         progress.step("REJECTED " + manifest.label() + ": " + reason + "; both modules kept in " + dir);
         return record;
     }

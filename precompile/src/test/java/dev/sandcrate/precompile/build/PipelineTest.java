@@ -37,6 +37,16 @@ class PipelineTest {
         assertEquals(List.of(new MacroDecl("bang", "shout", "shout", List.of(), List.of()),
                 new MacroDecl("derive", "Describe", "describe", List.of(), List.of())), manifest.macros(),
                 "job_id is cfg'd out without its feature");
+
+        // a manifest that names a macro the module does not dispatch is caught by validation
+        var sections = dev.sandcrate.precompile.artifact.WasmSections.read(wasm);
+        byte[] bare = java.util.Arrays.copyOf(wasm, sections.getLast().offset());
+        List<MacroDecl> withGhost = new java.util.ArrayList<>(manifest.macros());
+        withGhost.add(new MacroDecl("bang", "ghost", "ghost", List.of(), List.of()));
+        ArtifactManifest lying = new ArtifactManifest(manifest.format(), manifest.crate(), manifest.version(), manifest.crateSha256(),
+                manifest.features(), withGhost, manifest.toolchain(), manifest.lockfileSha256(), manifest.recipe(), manifest.lockfile());
+        assertEquals(List.of("the module does not dispatch bang ghost named in its manifest"), ArtifactValidator.problems(
+                dev.sandcrate.precompile.artifact.WasmSections.appendCustom(bare, ArtifactManifest.SECTION, lying.toJson())));
         assertEquals(Hashing.sha256(manifest.lockfile()), manifest.lockfileSha256());
         assertTrue(manifest.toolchain().rustc().contains("release: 1.96"), manifest.toolchain().rustc());
 
