@@ -7,6 +7,8 @@
 //! `compile_error!` at the macro call, never a panic of the compiler.
 
 use crate::wire;
+#[allow(unused_imports)] // in the prelude since edition 2021; shims keep the original crate's edition
+use std::convert::TryFrom;
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use std::fs::{DirBuilder, OpenOptions};
 use std::io::{Read, Write};

@@ -1,5 +1,7 @@
 package dev.sandcrate.precompile.shim;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.sandcrate.index.crate.CrateManifest;
 import dev.sandcrate.index.crate.CratePacker;
 import dev.sandcrate.index.crate.ManifestDependency;
@@ -52,7 +54,8 @@ public final class ShimGenerator {
             }
             shimArtifacts.add(new ShimSpec.Artifact(requested(manifest, features), wasm, macros(manifest)));
         }
-        ShimSpec spec = new ShimSpec(original.name(), original.version(), original.license(), features, shimArtifacts, sourceHint);
+        ShimSpec spec = new ShimSpec(original.name(), original.version(), edition(originalCargoToml), original.license(),
+                features, shimArtifacts, sourceHint);
         Path dir = Files.createTempDirectory("sandcrate-shim-");
         try {
             Path root = dir.resolve(original.name() + "-" + original.version());
@@ -67,6 +70,12 @@ public final class ShimGenerator {
         } finally {
             deleteTree(dir);
         }
+    }
+
+    /** {@code package.edition}, or 2015 when absent (cargo's default). */
+    static String edition(byte[] cargoToml) throws IOException {
+        JsonNode edition = new TomlMapper().readTree(cargoToml).path("package").path("edition");
+        return edition.isTextual() ? edition.asText() : "2015";
     }
 
     /**

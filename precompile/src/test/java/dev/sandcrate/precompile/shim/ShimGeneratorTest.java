@@ -29,6 +29,7 @@ class ShimGeneratorTest {
             [package]
             name = "demo_derive"
             version = "1.2.3"
+            edition = "2018"
             license = "MIT"
 
             [lib]
@@ -82,6 +83,8 @@ class ShimGeneratorTest {
         assertTrue(shim.procMacro());
         assertTrue(shim.dependencies().isEmpty(), "a shim has no dependencies");
         assertEquals("MIT", shim.license());
+        String toml = new String(contents.cargoToml(), StandardCharsets.UTF_8);
+        assertTrue(toml.contains("edition = \"2018\""), "keeps the original's edition: " + toml);
         // own features only; quote keeps its implicit feature, syn (named with dep:) has none
         assertEquals(Map.of("default", List.of("std"), "std", List.of(), "extra", List.of("quote"), "quote", List.of()),
                 shim.features());

@@ -34,6 +34,16 @@ public record SandboxLimits(long maxMemoryBytes, Duration timeout, int maxOutput
         return new SandboxLimits(1L << 30, Duration.ofSeconds(30), 64 << 20, 256L << 20);
     }
 
+    /**
+     * Time allowed to instantiate a module (parse, initialise memory, run a start function): at least two minutes,
+     * because a large module's first instantiation in a cold engine is legitimately slow; the expansion limit is
+     * {@link #timeout()}.
+     */
+    public Duration instantiationTimeout() {
+        Duration floor = Duration.ofMinutes(2);
+        return timeout.compareTo(floor) > 0 ? timeout : floor;
+    }
+
     public int maxMemoryPages() {
         return (int) Math.min(65536, maxMemoryBytes / WASM_PAGE_BYTES);
     }

@@ -35,6 +35,8 @@ public final class ShimSources {
     private static final Pattern CRATE_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,63}");
     private static final Pattern VERSION = Pattern.compile("[0-9]+\\.[0-9]+\\.[0-9]+[0-9A-Za-z.+-]*");
     private static final Pattern FEATURE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_+.-]*");
+    private static final Set<String> EDITIONS = Set.of("2015", "2018", "2021", "2024");
+    private static final String TRY_FROM = "use std::convert::TryFrom;";
     private static final Set<String> KEYWORDS = Set.of("as", "break", "const", "continue", "crate", "else", "enum",
             "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
             "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use",
@@ -51,7 +53,7 @@ public final class ShimSources {
         files.put("README.md", utf8(readme(spec)));
         files.put("src/lib.rs", utf8(libRs(spec)));
         files.put("src/client.rs", template("client.rs"));
-        files.put("src/wire.rs", template("lib.rs"));
+        files.put("src/wire.rs", wireCodec());
         for (ShimSpec.Artifact artifact : spec.artifacts()) {
             files.put(wasmPath(artifact), artifact.wasm().clone());
         }
@@ -77,6 +79,7 @@ public final class ShimSources {
     private static void validate(ShimSpec spec) {
         require(CRATE_NAME.matcher(spec.crateName()).matches(), "invalid crate name '" + spec.crateName() + "'");
         require(VERSION.matcher(spec.version()).matches(), "invalid version '" + spec.version() + "'");
+        require(EDITIONS.contains(spec.edition()), "unsupported edition '" + spec.edition() + "'");
         for (ShimSpec.Artifact artifact : spec.artifacts()) {
             require(!artifact.macros().isEmpty(), "an artifact of " + spec.crateName() + " exports no macros");
             Set<String> names = new java.util.HashSet<>();
@@ -142,7 +145,7 @@ public final class ShimSources {
         out.append("[package]\n");
         out.append("name = ").append(tomlString(spec.crateName())).append('\n');
         out.append("version = ").append(tomlString(spec.version())).append('\n');
-        out.append("edition = \"2021\"\n");
+        out.append("edition = ").append(tomlString(spec.edition())).append('\n');
         out.append("rust-version = ").append(tomlString(RUST_VERSION)).append('\n');
         out.append("description = ").append(tomlString("Sandcrate shim: runs the precompiled, sandboxed WebAssembly build of "
                 + spec.crateName() + " " + spec.version())).append('\n');
@@ -252,6 +255,24 @@ public final class ShimSources {
                 + "sandboxed Sandcrate runtime (started on demand; install it once from your registry).\n\n"
                 + "Every artifact was built twice from the original sources and gave the same bytes; its sha256 is its\n"
                 + "file name and is listed in `Cargo.toml` under `[package.metadata.sandcrate]`.\n";
+    }
+
+    /**
+     * The wire codec, verbatim except that editions before 2021 need {@code TryFrom} imported (it is in the 2021
+     * prelude); the import goes after the file's leading doc comments and inner attributes.
+     */
+    private static byte[] wireCodec() {
+        String codec = new String(template("lib.rs"), StandardCharsets.UTF_8);
+        if (codec.contains(TRY_FROM)) {
+            return utf8(codec);
+        }
+        List<String> lines = new ArrayList<>(List.of(codec.split("\n", -1)));
+        int at = 0;
+        while (at < lines.size() && (lines.get(at).startsWith("//!") || lines.get(at).startsWith("#![") || lines.get(at).isBlank())) {
+            at++;
+        }
+        lines.add(at, "#[allow(unused_imports)] // added by the shim generator: in the prelude only since edition 2021\n" + TRY_FROM);
+        return utf8(String.join("\n", lines));
     }
 
     private static byte[] template(String name) {

@@ -10,6 +10,8 @@ import java.util.TreeMap;
  *
  * @param crateName the original crate's name (the shim replaces it under the same name and version)
  * @param version the original crate's version
+ * @param edition the original crate's edition: tokens a macro creates at the call site take the edition of the
+ *     crate that defines the macro (serde_derive 1.0.152, edition 2015, emits {@code macro_rules! try})
  * @param license the original's SPDX license expression, or null
  * @param features the original's features restricted to its own feature graph: each feature lists the other
  *     features of this crate it enables (dependency features, {@code dep:} entries removed; optional dependencies
@@ -19,7 +21,7 @@ import java.util.TreeMap;
  * @param sourceHint how to get a source build or request a precompile, shown when the enabled feature set has no
  *     artifact (e.g. a registry URL)
  */
-public record ShimSpec(String crateName, String version, String license, Map<String, List<String>> features,
+public record ShimSpec(String crateName, String version, String edition, String license, Map<String, List<String>> features,
                        List<Artifact> artifacts, String sourceHint) {
 
     public ShimSpec {

@@ -87,8 +87,10 @@ class ShimCargoTest {
 
     private static final List<ShimSpec.MacroDecl> HELLO = List.of(new ShimSpec.MacroDecl(ShimSpec.Kind.DERIVE, "Hello", List.of("hello")));
 
+    /** Shims keep the original's edition; the oldest one must compile too. */
     private static Path shim(String name, Map<String, List<String>> features, ShimSpec.Artifact artifact) throws IOException {
-        ShimSpec spec = new ShimSpec(name, "0.1.0", "MIT", features, List.of(artifact), "http://registry.example/precompile");
+        String edition = name.equals("hello_ok") ? "2015" : "2021";
+        ShimSpec spec = new ShimSpec(name, "0.1.0", edition, "MIT", features, List.of(artifact), "http://registry.example/precompile");
         Path dir = work.resolve(name);
         for (var file : ShimSources.render(spec).entrySet()) {
             Path path = dir.resolve(file.getKey());

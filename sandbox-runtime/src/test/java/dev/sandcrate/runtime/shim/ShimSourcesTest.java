@@ -22,7 +22,7 @@ class ShimSourcesTest {
     private static final Map<String, List<String>> FEATURES = Map.of("default", List.of("std"), "std", List.of(), "fast", List.of("std"));
 
     private static ShimSpec spec() {
-        return new ShimSpec("serde_derive", "1.0.152", "MIT OR Apache-2.0", FEATURES, List.of(
+        return new ShimSpec("serde_derive", "1.0.152", "2015", "MIT OR Apache-2.0", FEATURES, List.of(
                 new ShimSpec.Artifact(Set.of("default"), WASM_DEFAULT, List.of(SERIALIZE)),
                 new ShimSpec.Artifact(Set.of("fast"), WASM_FAST, List.of(SERIALIZE, EXTRA))), "https://registry.example");
     }
@@ -62,19 +62,20 @@ class ShimSourcesTest {
         assertTrue(toml.contains("name = \"serde_derive\"\nversion = \"1.0.152\"\n"), toml);
         assertTrue(toml.contains("[features]\n\"default\" = [\"std\"]\n\"fast\" = [\"std\"]\n\"std\" = []\n"), toml);
         assertTrue(toml.contains("license = \"MIT OR Apache-2.0\""), toml);
+        assertTrue(toml.contains("edition = \"2015\""), "the original's edition: " + toml);
         assertTrue(!toml.contains("[dependencies]"), toml);
     }
 
     @Test
     void rejectsSpecsThatWouldInjectCode() {
         var evil = new ShimSpec.MacroDecl(ShimSpec.Kind.BANG, "x() {} fn y", List.of());
-        var e = assertThrows(IllegalArgumentException.class, () -> ShimSources.render(new ShimSpec("a", "1.0.0", null, Map.of(),
+        var e = assertThrows(IllegalArgumentException.class, () -> ShimSources.render(new ShimSpec("a", "1.0.0", "2021", null, Map.of(),
                 List.of(new ShimSpec.Artifact(Set.of(), WASM_DEFAULT, List.of(evil))), null)));
         assertEquals("cannot generate shim: invalid macro name 'x() {} fn y'", e.getMessage());
-        var unknown = assertThrows(IllegalArgumentException.class, () -> ShimSources.render(new ShimSpec("a", "1.0.0", null, Map.of(),
+        var unknown = assertThrows(IllegalArgumentException.class, () -> ShimSources.render(new ShimSpec("a", "1.0.0", "2021", null, Map.of(),
                 List.of(new ShimSpec.Artifact(Set.of("nope"), WASM_DEFAULT, List.of(SERIALIZE))), null)));
         assertEquals("feature set names 'nope', which the crate does not have", unknown.getMessage());
-        var twice = assertThrows(IllegalArgumentException.class, () -> ShimSources.render(new ShimSpec("a", "1.0.0", null, FEATURES, List.of(
+        var twice = assertThrows(IllegalArgumentException.class, () -> ShimSources.render(new ShimSpec("a", "1.0.0", "2021", null, FEATURES, List.of(
                 new ShimSpec.Artifact(Set.of("default"), WASM_DEFAULT, List.of(SERIALIZE)),
                 new ShimSpec.Artifact(Set.of("std"), WASM_FAST, List.of(SERIALIZE))), null)));
         assertEquals("cannot generate shim: two artifacts for the same feature set [std]", twice.getMessage());

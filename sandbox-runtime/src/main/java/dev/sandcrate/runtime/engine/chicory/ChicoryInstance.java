@@ -50,7 +50,7 @@ final class ChicoryInstance implements MacroInstance {
                 throw new SandboxException(Kind.INVALID_MODULE,
                         "module " + checked.sha256() + " could not be instantiated: " + e.getMessage(), e);
             }
-        }, limits.timeout(), Thread::interrupt);
+        }, limits.instantiationTimeout(), Thread::interrupt);
         if (memory[0] == null) {
             throw new SandboxException(Kind.INVALID_MODULE, "module " + checked.sha256() + " has no linear memory");
         }
@@ -62,7 +62,7 @@ final class ChicoryInstance implements MacroInstance {
                 throw new SandboxException(Kind.INVALID_MODULE,
                         "module " + checked.sha256() + " trapped in sandcrate_abi_version: " + e.getMessage(), e);
             }
-        }, limits.timeout(), Thread::interrupt);
+        }, limits.instantiationTimeout(), Thread::interrupt);
         if (version != ArtifactAbi.VERSION) {
             throw new SandboxException(Kind.INVALID_MODULE, "module " + checked.sha256() + " speaks Sandcrate ABI version "
                     + version + ", this runtime speaks " + ArtifactAbi.VERSION + "; update the runtime");

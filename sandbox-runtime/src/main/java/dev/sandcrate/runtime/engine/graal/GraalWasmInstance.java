@@ -53,7 +53,7 @@ final class GraalWasmInstance implements MacroInstance {
                 } finally {
                     context.leave();
                 }
-            }, limits.timeout(), t -> context.close(true));
+            }, limits.instantiationTimeout(), t -> context.close(true));
             if (version != ArtifactAbi.VERSION) {
                 throw new SandboxException(Kind.INVALID_MODULE, "module " + sha256 + " speaks Sandcrate ABI version "
                         + version + ", this runtime speaks " + ArtifactAbi.VERSION + "; update the runtime");
