@@ -22,6 +22,7 @@ public final class Registry implements AutoCloseable {
     private final Users users;
     private final Tokens tokens;
     private final Javalin app;
+    private final dev.sandcrate.registry.gitindex.GitIndexService gitIndex;
     private volatile String publicUrl;
 
     private Registry(RegistryConfig config) throws IOException {
@@ -42,6 +43,9 @@ public final class Registry implements AutoCloseable {
                 c.router.ignoreTrailingSlashes = true;
             });
             routes.register(app);
+            this.gitIndex = new dev.sandcrate.registry.gitindex.GitIndexService(config.dataDir().resolve("git-index"), database.jdbi(), crates, this::url);
+            crates.addListener(gitIndex);
+            new dev.sandcrate.registry.gitindex.GitIndexRoutes(gitIndex, config.authRequired()).register(app);
         } catch (RuntimeException | IOException e) {
             database.close();
             throw e;
@@ -102,6 +106,11 @@ public final class Registry implements AutoCloseable {
         return tokens;
     }
 
+    /** The git index (a bare repository under the data dir, served at /git/index). */
+    public dev.sandcrate.registry.gitindex.GitIndexService gitIndex() {
+        return gitIndex;
+    }
+
     /** The database, for the tests in this package. */
     Database database() {
         return database;
@@ -113,6 +122,7 @@ public final class Registry implements AutoCloseable {
         try {
             app.stop();
         } finally {
+            gitIndex.close();
             database.close();
         }
     }

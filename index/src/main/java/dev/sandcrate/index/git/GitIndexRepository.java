@@ -1,0 +1,187 @@
+package dev.sandcrate.index.git;
+
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheBuilder;
+import org.eclipse.jgit.dircache.DirCacheEditor;
+import org.eclipse.jgit.dircache.DirCacheEntry;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.PacketLineOut;
+import org.eclipse.jgit.transport.RefAdvertiser;
+import org.eclipse.jgit.transport.UploadPack;
+import org.eclipse.jgit.treewalk.TreeWalk;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The registry index as a git repository (for cargo's {@code registry+http://} git protocol and for mirrors that want
+ * one): a bare repository with one branch whose tree holds {@code config.json} and the index files at their usual
+ * paths. Every change is one commit naming who made it, so the history is an audit log. Written without a working
+ * tree (objects and the branch ref only), and served over git's smart HTTP protocol by {@link #advertiseUploadPack}
+ * and {@link #uploadPack}.
+ */
+public final class GitIndexRepository implements AutoCloseable {
+    public static final String BRANCH = "refs/heads/master";
+    private final Repository repo;
+
+    private GitIndexRepository(Repository repo) {
+        this.repo = repo;
+    }
+
+    /** Opens the bare repository at {@code dir}, creating it (empty, HEAD on {@link #BRANCH}) if missing. */
+    public static GitIndexRepository open(Path dir) throws IOException {
+        boolean exists = Files.isRegularFile(dir.resolve("HEAD"));
+        Repository repo = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare().build();
+        if (!exists) {
+            repo.create(true);
+            RefUpdate head = repo.updateRef(Constants.HEAD);
+            head.link(BRANCH);
+        }
+        return new GitIndexRepository(repo);
+    }
+
+    /** One commit on the branch: its id, message, author login and time. */
+    public record Commit(String id, String message, String author, Instant time) {}
+
+    /** The file at {@code path} in the branch's latest commit, if any. */
+    public synchronized Optional<byte[]> read(String path) throws IOException {
+        ObjectId head = repo.resolve(BRANCH);
+        if (head == null) return Optional.empty();
+        try (RevWalk rw = new RevWalk(repo)) {
+            RevCommit commit = rw.parseCommit(head);
+            try (TreeWalk tw = TreeWalk.forPath(repo, path, commit.getTree())) {
+                if (tw == null) return Optional.empty();
+                return Optional.of(repo.open(tw.getObjectId(0)).getBytes());
+            }
+        }
+    }
+
+    /** Every file in the branch's latest commit: path to git blob id (compare with {@link #blobId}). */
+    public synchronized Map<String, String> files() throws IOException {
+        ObjectId head = repo.resolve(BRANCH);
+        Map<String, String> out = new HashMap<>();
+        if (head == null) return out;
+        try (RevWalk rw = new RevWalk(repo); TreeWalk tw = new TreeWalk(repo)) {
+            tw.addTree(rw.parseCommit(head).getTree());
+            tw.setRecursive(true);
+            while (tw.next()) out.put(tw.getPathString(), tw.getObjectId(0).name());
+        }
+        return out;
+    }
+
+    /** The git blob id of some content, as {@link #files} reports it. */
+    public static String blobId(byte[] content) {
+        return new ObjectInserter.Formatter().idFor(Constants.OBJ_BLOB, content).name();
+    }
+
+    /**
+     * Commits the given files (path to new content; null deletes) as one commit on the branch.
+     * Returns the commit id, or empty if the tree would not change (no empty commits).
+     */
+    public synchronized Optional<String> commit(Map<String, byte[]> changes, String message, String authorLogin) throws IOException {
+        ObjectId headId = repo.resolve(BRANCH);
+        try (ObjectInserter ins = repo.newObjectInserter(); ObjectReader reader = repo.newObjectReader(); RevWalk rw = new RevWalk(reader)) {
+            RevCommit head = headId == null ? null : rw.parseCommit(headId);
+            DirCache index = DirCache.newInCore();
+            DirCacheBuilder builder = index.builder();
+            if (head != null) builder.addTree(new byte[0], DirCacheEntry.STAGE_0, reader, head.getTree());
+            builder.finish();
+            DirCacheEditor editor = index.editor();
+            for (var change : changes.entrySet()) {
+                if (change.getValue() == null) {
+                    editor.add(new DirCacheEditor.DeletePath(change.getKey()));
+                } else {
+                    ObjectId blob = ins.insert(Constants.OBJ_BLOB, change.getValue());
+                    editor.add(new DirCacheEditor.PathEdit(change.getKey()) {
+                        @Override
+                        public void apply(DirCacheEntry ent) {
+                            ent.setFileMode(FileMode.REGULAR_FILE);
+                            ent.setObjectId(blob);
+                        }
+                    });
+                }
+            }
+            editor.finish();
+            ObjectId tree = index.writeTree(ins);
+            if (head != null && head.getTree().equals(tree)) return Optional.empty();
+
+            PersonIdent author = new PersonIdent(authorLogin, authorLogin + "@sandcrate");
+            CommitBuilder cb = new CommitBuilder();
+            cb.setTreeId(tree);
+            if (head != null) cb.setParentId(head);
+            cb.setAuthor(author);
+            cb.setCommitter(new PersonIdent("sandcrate", "sandcrate@localhost"));
+            cb.setMessage(message.endsWith("\n") ? message : message + "\n");
+            ObjectId commitId = ins.insert(cb);
+            ins.flush();
+
+            RefUpdate ru = repo.updateRef(BRANCH);
+            ru.setNewObjectId(commitId);
+            ru.setExpectedOldObjectId(headId == null ? ObjectId.zeroId() : headId);
+            ru.setRefLogMessage("commit: " + message.lines().findFirst().orElse(""), false);
+            RefUpdate.Result result = ru.update(rw);
+            if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FAST_FORWARD) {
+                throw new IOException("could not move " + BRANCH + " to the new commit: " + result);
+            }
+            return Optional.of(commitId.name());
+        }
+    }
+
+    /** The branch's history, newest first, at most {@code limit} commits. */
+    public synchronized List<Commit> log(int limit) throws IOException {
+        List<Commit> out = new ArrayList<>();
+        ObjectId head = repo.resolve(BRANCH);
+        if (head == null) return out;
+        try (RevWalk rw = new RevWalk(repo)) {
+            rw.markStart(rw.parseCommit(head));
+            for (RevCommit c : rw) {
+                if (out.size() >= limit) break;
+                out.add(new Commit(c.name(), c.getFullMessage().strip(), c.getAuthorIdent().getName(),
+                        c.getAuthorIdent().getWhenAsInstant()));
+            }
+        }
+        return out;
+    }
+
+    /** Smart HTTP, step 1 ({@code GET info/refs?service=git-upload-pack}): the service header and the refs. */
+    public void advertiseUploadPack(OutputStream out) throws IOException {
+        UploadPack up = new UploadPack(repo);
+        up.setBiDirectionalPipe(false);
+        PacketLineOut pck = new PacketLineOut(out);
+        up.sendAdvertisedRefs(new RefAdvertiser.PacketLineOutRefAdvertiser(pck), "git-upload-pack");
+        out.flush();
+    }
+
+    /** Smart HTTP, step 2 ({@code POST git-upload-pack}): negotiate with the client and send the pack. */
+    public void uploadPack(InputStream in, OutputStream out) throws IOException {
+        UploadPack up = new UploadPack(repo);
+        up.setBiDirectionalPipe(false);
+        up.upload(in, out, null);
+        out.flush();
+    }
+
+    @Override
+    public void close() {
+        repo.close();
+    }
+}

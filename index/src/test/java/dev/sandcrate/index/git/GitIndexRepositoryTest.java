@@ -1,0 +1,61 @@
+package dev.sandcrate.index.git;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class GitIndexRepositoryTest {
+    @TempDir
+    Path tmp;
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void commitsFilesOneCommitPerChangeWithoutEmptyCommitsAndSurvivesReopening() throws Exception {
+        Path dir = tmp.resolve("index.git");
+        try (GitIndexRepository repo = GitIndexRepository.open(dir)) {
+            assertTrue(repo.read("config.json").isEmpty());
+            assertTrue(repo.commit(Map.of("config.json", utf8("{\"dl\":\"x\"}"), "se/rd/serde", utf8("{\"name\":\"serde\"}\n")),
+                    "Initial", "operator").isPresent());
+            assertTrue(repo.commit(Map.of("se/rd/serde", utf8("{\"name\":\"serde\"}\n")), "Same again", "alice").isEmpty(),
+                    "an unchanged tree makes no commit");
+            Map<String, byte[]> yank = new HashMap<>();
+            yank.put("se/rd/serde", utf8("{\"name\":\"serde\",\"yanked\":true}\n"));
+            yank.put("3/a/abc", utf8("{\"name\":\"abc\"}\n"));
+            assertTrue(repo.commit(yank, "Yank serde", "alice").isPresent());
+            Map<String, byte[]> delete = new HashMap<>();
+            delete.put("3/a/abc", null);
+            repo.commit(delete, "Remove abc", "bob");
+        }
+        try (GitIndexRepository repo = GitIndexRepository.open(dir)) {
+            assertEquals("{\"name\":\"serde\",\"yanked\":true}\n", new String(repo.read("se/rd/serde").orElseThrow(), StandardCharsets.UTF_8));
+            assertEquals(java.util.Set.of("config.json", "se/rd/serde"), repo.files().keySet());
+            assertEquals(GitIndexRepository.blobId(utf8("{\"name\":\"serde\",\"yanked\":true}\n")), repo.files().get("se/rd/serde"));
+            List<GitIndexRepository.Commit> log = repo.log(10);
+            assertEquals(List.of("Remove abc", "Yank serde", "Initial"), log.stream().map(GitIndexRepository.Commit::message).toList());
+            assertEquals(List.of("bob", "alice", "operator"), log.stream().map(GitIndexRepository.Commit::author).toList());
+        }
+    }
+
+    @Test
+    void theRepositoryIsReadableByGitItself() throws Exception {
+        Path dir = tmp.resolve("index.git");
+        try (GitIndexRepository repo = GitIndexRepository.open(dir)) {
+            repo.commit(Map.of("2/ab", utf8("line\n")), "Publish ab 1.0.0", "carol");
+        }
+        Process p = new ProcessBuilder("git", "--git-dir", dir.toString(), "log", "--format=%an %s", "HEAD")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertEquals("carol Publish ab 1.0.0", out.strip());
+    }
+}

@@ -1,0 +1,68 @@
+package dev.sandcrate.registry.gitindex;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Serves the git index over git's smart HTTP protocol (fetch only) at {@code /git/index}: cargo uses it with
+ * {@code index = "http://HOST:PORT/git/index"} (libgit2, or the git CLI with {@code net.git-fetch-with-cli}), and
+ * {@code git clone http://HOST:PORT/git/index} shows the history.
+ */
+public final class GitIndexRoutes {
+    public static final String PATH = "/git/index";
+    private final GitIndexService service;
+    private final boolean authRequired;
+
+    public GitIndexRoutes(GitIndexService service, boolean authRequired) {
+        this.service = service;
+        this.authRequired = authRequired;
+    }
+
+    public void register(Javalin app) {
+        app.get(PATH + "/info/refs", this::infoRefs);
+        app.post(PATH + "/git-upload-pack", this::uploadPack);
+        app.post(PATH + "/git-receive-pack", ctx -> error(ctx, 403, "the git index is read-only; publish with `cargo publish`"));
+    }
+
+    private boolean refused(Context ctx) {
+        if (!authRequired) return false;
+        error(ctx, 404, "this registry requires authentication, so it serves only the sparse index (sparse+<url>/index/), not the git index");
+        return true;
+    }
+
+    private void infoRefs(Context ctx) throws IOException {
+        if (refused(ctx)) return;
+        if (!"git-upload-pack".equals(ctx.queryParam("service"))) {
+            error(ctx, 403, "only git's smart HTTP fetch (service=git-upload-pack) is served");
+            return;
+        }
+        ctx.res().setStatus(200);
+        ctx.res().setContentType("application/x-git-upload-pack-advertisement");
+        ctx.res().setHeader("Cache-Control", "no-cache");
+        service.advertise(ctx.res().getOutputStream());
+    }
+
+    private void uploadPack(Context ctx) throws IOException {
+        if (refused(ctx)) return;
+        if (!"application/x-git-upload-pack-request".equals(ctx.contentType())) {
+            error(ctx, 415, "expected Content-Type application/x-git-upload-pack-request");
+            return;
+        }
+        InputStream in = ctx.req().getInputStream();
+        if ("gzip".equalsIgnoreCase(ctx.header("Content-Encoding"))) in = new GZIPInputStream(in);
+        ctx.res().setStatus(200);
+        ctx.res().setContentType("application/x-git-upload-pack-result");
+        ctx.res().setHeader("Cache-Control", "no-cache");
+        service.uploadPack(in, ctx.res().getOutputStream());
+    }
+
+    private static void error(Context ctx, int status, String detail) {
+        ctx.status(status).json(Map.of("errors", List.of(Map.of("detail", detail))));
+    }
+}

@@ -1,0 +1,150 @@
+package dev.sandcrate.e2e;
+
+import dev.sandcrate.index.IndexPaths;
+import dev.sandcrate.index.crate.CratePacker;
+import dev.sandcrate.index.git.GitIndexRepository;
+import dev.sandcrate.registry.Registry;
+import dev.sandcrate.registry.RegistryConfig;
+import dev.sandcrate.registry.auth.Scope;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The git index with real cargo: crates published over HTTP appear as commits in the git repository served at
+ * /git/index, cargo resolves and builds a project from it with libgit2 and with the git CLI
+ * ({@code net.git-fetch-with-cli}), a yank is a commit too, and a deleted repository is rebuilt from the database.
+ */
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
+class GitIndexTest {
+    static final List<String> CRATES = List.of("serde", "itoa", "ryu", "serde_json");
+    @TempDir
+    Path tmp;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void cargoBuildsFromTheGitIndexWithLibgit2AndWithTheGitCliAndTheHistoryIsAnAuditLog() throws Exception {
+        Path data = tmp.resolve("data");
+        try (Registry registry = Registry.start(RegistryConfig.loopback(data))) {
+            long id = registry.users().add("alice", false).id();
+            String token = registry.tokens().create(id, "publish", EnumSet.allOf(Scope.class), List.of(), null).secret();
+            for (String name : CRATES) {
+                CratePacker.PackedCrate packed = CratePacker.pack(DebianCratesTest.debianFolder(name));
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/api/v1/crates/new"))
+                        .header("Authorization", token)
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(DebianCratesTest.publishBody(packed))).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode(), r.body());
+            }
+            String gitUrl = registry.url() + "/git/index";
+
+            for (boolean cli : List.of(false, true)) {
+                Cargo cargo = new Cargo(tmp.resolve("home-" + cli), """
+                        [registries.sandcrate]
+                        index = "%s"
+
+                        [source.crates-io]
+                        replace-with = "sandcrate"
+
+                        [net]
+                        retry = 0
+                        git-fetch-with-cli = %s
+
+                        [build]
+                        jobs = 2
+                        """.formatted(gitUrl, cli));
+                Path app = Cargo.project(tmp.resolve("app-" + cli), """
+                        [package]
+                        name = "app"
+                        version = "0.1.0"
+                        edition = "2021"
+
+                        [dependencies]
+                        serde_json = { version = "1", registry = "sandcrate" }
+                        """, Map.of("src/main.rs", """
+                        fn main() {
+                            let v = serde_json::json!({"via": "git", "n": [1, 2]});
+                            println!("{v}");
+                        }
+                        """));
+                Cargo.Result run = cargo.ok(app, "run", "-q");
+                assertEquals("{\"n\":[1,2],\"via\":\"git\"}", run.output().strip(), "git-fetch-with-cli = " + cli);
+                String lock = Files.readString(app.resolve("Cargo.lock"));
+                String cksum = registry.crates().versions("serde_json").getFirst().cksum();
+                assertTrue(lock.contains("checksum = \"" + cksum + "\""), lock);
+                assertTrue(lock.contains("source = \"registry+" + gitUrl + "\""), "the lockfile names the git index:\n" + lock);
+            }
+
+            // the same files as the sparse index
+            GitIndexRepository repo = registry.gitIndex().repository();
+            for (String name : CRATES) {
+                byte[] sparse = http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/index/" + IndexPaths.pathOf(name))).build(),
+                        HttpResponse.BodyHandlers.ofByteArray()).body();
+                assertArrayEquals(sparse, repo.read(IndexPaths.pathOf(name)).orElseThrow(), name);
+            }
+
+            String itoa = registry.crates().versions("itoa").getFirst().num();
+            HttpResponse<String> yank = http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/api/v1/crates/itoa/" + itoa + "/yank"))
+                    .header("Authorization", token).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, yank.statusCode(), yank.body());
+            assertTrue(new String(repo.read(IndexPaths.pathOf("itoa")).orElseThrow(), StandardCharsets.UTF_8).contains("\"yanked\":true"));
+
+            // the history, as anyone sees it with git itself over HTTP
+            Path clone = tmp.resolve("clone");
+            String log = git(tmp, "clone", "-q", gitUrl, clone.toString()) + git(clone, "log", "--reverse", "--format=%an: %s");
+            List<String> lines = log.strip().lines().toList();
+            assertEquals("sandcrate: Set config.json: downloads and API at " + registry.url(), lines.getFirst());
+            List<String> expected = new ArrayList<>();
+            for (String name : CRATES) expected.add("alice: Publish " + name + " " + registry.crates().versions(name).getFirst().num());
+            expected.add("alice: Yank itoa " + itoa);
+            assertEquals(expected, lines.subList(1, lines.size()));
+            assertTrue(Files.readString(clone.resolve("config.json")).contains("\"dl\" : \"" + registry.url() + "/api/v1/crates\""));
+
+            HttpResponse<String> push = http.send(HttpRequest.newBuilder(URI.create(gitUrl + "/info/refs?service=git-receive-pack")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, push.statusCode(), "the git index is read-only");
+            assertTrue(push.body().contains("\"detail\""), push.body());
+        }
+
+        // a lost repository is rebuilt from the database in one commit
+        deleteTree(data.resolve("git-index"));
+        try (Registry registry = Registry.start(RegistryConfig.loopback(data))) {
+            registry.gitIndex().sync();
+            GitIndexRepository repo = registry.gitIndex().repository();
+            List<GitIndexRepository.Commit> log = repo.log(10);
+            assertEquals("Rebuild the index from the database (4 crates)", log.getFirst().message());
+            assertEquals(2, log.size(), "config.json, then one commit for all crates");
+            assertTrue(new String(repo.read(IndexPaths.pathOf("itoa")).orElseThrow(), StandardCharsets.UTF_8).contains("\"yanked\":true"));
+        }
+    }
+
+    static String git(Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("git"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES));
+        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ":\n" + out);
+        return out;
+    }
+
+    static void deleteTree(Path dir) throws Exception {
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+}
