@@ -22,10 +22,11 @@ public final class Registry implements AutoCloseable {
     private final Users users;
     private final Tokens tokens;
     private final Javalin app;
+    private final dev.sandcrate.registry.precompile.PrecompileService precompile;
     private final dev.sandcrate.registry.gitindex.GitIndexService gitIndex;
     private volatile String publicUrl;
 
-    private Registry(RegistryConfig config) throws IOException {
+    private Registry(RegistryConfig config, dev.sandcrate.registry.precompile.PrecompileConfig precompileConfig) throws IOException {
         this.config = config;
         Files.createDirectories(config.dataDir());
         this.database = Database.openH2(config.dataDir());
@@ -43,6 +44,8 @@ public final class Registry implements AutoCloseable {
                 c.router.ignoreTrailingSlashes = true;
             });
             routes.register(app);
+            this.precompile = dev.sandcrate.registry.precompile.PrecompileService.forRegistry(database.jdbi(), crates, config.dataDir(), precompileConfig);
+            new dev.sandcrate.registry.precompile.PrecompileRoutes(precompile, tokens, config.authRequired(), this::url).register(app);
             this.gitIndex = new dev.sandcrate.registry.gitindex.GitIndexService(config.dataDir().resolve("git-index"), database.jdbi(), crates, this::url);
             crates.addListener(gitIndex);
             new dev.sandcrate.registry.gitindex.GitIndexRoutes(gitIndex, config.authRequired()).register(app);
@@ -54,7 +57,12 @@ public final class Registry implements AutoCloseable {
 
     /** Opens the data dir (migrating the database, sweeping orphan blobs) and starts serving. */
     public static Registry start(RegistryConfig config) throws IOException {
-        Registry r = new Registry(config);
+        return start(config, dev.sandcrate.registry.precompile.PrecompileConfig.embedded());
+    }
+
+    /** Like {@link #start(RegistryConfig)}, with the precompile service configured (workers, feature sets, allow/deny). */
+    public static Registry start(RegistryConfig config, dev.sandcrate.registry.precompile.PrecompileConfig precompile) throws IOException {
+        Registry r = new Registry(config, precompile);
         try {
             r.app.start(config.host(), config.port());
         } catch (RuntimeException e) {
@@ -63,6 +71,7 @@ public final class Registry implements AutoCloseable {
         }
         r.publicUrl = config.publicUrl() != null ? config.publicUrl()
                 : "http://" + hostForUrl(config.host()) + ":" + r.app.port();
+        r.precompile.start();
         return r;
     }
 
@@ -106,6 +115,11 @@ public final class Registry implements AutoCloseable {
         return tokens;
     }
 
+    /** The precompile service (eligibility, feature-set planning, job queue, in-process workers). */
+    public dev.sandcrate.registry.precompile.PrecompileService precompile() {
+        return precompile;
+    }
+
     /** The git index (a bare repository under the data dir, served at /git/index). */
     public dev.sandcrate.registry.gitindex.GitIndexService gitIndex() {
         return gitIndex;
@@ -120,6 +134,7 @@ public final class Registry implements AutoCloseable {
     @Override
     public void close() {
         try {
+            precompile.close();
             app.stop();
         } finally {
             gitIndex.close();

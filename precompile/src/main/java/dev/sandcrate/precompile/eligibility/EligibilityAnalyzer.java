@@ -60,7 +60,10 @@ public final class EligibilityAnalyzer {
             return Eligibility.of(checks);
         }
         checks.add(new Check(Eligibility.PROC_MACRO, Outcome.PASS, "[lib] proc-macro = true"));
-        IndexEntry self = contents.manifest().toIndexEntry(Hashing.sha256(crate), null, null);
+        // the source's own index line when it has this version: it knows which dependencies are on this registry
+        String cksum = Hashing.sha256(crate);
+        IndexEntry self = source.versions(name).stream().filter(e -> e.vers().equals(version) && cksum.equals(e.cksum())).findFirst()
+                .orElseGet(() -> contents.manifest().toIndexEntry(cksum, null, null));
 
         List<String> unknown = FeatureClosure.unknown(self, features.features());
         if (!unknown.isEmpty()) {

@@ -14,6 +14,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Mixin
     DataDirOption data;
 
+    @Mixin
+    dev.sandcrate.registry.precompile.PrecompileOptions precompile;
+
     @Option(names = "--port", defaultValue = "8080", description = "TCP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
@@ -37,7 +40,7 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         RegistryConfig config = new RegistryConfig(host, port, publicUrl, data.dataDir, authRequired,
                 maxUploadMib << 20, maxUnpackedMib << 20);
-        Registry registry = Registry.start(config);
+        Registry registry = Registry.start(config, precompile.toConfig());
         System.out.println("sandcrate: serving " + registry.url() + " (index " + registry.sparseIndexUrl() + ", data "
                 + data.dataDir.toAbsolutePath().normalize() + (authRequired ? ", auth required" : "") + ")");
         System.out.flush();

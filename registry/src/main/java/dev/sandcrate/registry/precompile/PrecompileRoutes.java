@@ -1,0 +1,292 @@
+package dev.sandcrate.registry.precompile;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.registry.RegistryException;
+import dev.sandcrate.registry.auth.Principal;
+import dev.sandcrate.registry.auth.Scope;
+import dev.sandcrate.registry.auth.Tokens;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The precompile API:
+ * <pre>
+ * GET    /api/v1/crates/{name}/{version}/precompiled         analysis and status per feature set (hashes, toolchain, lockfile, timings, logs)
+ * POST   /api/v1/crates/{name}/{version}/precompiled         request a feature set {"features":[...],"default_features":true}
+ * GET    /api/v1/precompiled/{sha256}.wasm                   a verified artifact (content-addressed, immutable)
+ * GET    /api/v1/precompiled/logs/{sha256}                   a build log
+ * GET    /api/v1/admin/precompile/policy                     operator allow/deny entries (admin token)
+ * PUT    /api/v1/admin/precompile/{deny|allow}/{name}[?version=V]
+ * DELETE /api/v1/admin/precompile/policy/{name}[?version=V]
+ * POST   /api/v1/admin/precompile/jobs/{id}/retry
+ * </pre>
+ */
+public final class PrecompileRoutes {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final PrecompileService service;
+    private final Tokens tokens;
+    private final boolean authRequired;
+    private final Supplier<String> publicUrl;
+
+    public PrecompileRoutes(PrecompileService service, Tokens tokens, boolean authRequired, Supplier<String> publicUrl) {
+        this.service = service;
+        this.tokens = tokens;
+        this.authRequired = authRequired;
+        this.publicUrl = publicUrl;
+    }
+
+    public void register(Javalin app) {
+        app.get("/api/v1/crates/{name}/{version}/precompiled", this::status);
+        app.post("/api/v1/crates/{name}/{version}/precompiled", this::request);
+        app.get("/api/v1/precompiled/logs/{sha256}", this::log);
+        app.get("/api/v1/precompiled/{file}", this::artifact);
+        app.get("/api/v1/admin/precompile/policy", this::listPolicy);
+        app.put("/api/v1/admin/precompile/deny/{name}", ctx -> setPolicy(ctx, "deny"));
+        app.put("/api/v1/admin/precompile/allow/{name}", ctx -> setPolicy(ctx, "allow"));
+        app.delete("/api/v1/admin/precompile/policy/{name}", this::clearPolicy);
+        app.post("/api/v1/admin/precompile/jobs/{id}/retry", this::retry);
+    }
+
+    // ---------------------------------------------------------------- auth
+
+    private Principal token(Context ctx) {
+        String header = ctx.header("Authorization");
+        if (header == null || header.isBlank()) throw RegistryException.unauthorized("this action needs an API token");
+        return tokens.authenticate(header).orElseThrow(() -> RegistryException.unauthorized("the API token is invalid, expired or revoked"));
+    }
+
+    private void requireRead(Context ctx) {
+        if (authRequired && !token(ctx).has(Scope.READ)) {
+            throw RegistryException.forbidden("this token lacks the read scope this registry requires for reading");
+        }
+    }
+
+    private Principal requireAdmin(Context ctx) {
+        Principal p = token(ctx);
+        if (!p.admin()) throw RegistryException.forbidden("only registry admins may change precompilation (user " + p.login() + " is not one)");
+        return p;
+    }
+
+    // ---------------------------------------------------------------- consumers
+
+    private void status(Context ctx) {
+        requireRead(ctx);
+        PrecompileStore.VersionRef v = service.requireVersion(ctx.pathParam("name"), ctx.pathParam("version"));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("crate", v.crate());
+        body.put("version", v.num());
+        body.put("analysis", service.store().analysis(v.id()).map(a -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("proc_macro", a.procMacro());
+            m.put("eligible", a.eligibility().eligible());
+            m.put("checks", a.eligibility().checks());
+            m.put("analyzed_at", Instant.ofEpochMilli(a.analyzedAt()).toString());
+            return m;
+        }).orElse(null));
+        Map<String, Object> toolchain = new LinkedHashMap<>();
+        service.toolchain().ifPresentOrElse(t -> {
+            toolchain.put("available", true);
+            toolchain.put("id", t.identityHash());
+            toolchain.put("rustc", t.rustcVersion());
+        }, () -> {
+            toolchain.put("available", false);
+            toolchain.put("problem", service.toolchainProblem());
+        });
+        body.put("toolchain", toolchain);
+        List<Map<String, Object>> sets = new ArrayList<>();
+        for (PrecompileStore.Job job : service.store().jobsOf(v.id())) sets.add(describe(job));
+        body.put("feature_sets", sets);
+        List<Map<String, Object>> requests = new ArrayList<>();
+        for (PrecompileStore.Request r : service.store().requestsOf(v.id())) {
+            requests.add(ordered("key", r.featureKey(), "requests", r.requests(), "misses", r.misses(),
+                    "last_requested_at", Instant.ofEpochMilli(r.lastRequestedAt()).toString()));
+        }
+        body.put("requests", requests);
+        ctx.json(body);
+    }
+
+    private Map<String, Object> describe(PrecompileStore.Job job) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("key", job.featureKey());
+        m.put("default_features", job.features().defaultFeatures());
+        m.put("features", job.features().features());
+        m.put("state", job.state());
+        m.put("origin", job.origin());
+        m.put("demand", job.demand());
+        m.put("job_id", job.id());
+        m.put("eligible", job.checks() == null || job.checks().eligible());
+        m.put("reasons", job.checks() == null ? List.of() : job.checks().failures());
+        m.put("checks", job.checks() == null ? List.of() : job.checks().checks());
+        m.put("toolchain_id", job.toolchain());
+        m.put("attempts", job.attempts());
+        m.put("max_attempts", job.maxAttempts());
+        m.put("last_error", job.lastError());
+        if (PrecompileStore.VERIFIED.equals(job.state())) {
+            m.put("artifact", ordered("sha256", job.artifactSha256(), "size", job.artifactSize(),
+                    "url", publicUrl.get() + "/api/v1/precompiled/" + job.artifactSha256() + ".wasm"));
+        }
+        Map<String, Object> timings = new LinkedHashMap<>();
+        timings.put("queued_at", Instant.ofEpochMilli(job.createdAt()).toString());
+        timings.put("started_at", job.startedAt() == null ? null : Instant.ofEpochMilli(job.startedAt()).toString());
+        timings.put("finished_at", job.finishedAt() == null ? null : Instant.ofEpochMilli(job.finishedAt()).toString());
+        if (job.buildRecord() != null) {
+            JsonNode record = read(job.buildRecord());
+            JsonNode manifest = record.path("manifest");
+            m.put("crate_sha256", manifest.path("crateSha256").asText(null));
+            m.put("toolchain", manifest.path("toolchain"));
+            m.put("recipe", manifest.path("recipe"));
+            m.put("macros", manifest.path("macros"));
+            m.put("lockfile_sha256", manifest.path("lockfileSha256").asText(null));
+            m.put("lockfile", manifest.path("lockfile").asText(null));
+            m.put("rejection", record.path("rejection").isNull() ? null : record.path("rejection").asText(null));
+            m.put("flags", record.path("flags"));
+            m.put("patches", record.path("patches"));
+            List<Map<String, Object>> builds = new ArrayList<>();
+            for (JsonNode b : record.path("builds")) {
+                Map<String, Object> bm = new LinkedHashMap<>();
+                bm.put("id", b.path("id").asText());
+                bm.put("jobs", b.path("jobs").asInt());
+                bm.put("wasm_sha256", b.path("wasmSha256").asText());
+                bm.put("wasm_bytes", b.path("wasmBytes").asLong());
+                bm.put("duration_ms", b.path("durationMillis").asLong());
+                builds.add(bm);
+            }
+            m.put("builds", builds);
+            m.put("hashes_match", builds.size() == 2 && builds.get(0).get("wasm_sha256").equals(builds.get(1).get("wasm_sha256")));
+            timings.put("prepare_ms", record.path("prepareMillis").asLong());
+        }
+        m.put("timings", timings);
+        List<Map<String, Object>> logs = new ArrayList<>();
+        if (job.logs() != null) {
+            for (JsonNode l : read(job.logs())) {
+                logs.add(ordered("build", l.path("build").asText(), "url", publicUrl.get() + "/api/v1/precompiled/logs/" + l.path("sha256").asText()));
+            }
+        }
+        m.put("logs", logs);
+        return m;
+    }
+
+    private void request(Context ctx) {
+        requireRead(ctx);
+        FeatureSet features;
+        try {
+            JsonNode body = ctx.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(ctx.body());
+            if (body == null || !body.isObject()) throw RegistryException.badRequest("expected a JSON object {\"features\":[...],\"default_features\":true}");
+            List<String> list = new ArrayList<>();
+            JsonNode f = body.path("features");
+            if (!f.isMissingNode() && !f.isArray()) throw RegistryException.badRequest("`features` must be an array of feature names");
+            for (JsonNode n : f) {
+                if (!n.isTextual()) throw RegistryException.badRequest("`features` must be an array of feature names");
+                list.add(n.asText());
+            }
+            JsonNode df = body.path("default_features");
+            if (!df.isMissingNode() && !df.isBoolean()) throw RegistryException.badRequest("`default_features` must be true or false");
+            features = new FeatureSet(df.isMissingNode() || df.asBoolean(), list);
+        } catch (IOException e) {
+            throw RegistryException.badRequest("invalid JSON body: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw RegistryException.badRequest(e.getMessage());
+        }
+        PrecompileStore.Job job = service.request(ctx.pathParam("name"), ctx.pathParam("version"), features);
+        ctx.status(PrecompileStore.VERIFIED.equals(job.state()) ? 200 : 202).json(describe(job));
+    }
+
+    private void artifact(Context ctx) {
+        requireRead(ctx);
+        String file = ctx.pathParam("file");
+        String sha = file.endsWith(".wasm") ? file.substring(0, file.length() - 5) : file;
+        InputStream in = service.artifact(sha).orElseThrow(() -> RegistryException.notFound("no verified artifact " + file));
+        ctx.contentType("application/wasm");
+        ctx.header("Cache-Control", "public, max-age=31536000, immutable");
+        ctx.header("ETag", "\"" + sha + "\"");
+        ctx.result(in);
+    }
+
+    private void log(Context ctx) {
+        requireRead(ctx);
+        String sha = ctx.pathParam("sha256");
+        InputStream in = service.log(sha).orElseThrow(() -> RegistryException.notFound("no build log " + sha));
+        ctx.contentType("text/plain; charset=utf-8");
+        ctx.header("Cache-Control", "public, max-age=31536000, immutable");
+        ctx.result(in);
+    }
+
+    // ---------------------------------------------------------------- admins
+
+    private void listPolicy(Context ctx) {
+        requireAdmin(ctx);
+        var config = service.config().policy();
+        List<Map<String, Object>> entries = new ArrayList<>();
+        config.allow().forEach(e -> entries.add(ordered("entry", e, "action", "allow", "source", "command line")));
+        config.deny().forEach(e -> entries.add(ordered("entry", e, "action", "deny", "source", "command line")));
+        for (PrecompileStore.PolicyEntry e : service.store().policyEntries()) {
+            entries.add(ordered("entry", e.entry(), "action", e.action(), "source", "admin API", "by", e.createdBy(),
+                    "at", Instant.ofEpochMilli(e.createdAt()).toString()));
+        }
+        ctx.json(Map.of("entries", entries));
+    }
+
+    private void setPolicy(Context ctx, String action) {
+        Principal admin = requireAdmin(ctx);
+        String name = ctx.pathParam("name");
+        String version = ctx.queryParam("version");
+        if (action.equals("deny")) {
+            int n = service.deny(name, version, admin.login());
+            ctx.json(Map.of("ok", true, "msg", name + (version == null ? "" : " " + version) + " denied; " + n + " job(s) stopped or withdrawn"));
+        } else {
+            service.allow(name, version, admin.login());
+            ctx.json(Map.of("ok", true, "msg", name + (version == null ? "" : " " + version) + " allowed; it is analysed and planned again"));
+        }
+    }
+
+    private void clearPolicy(Context ctx) {
+        requireAdmin(ctx);
+        String name = ctx.pathParam("name");
+        String version = ctx.queryParam("version");
+        if (!service.clearPolicy(name, version)) {
+            throw RegistryException.notFound("no allow/deny entry for " + name + (version == null ? "" : "@" + version) + " was added through the API");
+        }
+        ctx.json(Map.of("ok", true));
+    }
+
+    private void retry(Context ctx) {
+        requireAdmin(ctx);
+        long id;
+        try {
+            id = Long.parseLong(ctx.pathParam("id"));
+        } catch (NumberFormatException e) {
+            throw RegistryException.badRequest("job id must be a number");
+        }
+        PrecompileStore.Job job = service.store().job(id).orElseThrow(() -> RegistryException.notFound("no precompile job " + id));
+        if (List.of(PrecompileStore.INELIGIBLE, PrecompileStore.DENIED).contains(job.state())) {
+            throw RegistryException.conflict("job " + id + " is " + job.state() + ": " + String.join("; ", job.checks() == null ? List.of() : job.checks().failures())
+                    + " (allow the crate with PUT /api/v1/admin/precompile/allow/" + job.crate() + " if that is what you want)");
+        }
+        ctx.json(describe(service.store().retry(id).orElseThrow()));
+    }
+
+    private static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        return m;
+    }
+
+    private static JsonNode read(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,295 @@
+package dev.sandcrate.registry.precompile;
+
+import dev.sandcrate.precompile.PrecompileException;
+import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.eligibility.EligibilityAnalyzer;
+import dev.sandcrate.precompile.eligibility.FeatureClosure;
+import dev.sandcrate.precompile.eligibility.Policy;
+import dev.sandcrate.precompile.toolchain.Toolchain;
+import dev.sandcrate.registry.RegistryException;
+import dev.sandcrate.registry.crates.CrateEvents;
+import dev.sandcrate.registry.crates.CrateService;
+import dev.sandcrate.registry.storage.BlobStore;
+import dev.sandcrate.registry.storage.LocalBlobStore;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The precompilation service of one process: the planner (in the registry process: hears every committed publish,
+ * analyses and queues), the build workers (in the registry process and/or {@code sandcrate worker} processes, all
+ * sharing the job queue in the database), and the artifact store ({@code <data-dir>/precompiled}, content-addressed:
+ * verified .wasm artifacts and build logs).
+ */
+public final class PrecompileService implements CrateEvents, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PrecompileService.class);
+    private final PrecompileStore store;
+    private final RegistryCrateSource crates;
+    private final BlobStore artifacts;
+    private final PrecompileConfig config;
+    private final Toolchain toolchain;
+    private final String toolchainProblem;
+    private final PrecompilePlanner planner;
+    private final ScheduledExecutorService scheduler;
+    private final List<PrecompileWorker> workers = new ArrayList<>();
+    private final List<Thread> workerThreads = new ArrayList<>();
+    private final Object planSignal = new Object();
+    private volatile boolean planRequested = true;
+    private volatile boolean closed;
+    private Thread plannerThread;
+
+    private PrecompileService(Jdbi jdbi, CrateService crateService, Path dataDir, PrecompileConfig config, boolean planning) throws IOException {
+        this.store = new PrecompileStore(jdbi);
+        this.crates = new RegistryCrateSource(crateService);
+        this.artifacts = new LocalBlobStore(dataDir.resolve("precompiled").resolve("blobs"));
+        this.config = config;
+        Toolchain tc = null;
+        String problem = null;
+        try {
+            tc = Toolchain.detect();
+        } catch (PrecompileException e) {
+            problem = e.getMessage();
+            LOG.warn("precompilation is off on this machine: {}", problem);
+        }
+        this.toolchain = tc;
+        this.toolchainProblem = problem;
+        EligibilityAnalyzer analyzer = new EligibilityAnalyzer(crates, tc == null ? null : tc.targetCfg());
+        this.planner = planning ? new PrecompilePlanner(store, crates, analyzer, config, this::policy, tc == null ? null : tc.identityHash()) : null;
+        this.scheduler = Executors.newScheduledThreadPool(1, r -> daemon(r, "sandcrate-precompile-heartbeat"));
+        if (tc != null) {
+            Path work = dataDir.resolve("precompiled").resolve("work");
+            for (int i = 0; i < config.workers(); i++) {
+                workers.add(new PrecompileWorker(store, crates, artifacts, work, config, tc, scheduler, i));
+            }
+        }
+    }
+
+    /** The service inside a registry process: plans on publish, and builds with {@code config.workers()} threads. */
+    public static PrecompileService forRegistry(Jdbi jdbi, CrateService crates, Path dataDir, PrecompileConfig config) throws IOException {
+        PrecompileService s = new PrecompileService(jdbi, crates, dataDir, config, true);
+        crates.addListener(s);
+        return s;
+    }
+
+    /** A {@code sandcrate worker} process: only builds. */
+    public static PrecompileService workerOnly(Jdbi jdbi, CrateService crates, Path dataDir, PrecompileConfig config) throws IOException {
+        if (config.workers() < 1) throw new IllegalArgumentException("a worker process needs at least one worker");
+        PrecompileService s = new PrecompileService(jdbi, crates, dataDir, config, false);
+        if (s.toolchain == null) throw new IllegalStateException(s.toolchainProblem);
+        return s;
+    }
+
+    /** Starts the planner and worker threads. */
+    public void start() {
+        if (planner != null) {
+            plannerThread = daemon(this::planLoop, "sandcrate-precompile-planner");
+            plannerThread.start();
+        }
+        for (PrecompileWorker w : workers) {
+            Thread t = daemon(w, "sandcrate-precompile-" + w.id());
+            workerThreads.add(t);
+            t.start();
+        }
+        if (!workers.isEmpty()) LOG.info("{} precompile worker(s) running for toolchain {}", workers.size(), toolchain.identityHash());
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    @Override
+    public void indexChanged(Change change, dev.sandcrate.index.IndexEntry entry, String actor) {
+        if (change == Change.PUBLISHED) wakePlanner();
+    }
+
+    private void wakePlanner() {
+        synchronized (planSignal) {
+            planRequested = true;
+            planSignal.notifyAll();
+        }
+    }
+
+    private void planLoop() {
+        try {
+            synchronized (this) {
+                planner.replanAll(() -> closed);
+            }
+        } catch (RuntimeException e) {
+            if (!closed) LOG.error("precompile planning at start failed", e);
+        }
+        while (!closed) {
+            try {
+                synchronized (planSignal) {
+                    while (!planRequested && !closed) planSignal.wait(30_000);
+                    planRequested = false;
+                }
+                if (!closed) planNow();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (closed) return;
+                LOG.error("precompile planning failed; retrying on the next publish", e);
+            }
+        }
+    }
+
+    /** Runs the planner now on the caller's thread (tests, and the admin actions that change eligibility). */
+    public synchronized int planNow() {
+        if (planner == null) throw new IllegalStateException("this process does not plan");
+        return planner.catchUp(() -> closed);
+    }
+
+    /** The command-line policy plus the admin API's entries. */
+    Policy policy() {
+        List<String> allow = new ArrayList<>(), deny = new ArrayList<>();
+        for (PrecompileStore.PolicyEntry e : store.policyEntries()) (e.action().equals("allow") ? allow : deny).add(e.entry());
+        return config.policy().plus(new Policy(allow, deny));
+    }
+
+    // ---------------------------------------------------------------- what the HTTP API needs
+
+    public PrecompileStore store() {
+        return store;
+    }
+
+    public PrecompileConfig config() {
+        return config;
+    }
+
+    /** The toolchain identity jobs are built for, or empty (with {@link #toolchainProblem()}) when there is none. */
+    public Optional<Toolchain> toolchain() {
+        return Optional.ofNullable(toolchain);
+    }
+
+    public String toolchainProblem() {
+        return toolchainProblem;
+    }
+
+    public PrecompileStore.VersionRef requireVersion(String crate, String num) {
+        return store.version(crate, num).orElseThrow(() -> RegistryException.notFound("crate `" + crate + "` has no version " + num));
+    }
+
+    /** A consumer asks for a feature set: recorded (a miss if no artifact is verified for it) and queued if eligible. */
+    public PrecompileStore.Job request(String crate, String num, FeatureSet features) {
+        PrecompileStore.VersionRef v = requireVersion(crate, num);
+        List<String> unknown = FeatureClosure.unknown(v.entry(), features.features());
+        if (!unknown.isEmpty()) {
+            throw RegistryException.badRequest(crate + " " + num + " has no feature " + String.join(", ", unknown)
+                    + " (features: " + String.join(", ", v.entry().allFeatures().keySet()) + ")");
+        }
+        if (toolchain == null || planner == null) {
+            throw new RegistryException(503, "this registry cannot precompile: " + (toolchainProblem != null ? toolchainProblem : "planning is off"));
+        }
+        PrecompileStore.Job job;
+        synchronized (this) {
+            job = planner.request(v, features);
+        }
+        store.recordRequest(v.id(), job.features(), !PrecompileStore.VERIFIED.equals(job.state()));
+        return job;
+    }
+
+    public Optional<InputStream> artifact(String sha256) {
+        if (!sha256.matches("[0-9a-f]{64}") || !store.servable(sha256)) return Optional.empty();
+        return open(sha256);
+    }
+
+    public Optional<InputStream> log(String sha256) {
+        if (!sha256.matches("[0-9a-f]{64}") || !store.hasLog(sha256)) return Optional.empty();
+        return open(sha256);
+    }
+
+    private Optional<InputStream> open(String sha256) {
+        try {
+            return Optional.ofNullable(artifacts.open(sha256));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Admin: deny (stop building and serving) a crate or one version. */
+    public int deny(String crate, String num, String by) {
+        String entry = num == null ? crate : crate + "@" + num;
+        store.setPolicy(validEntry(entry), "deny", by);
+        int n = store.deny(crate, num);
+        store.reopenAnalysesOf(crate);
+        wakePlanner();
+        return n;
+    }
+
+    /** Admin: allow a crate whose sources are flagged (host APIs), or lift a deny. */
+    public void allow(String crate, String num, String by) {
+        String entry = num == null ? crate : crate + "@" + num;
+        store.setPolicy(validEntry(entry), "allow", by);
+        store.undeny(crate, num);
+        store.reopenAnalysesOf(crate);
+        wakePlanner();
+    }
+
+    /** Admin: remove an allow/deny entry added through the API. */
+    public boolean clearPolicy(String crate, String num) {
+        String entry = num == null ? crate : crate + "@" + num;
+        boolean removed = store.removePolicy(entry);
+        store.undeny(crate, num);
+        store.reopenAnalysesOf(crate);
+        wakePlanner();
+        return removed;
+    }
+
+    private static String validEntry(String entry) {
+        try {
+            new Policy(List.of(entry), List.of());
+            return entry;
+        } catch (IllegalArgumentException e) {
+            throw RegistryException.badRequest(e.getMessage());
+        }
+    }
+
+    /**
+     * Stops the planner and the workers (a running build is killed; its job is retried after the lease expires).
+     * Threads are not interrupted: an interrupt during a database call would close H2's file under everyone.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        workers.forEach(PrecompileWorker::stop);
+        wakePlanner();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        for (Thread t : workerThreads) {
+            try {
+                // a build between two sandboxed steps may start another one: keep killing until the thread is out
+                while (t.isAlive() && System.nanoTime() < deadline) {
+                    workers.forEach(PrecompileWorker::stop);
+                    t.join(200);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (plannerThread != null) {
+            try {
+                plannerThread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        scheduler.shutdown();
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,397 @@
+package dev.sandcrate.registry.precompile;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandcrate.index.IndexEntry;
+import dev.sandcrate.index.IndexFile;
+import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.eligibility.Eligibility;
+import dev.sandcrate.precompile.eligibility.FeatureDemand;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The precompile service's tables (migration V2): eligibility analyses, the durable job queue (one row per
+ * version + feature set + toolchain, which also holds the one artifact), consumer requests and operator overrides.
+ * <p>
+ * Queue protocol: a worker claims the oldest due job ({@code queued} and due, or {@code running} with an expired
+ * lease) with {@code SELECT ... FOR UPDATE SKIP LOCKED} and a guarded update, renews its lease while building, and
+ * finishes only while it still holds the lease. A worker that dies loses the lease; another one retries the job.
+ */
+public final class PrecompileStore {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    public static final String INELIGIBLE = "ineligible", QUEUED = "queued", RUNNING = "running", VERIFIED = "verified",
+            REJECTED = "rejected", FAILED = "failed", DENIED = "denied";
+
+    private final Jdbi jdbi;
+
+    public PrecompileStore(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    /** A published version, as the planner sees it. */
+    public record VersionRef(long id, String crate, String num, boolean yanked, IndexEntry entry) {
+    }
+
+    public record Analysis(long versionId, boolean procMacro, Eligibility eligibility, long analyzedAt) {
+    }
+
+    public record Job(long id, long versionId, String crate, String num, String featureKey, FeatureSet features,
+                      String toolchain, String origin, double demand, String state, Eligibility checks, int attempts,
+                      int maxAttempts, long nextAttemptAt, String leaseOwner, Long leaseUntil, String lastError,
+                      long createdAt, Long startedAt, Long finishedAt, String artifactSha256, Long artifactSize,
+                      String buildRecord, String logs) {
+    }
+
+    public record Request(String featureKey, FeatureSet features, long requests, long misses, long lastRequestedAt) {
+    }
+
+    public record PolicyEntry(long id, String entry, String action, String createdBy, long createdAt) {
+    }
+
+    // ---------------------------------------------------------------- versions and analyses
+
+    private static final String VERSION_SELECT = """
+            SELECT v.id, c.name, v.num, v.yanked, v.index_line FROM versions v JOIN crates c ON c.id = v.crate_id""";
+
+    private static final RowMapper<VersionRef> VERSION_MAPPER = (rs, ctx) -> new VersionRef(rs.getLong(1), rs.getString(2),
+            rs.getString(3), rs.getBoolean(4), IndexFile.parseLine(rs.getString(5)).withYanked(rs.getBoolean(4)));
+
+    /** Versions published since the last analysis (or whose analysis was dropped for re-analysis), oldest first. */
+    public List<VersionRef> unanalyzed() {
+        return jdbi.withHandle(h -> h.createQuery(VERSION_SELECT
+                        + " WHERE NOT EXISTS (SELECT 1 FROM precompile_analyses a WHERE a.version_id = v.id) ORDER BY v.id")
+                .map(VERSION_MAPPER).list());
+    }
+
+    public Optional<VersionRef> version(String crate, String num) {
+        return jdbi.withHandle(h -> h.createQuery(VERSION_SELECT + " WHERE LOWER(c.name) = LOWER(:c) AND v.num = :n")
+                .bind("c", crate).bind("n", num).map(VERSION_MAPPER).findOne());
+    }
+
+    public Optional<VersionRef> version(long id) {
+        return jdbi.withHandle(h -> h.createQuery(VERSION_SELECT + " WHERE v.id = :id").bind("id", id).map(VERSION_MAPPER).findOne());
+    }
+
+    /** Versions of a crate that were analysed as proc-macro crates. */
+    public List<VersionRef> macroVersions(String crate) {
+        return jdbi.withHandle(h -> h.createQuery(VERSION_SELECT
+                        + " JOIN precompile_analyses a ON a.version_id = v.id WHERE LOWER(c.name) = LOWER(:c) AND a.proc_macro ORDER BY v.id")
+                .bind("c", crate).map(VERSION_MAPPER).list());
+    }
+
+    /** Every version analysed as a proc-macro crate. */
+    public List<VersionRef> allMacroVersions() {
+        return jdbi.withHandle(h -> h.createQuery(VERSION_SELECT
+                        + " JOIN precompile_analyses a ON a.version_id = v.id WHERE a.proc_macro ORDER BY v.id")
+                .map(VERSION_MAPPER).list());
+    }
+
+    public void saveAnalysis(long versionId, boolean procMacro, Eligibility eligibility, List<String> unresolved) {
+        String waiting = unresolved.isEmpty() ? null : "," + String.join(",", unresolved) + ",";
+        jdbi.useTransaction(h -> {
+            h.createUpdate("DELETE FROM precompile_analyses WHERE version_id = :v").bind("v", versionId).execute();
+            h.createUpdate("""
+                            INSERT INTO precompile_analyses (version_id, proc_macro, eligible, checks, unresolved, analyzed_at)
+                            VALUES (:v, :p, :e, :c, :u, :t)""")
+                    .bind("v", versionId).bind("p", procMacro).bind("e", eligibility.eligible()).bind("c", json(eligibility))
+                    .bind("u", waiting).bind("t", System.currentTimeMillis()).execute();
+        });
+    }
+
+    public Optional<Analysis> analysis(long versionId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT version_id, proc_macro, checks, analyzed_at FROM precompile_analyses WHERE version_id = :v")
+                .bind("v", versionId)
+                .map((rs, ctx) -> new Analysis(rs.getLong(1), rs.getBoolean(2), read(rs.getString(3), Eligibility.class), rs.getLong(4)))
+                .findOne());
+    }
+
+    /** Drops the analyses that were missing {@code crate}, so the planner analyses those versions again. */
+    public int reopenAnalysesWaitingFor(String crate) {
+        return jdbi.withHandle(h -> h.createUpdate("DELETE FROM precompile_analyses WHERE unresolved LIKE :p ESCAPE '!'")
+                .bind("p", "%," + crate.replace("!", "!!").replace("%", "!%").replace("_", "!_") + ",%").execute());
+    }
+
+    /** Drops every analysis of a crate (after an operator allow/deny change). */
+    public void reopenAnalysesOf(String crate) {
+        jdbi.useHandle(h -> h.createUpdate("""
+                        DELETE FROM precompile_analyses WHERE version_id IN
+                        (SELECT v.id FROM versions v JOIN crates c ON c.id = v.crate_id WHERE c.canonical_name = :c)""")
+                .bind("c", canonical(crate)).execute());
+    }
+
+    /** Every published version (any crate) whose index line declares a dependency on {@code crate}. */
+    public List<FeatureDemand.Dependent> dependentsOf(String crate) {
+        List<FeatureDemand.Dependent> out = new ArrayList<>();
+        jdbi.useHandle(h -> h.createQuery("""
+                        SELECT v.index_line, v.yanked, c.downloads FROM versions v JOIN crates c ON c.id = v.crate_id
+                        WHERE v.index_line LIKE :a ESCAPE '!' OR v.index_line LIKE :b ESCAPE '!'""")
+                .bind("a", "%\"name\":\"" + likeEscape(crate) + "\"%").bind("b", "%\"package\":\"" + likeEscape(crate) + "\"%")
+                .map((rs, ctx) -> new FeatureDemand.Dependent(IndexFile.parseLine(rs.getString(1)).withYanked(rs.getBoolean(2)), rs.getLong(3)))
+                .forEach(d -> {
+                    if (d.entry().deps().stream().anyMatch(dep -> dep.crateName().equals(crate))) out.add(d);
+                }));
+        return out;
+    }
+
+    // ---------------------------------------------------------------- jobs
+
+    private static final String JOB_SELECT = """
+            SELECT id, version_id, crate_name, num, feature_key, features, toolchain, origin, demand, state, checks, attempts,
+                   max_attempts, next_attempt_at, lease_owner, lease_until, last_error, created_at, started_at, finished_at,
+                   artifact_sha256, artifact_size, build_record, logs FROM precompile_jobs""";
+
+    private static final RowMapper<Job> JOB_MAPPER = (rs, ctx) -> new Job(rs.getLong(1), rs.getLong(2), rs.getString(3),
+            rs.getString(4), rs.getString(5), read(rs.getString(6), FeatureSet.class), rs.getString(7), rs.getString(8),
+            rs.getDouble(9), rs.getString(10), rs.getString(11) == null ? null : read(rs.getString(11), Eligibility.class),
+            rs.getInt(12), rs.getInt(13), rs.getLong(14), rs.getString(15), (Long) rs.getObject(16, Long.class), rs.getString(17),
+            rs.getLong(18), rs.getObject(19, Long.class), rs.getObject(20, Long.class), rs.getString(21),
+            rs.getObject(22, Long.class), rs.getString(23), rs.getString(24));
+
+    /**
+     * Records that {@code version} should be built with {@code features} on {@code toolchain}: inserts the job
+     * (queued if eligible, else ineligible with the reasons), or updates an existing one's demand and eligibility.
+     * A job that is queued, running or finished keeps its state; an ineligible one becomes queued once eligible.
+     */
+    public Job upsertJob(VersionRef version, FeatureSet features, String toolchain, String origin, double demand,
+                         Eligibility eligibility, int maxAttempts) {
+        return jdbi.inTransaction(h -> {
+            Optional<Job> existing = findJob(h, version.id(), features.key(), toolchain);
+            long now = System.currentTimeMillis();
+            if (existing.isEmpty()) {
+                long id = h.createUpdate("""
+                                INSERT INTO precompile_jobs (version_id, crate_name, num, feature_key, features, toolchain, origin, demand,
+                                    state, checks, max_attempts, next_attempt_at, created_at)
+                                VALUES (:v, :c, :n, :k, :f, :t, :o, :d, :s, :ch, :m, :now, :now)""")
+                        .bind("v", version.id()).bind("c", version.crate()).bind("n", version.num()).bind("k", features.key())
+                        .bind("f", json(features)).bind("t", toolchain).bind("o", origin).bind("d", demand)
+                        .bind("s", eligibility.eligible() ? QUEUED : INELIGIBLE).bind("ch", json(eligibility))
+                        .bind("m", maxAttempts).bind("now", now)
+                        .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+                return findJob(h, id).orElseThrow();
+            }
+            Job job = existing.get();
+            String state = job.state();
+            if (state.equals(INELIGIBLE) && eligibility.eligible()) state = QUEUED;
+            else if (state.equals(QUEUED) && !eligibility.eligible()) state = INELIGIBLE;
+            h.createUpdate("""
+                            UPDATE precompile_jobs SET demand = :d, checks = :ch, state = :s,
+                                next_attempt_at = CASE WHEN :s = 'queued' AND state <> 'queued' THEN :now ELSE next_attempt_at END
+                            WHERE id = :id""")
+                    .bind("d", Math.max(demand, job.demand())).bind("ch", json(eligibility)).bind("s", state)
+                    .bind("now", now).bind("id", job.id()).execute();
+            return findJob(h, job.id()).orElseThrow();
+        });
+    }
+
+    /**
+     * Takes the next due job for {@code toolchain}: queued and due, or running with an expired lease (its worker
+     * died). Returns it with the lease held by {@code owner}, or empty when there is nothing to do.
+     */
+    public Optional<Job> claim(String owner, String toolchain, long leaseMillis) {
+        return jdbi.inTransaction(h -> {
+            long now = System.currentTimeMillis();
+            Optional<Long> id = h.createQuery("""
+                            SELECT id FROM precompile_jobs
+                            WHERE toolchain = :t AND ((state = 'queued' AND next_attempt_at <= :now) OR (state = 'running' AND lease_until < :now))
+                            ORDER BY next_attempt_at, id
+                            FETCH FIRST 1 ROWS ONLY
+                            FOR UPDATE SKIP LOCKED""")
+                    .bind("t", toolchain).bind("now", now).mapTo(Long.class).findOne();
+            if (id.isEmpty()) return Optional.<Job>empty();
+            int n = h.createUpdate("""
+                            UPDATE precompile_jobs SET state = 'running', lease_owner = :o, lease_until = :u, attempts = attempts + 1,
+                                started_at = :now, finished_at = NULL
+                            WHERE id = :id AND ((state = 'queued' AND next_attempt_at <= :now) OR (state = 'running' AND lease_until < :now))""")
+                    .bind("o", owner).bind("u", now + leaseMillis).bind("now", now).bind("id", id.get()).execute();
+            return n == 1 ? findJob(h, id.get()) : Optional.<Job>empty();
+        });
+    }
+
+    /** Extends the lease; false when {@code owner} no longer holds the job (it expired and another worker took it). */
+    public boolean heartbeat(long id, String owner, long leaseMillis) {
+        return jdbi.withHandle(h -> h.createUpdate("""
+                        UPDATE precompile_jobs SET lease_until = :u WHERE id = :id AND lease_owner = :o AND state = 'running'""")
+                .bind("u", System.currentTimeMillis() + leaseMillis).bind("id", id).bind("o", owner).execute()) == 1;
+    }
+
+    /**
+     * Finishes a job the owner still holds: {@code verified} with its artifact, or {@code rejected} (the two builds
+     * differ, or the module is invalid; never served). False when the lease was lost: the result is dropped.
+     */
+    public boolean finish(long id, String owner, String state, String artifactSha256, Long artifactSize, String buildRecord,
+                          String logs, String error) {
+        return jdbi.withHandle(h -> h.createUpdate("""
+                        UPDATE precompile_jobs SET state = :s, artifact_sha256 = :a, artifact_size = :z, build_record = :r, logs = :l,
+                            last_error = :e, finished_at = :now, lease_owner = NULL, lease_until = NULL
+                        WHERE id = :id AND lease_owner = :o AND state = 'running'""")
+                .bind("s", state).bind("a", artifactSha256).bind("z", artifactSize).bind("r", buildRecord).bind("l", logs)
+                .bind("e", error).bind("now", System.currentTimeMillis()).bind("id", id).bind("o", owner).execute()) == 1;
+    }
+
+    /** A failed attempt: queued again after {@code backoff * 2^(attempts-1)}, or failed for good after the last attempt. */
+    public boolean fail(long id, String owner, String error, long backoffMillis, String logs) {
+        return jdbi.inTransaction(h -> {
+            Optional<Job> job = findJob(h, id);
+            if (job.isEmpty() || !owner.equals(job.get().leaseOwner()) || !RUNNING.equals(job.get().state())) return false;
+            boolean last = job.get().attempts() >= job.get().maxAttempts();
+            long now = System.currentTimeMillis();
+            long delay = backoffMillis << Math.min(20, Math.max(0, job.get().attempts() - 1));
+            return h.createUpdate("""
+                            UPDATE precompile_jobs SET state = :s, last_error = :e, next_attempt_at = :next, logs = :l,
+                                finished_at = :now, lease_owner = NULL, lease_until = NULL
+                            WHERE id = :id AND lease_owner = :o AND state = 'running'""")
+                    .bind("s", last ? FAILED : QUEUED).bind("e", error).bind("next", now + delay).bind("l", logs)
+                    .bind("now", now).bind("id", id).bind("o", owner).execute() == 1;
+        });
+    }
+
+    /** Admin retry: a finished or failed job goes back to the queue with fresh attempts. */
+    public Optional<Job> retry(long id) {
+        return jdbi.inTransaction(h -> {
+            Optional<Job> job = findJob(h, id);
+            if (job.isEmpty()) return Optional.<Job>empty();
+            if (List.of(QUEUED, RUNNING, VERIFIED).contains(job.get().state())) return job;
+            h.createUpdate("""
+                            UPDATE precompile_jobs SET state = 'queued', attempts = 0, next_attempt_at = :now, last_error = NULL
+                            WHERE id = :id""").bind("now", System.currentTimeMillis()).bind("id", id).execute();
+            return findJob(h, id);
+        });
+    }
+
+    /** Operator deny: every job of the crate (or one version) stops being built and served. Returns how many. */
+    public int deny(String crate, String num) {
+        return jdbi.withHandle(h -> h.createUpdate("""
+                        UPDATE precompile_jobs SET state = 'denied', lease_owner = NULL, lease_until = NULL
+                        WHERE LOWER(crate_name) = LOWER(:c) AND state <> 'denied'""" + versionFilter(num))
+                .bind("c", crate).bindMap(num == null ? java.util.Map.of() : java.util.Map.of("n", num)).execute());
+    }
+
+    /** Lifting a deny: verified artifacts are served again, everything else is planned again. */
+    public void undeny(String crate, String num) {
+        jdbi.useTransaction(h -> {
+            h.createUpdate("""
+                            UPDATE precompile_jobs SET state = 'verified'
+                            WHERE LOWER(crate_name) = LOWER(:c) AND state = 'denied' AND artifact_sha256 IS NOT NULL""" + versionFilter(num))
+                    .bind("c", crate).bindMap(num == null ? java.util.Map.of() : java.util.Map.of("n", num)).execute();
+            h.createUpdate("""
+                            UPDATE precompile_jobs SET state = 'ineligible'
+                            WHERE LOWER(crate_name) = LOWER(:c) AND state = 'denied'""" + versionFilter(num))
+                    .bind("c", crate).bindMap(num == null ? java.util.Map.of() : java.util.Map.of("n", num)).execute();
+        });
+    }
+
+    public Optional<Job> job(long id) {
+        return jdbi.withHandle(h -> findJob(h, id));
+    }
+
+    public List<Job> jobsOf(long versionId) {
+        return jdbi.withHandle(h -> h.createQuery(JOB_SELECT + " WHERE version_id = :v ORDER BY id").bind("v", versionId).map(JOB_MAPPER).list());
+    }
+
+    /** Only a verified (and not denied) job's artifact may be served. */
+    public boolean servable(String artifactSha256) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM precompile_jobs WHERE artifact_sha256 = :a AND state = 'verified'")
+                .bind("a", artifactSha256).mapTo(Integer.class).one()) > 0;
+    }
+
+    /** Whether a log blob belongs to some job (logs of rejected and failed builds are served too). */
+    public boolean hasLog(String sha256) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM precompile_jobs WHERE logs LIKE :p")
+                .bind("p", "%\"" + sha256 + "\"%").mapTo(Integer.class).one()) > 0;
+    }
+
+    private static Optional<Job> findJob(Handle h, long id) {
+        return h.createQuery(JOB_SELECT + " WHERE id = :id").bind("id", id).map(JOB_MAPPER).findOne();
+    }
+
+    private static Optional<Job> findJob(Handle h, long versionId, String featureKey, String toolchain) {
+        return h.createQuery(JOB_SELECT + " WHERE version_id = :v AND feature_key = :k AND toolchain = :t")
+                .bind("v", versionId).bind("k", featureKey).bind("t", toolchain).map(JOB_MAPPER).findOne();
+    }
+
+    // ---------------------------------------------------------------- consumer requests
+
+    public void recordRequest(long versionId, FeatureSet features, boolean miss) {
+        jdbi.useTransaction(h -> {
+            long now = System.currentTimeMillis();
+            int n = h.createUpdate("""
+                            UPDATE precompile_requests SET requests = requests + 1, misses = misses + :m, last_requested_at = :now
+                            WHERE version_id = :v AND feature_key = :k""")
+                    .bind("m", miss ? 1 : 0).bind("now", now).bind("v", versionId).bind("k", features.key()).execute();
+            if (n == 0) {
+                h.createUpdate("""
+                                INSERT INTO precompile_requests (version_id, feature_key, features, requests, misses, last_requested_at)
+                                VALUES (:v, :k, :f, 1, :m, :now)""")
+                        .bind("v", versionId).bind("k", features.key()).bind("f", json(features)).bind("m", miss ? 1 : 0)
+                        .bind("now", now).execute();
+            }
+        });
+    }
+
+    public List<Request> requestsOf(long versionId) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT feature_key, features, requests, misses, last_requested_at FROM precompile_requests
+                        WHERE version_id = :v ORDER BY requests DESC, feature_key""")
+                .bind("v", versionId)
+                .map((rs, ctx) -> new Request(rs.getString(1), read(rs.getString(2), FeatureSet.class), rs.getLong(3), rs.getLong(4), rs.getLong(5)))
+                .list());
+    }
+
+    // ---------------------------------------------------------------- operator policy
+
+    public List<PolicyEntry> policyEntries() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT id, entry, action, created_by, created_at FROM precompile_policy ORDER BY id")
+                .map((rs, ctx) -> new PolicyEntry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5)))
+                .list());
+    }
+
+    /** Adds an allow or deny entry (replacing the opposite one for the same entry). */
+    public void setPolicy(String entry, String action, String by) {
+        jdbi.useTransaction(h -> {
+            h.createUpdate("DELETE FROM precompile_policy WHERE entry = :e").bind("e", entry).execute();
+            h.createUpdate("INSERT INTO precompile_policy (entry, action, created_by, created_at) VALUES (:e, :a, :b, :t)")
+                    .bind("e", entry).bind("a", action).bind("b", by).bind("t", System.currentTimeMillis()).execute();
+        });
+    }
+
+    public boolean removePolicy(String entry) {
+        return jdbi.withHandle(h -> h.createUpdate("DELETE FROM precompile_policy WHERE entry = :e").bind("e", entry).execute()) > 0;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    static String json(Object o) {
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static <T> T read(String json, Class<T> type) {
+        try {
+            return JSON.readValue(json, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("unreadable " + type.getSimpleName() + " in the database: " + e.getMessage(), e);
+        }
+    }
+
+    private static String likeEscape(String s) {
+        return s.replace("!", "!!").replace("%", "!%").replace("_", "!_");
+    }
+
+    private static String versionFilter(String num) {
+        return num == null ? "" : " AND num = :n";
+    }
+
+    static String canonical(String name) {
+        return name.toLowerCase(java.util.Locale.ROOT).replace('-', '_');
+    }
+}

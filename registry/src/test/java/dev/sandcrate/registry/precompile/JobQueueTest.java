@@ -1,0 +1,146 @@
+package dev.sandcrate.registry.precompile;
+
+import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.eligibility.Eligibility;
+import dev.sandcrate.registry.Registry;
+import dev.sandcrate.registry.RegistryConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The durable queue's protocol on the real database: claims, leases, heartbeats, retries, one row per key, restarts. */
+class JobQueueTest {
+    static final Eligibility OK = Eligibility.of(List.of());
+    @TempDir
+    Path tmp;
+    Registry registry;
+    PrecompileStore store;
+    PrecompileStore.VersionRef version;
+
+    @BeforeEach
+    void start() throws Exception {
+        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")), PrecompileConfig.embedded());
+        String token = PrecompileFixtures.token(registry, "alice", false);
+        PrecompileFixtures.publish(registry, token, PrecompileFixtures.crate(tmp, "queued", "1.0.0", "", "pub fn f() {}\n"));
+        store = registry.precompile().store();
+        version = store.version("queued", "1.0.0").orElseThrow();
+    }
+
+    @AfterEach
+    void stop() {
+        if (registry != null) registry.close();
+    }
+
+    @Test
+    void oneRowPerVersionFeatureSetAndToolchainAndOneClaimantAtATime() throws Exception {
+        PrecompileStore.Job a = store.upsertJob(version, FeatureSet.defaults(), "tc1", "default", 0, OK, 3);
+        PrecompileStore.Job again = store.upsertJob(version, new FeatureSet(true, List.of()), "tc1", "request", 5, OK, 3);
+        assertEquals(a.id(), again.id());
+        assertEquals(5, again.demand());
+        assertNotEquals(a.id(), store.upsertJob(version, FeatureSet.defaults(), "tc2", "default", 0, OK, 3).id());
+
+        // eight workers race for the one tc1 job: exactly one gets it
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        ConcurrentHashMap<String, Long> winners = new ConcurrentHashMap<>();
+        List<Future<?>> futures = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            String owner = "w" + i;
+            futures.add(pool.submit(() -> store.claim(owner, "tc1", 60_000).ifPresent(j -> winners.put(owner, j.id()))));
+        }
+        for (Future<?> f : futures) f.get();
+        pool.shutdown();
+        assertEquals(1, winners.size(), winners.toString());
+        String owner = winners.keySet().iterator().next();
+        PrecompileStore.Job running = store.job(a.id()).orElseThrow();
+        assertEquals(PrecompileStore.RUNNING, running.state());
+        assertEquals(owner, running.leaseOwner());
+        assertEquals(1, running.attempts());
+        assertTrue(store.claim("late", "tc1", 60_000).isEmpty());
+        assertTrue(store.heartbeat(a.id(), owner, 60_000));
+        assertFalse(store.heartbeat(a.id(), "late", 60_000), "only the owner renews");
+        assertFalse(store.finish(a.id(), "late", PrecompileStore.VERIFIED, "a".repeat(64), 1L, "{}", "[]", null));
+        assertTrue(store.finish(a.id(), owner, PrecompileStore.VERIFIED, "a".repeat(64), 1L, "{}", "[]", null));
+        assertTrue(store.servable("a".repeat(64)));
+        assertTrue(store.claim("late", "tc1", 60_000).isEmpty(), "a verified job is done");
+    }
+
+    @Test
+    void anExpiredLeaseGoesToTheNextWorkerAndTheOldOwnersResultIsDropped() throws Exception {
+        PrecompileStore.Job job = store.upsertJob(version, FeatureSet.defaults(), "tc", "default", 0, OK, 3);
+        assertTrue(store.claim("dies", "tc", 1_000).isPresent());
+        assertTrue(store.claim("other", "tc", 60_000).isEmpty(), "the lease is still valid");
+        Thread.sleep(1_100);
+        PrecompileStore.Job retaken = store.claim("other", "tc", 60_000).orElseThrow();
+        assertEquals(job.id(), retaken.id());
+        assertEquals(2, retaken.attempts());
+        assertFalse(store.heartbeat(job.id(), "dies", 60_000));
+        assertFalse(store.finish(job.id(), "dies", PrecompileStore.VERIFIED, "b".repeat(64), 1L, "{}", "[]", null));
+        assertTrue(store.finish(job.id(), "other", PrecompileStore.VERIFIED, "c".repeat(64), 1L, "{}", "[]", null));
+        assertFalse(store.servable("b".repeat(64)));
+        assertEquals("c".repeat(64), store.job(job.id()).orElseThrow().artifactSha256());
+    }
+
+    @Test
+    void failuresAreRetriedWithBackoffThenFailForGoodAndAdminsCanRetry() throws Exception {
+        PrecompileStore.Job job = store.upsertJob(version, FeatureSet.defaults(), "tc", "default", 0, OK, 2);
+        store.claim("w", "tc", 60_000).orElseThrow();
+        assertTrue(store.fail(job.id(), "w", "boom", 60_000, "[]"));
+        PrecompileStore.Job queued = store.job(job.id()).orElseThrow();
+        assertEquals(PrecompileStore.QUEUED, queued.state());
+        assertTrue(queued.nextAttemptAt() >= System.currentTimeMillis() + 50_000, "backoff of a minute");
+        assertTrue(store.claim("w", "tc", 60_000).isEmpty(), "not due yet");
+
+        PrecompileStore.Job soon = store.upsertJob(version, new FeatureSet(false, List.of()), "tc", "request", 1, OK, 2);
+        store.claim("w", "tc", 60_000).orElseThrow();
+        assertTrue(store.fail(soon.id(), "w", "first", 1, "[]"));
+        Thread.sleep(20);
+        assertEquals(soon.id(), store.claim("w", "tc", 60_000).orElseThrow().id());
+        assertTrue(store.fail(soon.id(), "w", "second", 1, "[]"));
+        PrecompileStore.Job failed = store.job(soon.id()).orElseThrow();
+        assertEquals(PrecompileStore.FAILED, failed.state());
+        assertEquals("second", failed.lastError());
+        Thread.sleep(20);
+        assertTrue(store.claim("w", "tc", 60_000).isEmpty());
+
+        assertEquals(PrecompileStore.QUEUED, store.retry(soon.id()).orElseThrow().state());
+        assertEquals(0, store.job(soon.id()).orElseThrow().attempts());
+        assertEquals(soon.id(), store.claim("w", "tc", 60_000).orElseThrow().id());
+    }
+
+    @Test
+    void theQueueSurvivesARestart() throws Exception {
+        PrecompileStore.Job job = store.upsertJob(version, FeatureSet.defaults(), "tc", "default", 0, OK, 3);
+        assertTrue(store.claim("before-restart", "tc", 1_000).isPresent());
+        registry.close();
+        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")), PrecompileConfig.embedded().withLease(Duration.ofSeconds(1)));
+        store = registry.precompile().store();
+        Thread.sleep(1_100);
+        Optional<PrecompileStore.Job> after = store.claim("after-restart", "tc", 60_000);
+        assertEquals(job.id(), after.orElseThrow().id());
+        assertEquals(2, after.get().attempts());
+    }
+
+    @Test
+    void ineligibleJobsAreRecordedNotQueuedAndBecomeQueuedWhenEligible() {
+        Eligibility no = Eligibility.of(List.of(new Eligibility.Check(Eligibility.HOST_APIS, Eligibility.Outcome.FAIL, "uses std::fs")));
+        PrecompileStore.Job job = store.upsertJob(version, FeatureSet.defaults(), "tc", "default", 0, no, 3);
+        assertEquals(PrecompileStore.INELIGIBLE, job.state());
+        assertEquals(List.of("host-apis: uses std::fs"), job.checks().failures());
+        assertTrue(store.claim("w", "tc", 60_000).isEmpty());
+        assertEquals(PrecompileStore.QUEUED, store.upsertJob(version, FeatureSet.defaults(), "tc", "default", 0, OK, 3).state());
+        assertEquals(1, store.deny("QUEUED", null), "deny matches names case-insensitively");
+        assertTrue(store.claim("w", "tc", 60_000).isEmpty(), "denied jobs are not built");
+    }
+}

@@ -1,0 +1,67 @@
+package dev.sandcrate.registry.precompile;
+
+import dev.sandcrate.index.crate.CratePacker;
+import dev.sandcrate.registry.Registry;
+import dev.sandcrate.registry.auth.Scope;
+
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+
+/** Publishing real (Debian) and small generated crates into a test registry over HTTP. */
+final class PrecompileFixtures {
+    static final Path DEBIAN = Path.of("/usr/share/cargo/registry");
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private PrecompileFixtures() {
+    }
+
+    static String token(Registry r, String login, boolean admin) {
+        long id = r.users().find(login).orElseGet(() -> r.users().add(login, admin)).id();
+        return r.tokens().create(id, login + "-token", EnumSet.allOf(Scope.class), List.of(), null).secret();
+    }
+
+    static void publishDebian(Registry r, String token, String... folders) throws Exception {
+        for (String folder : folders) publish(r, token, CratePacker.pack(DEBIAN.resolve(folder)));
+    }
+
+    /** A crate from a Cargo.toml body (after [package] name/version/edition) and a lib.rs. */
+    static CratePacker.PackedCrate crate(Path work, String name, String version, String toml, String libRs) throws Exception {
+        Path dir = Files.createTempDirectory(work, name);
+        Files.createDirectories(dir.resolve("src"));
+        Files.writeString(dir.resolve("Cargo.toml"), "[package]\nname = \"" + name + "\"\nversion = \"" + version
+                + "\"\nedition = \"2021\"\n" + toml);
+        Files.writeString(dir.resolve("src/lib.rs"), libRs);
+        return CratePacker.pack(dir);
+    }
+
+    static void publish(Registry r, String token, CratePacker.PackedCrate packed) throws Exception {
+        byte[] meta = ("{\"name\":\"" + packed.name() + "\",\"vers\":\"" + packed.version() + "\",\"deps\":[],\"features\":{}}")
+                .getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(meta.length).array());
+        out.writeBytes(meta);
+        out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(packed.bytes().length).array());
+        out.writeBytes(packed.bytes());
+        HttpResponse<String> resp = HTTP.send(HttpRequest.newBuilder(URI.create(r.url() + "/api/v1/crates/new"))
+                .header("Authorization", token).PUT(HttpRequest.BodyPublishers.ofByteArray(out.toByteArray())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (resp.statusCode() != 200) throw new AssertionError("publishing " + packed.name() + " failed: " + resp.body());
+    }
+
+    static HttpResponse<String> send(Registry r, String method, String path, String token, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(r.url() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) b.header("Authorization", token);
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
