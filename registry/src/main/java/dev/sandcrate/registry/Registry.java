@@ -44,6 +44,7 @@ public final class Registry implements AutoCloseable {
                 c.router.ignoreTrailingSlashes = true;
             });
             routes.register(app);
+            new dev.sandcrate.registry.web.WebUi(database.jdbi(), crates, users, tokens, config.authRequired(), this::url).register(app);
             this.precompile = dev.sandcrate.registry.precompile.PrecompileService.forRegistry(database.jdbi(), crates, config.dataDir(), precompileConfig);
             new dev.sandcrate.registry.precompile.PrecompileRoutes(precompile, tokens, config.authRequired(), this::url).register(app);
             this.gitIndex = new dev.sandcrate.registry.gitindex.GitIndexService(config.dataDir().resolve("git-index"), database.jdbi(), crates, this::url);

@@ -1,0 +1,357 @@
+package dev.sandcrate.registry.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandcrate.index.crate.CratePacker;
+import dev.sandcrate.registry.Registry;
+import dev.sandcrate.registry.RegistryConfig;
+import dev.sandcrate.registry.auth.Scope;
+import dev.sandcrate.registry.db.Database;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The UI's JSON API over real HTTP: sign-in, sessions, CSRF, tokens, crate pages, admin. */
+class WebUiApiTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String PASSWORD = "correct horse battery";
+
+    @TempDir
+    Path tmp;
+    Registry registry;
+
+    @BeforeEach
+    void start() throws Exception {
+        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")));
+        long alice = registry.users().add("alice", false).id();
+        long root = registry.users().add("root", true).id();
+        try (Database db = Database.openH2(tmp.resolve("data"))) {
+            Passwords pw = new Passwords(db.jdbi());
+            pw.set(alice, PASSWORD);
+            pw.set(root, PASSWORD);
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        registry.close();
+    }
+
+    /** A browser: keeps cookies, sends JSON, echoes the CSRF token once it has one. */
+    final class Browser {
+        final HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
+        String csrf;
+
+        HttpResponse<String> send(String method, String path, Object body, boolean withCsrf) throws Exception {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(registry.url() + path));
+            if (body != null) b.header("Content-Type", "application/json");
+            if (withCsrf && csrf != null) b.header(WebUi.CSRF_HEADER, csrf);
+            b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        }
+
+        JsonNode ok(String method, String path, Object body) throws Exception {
+            HttpResponse<String> r = send(method, path, body, true);
+            assertTrue(r.statusCode() / 100 == 2, method + " " + path + " -> " + r.statusCode() + " " + r.body());
+            return JSON.readTree(r.body());
+        }
+
+        JsonNode login(Map<String, ?> body) throws Exception {
+            JsonNode s = ok("POST", "/ui/api/login", body);
+            csrf = s.get("csrf_token").asText();
+            return s;
+        }
+    }
+
+    static String detail(HttpResponse<String> r) throws Exception {
+        return JSON.readTree(r.body()).at("/errors/0/detail").asText();
+    }
+
+    @Test
+    void passwordSignInSetsAStrictHttpOnlyCookieAndTheSessionKnowsTheUser() throws Exception {
+        Browser b = new Browser();
+        assertTrue(b.ok("GET", "/ui/api/session", null).get("user").isNull());
+        HttpResponse<String> r = b.send("POST", "/ui/api/login", Map.of("login", "alice", "password", PASSWORD), false);
+        assertEquals(200, r.statusCode(), r.body());
+        String cookie = r.headers().firstValue("Set-Cookie").orElseThrow();
+        assertTrue(cookie.startsWith(WebUi.COOKIE + "="), cookie);
+        assertTrue(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), cookie);
+        JsonNode s = b.ok("GET", "/ui/api/session", null);
+        assertEquals("alice", s.at("/user/login").asText());
+        assertFalse(s.get("via_token").asBoolean());
+
+        b.csrf = s.get("csrf_token").asText();
+        b.ok("POST", "/ui/api/logout", Map.of());
+        assertTrue(b.ok("GET", "/ui/api/session", null).get("user").isNull());
+    }
+
+    @Test
+    void wrongPasswordsAndUnknownUsersAreRefusedAlikeAndThrottled() throws Exception {
+        Browser b = new Browser();
+        HttpResponse<String> wrong = b.send("POST", "/ui/api/login", Map.of("login", "alice", "password", "not the password"), false);
+        HttpResponse<String> unknown = b.send("POST", "/ui/api/login", Map.of("login", "nobody", "password", "not the password"), false);
+        assertEquals(401, wrong.statusCode());
+        assertEquals(401, unknown.statusCode());
+        assertEquals(detail(wrong), detail(unknown));
+        for (int i = 1; i < LoginThrottle.MAX_FAILURES; i++) {
+            assertEquals(401, b.send("POST", "/ui/api/login", Map.of("login", "alice", "password", "guess " + i), false).statusCode());
+        }
+        HttpResponse<String> blocked = b.send("POST", "/ui/api/login", Map.of("login", "alice", "password", PASSWORD), false);
+        assertEquals(429, blocked.statusCode(), blocked.body());
+        assertTrue(detail(blocked).contains("too many"));
+    }
+
+    @Test
+    void changesNeedTheCsrfTokenAndASameOriginJsonRequest() throws Exception {
+        Browser b = new Browser();
+        b.login(Map.of("login", "alice", "password", PASSWORD));
+        HttpResponse<String> noCsrf = b.send("POST", "/ui/api/tokens", Map.of("name", "x", "scopes", List.of("yank")), false);
+        assertEquals(403, noCsrf.statusCode());
+        assertTrue(detail(noCsrf).contains("CSRF"));
+        HttpResponse<String> form = b.http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/ui/api/tokens"))
+                .header("Content-Type", "application/x-www-form-urlencoded").header(WebUi.CSRF_HEADER, b.csrf)
+                .POST(HttpRequest.BodyPublishers.ofString("name=x&scopes=yank")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, form.statusCode());
+        HttpResponse<String> crossOrigin = b.http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/ui/api/tokens"))
+                .header("Content-Type", "application/json").header(WebUi.CSRF_HEADER, b.csrf).header("Origin", "http://evil.example")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"x\",\"scopes\":[\"yank\"]}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, crossOrigin.statusCode());
+        assertEquals(List.of(), registry.tokens().list("alice"), "no refused request created a token");
+    }
+
+    @Test
+    void tokensAreShownOnceWorkForCargoAndCanBeRevoked() throws Exception {
+        Browser b = new Browser();
+        b.login(Map.of("login", "alice", "password", PASSWORD));
+        JsonNode created = b.ok("POST", "/ui/api/tokens", Map.of("name", "ci", "scopes", List.of("publish-new", "publish-update"),
+                "crates", List.of("webtest-*"), "expires", "2099-12-31"));
+        String secret = created.get("secret").asText();
+        assertTrue(secret.startsWith("scr_"));
+        JsonNode listed = b.ok("GET", "/ui/api/tokens", null).get("tokens");
+        assertEquals(1, listed.size());
+        assertFalse(listed.toString().contains(secret), "the list never shows secrets");
+        assertEquals("[\"publish-new\",\"publish-update\"]", listed.get(0).get("scopes").toString());
+        assertEquals("2100-01-01T00:00:00Z", listed.get(0).get("expires_at").asText());
+
+        // the new token publishes like any token; outside its crate pattern it is refused
+        assertEquals(200, publish(secret, "webtest-one", "0.1.0").statusCode());
+        assertEquals(403, publish(secret, "other", "0.1.0").statusCode());
+
+        long id = listed.get(0).get("id").asLong();
+        b.ok("DELETE", "/ui/api/tokens/" + id, null);
+        assertTrue(b.ok("GET", "/ui/api/tokens", null).get("tokens").get(0).get("revoked").asBoolean());
+        assertEquals(401, publish(secret, "webtest-one", "0.2.0").statusCode());
+
+        // someone else's token id is not yours to revoke
+        long rootToken = registry.tokens().create(registry.users().find("root").orElseThrow().id(), "r",
+                EnumSet.allOf(Scope.class), List.of(), null).info().id();
+        assertEquals(404, b.send("DELETE", "/ui/api/tokens/" + rootToken, null, true).statusCode());
+        assertFalse(registry.tokens().list("root").getFirst().revoked());
+    }
+
+    @Test
+    void badTokenRequestsGetClearErrorsAndCreateNothing() throws Exception {
+        Browser b = new Browser();
+        b.login(Map.of("login", "alice", "password", PASSWORD));
+        assertTrue(detail(b.send("POST", "/ui/api/tokens", Map.of("name", "x", "scopes", List.of()), true)).contains("at least one scope"));
+        assertTrue(detail(b.send("POST", "/ui/api/tokens", Map.of("name", "x", "scopes", List.of("fly")), true)).contains("unknown scope"));
+        assertTrue(detail(b.send("POST", "/ui/api/tokens", Map.of("name", "", "scopes", List.of("yank")), true)).contains("name"));
+        assertTrue(detail(b.send("POST", "/ui/api/tokens", Map.of("name", "x", "scopes", List.of("yank"), "crates", List.of("a b")), true)).contains("crate pattern"));
+        assertTrue(detail(b.send("POST", "/ui/api/tokens", Map.of("name", "x", "scopes", List.of("yank"), "expires", "2001-01-01"), true)).contains("future"));
+        assertEquals(List.of(), registry.tokens().list("alice"));
+    }
+
+    @Test
+    void aTokenSignInCanGrantOnlyWhatTheTokenMayAndEndsWithIt() throws Exception {
+        var t = registry.tokens().create(registry.users().find("alice").orElseThrow().id(), "read-only",
+                EnumSet.of(Scope.READ, Scope.YANK), List.of("mine-*"), null);
+        Browser b = new Browser();
+        JsonNode s = b.login(Map.of("token", t.secret()));
+        assertTrue(s.get("via_token").asBoolean());
+        assertEquals("[\"yank\",\"read\"]", s.get("scopes").toString());
+
+        HttpResponse<String> wider = b.send("POST", "/ui/api/tokens", Map.of("name", "x", "scopes", List.of("publish-new"), "crates", List.of("mine-a")), true);
+        assertEquals(403, wider.statusCode());
+        assertEquals(403, b.send("POST", "/ui/api/tokens", Map.of("name", "x", "scopes", List.of("yank")), true).statusCode());
+        assertEquals(403, b.send("POST", "/ui/api/tokens", Map.of("name", "x", "scopes", List.of("yank"), "crates", List.of("other")), true).statusCode());
+        assertEquals(201, b.send("POST", "/ui/api/tokens", Map.of("name", "x", "scopes", List.of("yank"), "crates", List.of("mine-a", "mine-b*")), true).statusCode());
+        assertEquals(403, b.send("POST", "/ui/api/password", Map.of("current", PASSWORD, "new", "another password"), true).statusCode());
+
+        registry.tokens().revoke(t.info().id());
+        assertTrue(b.ok("GET", "/ui/api/session", null).get("user").isNull(), "revoking the token ends the session");
+        assertEquals(401, new Browser().send("POST", "/ui/api/login", Map.of("token", t.secret()), false).statusCode());
+    }
+
+    @Test
+    void changingThePasswordSignsOutOtherSessions() throws Exception {
+        Browser one = new Browser();
+        Browser two = new Browser();
+        one.login(Map.of("login", "alice", "password", PASSWORD));
+        two.login(Map.of("login", "alice", "password", PASSWORD));
+        assertEquals(403, one.send("POST", "/ui/api/password", Map.of("current", "wrong password", "new", "another password"), true).statusCode());
+        assertEquals(400, one.send("POST", "/ui/api/password", Map.of("current", PASSWORD, "new", "short"), true).statusCode());
+        one.ok("POST", "/ui/api/password", Map.of("current", PASSWORD, "new", "another password"));
+        assertEquals("alice", one.ok("GET", "/ui/api/session", null).at("/user/login").asText());
+        assertTrue(two.ok("GET", "/ui/api/session", null).get("user").isNull());
+        assertEquals(401, new Browser().send("POST", "/ui/api/login", Map.of("login", "alice", "password", PASSWORD), false).statusCode());
+        new Browser().login(Map.of("login", "alice", "password", "another password"));
+    }
+
+    @Test
+    void adminPagesAreForAdmins() throws Exception {
+        Browser alice = new Browser();
+        alice.login(Map.of("login", "alice", "password", PASSWORD));
+        assertEquals(403, alice.send("GET", "/ui/api/admin/users", null, true).statusCode());
+        Browser root = new Browser();
+        root.login(Map.of("login", "root", "password", PASSWORD));
+        assertEquals(2, root.ok("GET", "/ui/api/admin/users", null).get("users").size());
+        root.ok("POST", "/ui/api/admin/users", Map.of("login", "bob", "password", "bob's long password", "admin", false));
+        assertEquals(400, root.send("POST", "/ui/api/admin/users", Map.of("login", "carol", "password", "short"), true).statusCode());
+        assertTrue(registry.users().find("carol").isEmpty(), "a refused user is not half-created");
+        new Browser().login(Map.of("login", "bob", "password", "bob's long password"));
+    }
+
+    @Test
+    void cratePageDataHasVersionsDependenciesReverseDependenciesOwnersAndASafeReadme() throws Exception {
+        String token = registry.tokens().create(registry.users().find("alice").orElseThrow().id(), "t",
+                EnumSet.allOf(Scope.class), List.of(), null).secret();
+        assertEquals(200, publish(token, crate("base", "1.0.0", "", """
+                <!-- a note for editors -->
+                # Base
+
+                Hello <script>alert(1)</script> and <img src=x onerror=alert(2)>.
+                [click](javascript:alert(3)) ![badge](https://ci.example/badge.svg)
+
+                | a | b |
+                |---|---|
+                | 1 | 2 |
+                """)).statusCode());
+        assertEquals(200, publish(token, crate("base", "1.1.0", "", null)).statusCode());
+        assertEquals(200, publish(token, crate("user-crate", "0.3.0", "[dependencies]\nbase = { version = \"1\", registry-index = \""
+                + registry.sparseIndexUrl() + "\" }\n", null)).statusCode());
+        registry.crates().setYanked(registry.tokens().authenticate(token).orElseThrow(), "base", "1.1.0", true);
+
+        Browser b = new Browser();
+        JsonNode page = b.ok("GET", "/ui/api/crates/base", null);
+        assertEquals("1.0.0", page.at("/version/num").asText(), "the newest version that is not yanked is shown");
+        assertEquals(List.of("1.1.0", "1.0.0"), page.get("versions").findValuesAsText("num"));
+        assertTrue(page.at("/versions/0/yanked").asBoolean());
+        assertEquals("[\"alice\"]", page.get("owners").toString());
+        assertEquals("user-crate", page.at("/reverse_dependencies/0/name").asText());
+        String readme = page.at("/version/readme_html").asText();
+        assertTrue(readme.contains("<h1>Base</h1>"), readme);
+        assertTrue(readme.contains("<table>"), readme);
+        assertFalse(readme.contains("<script"), readme);
+        assertFalse(readme.contains("<img"), readme);
+        assertFalse(readme.toLowerCase().contains("javascript:"), readme);
+        assertTrue(readme.contains("&lt;script&gt;"), readme);
+        assertFalse(readme.contains("note for editors"), "HTML comments are dropped: " + readme);
+        assertTrue(readme.contains("href=\"https://ci.example/badge.svg\""), "images become links: " + readme);
+
+        JsonNode yanked = b.ok("GET", "/ui/api/crates/base?version=1.1.0", null);
+        assertTrue(yanked.at("/version/yanked").asBoolean());
+        assertTrue(yanked.at("/version/readme_html").isNull());
+        JsonNode user = b.ok("GET", "/ui/api/crates/user-crate", null);
+        assertEquals("base", user.at("/version/dependencies/0/crate").asText());
+        assertTrue(user.at("/version/dependencies/0/local").asBoolean());
+        assertEquals(404, b.send("GET", "/ui/api/crates/nope", null, false).statusCode());
+        assertEquals(404, b.send("GET", "/ui/api/crates/base?version=9.9.9", null, false).statusCode());
+
+        JsonNode home = b.ok("GET", "/ui/api/home", null);
+        assertEquals(2, home.at("/stats/crates").asInt());
+        assertEquals(3, home.at("/stats/versions").asInt());
+        assertEquals("user-crate", home.at("/recent/0/name").asText());
+        assertEquals("base", b.ok("GET", "/ui/api/search?q=bas", null).at("/crates/0/name").asText());
+    }
+
+    @Test
+    void anAuthRequiredRegistryShowsNothingToAnonymousVisitors() throws Exception {
+        registry.close();
+        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")).withAuthRequired(true));
+        Browser b = new Browser();
+        assertEquals(401, b.send("GET", "/ui/api/home", null, false).statusCode());
+        assertEquals(401, b.send("GET", "/ui/api/search?q=a", null, false).statusCode());
+        assertEquals(200, b.send("GET", "/", null, false).statusCode(), "the shell itself loads, to show the sign-in page");
+        b.login(Map.of("login", "alice", "password", PASSWORD));
+        assertEquals(200, b.send("GET", "/ui/api/home", null, false).statusCode());
+        JsonNode setup = b.ok("GET", "/ui/api/setup?name=corp", null);
+        assertTrue(setup.toString().contains("global-credential-providers"), setup.toString());
+    }
+
+    @Test
+    void pagesAndAssetsComeFromTheJarWithStrictHeaders() throws Exception {
+        Browser b = new Browser();
+        for (String page : List.of("/", "/crates/x", "/crates/x/1.0.0", "/account", "/setup", "/search")) {
+            HttpResponse<String> r = b.send("GET", page, null, false);
+            assertEquals(200, r.statusCode(), page);
+            assertTrue(r.body().contains("<script type=\"module\" src=\"/assets/app.js\">"), page);
+            assertEquals(Assets.CSP, r.headers().firstValue("Content-Security-Policy").orElseThrow());
+        }
+        HttpResponse<String> js = b.send("GET", "/assets/app.js", null, false);
+        assertEquals(200, js.statusCode());
+        assertTrue(js.headers().firstValue("Content-Type").orElseThrow().startsWith("text/javascript"));
+        String etag = js.headers().firstValue("ETag").orElseThrow();
+        HttpResponse<String> again = b.http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/assets/app.js"))
+                .header("If-None-Match", etag).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(304, again.statusCode());
+        assertEquals(404, b.send("GET", "/assets/../index.html", null, false).statusCode());
+        assertEquals(404, b.send("GET", "/assets/nope.js", null, false).statusCode());
+        // every asset the pages reference is served, and none comes from another host
+        for (String asset : List.of("lib.js", "style.css", "favicon.svg", "views/home.js", "views/crate.js", "views/account.js",
+                "views/login.js", "views/admin.js", "views/setup.js", "views/search.js")) {
+            HttpResponse<String> r = b.send("GET", "/assets/" + asset, null, false);
+            assertEquals(200, r.statusCode(), asset);
+            String body = r.body().replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+            assertFalse(body.matches("(?s).*(https?:)?//[a-z0-9.-]+\\.(com|org|net|io)/.*"), asset + " references another host");
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    HttpResponse<String> publish(String token, String name, String version) throws Exception {
+        return publish(token, crate(name, version, "", null));
+    }
+
+    HttpResponse<String> publish(String token, CratePacker.PackedCrate crate) throws Exception {
+        byte[] meta = ("{\"name\":\"" + crate.name() + "\",\"vers\":\"" + crate.version() + "\",\"deps\":[],\"features\":{}}")
+                .getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        ByteBuffer len = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+        body.writeBytes(len.putInt(0, meta.length).array());
+        body.writeBytes(meta);
+        body.writeBytes(len.putInt(0, crate.bytes().length).array());
+        body.writeBytes(crate.bytes());
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registry.url() + "/api/v1/crates/new"))
+                .header("Authorization", token).PUT(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    CratePacker.PackedCrate crate(String name, String version, String extraToml, String readme) throws Exception {
+        Path dir = Files.createTempDirectory(tmp, name);
+        Files.createDirectories(dir.resolve("src"));
+        Files.writeString(dir.resolve("Cargo.toml"), "[package]\nname = \"" + name + "\"\nversion = \"" + version
+                + "\"\nedition = \"2021\"\ndescription = \"web test crate " + name + "\"\nlicense = \"MIT\"\n" + extraToml);
+        Files.writeString(dir.resolve("src/lib.rs"), "pub fn f() {}\n");
+        if (readme != null) Files.writeString(dir.resolve("README.md"), readme);
+        return CratePacker.pack(dir);
+    }
+}
