@@ -11,6 +11,7 @@ if [[ "${1:-}" == "--test" ]]; then
   # Real proc-macro crates and their dependencies, unpacked under /usr/share/cargo/registry.
   packages+=(librust-serde-derive-dev librust-serde-dev librust-serde-json-dev librust-thiserror-dev
              librust-async-trait-dev)
+  packages+=(librust-const-random-macro-dev)  # precompile service tests: an ineligible macro (proc-macro dependency, randomness)
   # The browser the web UI tests drive (Selenium with Debian's chromedriver).
   packages+=(chromium chromium-driver)
   packages+=(librust-paste-dev)  # precompile tests: a function-like macro (paste!) compared with native expansion
