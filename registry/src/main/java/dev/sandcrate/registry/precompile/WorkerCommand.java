@@ -41,6 +41,11 @@ public final class WorkerCommand implements Callable<Integer> {
             System.err.println("sandcrate worker: --concurrency must be at least 1");
             return 1;
         }
+        if (!java.nio.file.Files.isRegularFile(data.dataDir.resolve("db").resolve("sandcrate.mv.db"))) {
+            System.err.println("sandcrate worker: no registry database in " + data.dataDir.toAbsolutePath().normalize()
+                    + "; point --data-dir at the folder `sandcrate serve` uses");
+            return 1;
+        }
         PrecompileConfig d = PrecompileConfig.defaults();
         PrecompileConfig config = new PrecompileConfig(concurrency, d.topFeatureSets(), d.policy(), Duration.ofSeconds(leaseSeconds),
                 d.maxAttempts(), d.retryBackoff(), d.poll(), Duration.ofMinutes(buildTimeoutMinutes));
