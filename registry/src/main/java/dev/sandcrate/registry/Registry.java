@@ -24,6 +24,7 @@ public final class Registry implements AutoCloseable {
     private final Javalin app;
     private final dev.sandcrate.registry.precompile.PrecompileService precompile;
     private final dev.sandcrate.registry.gitindex.GitIndexService gitIndex;
+    private final dev.sandcrate.registry.mirror.PullThrough pullThrough;
     private volatile String publicUrl;
 
     private Registry(RegistryConfig config, dev.sandcrate.registry.precompile.PrecompileConfig precompileConfig) throws IOException {
@@ -50,6 +51,8 @@ public final class Registry implements AutoCloseable {
             this.gitIndex = new dev.sandcrate.registry.gitindex.GitIndexService(config.dataDir().resolve("git-index"), database.jdbi(), crates, this::url);
             crates.addListener(gitIndex);
             new dev.sandcrate.registry.gitindex.GitIndexRoutes(gitIndex, config.authRequired()).register(app);
+            this.pullThrough = new dev.sandcrate.registry.mirror.PullThrough(database.jdbi(), new LocalBlobStore(config.dataDir().resolve("upstream-blobs")));
+            routes.pullThrough(pullThrough);
         } catch (RuntimeException | IOException e) {
             database.close();
             throw e;
@@ -119,6 +122,11 @@ public final class Registry implements AutoCloseable {
     /** The precompile service (eligibility, feature-set planning, job queue, in-process workers). */
     public dev.sandcrate.registry.precompile.PrecompileService precompile() {
         return precompile;
+    }
+
+    /** The pull-through proxy: off until {@code configure}d with an upstream registry. */
+    public dev.sandcrate.registry.mirror.PullThrough pullThrough() {
+        return pullThrough;
     }
 
     /** The git index (a bare repository under the data dir, served at /git/index). */

@@ -36,11 +36,23 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-unpacked-mib", defaultValue = "512", description = "Largest unpacked size of a .crate (default: ${DEFAULT-VALUE} MiB).")
     long maxUnpackedMib;
 
+    @Option(names = "--upstream", paramLabel = "INDEX_URL",
+            description = "Pull-through proxy: serve crates not published here from this registry's sparse index (e.g. sparse+https://host/index/) and cache them.")
+    String upstream;
+
+    @Option(names = "--upstream-token", paramLabel = "TOKEN", description = "Authorization header value sent to the upstream.")
+    String upstreamToken;
+
+    @Option(names = "--upstream-ttl", defaultValue = "60", paramLabel = "SECONDS",
+            description = "How long a cached upstream index file is served before asking the upstream again (default: ${DEFAULT-VALUE}).")
+    long upstreamTtl;
+
     @Override
     public Integer call() throws Exception {
         RegistryConfig config = new RegistryConfig(host, port, publicUrl, data.dataDir, authRequired,
                 maxUploadMib << 20, maxUnpackedMib << 20);
         Registry registry = Registry.start(config, precompile.toConfig());
+        if (upstream != null) registry.pullThrough().configure(upstream, upstreamToken, java.time.Duration.ofSeconds(upstreamTtl));
         System.out.println("sandcrate: serving " + registry.url() + " (index " + registry.sparseIndexUrl() + ", data "
                 + data.dataDir.toAbsolutePath().normalize() + (authRequired ? ", auth required" : "") + ")");
         System.out.flush();

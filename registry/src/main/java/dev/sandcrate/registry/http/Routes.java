@@ -40,12 +40,18 @@ public final class Routes {
     private final Tokens tokens;
     private final boolean authRequired;
     private final Supplier<String> publicUrl;
+    private dev.sandcrate.registry.mirror.PullThrough pullThrough;
 
     public Routes(CrateService crates, Tokens tokens, boolean authRequired, Supplier<String> publicUrl) {
         this.crates = crates;
         this.tokens = tokens;
         this.authRequired = authRequired;
         this.publicUrl = publicUrl;
+    }
+
+    /** Crates not published here are looked up in an upstream registry (pull-through proxy), if one is configured. */
+    public void pullThrough(dev.sandcrate.registry.mirror.PullThrough upstream) {
+        this.pullThrough = upstream;
     }
 
     public void register(Javalin app) {
@@ -121,6 +127,7 @@ public final class Routes {
         String name = IndexPaths.crateNameOf(path);
         if (name == null) throw RegistryException.notFound("not an index file: " + path);
         CrateService.IndexFileBody file = crates.indexFile(name)
+                .or(() -> pullThrough == null ? Optional.empty() : pullThrough.indexFile(name))
                 .orElseThrow(() -> RegistryException.notFound("crate `" + name + "` does not exist"));
         String etag = "\"" + Checksums.sha256Hex(file.body()).substring(0, 32) + "\"";
         String lastModified = DateTimeFormatter.RFC_1123_DATE_TIME.format(
@@ -205,7 +212,9 @@ public final class Routes {
         requireRead(ctx);
         String name = ctx.pathParam("name");
         String version = ctx.pathParam("version");
-        InputStream in = crates.download(name, version)
+        Optional<InputStream> found = crates.download(name, version);
+        if (found.isEmpty() && pullThrough != null && crates.crate(name).isEmpty()) found = pullThrough.download(name, version);
+        InputStream in = found
                 .orElseThrow(() -> RegistryException.notFound("crate `" + name + "` has no version " + version));
         ctx.contentType("application/gzip");
         ctx.header("Cache-Control", "public, max-age=31536000, immutable");
