@@ -29,6 +29,7 @@ import java.util.function.Supplier;
  * GET    /api/v1/admin/precompile/policy                     operator allow/deny entries (admin token)
  * PUT    /api/v1/admin/precompile/{deny|allow}/{name}[?version=V]
  * DELETE /api/v1/admin/precompile/policy/{name}[?version=V]
+ * GET    /api/v1/admin/precompile/jobs[?state=S&limit=N]       the queue, newest first
  * POST   /api/v1/admin/precompile/jobs/{id}/retry
  * </pre>
  */
@@ -55,6 +56,7 @@ public final class PrecompileRoutes {
         app.put("/api/v1/admin/precompile/deny/{name}", ctx -> setPolicy(ctx, "deny"));
         app.put("/api/v1/admin/precompile/allow/{name}", ctx -> setPolicy(ctx, "allow"));
         app.delete("/api/v1/admin/precompile/policy/{name}", this::clearPolicy);
+        app.get("/api/v1/admin/precompile/jobs", this::listJobs);
         app.post("/api/v1/admin/precompile/jobs/{id}/retry", this::retry);
     }
 
@@ -258,6 +260,30 @@ public final class PrecompileRoutes {
             throw RegistryException.notFound("no allow/deny entry for " + name + (version == null ? "" : "@" + version) + " was added through the API");
         }
         ctx.json(Map.of("ok", true));
+    }
+
+    private static final List<String> STATES = List.of(PrecompileStore.INELIGIBLE, PrecompileStore.QUEUED, PrecompileStore.RUNNING,
+            PrecompileStore.VERIFIED, PrecompileStore.REJECTED, PrecompileStore.FAILED, PrecompileStore.DENIED);
+
+    private void listJobs(Context ctx) {
+        requireAdmin(ctx);
+        String state = ctx.queryParam("state");
+        if (state != null && !STATES.contains(state)) throw RegistryException.badRequest("`state` must be one of " + String.join(", ", STATES));
+        int limit;
+        try {
+            limit = ctx.queryParam("limit") == null ? 100 : Integer.parseInt(ctx.queryParam("limit"));
+        } catch (NumberFormatException e) {
+            throw RegistryException.badRequest("`limit` must be a number");
+        }
+        if (limit < 1 || limit > 1000) throw RegistryException.badRequest("`limit` must be between 1 and 1000");
+        List<Map<String, Object>> jobs = new ArrayList<>();
+        for (PrecompileStore.Job job : service.store().recentJobs(state, limit)) {
+            Map<String, Object> m = ordered("crate", job.crate(), "version", job.num());
+            m.putAll(describe(job));
+            m.put("lease_owner", job.leaseOwner());
+            jobs.add(m);
+        }
+        ctx.json(Map.of("jobs", jobs));
     }
 
     private void retry(Context ctx) {

@@ -291,6 +291,12 @@ public final class PrecompileStore {
         return jdbi.withHandle(h -> findJob(h, id));
     }
 
+    /** The most recent jobs, optionally in one state, newest first (the operator's view of the queue). */
+    public List<Job> recentJobs(String state, int limit) {
+        return jdbi.withHandle(h -> h.createQuery(JOB_SELECT + (state == null ? "" : " WHERE state = :s") + " ORDER BY id DESC FETCH FIRST :n ROWS ONLY")
+                .bindMap(state == null ? java.util.Map.of() : java.util.Map.of("s", state)).bind("n", limit).map(JOB_MAPPER).list());
+    }
+
     public List<Job> jobsOf(long versionId) {
         return jdbi.withHandle(h -> h.createQuery(JOB_SELECT + " WHERE version_id = :v ORDER BY id").bind("v", versionId).map(JOB_MAPPER).list());
     }

@@ -164,6 +164,11 @@ class PlanningTest {
         registry.precompile().planNow();
         assertEquals(PrecompileStore.INELIGIBLE, jobs("const-random-macro", "0.1.13").get("default").state());
 
+        JsonNode queue = JSON.readTree(PrecompileFixtures.send(registry, "GET", "/api/v1/admin/precompile/jobs?state=ineligible", adminToken, null).body());
+        assertEquals(List.of("const-random-macro"), queue.path("jobs").findValuesAsText("crate"), queue.toPrettyString());
+        assertEquals(400, PrecompileFixtures.send(registry, "GET", "/api/v1/admin/precompile/jobs?state=bogus", adminToken, null).statusCode());
+        assertEquals(403, PrecompileFixtures.send(registry, "GET", "/api/v1/admin/precompile/jobs", token, null).statusCode());
+
         HttpResponse<String> deny = PrecompileFixtures.send(registry, "PUT", "/api/v1/admin/precompile/deny/reads-files?version=0.1.0", adminToken, null);
         assertEquals(200, deny.statusCode(), deny.body());
         assertEquals(PrecompileStore.DENIED, jobs("reads-files", "0.1.0").get("default").state());
