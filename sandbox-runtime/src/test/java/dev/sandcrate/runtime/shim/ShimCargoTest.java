@@ -129,10 +129,15 @@ class ShimCargoTest {
     }
 
     private static Result cargo(Path dir, String... args) throws Exception {
+        return cargo(Map.of(), dir, args);
+    }
+
+    private static Result cargo(Map<String, String> extraEnv, Path dir, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("cargo"));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         builder.environment().putAll(env);
+        builder.environment().putAll(extraEnv);
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(5, TimeUnit.MINUTES), "cargo did not finish");
@@ -149,6 +154,36 @@ class ShimCargoTest {
         assertTrue(test.output().contains("test tests::expansion_is_compiled_in ... ok"), test.output());
         assertTrue(Files.exists(runtimeDir.resolve(Protocol.SOCKET_NAME)), "the shim started the daemon");
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(runtimeDir)));
+    }
+
+    @Test
+    void concurrentCompilersShareOneDaemonWithoutInterfering() throws Exception {
+        shim("hello_shared", Map.of(), new ShimSpec.Artifact(Set.of(), AbiTestModules.answers(helloExpansion()), HELLO));
+        Path workspace = work.resolve("workspace");
+        Files.createDirectories(workspace);
+        List<String> members = List.of("first", "second", "third");
+        for (String member : members) {
+            Path crate = consumer(member, "hello_shared", "");
+            Path moved = workspace.resolve(member);
+            Files.move(crate, moved);
+            Files.writeString(moved.resolve("Cargo.toml"),
+                    Files.readString(moved.resolve("Cargo.toml")).replace("path = \"../hello_shared\"", "path = \"../../hello_shared\""));
+        }
+        Files.writeString(workspace.resolve("Cargo.toml"), "[workspace]\nresolver = \"2\"\nmembers = [\"first\", \"second\", \"third\"]\n");
+        Result test = cargo(Map.of("CARGO_BUILD_JOBS", "3"), workspace, "test", "--offline", "--workspace");
+        assertEquals(0, test.exit(), test.output());
+        assertEquals(3, test.output().split("test tests::expansion_is_compiled_in \\.\\.\\. ok", -1).length - 1, test.output());
+    }
+
+    @Test
+    void stdioModeRunsAPrivateRuntimeWithoutTheDaemon() throws Exception {
+        shim("hello_stdio", Map.of(), new ShimSpec.Artifact(Set.of(), AbiTestModules.answers(helloExpansion()), HELLO));
+        Path unusedDir = work.resolve("no-daemon-here");
+        Result test = cargo(Map.of("SANDCRATE_RUNTIME_MODE", "stdio", "SANDCRATE_RUNTIME_DIR", unusedDir.toString()),
+                consumer("consumer_stdio", "hello_stdio", ""), "test", "--offline");
+        assertEquals(0, test.exit(), test.output());
+        assertTrue(test.output().contains("test tests::expansion_is_compiled_in ... ok"), test.output());
+        assertFalse(Files.exists(unusedDir), "stdio mode must not start a daemon");
     }
 
     @Test
