@@ -2,6 +2,10 @@ package dev.sandcrate.precompile.shim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.sandcrate.index.Checksums;
+import dev.sandcrate.index.IndexEntry;
+import dev.sandcrate.index.crate.CrateArchive;
+import dev.sandcrate.index.crate.CrateLimits;
 import dev.sandcrate.index.crate.CrateManifest;
 import dev.sandcrate.index.crate.CratePacker;
 import dev.sandcrate.index.crate.ManifestDependency;
@@ -70,6 +74,21 @@ public final class ShimGenerator {
         } finally {
             deleteTree(dir);
         }
+    }
+
+    /**
+     * The shim's line in the precompiled view of the index: the source line's name, version, yank state and
+     * publication time, with the shim's checksum, its features, no dependencies and the shim's minimum rustc.
+     */
+    public static IndexEntry indexEntry(CratePacker.PackedCrate shim, IndexEntry source) {
+        if (!shim.name().equals(source.name()) || !shim.version().equals(source.vers())) {
+            throw new PrecompileException("shim " + shim.name() + " " + shim.version() + " does not replace "
+                    + source.name() + " " + source.vers());
+        }
+        CrateManifest manifest = CrateArchive.read(shim.bytes(), CrateLimits.DEFAULT).manifest();
+        IndexEntry entry = manifest.toIndexEntry(Checksums.sha256Hex(shim.bytes()), null, source.pubtime());
+        return new IndexEntry(entry.name(), entry.vers(), List.of(), entry.cksum(), entry.features(), source.yanked(),
+                null, entry.v(), entry.features2(), ShimSources.RUST_VERSION, source.pubtime());
     }
 
     /** {@code package.edition}, or 2015 when absent (cargo's default). */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sandcrate.index.IndexEntry;
 import dev.sandcrate.index.crate.CrateArchive;
 import dev.sandcrate.index.crate.CrateContents;
 import dev.sandcrate.index.crate.CrateEntry;
@@ -88,6 +89,25 @@ class ShimGeneratorTest {
         // own features only; quote keeps its implicit feature, syn (named with dep:) has none
         assertEquals(Map.of("default", List.of("std"), "std", List.of(), "extra", List.of("quote"), "quote", List.of()),
                 shim.features());
+    }
+
+    @Test
+    void precompiledIndexLinePointsAtTheShim() throws Exception {
+        CratePacker.PackedCrate shim = ShimGenerator.generate(CARGO_TOML,
+                List.of(artifact("demo_derive", FeatureSet.defaults(), MACROS)), null);
+        IndexEntry source = CrateManifest.parse(CARGO_TOML).toIndexEntry("ab".repeat(32), "http://registry.example/index/", "2026-01-01T00:00:00Z");
+        assertEquals(3, source.deps().size());
+        IndexEntry line = ShimGenerator.indexEntry(shim, source);
+        assertEquals("demo_derive", line.name());
+        assertEquals("1.2.3", line.vers());
+        assertEquals(sha256(shim.bytes()), line.cksum());
+        assertTrue(line.deps().isEmpty(), "the shim has no dependencies");
+        assertEquals(Map.of("default", List.of("std"), "std", List.of(), "extra", List.of("quote"), "quote", List.of()), line.features());
+        assertEquals("1.88", line.rustVersion());
+        assertEquals("2026-01-01T00:00:00Z", line.pubtime());
+        var other = assertThrows(PrecompileException.class, () -> ShimGenerator.indexEntry(shim,
+                new IndexEntry("demo_derive", "1.2.4", List.of(), "cd".repeat(32), Map.of(), false, null, null, null, null, null)));
+        assertEquals("shim demo_derive 1.2.3 does not replace demo_derive 1.2.4", other.getMessage());
     }
 
     @Test
