@@ -1,0 +1,108 @@
+package dev.sandcrate.e2e;
+
+import dev.sandcrate.index.crate.CratePacker;
+import dev.sandcrate.registry.Registry;
+import dev.sandcrate.registry.RegistryConfig;
+import dev.sandcrate.registry.auth.Scope;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static dev.sandcrate.e2e.ImportTest.count;
+import static dev.sandcrate.e2e.ImportTest.sandcrate;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Carrying a registry into an air-gapped site: crates published over HTTP (one of them yanked) are exported with
+ * {@code sandcrate export}, then a second export {@code --since} the first carries only a newer crate; both bundles
+ * are imported into a fresh data dir, which then serves a project's existing Cargo.lock unchanged.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class ExportTest {
+    @TempDir
+    Path tmp;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void exportedBundlesImportAtTheAirGappedSiteAndServeTheSameLockfile() throws Exception {
+        Path site = tmp.resolve("connected");
+        Path app = Cargo.project(tmp.resolve("app"), """
+                [package]
+                name = "app"
+                version = "0.1.0"
+                edition = "2021"
+
+                [dependencies]
+                serde_json = "1"
+                """, Map.of("src/main.rs", "fn main() { println!(\"{}\", serde_json::json!({\"air\": \"gapped\"})); }\n"));
+        String replace = "[source.crates-io]\nreplace-with = \"sandcrate\"\n";
+        String lock;
+        String yankedItoa;
+        try (Registry registry = Registry.start(RegistryConfig.loopback(site))) {
+            long id = registry.users().add("alice", false).id();
+            String token = registry.tokens().create(id, "t", EnumSet.allOf(Scope.class), List.of(), null).secret();
+            for (String name : List.of("serde", "itoa", "ryu")) publish(registry, token, CratePacker.pack(DebianCratesTest.debianFolder(name)));
+            Cargo cargo = Cargo.withRegistry(tmp.resolve("home"), registry.sparseIndexUrl(), replace);
+            Path first = tmp.resolve("first.tar");
+            assertEquals(0, sandcrate("export", "--data-dir", site.toString(), "-o", first.toString()).exit());
+
+            publish(registry, token, CratePacker.pack(DebianCratesTest.debianFolder("serde_json")));
+            yankedItoa = registry.crates().versions("itoa").getFirst().num();
+            assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/api/v1/crates/itoa/" + yankedItoa + "/yank"))
+                    .header("Authorization", token).DELETE().build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+            ImportTest.Cli second = sandcrate("export", "--data-dir", site.toString(), "-o", tmp.resolve("second.tar").toString(),
+                    "--since", first.toString());
+            assertEquals(0, second.exit(), second.out());
+            assertTrue(second.out().contains("4 versions, 1 .crate files"), second.out());
+
+            // the lockfile is made before the yank takes effect for resolution: unyank, lock, yank again
+            http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/api/v1/crates/itoa/" + yankedItoa + "/unyank"))
+                    .header("Authorization", token).PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals("{\"air\":\"gapped\"}", cargo.ok(app, "run", "-q").output().strip());
+            lock = Files.readString(app.resolve("Cargo.lock"));
+        }
+
+        Path gapped = tmp.resolve("air-gapped");
+        ImportTest.Cli in1 = sandcrate("import", "--quiet", "--data-dir", gapped.toString(), tmp.resolve("first.tar").toString());
+        assertEquals(0, in1.exit(), in1.out());
+        assertEquals(3, count(in1.out(), "imported"));
+        ImportTest.Cli in2 = sandcrate("import", "--quiet", "--data-dir", gapped.toString(), tmp.resolve("second.tar").toString());
+        assertEquals(0, in2.exit(), in2.out());
+        assertEquals(1, count(in2.out(), "imported"));
+        assertEquals(3, count(in2.out(), "already present"));
+
+        try (Registry registry = Registry.start(RegistryConfig.loopback(gapped))) {
+            assertTrue(registry.crates().versions("itoa").getFirst().yanked(), "the yank travelled with the second bundle");
+            Cargo cargo = Cargo.withRegistry(tmp.resolve("home-gapped"), registry.sparseIndexUrl(), replace);
+            cargo.ok(app, "fetch", "--locked"); // a locked yanked version still resolves, as on crates.io
+            assertEquals(lock, Files.readString(app.resolve("Cargo.lock")));
+            HttpResponse<String> refs = http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/git/index/info/refs?service=git-upload-pack"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, refs.statusCode());
+            assertEquals("Rebuild the index from the database (4 crates)", registry.gitIndex().repository().log(1).getFirst().message(),
+                    "crates imported while no server ran reach the git index when it is next served");
+        }
+
+        ImportTest.Cli bad = sandcrate("export", "--data-dir", tmp.resolve("nothing").toString(), "-o", tmp.resolve("x.tar").toString());
+        assertEquals(2, bad.exit());
+        assertFalse(Files.exists(tmp.resolve("x.tar")));
+    }
+
+    private void publish(Registry registry, String token, CratePacker.PackedCrate packed) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/api/v1/crates/new"))
+                .header("Authorization", token)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(DebianCratesTest.publishBody(packed))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+    }
+}
