@@ -39,8 +39,9 @@ public final class Engines {
             Class<?> engine = Class.forName("dev.sandcrate.runtime.engine.graal.GraalWasmEngine");
             return (MacroEngine) engine.getConstructor(SandboxLimits.class).newInstance(limits);
         } catch (ReflectiveOperationException | LinkageError e) {
-            throw new IllegalArgumentException("the GraalWasm engine is not available in this runtime ("
-                    + e + "); install the runtime with GraalWasm or use --engine " + DEFAULT, e);
+            Throwable cause = e instanceof java.lang.reflect.InvocationTargetException wrapped ? wrapped.getCause() : e;
+            throw new IllegalArgumentException("the GraalWasm engine is not available in this runtime (" + cause
+                    + "); put the GraalWasm jars on the class path or use --engine " + DEFAULT, cause);
         }
     }
 }
