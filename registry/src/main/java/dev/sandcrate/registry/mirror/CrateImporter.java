@@ -68,8 +68,8 @@ public final class CrateImporter {
                         + " they were unpacked from: Cargo.lock files that pinned the originals need `cargo update -p <crate>`");
             }
             if (artifactsSkipped > 0) {
-                sb.append("\n").append(artifactsSkipped).append(" precompiled artifact(s) in the bundle were not imported:"
-                        + " this registry has no precompile storage yet");
+                sb.append("\n").append(artifactsSkipped).append(" precompiled artifact(s) in the bundle were not imported"
+                        + " (the precompile service builds its own; their sha256 in the bundle lets you check it gets the same bytes)");
             }
             for (Failure f : failures) sb.append("\n  failed: ").append(f.source()).append(": ").append(f.reason());
             return sb.toString();

@@ -9,6 +9,7 @@ import dev.sandcrate.index.IndexFile;
 import dev.sandcrate.index.IndexPaths;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.crates.CrateService;
+import dev.sandcrate.registry.storage.BlobStore;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -40,7 +41,8 @@ import java.util.Set;
  * sandcrate-bundle.json                      format, counts, what it was exported from (always the first entry)
  * index/&lt;path&gt;                               every crate's index file (cargo's layout, yanked flags as exported)
  * crates/&lt;name&gt;/&lt;name&gt;-&lt;version&gt;.crate        the .crate bytes as published (checked against the index cksum)
- * artifacts/&lt;name&gt;/&lt;version&gt;/&lt;file&gt;         precompiled wasm artifacts and their manifests (section reserved)
+ * artifacts/&lt;name&gt;/&lt;version&gt;/&lt;sha256&gt;.wasm   verified precompiled artifacts (the precompile service's)
+ * artifacts/&lt;name&gt;/&lt;version&gt;/&lt;sha256&gt;.json   their manifests: feature set, toolchain, build record (both builds)
  * </pre>
  * An incremental bundle ({@code --since} an earlier one) carries the full index but only the .crate files the earlier
  * one lacked; importing it needs the earlier one imported first. Entries are written in that order so an import can
@@ -69,8 +71,10 @@ public final class MirrorBundle {
      * Writes every crate of the registry to {@code out} (via a temp file renamed into place, so a failed export leaves
      * no half bundle). With {@code since}, .crate files that earlier bundle holds are left out.
      */
-    public static ExportSummary export(Jdbi jdbi, CrateService crates, Path out, Path since, String source) throws IOException {
-        Set<String> earlier = since == null ? Set.of() : cratesIn(since);
+    public static ExportSummary export(Jdbi jdbi, CrateService crates, BlobStore artifacts, Path out, Path since, String source)
+            throws IOException {
+        Set<String> earlier = since == null ? Set.of() : contentsOf(since);
+        List<Artifact> built = verifiedArtifacts(jdbi);
         List<String> names = jdbi.withHandle(h -> h.createQuery("SELECT name FROM crates ORDER BY name").mapTo(String.class).list());
         Map<String, List<CrateService.VersionRow>> all = new LinkedHashMap<>();
         int versions = 0;
@@ -82,6 +86,7 @@ public final class MirrorBundle {
 
         Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
         int crateFiles = 0;
+        int artifactFiles = 0;
         try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
              TarArchiveOutputStream tar = new TarArchiveOutputStream(file)) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -93,6 +98,7 @@ public final class MirrorBundle {
             manifest.put("source", source);
             manifest.put("crates", names.size());
             manifest.put("versions", versions);
+            manifest.put("artifacts", built.size());
             manifest.put("incremental", since != null);
             manifest.putArray("sections").add("index/").add("crates/").add("artifacts/");
             put(tar, MANIFEST, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
@@ -111,7 +117,19 @@ public final class MirrorBundle {
                     crateFiles++;
                 }
             }
-            // artifacts/: the precompile service's storage is not part of the registry yet; nothing to write.
+            for (Artifact a : built) {
+                if (earlier.contains(a.sha256())) continue;
+                String dir = "artifacts/" + a.crate() + "/" + a.num() + "/" + a.sha256();
+                byte[] wasm;
+                try (InputStream in = artifacts.open(a.sha256())) {
+                    if (in == null) throw new IOException("the artifact " + a.sha256() + " of " + a.crate() + " " + a.num() + " is missing");
+                    wasm = in.readAllBytes();
+                }
+                if (!Checksums.sha256Hex(wasm).equals(a.sha256())) throw new IOException("the stored artifact " + a.sha256() + " is damaged");
+                put(tar, dir + ".wasm", wasm);
+                put(tar, dir + ".json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(a.manifest()));
+                artifactFiles++;
+            }
             tar.finish();
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
@@ -121,7 +139,7 @@ public final class MirrorBundle {
             ch.force(true);
         }
         Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return new ExportSummary(out, names.size(), versions, crateFiles, 0, Files.size(out));
+        return new ExportSummary(out, names.size(), versions, crateFiles, artifactFiles, Files.size(out));
     }
 
     private static void put(TarArchiveOutputStream tar, String name, byte[] bytes) throws IOException {
@@ -144,8 +162,8 @@ public final class MirrorBundle {
         }
     }
 
-    /** The checksums of the .crate files a bundle holds (read from its entries' index lines). */
-    private static Set<String> cratesIn(Path bundle) throws IOException {
+    /** The checksums of the .crate files (from the index lines) and the artifacts (from their names) a bundle holds. */
+    private static Set<String> contentsOf(Path bundle) throws IOException {
         if (!isBundle(bundle)) throw new IllegalArgumentException(bundle + " is not a sandcrate bundle");
         Set<String> out = new HashSet<>();
         Map<String, String> cksumByFile = new LinkedHashMap<>();
@@ -157,10 +175,44 @@ public final class MirrorBundle {
                     }
                 } else if (e.getName().startsWith("crates/") && cksumByFile.containsKey(e.getName())) {
                     out.add(cksumByFile.get(e.getName()));
+                } else if (e.getName().startsWith("artifacts/") && e.getName().endsWith(".wasm")) {
+                    String file = e.getName().substring(e.getName().lastIndexOf('/') + 1);
+                    out.add(file.substring(0, file.length() - ".wasm".length()));
                 }
             }
         }
         return out;
+    }
+
+    /** A verified artifact of the precompile service and what describes it. */
+    private record Artifact(String crate, String num, String sha256, JsonNode manifest) {}
+
+    private static List<Artifact> verifiedArtifacts(Jdbi jdbi) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT crate_name, num, feature_key, features, toolchain, origin, artifact_sha256, artifact_size, build_record
+                        FROM precompile_jobs WHERE state = 'verified' AND artifact_sha256 IS NOT NULL ORDER BY id""")
+                .map((rs, ctx) -> {
+                    ObjectNode m = JSON.createObjectNode();
+                    m.put("crate", rs.getString(1));
+                    m.put("version", rs.getString(2));
+                    m.put("feature_key", rs.getString(3));
+                    m.set("features", readJson(rs.getString(4)));
+                    m.put("toolchain", rs.getString(5));
+                    m.put("origin", rs.getString(6));
+                    m.put("sha256", rs.getString(7));
+                    m.put("size", rs.getLong(8));
+                    m.set("build_record", readJson(rs.getString(9)));
+                    return new Artifact(rs.getString(1), rs.getString(2), rs.getString(7), m);
+                }).list());
+    }
+
+    private static JsonNode readJson(String text) {
+        if (text == null) return null;
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            return JSON.getNodeFactory().textNode(text);
+        }
     }
 
     private static String crateFileName(IndexEntry e) {

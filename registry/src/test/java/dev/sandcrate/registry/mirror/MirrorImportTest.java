@@ -153,13 +153,13 @@ class MirrorImportTest {
         Principal bot = CrateImporter.importerPrincipal(registry.users(), "mirror-bot");
         registry.crates().setYanked(bot, "delta", "1.0.0", true);
         Path full = tmp.resolve("full.tar");
-        MirrorBundle.ExportSummary exported = MirrorBundle.export(registry.database().jdbi(), registry.crates(), full, null, "test");
+        MirrorBundle.ExportSummary exported = MirrorBundle.export(registry.database().jdbi(), registry.crates(), artifacts(), full, null, "test");
         assertEquals(2, exported.crateFiles());
 
         Files.write(tmp.resolve("in-later.crate"), CratePacker.pack(folder("delta", "1.2.0", "")).bytes());
         importer.importPath(tmp.resolve("in-later.crate"));
         Path incremental = tmp.resolve("incr.tar");
-        MirrorBundle.ExportSummary incr = MirrorBundle.export(registry.database().jdbi(), registry.crates(), incremental, full, "test");
+        MirrorBundle.ExportSummary incr = MirrorBundle.export(registry.database().jdbi(), registry.crates(), artifacts(), incremental, full, "test");
         assertEquals(3, incr.versions());
         assertEquals(1, incr.crateFiles());
 
@@ -190,7 +190,7 @@ class MirrorImportTest {
         Files.write(tmp.resolve("e.crate"), CratePacker.pack(folder("epsilon", "1.0.0", "")).bytes());
         importer.importPath(tmp.resolve("e.crate"));
         Path bundle = tmp.resolve("b.tar");
-        MirrorBundle.export(registry.database().jdbi(), registry.crates(), bundle, null, "test");
+        MirrorBundle.export(registry.database().jdbi(), registry.crates(), artifacts(), bundle, null, "test");
         // flip one byte inside the .crate entry's data
         byte[] raw = Files.readAllBytes(bundle);
         int at = indexOf(raw, "crates/epsilon/epsilon-1.0.0.crate".getBytes()) + 512 + 100;
@@ -201,6 +201,44 @@ class MirrorImportTest {
             assertEquals(0, s.imported());
             assertTrue(s.failures().getFirst().reason().contains("sha256 does not match"), s.describe());
             assertTrue(site.crates().versions("epsilon").isEmpty());
+        }
+    }
+
+    private dev.sandcrate.registry.storage.LocalBlobStore artifacts() throws IOException {
+        return new dev.sandcrate.registry.storage.LocalBlobStore(tmp.resolve("data/precompiled/blobs"));
+    }
+
+    @Test
+    void bundlesCarryVerifiedArtifactsWithTheirManifests() throws Exception {
+        Files.write(tmp.resolve("m.crate"), CratePacker.pack(folder("zeta-macro", "1.0.0", "[lib]\nproc-macro = true\n")).bytes());
+        importer.importPath(tmp.resolve("m.crate"));
+        // the precompile service's own path to a verified artifact: job queued, claimed by a worker, finished
+        var store = new dev.sandcrate.registry.precompile.PrecompileStore(registry.database().jdbi());
+        var version = store.version("zeta-macro", "1.0.0").orElseThrow();
+        var eligible = new dev.sandcrate.precompile.eligibility.Eligibility(true, List.of());
+        store.upsertJob(version, dev.sandcrate.precompile.build.FeatureSet.defaults(), "toolchain-x", "default", 1, eligible, 1);
+        var job = store.claim("worker-1", "toolchain-x", 60_000).orElseThrow();
+        byte[] wasm = {0, 'a', 's', 'm', 1, 0, 0, 0};
+        String sha = artifacts().put(wasm);
+        assertTrue(store.finish(job.id(), "worker-1", "verified", sha, (long) wasm.length, "{\"builds\":2}", null, null));
+
+        Path bundle = tmp.resolve("with-artifacts.tar");
+        MirrorBundle.ExportSummary summary = MirrorBundle.export(registry.database().jdbi(), registry.crates(), artifacts(), bundle, null, "test");
+        assertEquals(1, summary.artifacts());
+        java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
+        try (var tar = new TarArchiveInputStream(Files.newInputStream(bundle))) {
+            for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) entries.put(e.getName(), tar.readAllBytes());
+        }
+        assertArrayEquals(wasm, entries.get("artifacts/zeta-macro/1.0.0/" + sha + ".wasm"));
+        String manifest = new String(entries.get("artifacts/zeta-macro/1.0.0/" + sha + ".json"), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(manifest.contains("\"toolchain\" : \"toolchain-x\"") && manifest.contains("\"builds\" : 2"), manifest);
+
+        assertEquals(0, MirrorBundle.export(registry.database().jdbi(), registry.crates(), artifacts(), tmp.resolve("incr.tar"), bundle, "test")
+                .artifacts(), "an incremental bundle leaves out artifacts the earlier one carries");
+        try (DataDirServices site = open(tmp.resolve("site"))) {
+            CrateImporter.Summary s = importer(site).importPath(bundle);
+            assertEquals(1, s.imported());
+            assertEquals(1, s.artifactsSkipped(), s.describe());
         }
     }
 
