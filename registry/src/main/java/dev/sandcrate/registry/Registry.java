@@ -45,7 +45,6 @@ public final class Registry implements AutoCloseable {
                 c.router.ignoreTrailingSlashes = true;
             });
             routes.register(app);
-            new dev.sandcrate.registry.web.WebUi(database.jdbi(), crates, users, tokens, config.authRequired(), this::url).register(app);
             this.precompile = dev.sandcrate.registry.precompile.PrecompileService.forRegistry(database.jdbi(), crates, config.dataDir(), precompileConfig);
             new dev.sandcrate.registry.precompile.PrecompileRoutes(precompile, tokens, config.authRequired(), this::url).register(app);
             this.gitIndex = new dev.sandcrate.registry.gitindex.GitIndexService(config.dataDir().resolve("git-index"), database.jdbi(), crates, this::url);
@@ -53,6 +52,7 @@ public final class Registry implements AutoCloseable {
             new dev.sandcrate.registry.gitindex.GitIndexRoutes(gitIndex, config.authRequired()).register(app);
             this.pullThrough = new dev.sandcrate.registry.mirror.PullThrough(database.jdbi(), new LocalBlobStore(config.dataDir().resolve("upstream-blobs")));
             routes.pullThrough(pullThrough);
+            new dev.sandcrate.registry.web.WebUi(database.jdbi(), crates, users, tokens, precompile, config.authRequired(), this::url).register(app);
         } catch (RuntimeException | IOException e) {
             database.close();
             throw e;

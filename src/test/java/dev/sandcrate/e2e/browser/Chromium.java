@@ -63,6 +63,18 @@ final class Chromium implements AutoCloseable {
         return waiting().until(ExpectedConditions.alertIsPresent());
     }
 
+    /** Waits until an element's text no longer contains {@code previous} and is not a progress message; returns it. */
+    String awaitChange(By by, String previous) {
+        return new WebDriverWait(driver, Duration.ofSeconds(45)).until(d -> {
+            String text = d.findElement(by).getText();
+            return text.contains(previous) || text.endsWith("…") ? null : text;
+        });
+    }
+
+    void scrollTo(By by) {
+        driver.executeScript("arguments[0].scrollIntoView({block: 'start'})", driver.findElement(by));
+    }
+
     /** Saves a PNG of the viewport under target/screenshots/ and returns its path. */
     Path screenshot(String name) throws IOException {
         Files.createDirectories(SCREENSHOTS);

@@ -1,11 +1,14 @@
 package dev.sandcrate.e2e.browser;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.index.crate.CratePacker;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
 import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.db.Database;
+import dev.sandcrate.registry.precompile.PrecompileConfig;
 import dev.sandcrate.registry.web.Passwords;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,17 +42,19 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The web UI in a real browser against a running registry filled with Debian's real crates: home, search, a crate
- * page, a yanked version, sign-in, creating and revoking a token, the setup snippets and the admin page. Each step
+ * page, a yanked version, sign-in, creating and revoking a token, the setup snippets, the precompile report of a real
+ * macro built by the registry's worker, the playground running it in the sandbox, and the admin page. Each step
  * leaves a screenshot in target/screenshots/.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Timeout(value = 5, unit = TimeUnit.MINUTES)
+@Timeout(value = 20, unit = TimeUnit.MINUTES)
 class WebUiBrowserTest {
     static final Path DEBIAN = Path.of("/usr/share/cargo/registry");
     static final List<String> CRATES = List.of("unicode-ident", "proc-macro2", "quote", "syn", "serde_derive", "serde",
             "itoa", "ryu", "serde_json", "thiserror-impl", "thiserror");
     static final String PASSWORD = "a long enough password";
+    static final ObjectMapper JSON = new ObjectMapper();
 
     Path tmp;
     Registry registry;
@@ -59,7 +64,10 @@ class WebUiBrowserTest {
     @BeforeAll
     void start() throws Exception {
         tmp = Files.createTempDirectory("sandcrate-browser");
-        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")));
+        // one in-process worker precompiles thiserror-impl for the report and the playground; serde_derive is denied
+        // by the operator's list (that keeps the test short and shows a denied job)
+        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")),
+                PrecompileConfig.embedded().withWorkers(1).withPolicy(List.of(), List.of("serde_derive")));
         long alice = registry.users().add("alice", true).id();
         try (Database db = Database.openH2(tmp.resolve("data"))) {
             new Passwords(db.jdbi()).set(alice, PASSWORD);
@@ -73,6 +81,10 @@ class WebUiBrowserTest {
                     .PUT(HttpRequest.BodyPublishers.ofByteArray(publishBody(packed))).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode(), name + ": " + r.body());
         }
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/api/v1/crates/new"))
+                .header("Authorization", publisherToken)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(publishBody(runawayMacros()))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
         browser = new Chromium(tmp.resolve("chromium-profile"));
     }
 
@@ -97,9 +109,10 @@ class WebUiBrowserTest {
     void homeShowsStatsAndRecentlyPublishedCrates() throws Exception {
         open("/");
         browser.await(By.cssSelector("#recent li"));
-        assertEquals(String.valueOf(CRATES.size()), browser.driver.findElement(By.cssSelector("[data-stat=crates]")).getText());
+        assertEquals(String.valueOf(CRATES.size() + 1), browser.driver.findElement(By.cssSelector("[data-stat=crates]")).getText());
+        assertEquals("3", browser.driver.findElement(By.cssSelector("[data-stat=macro_versions]")).getText());
         List<String> recent = browser.driver.findElements(By.cssSelector("#recent li > a")).stream().map(WebElement::getText).toList();
-        assertEquals("thiserror", recent.getFirst(), "newest first: " + recent);
+        assertEquals(List.of("runaway", "thiserror", "thiserror-impl"), recent.subList(0, 3), "newest first: " + recent);
         assertTrue(recent.contains("serde_json"), recent.toString());
         assertEquals("Sandcrate", browser.driver.getTitle());
         browser.screenshot("01-home");
@@ -208,17 +221,159 @@ class WebUiBrowserTest {
         browser.screenshot("07-setup");
     }
 
+    /** Waits (through the public API) until the worker has finished thiserror-impl's default feature set. */
+    JsonNode awaitPrecompiled(String crate, String version) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
+        JsonNode set = null;
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/api/v1/crates/" + crate + "/"
+                    + version + "/precompiled")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            for (JsonNode s : JSON.readTree(r.body()).path("feature_sets")) {
+                if (s.path("key").asText().equals("default")) set = s;
+            }
+            if (set != null && List.of("verified", "rejected", "failed").contains(set.path("state").asText())) return set;
+            Thread.sleep(1000);
+        }
+        throw new AssertionError(crate + " was not precompiled in time; last status " + set);
+    }
+
     @Test
     @Order(6)
+    void precompileReportShowsEligibilityBothBuildsAndTheArtifact() throws Exception {
+        JsonNode set = awaitPrecompiled("thiserror-impl", "1.0.38");
+        assertEquals("verified", set.path("state").asText(), set.toPrettyString());
+        String artifact = set.at("/artifact/sha256").asText();
+
+        open("/crates/thiserror-impl");
+        browser.await(By.id("precompile-link")).click();
+        browser.awaitText(By.tagName("h1"), "Precompile report: thiserror-impl");
+        assertTrue(browser.driver.findElement(By.id("eligibility")).getText().contains("eligible"));
+        WebElement defaults = browser.driver.findElement(By.cssSelector(".feature-set[data-key=default]"));
+        assertEquals("verified", defaults.findElement(By.cssSelector("[data-state]")).getText());
+        List<String> hashes = defaults.findElements(By.cssSelector(".build-hash")).stream().map(WebElement::getText).toList();
+        assertEquals(2, hashes.size(), hashes.toString());
+        assertEquals(hashes.get(0), hashes.get(1), "both builds gave the same bytes");
+        assertEquals(set.at("/builds/0/wasm_sha256").asText(), hashes.get(0));
+        assertEquals(artifact, defaults.findElement(By.cssSelector("[data-artifact]")).getText());
+        assertTrue(defaults.findElement(By.id("hashes-match-default")).isDisplayed());
+        WebElement download = defaults.findElement(By.linkText("Download .wasm"));
+        assertEquals(registry.url() + "/api/v1/precompiled/" + artifact + ".wasm", download.getAttribute("href"));
+        assertTrue(defaults.getText().contains("rustc 1.96"), "toolchain shown");
+        assertFalse(defaults.findElements(By.tagName("details")).isEmpty(), "the lockfile is there to read");
+        assertFalse(defaults.findElements(By.partialLinkText("log of")).isEmpty(), "build logs are linked");
+        browser.screenshot("08-precompile-report");
+
+        // the operator's deny list makes serde_derive ineligible, and the report says why
+        open("/crates/serde_derive/1.0.152/precompiled");
+        browser.await(By.cssSelector(".feature-set [data-state]"));
+        assertEquals("ineligible", browser.driver.findElement(By.cssSelector(".feature-set[data-key=default] [data-state]")).getText());
+        assertTrue(browser.driver.findElement(By.cssSelector(".checks")).getText().contains("operator"));
+    }
+
+    @Test
+    @Order(7)
+    void playgroundExpandsARealDeriveInTheSandbox() throws Exception {
+        awaitPrecompiled("thiserror-impl", "1.0.38");
+        open("/playground");
+        WebElement select = browser.await(By.id("macro"));
+        new org.openqa.selenium.support.ui.Select(select).selectByVisibleText("thiserror-impl 1.0.38 — Error (#[derive])");
+        String input = browser.driver.findElement(By.id("input")).getAttribute("value");
+        assertTrue(input.contains("#[derive(Error)]"), input);
+        browser.driver.findElement(By.id("expand")).click();
+        browser.awaitText(By.id("status"), "expanded");
+        String output = browser.driver.findElement(By.id("output")).getText();
+        assertTrue(output.contains("impl std::error::Error for ReadError {}"), output);
+        assertTrue(output.contains("impl std::fmt::Display for ReadError {"), output);
+        assertTrue(output.contains("write!(__formatter, \"could not read {path}: {reason}\""), output);
+        browser.scrollTo(By.id("result"));
+        browser.screenshot("09-playground");
+
+        // a macro error comes back as the macro's own message, not a server failure
+        typeInput("#[derive(Error)]\nunion Bits { a: u8, b: i8 }\n");
+        browser.driver.findElement(By.id("expand")).click();
+        String result = browser.awaitChange(By.id("result"), output);
+        assertTrue(result.contains("compile_error!") && result.contains("union as errors are not supported"), "thiserror's own error: " + result);
+
+        // the sandbox's limits hold: a macro that never ends is stopped, one that eats memory is refused more
+        assertEquals("verified", awaitPrecompiled("runaway", "0.1.0").path("state").asText());
+        open("/playground");
+        new org.openqa.selenium.support.ui.Select(browser.await(By.id("macro"))).selectByVisibleText("runaway 0.1.0 — spin (macro!)");
+        typeInput("run forever");
+        browser.driver.findElement(By.id("expand")).click();
+        String spun = browser.awaitChange(By.id("result"), "Run a macro");
+        assertTrue(spun.startsWith("stopped") && spun.contains("time limit"), spun);
+        browser.scrollTo(By.id("result"));
+        browser.screenshot("10-playground-limit");
+        new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.id("macro"))).selectByVisibleText("runaway 0.1.0 — hog (macro!)");
+        typeInput("take everything");
+        browser.driver.findElement(By.id("expand")).click();
+        String hogged = browser.awaitChange(By.id("result"), spun);
+        assertTrue(hogged.startsWith("stopped") && hogged.contains("memory limit"), hogged);
+    }
+
+    @Test
+    @Order(8)
     void adminSeesUsersAndAddsOne() throws Exception {
         open("/admin");
         browser.awaitText(By.id("users"), "alice");
+        browser.await(By.cssSelector("#jobs tbody tr"));
+        String jobs = browser.driver.findElement(By.id("jobs")).getText();
+        assertTrue(jobs.contains("thiserror-impl 1.0.38") && jobs.contains("verified"), jobs);
+        assertTrue(jobs.contains("serde_derive 1.0.152") && jobs.contains("ineligible"), jobs);
+        assertTrue(browser.driver.findElement(By.id("policy")).getText().contains("serde_derive"));
         browser.driver.findElement(By.id("new-login")).sendKeys("bob");
         browser.driver.findElement(By.id("new-password")).sendKeys("bob's long password");
         browser.driver.findElement(By.cssSelector("#user-form button[type=submit]")).click();
         browser.awaitText(By.id("users"), "bob");
         assertTrue(registry.users().find("bob").isPresent());
-        browser.screenshot("08-admin");
+        browser.screenshot("11-admin");
+    }
+
+    void typeInput(String text) {
+        WebElement box = browser.driver.findElement(By.id("input"));
+        box.clear();
+        box.sendKeys(text);
+    }
+
+    /** Two misbehaving function-like macros (no dependencies, so they build in seconds): one never ends, one eats memory. */
+    CratePacker.PackedCrate runawayMacros() throws Exception {
+        Path dir = tmp.resolve("runaway");
+        Files.createDirectories(dir.resolve("src"));
+        Files.writeString(dir.resolve("Cargo.toml"), """
+                [package]
+                name = "runaway"
+                version = "0.1.0"
+                edition = "2021"
+                description = "macros that break the playground's limits"
+
+                [lib]
+                proc-macro = true
+                """);
+        Files.writeString(dir.resolve("src/lib.rs"), """
+                use proc_macro::TokenStream;
+
+                // Both misbehave only when asked to, so the registry's validation run (which calls every macro) passes.
+                #[proc_macro]
+                pub fn spin(input: TokenStream) -> TokenStream {
+                    if input.to_string().contains("forever") {
+                        let mut n: u64 = 0;
+                        while std::hint::black_box(n) != u64::MAX { n = n.wrapping_add(1) | 1; }
+                    }
+                    input
+                }
+
+                #[proc_macro]
+                pub fn hog(input: TokenStream) -> TokenStream {
+                    if input.to_string().contains("everything") {
+                        let mut chunks: Vec<Vec<u8>> = Vec::new();
+                        loop { chunks.push(std::hint::black_box(vec![1u8; 16 << 20])); if chunks.len() == usize::MAX { break; } }
+                    }
+                    input
+                }
+                """);
+        return CratePacker.pack(dir);
     }
 
     static Path debianFolder(String name) throws Exception {

@@ -13,6 +13,7 @@ import dev.sandcrate.registry.auth.Tokens;
 import dev.sandcrate.registry.auth.Users;
 import dev.sandcrate.registry.crates.CrateNames;
 import dev.sandcrate.registry.crates.CrateService;
+import dev.sandcrate.registry.precompile.PrecompileService;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -60,8 +61,13 @@ public final class WebUi {
     private final CrateDocs docs = new CrateDocs();
     private final LoginThrottle throttle = new LoginThrottle();
 
-    public WebUi(org.jdbi.v3.core.Jdbi jdbi, CrateService crates, Users users, Tokens tokens, boolean authRequired,
-                 Supplier<String> publicUrl) {
+    private final PrecompileViews precompile;
+    private final Playground playground;
+
+    public WebUi(org.jdbi.v3.core.Jdbi jdbi, CrateService crates, Users users, Tokens tokens, PrecompileService precompile,
+                 boolean authRequired, Supplier<String> publicUrl) {
+        this.precompile = new PrecompileViews(precompile);
+        this.playground = new Playground(precompile);
         this.jdbi = jdbi;
         this.crates = crates;
         this.users = users;
@@ -90,6 +96,36 @@ public final class WebUi {
         app.post("/ui/api/password", this::changePassword);
         app.get("/ui/api/admin/users", this::adminUsers);
         app.post("/ui/api/admin/users", this::adminAddUser);
+        app.get("/ui/api/admin/precompile", ctx -> {
+            requireAdmin(ctx);
+            ctx.json(precompile.admin());
+        });
+        app.post("/ui/api/admin/precompile/policy", ctx -> {
+            Principal admin = requireAdmin(ctx);
+            JsonNode body = jsonBody(ctx);
+            ctx.json(Map.of("ok", true, "msg", precompile.setPolicy(text(body, "action"), text(body, "crate"), text(body, "version"), admin.login())));
+        });
+        app.delete("/ui/api/admin/precompile/policy", ctx -> {
+            requireAdmin(ctx);
+            precompile.clearPolicy(ctx.queryParam("crate"), ctx.queryParam("version"));
+            ctx.json(Map.of("ok", true));
+        });
+        app.post("/ui/api/admin/precompile/jobs/{id}/retry", ctx -> {
+            requireAdmin(ctx);
+            precompile.retry(longParam(ctx, "id"));
+            ctx.json(Map.of("ok", true));
+        });
+        app.get("/ui/api/playground", ctx -> {
+            requireRead(ctx);
+            ctx.json(Map.of("macros", playground.choices(), "limits", Map.of("memory_mib", Playground.LIMITS.maxMemoryBytes() >> 20,
+                    "timeout_s", Playground.LIMITS.timeout().toSeconds(), "output_kib", Playground.LIMITS.maxOutputBytes() >> 10,
+                    "input_kib", Playground.MAX_INPUT_CHARS / 1024)));
+        });
+        app.post("/ui/api/playground", ctx -> {
+            requireRead(ctx);
+            JsonNode body = jsonBody(ctx);
+            ctx.json(playground.expand(text(body, "artifact"), text(body, "kind"), text(body, "name"), text(body, "input"), text(body, "args")));
+        });
     }
 
     // ---------------------------------------------------------------- sessions and CSRF
@@ -245,7 +281,7 @@ public final class WebUi {
             m.put("downloads", h.createQuery("SELECT COALESCE(SUM(downloads), 0) FROM crates").mapTo(Long.class).one());
             return m;
         });
-        ctx.json(Map.of("recent", recent, "stats", stats));
+        ctx.json(Map.of("recent", recent, "stats", stats, "precompile", precompile.stats()));
     }
 
     private void search(Context ctx) {
@@ -480,14 +516,17 @@ public final class WebUi {
         return when;
     }
 
+    private static long longParam(Context ctx, String name) {
+        try {
+            return Long.parseLong(ctx.pathParam(name));
+        } catch (NumberFormatException e) {
+            throw RegistryException.badRequest("`" + name + "` must be a number");
+        }
+    }
+
     private void revokeToken(Context ctx) {
         Sessions.Session s = requireSession(ctx);
-        long id;
-        try {
-            id = Long.parseLong(ctx.pathParam("id"));
-        } catch (NumberFormatException e) {
-            throw RegistryException.badRequest("token id must be a number");
-        }
+        long id = longParam(ctx, "id");
         boolean mine = tokens.list(s.principal().login()).stream().anyMatch(t -> t.id() == id);
         if (!mine) throw RegistryException.notFound("you have no token with id " + id);
         tokens.revoke(id);

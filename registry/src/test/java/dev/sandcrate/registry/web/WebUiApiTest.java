@@ -7,6 +7,8 @@ import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.db.Database;
+import dev.sandcrate.runtime.wire.TokenPrinter;
+import dev.sandcrate.runtime.wire.TokenTree;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -323,6 +325,68 @@ class WebUiApiTest {
             String body = r.body().replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
             assertFalse(body.matches("(?s).*(https?:)?//[a-z0-9.-]+\\.(com|org|net|io)/.*"), asset + " references another host");
         }
+    }
+
+    @Test
+    void playgroundRefusesBadInputBeforeRunningAnything() throws Exception {
+        Browser b = new Browser();
+        JsonNode pg = b.ok("GET", "/ui/api/playground", null);
+        assertEquals(0, pg.get("macros").size(), "nothing is verified in a fresh registry");
+        assertEquals(10, pg.at("/limits/timeout_s").asInt());
+        String unknown = "0".repeat(64);
+        HttpResponse<String> missing = b.send("POST", "/ui/api/playground", Map.of("artifact", unknown, "kind", "derive", "name", "Serialize", "input", "struct A;"), true);
+        assertEquals(404, missing.statusCode());
+        assertTrue(detail(missing).contains("no verified artifact"));
+        assertEquals(400, b.send("POST", "/ui/api/playground", Map.of("artifact", unknown, "kind", "derive", "name", "X", "input", " "), true).statusCode());
+        assertEquals(413, b.send("POST", "/ui/api/playground", Map.of("artifact", unknown, "kind", "derive", "name", "X",
+                "input", "x".repeat(Playground.MAX_INPUT_CHARS + 1)), true).statusCode());
+    }
+
+    @Test
+    void precompileAdministrationIsForAdminsAndChecksItsInput() throws Exception {
+        Browser alice = new Browser();
+        alice.login(Map.of("login", "alice", "password", PASSWORD));
+        assertEquals(403, alice.send("GET", "/ui/api/admin/precompile", null, true).statusCode());
+        assertEquals(403, alice.send("POST", "/ui/api/admin/precompile/policy", Map.of("action", "deny", "crate", "foo"), true).statusCode());
+
+        Browser root = new Browser();
+        root.login(Map.of("login", "root", "password", PASSWORD));
+        JsonNode pc = root.ok("GET", "/ui/api/admin/precompile", null);
+        assertTrue(pc.has("toolchain") && pc.get("jobs").isArray() && pc.get("policy").isEmpty(), pc.toString());
+        root.ok("POST", "/ui/api/admin/precompile/policy", Map.of("action", "deny", "crate", "foo", "version", "1.0.0"));
+        JsonNode policy = root.ok("GET", "/ui/api/admin/precompile", null).get("policy");
+        assertEquals("foo@1.0.0", policy.at("/0/entry").asText());
+        assertEquals("deny", policy.at("/0/action").asText());
+        assertEquals("root", policy.at("/0/by").asText());
+        assertEquals(400, root.send("POST", "/ui/api/admin/precompile/policy", Map.of("action", "maybe", "crate", "foo"), true).statusCode());
+        assertEquals(400, root.send("POST", "/ui/api/admin/precompile/policy", Map.of("action", "deny"), true).statusCode());
+        root.ok("DELETE", "/ui/api/admin/precompile/policy?crate=foo&version=1.0.0", null);
+        assertEquals(404, root.send("DELETE", "/ui/api/admin/precompile/policy?crate=foo&version=1.0.0", null, true).statusCode());
+        assertTrue(root.ok("GET", "/ui/api/admin/precompile", null).get("policy").isEmpty());
+        assertEquals(404, root.send("POST", "/ui/api/admin/precompile/jobs/999/retry", Map.of(), true).statusCode());
+    }
+
+    @Test
+    void playgroundLayoutChangesOnlyWhitespace() {
+        List<TokenTree> stream = List.of(ident("impl"), ident("X"), group(TokenTree.Delimiter.BRACE,
+                ident("fn"), ident("f"), group(TokenTree.Delimiter.PARENTHESIS, ident("a"), punct(',', false), ident("b")),
+                group(TokenTree.Delimiter.BRACE, ident("x"), punct(':', true), punct(':', false), ident("y"), punct(';', false),
+                        new TokenTree.Literal("1u8", 0))));
+        assertEquals("impl X {\n    fn f(a, b) {\n        x::y;\n        1u8\n    }\n}\n", Playground.RustLayout.format(stream));
+        assertEquals(TokenPrinter.print(stream).replaceAll("\\s+", ""), Playground.RustLayout.format(stream).replaceAll("\\s+", ""),
+                "only whitespace differs from the plain printer");
+    }
+
+    static TokenTree ident(String name) {
+        return new TokenTree.Ident(name, false, 0);
+    }
+
+    static TokenTree punct(char ch, boolean joint) {
+        return new TokenTree.Punct(ch, joint ? TokenTree.Spacing.JOINT : TokenTree.Spacing.ALONE, 0);
+    }
+
+    static TokenTree group(TokenTree.Delimiter d, TokenTree... trees) {
+        return new TokenTree.Group(d, 0, 0, 0, List.of(trees));
     }
 
     // ---------------------------------------------------------------- helpers

@@ -5,11 +5,13 @@ import { api, html, mount, errorBox, setSession, currentSession } from './lib.js
 const routes = [
   [/^\/$/, () => import('./views/home.js')],
   [/^\/search$/, () => import('./views/search.js')],
+  [/^\/crates\/([^/]+)\/([^/]+)\/precompiled$/, () => import('./views/precompiled.js')],
   [/^\/crates\/([^/]+)(?:\/([^/]+))?$/, () => import('./views/crate.js')],
   [/^\/login$/, () => import('./views/login.js')],
   [/^\/account$/, () => import('./views/account.js')],
   [/^\/admin$/, () => import('./views/admin.js')],
   [/^\/setup$/, () => import('./views/setup.js')],
+  [/^\/playground$/, () => import('./views/playground.js')],
 ];
 
 const main = document.getElementById('main');

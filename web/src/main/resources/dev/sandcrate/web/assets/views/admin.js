@@ -1,4 +1,23 @@
-import { api, html, mount, errorBox, currentSession, timeTag } from '../lib.js';
+import { api, html, mount, errorBox, currentSession, timeTag, crateUrl } from '../lib.js';
+
+function jobRows(jobs) {
+  if (jobs.length === 0) return html`<p class="muted">No precompile jobs yet.</p>`;
+  return html`<table id="jobs"><thead><tr><th scope="col">Job</th><th scope="col">Crate</th><th scope="col">Features</th>
+    <th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Why / error</th><th scope="col"></th></tr></thead>
+    <tbody>${jobs.map((j) => html`<tr data-job="${j.id}"><th scope="row">${j.id}</th>
+      <td><a href="${crateUrl(j.crate, j.version)}/precompiled">${j.crate} ${j.version}</a></td><td>${j.features}</td>
+      <td><span class="badge ${j.state === 'verified' ? 'ok' : ['failed', 'rejected', 'ineligible', 'denied'].includes(j.state) ? 'yanked' : 'macro'}">${j.state}</span></td>
+      <td>${j.attempts}/${j.max_attempts}</td><td class="small">${j.last_error ?? j.reasons.join('; ')}</td>
+      <td>${j.retryable ? html`<button type="button" data-retry="${j.id}" aria-label="Retry job ${j.id}">Retry</button>` : ''}</td></tr>`)}</tbody></table>`;
+}
+
+function policyRows(policy) {
+  if (policy.length === 0) return html`<p class="muted">No allow or deny entries: eligibility rules decide.</p>`;
+  return html`<table id="policy"><thead><tr><th scope="col">Crate</th><th scope="col">Action</th><th scope="col">Source</th><th scope="col"></th></tr></thead>
+    <tbody>${policy.map((p) => html`<tr><th scope="row">${p.entry}</th><td>${p.action}</td>
+      <td>${p.source}${p.by ? html` (${p.by})` : ''}</td>
+      <td>${p.source === 'admin' ? html`<button type="button" class="danger" data-clear="${p.entry}" aria-label="Remove ${p.action} entry ${p.entry}">Remove</button>` : ''}</td></tr>`)}</tbody></table>`;
+}
 
 function userRows(users) {
   return html`<table id="users"><thead><tr><th scope="col">Login</th><th scope="col">Role</th>
@@ -13,7 +32,7 @@ export async function render(main, { navigate }) {
     navigate('/login?next=/admin', { replace: true });
     return 'Sign in';
   }
-  const { users } = await api('/ui/api/admin/users');
+  const [{ users }, pc] = await Promise.all([api('/ui/api/admin/users'), api('/ui/api/admin/precompile')]);
   mount(main, html`
     <h1>Administration</h1>
     <section aria-labelledby="users-h">
@@ -29,7 +48,61 @@ export async function render(main, { navigate }) {
         <button type="submit">Add user</button>
         <div id="user-result" aria-live="polite"></div>
       </form>
+    </section>
+    <section aria-labelledby="pc-h">
+      <h2 id="pc-h">Precompilation</h2>
+      <p>${pc.toolchain.available ? html`Toolchain: <code>${pc.toolchain.rustc}</code>` : html`<span class="error-text">${pc.toolchain.problem}</span>`};
+        ${pc.workers} in-process worker${pc.workers === 1 ? '' : 's'} (more with <code>sandcrate worker</code>).</p>
+      <h3>Jobs</h3>
+      <div id="job-list">${jobRows(pc.jobs)}</div>
+      <h3>Allow and deny lists</h3>
+      <div id="policy-list">${policyRows(pc.policy)}</div>
+      <form id="policy-form" class="card">
+        <h3>Add an entry</h3>
+        <label for="policy-crate">Crate</label>
+        <input id="policy-crate" name="crate" required>
+        <label for="policy-version">Version <span class="muted">(optional: all versions when empty)</span></label>
+        <input id="policy-version" name="version">
+        <fieldset><legend>Action</legend>
+          <label class="check"><input type="radio" name="action" value="deny" checked> Deny: never precompile (consumers build from source)</label>
+          <label class="check"><input type="radio" name="action" value="allow"> Allow: precompile even if flagged</label>
+        </fieldset>
+        <button type="submit">Save</button>
+        <div id="policy-result" aria-live="polite"></div>
+      </form>
     </section>`);
+  const reloadPrecompile = async () => {
+    const fresh = await api('/ui/api/admin/precompile');
+    mount(main.querySelector('#job-list'), jobRows(fresh.jobs));
+    mount(main.querySelector('#policy-list'), policyRows(fresh.policy));
+  };
+  main.querySelector('#job-list').addEventListener('click', async (e) => {
+    const b = e.target.closest('[data-retry]');
+    if (!b) return;
+    await api(`/ui/api/admin/precompile/jobs/${b.dataset.retry}/retry`, { method: 'POST', body: {} });
+    await reloadPrecompile();
+  });
+  main.querySelector('#policy-list').addEventListener('click', async (e) => {
+    const b = e.target.closest('[data-clear]');
+    if (!b) return;
+    const [crate, version] = b.dataset.clear.split('@');
+    await api('/ui/api/admin/precompile/policy?crate=' + encodeURIComponent(crate) + (version ? '&version=' + encodeURIComponent(version) : ''), { method: 'DELETE' });
+    await reloadPrecompile();
+  });
+  const pform = main.querySelector('#policy-form');
+  pform.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = new FormData(pform);
+    const out = main.querySelector('#policy-result');
+    try {
+      const r = await api('/ui/api/admin/precompile/policy', { method: 'POST', body: { crate: f.get('crate'), version: f.get('version') || null, action: f.get('action') } });
+      mount(out, html`<p class="ok" role="status">${r.msg}</p>`);
+      pform.reset();
+      await reloadPrecompile();
+    } catch (err) {
+      mount(out, errorBox(err));
+    }
+  });
   const form = main.querySelector('#user-form');
   form.addEventListener('submit', async (e) => {
     e.preventDefault();

@@ -42,7 +42,8 @@ export async function render(main, { args }) {
     <div class="crate-header">
       <h1><span id="crate-name">${data.name}</span> <span class="version" id="crate-version">${v.num}</span></h1>
       ${v.yanked ? html`<span class="badge yanked" id="yanked-badge">yanked</span>` : ''}
-      ${v.proc_macro ? html`<span class="badge macro">proc-macro</span>` : ''}
+      ${v.proc_macro ? html`<span class="badge macro">proc-macro</span>
+        <a href="${crateUrl(data.name, v.num)}/precompiled" id="precompile-link">Precompile report</a>` : ''}
       ${data.description ? html`<p class="lead">${data.description}</p>` : ''}
       ${v.yanked ? html`<p class="notice" role="note">This version is yanked: cargo will not pick it for new lockfiles.
         ${data.max_version !== v.num ? html`The newest version is <a href="${crateUrl(data.name, data.max_version)}">${data.max_version}</a>.` : ''}</p>` : ''}

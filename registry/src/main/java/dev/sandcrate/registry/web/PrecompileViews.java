@@ -1,0 +1,122 @@
+package dev.sandcrate.registry.web;
+
+import dev.sandcrate.registry.RegistryException;
+import dev.sandcrate.registry.precompile.PrecompileService;
+import dev.sandcrate.registry.precompile.PrecompileStore;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What the home and admin pages show of the precompile service, read through its public API (the per-version
+ * report page reads {@code GET /api/v1/crates/{name}/{version}/precompiled} itself), and the admin actions
+ * (allow/deny, retry) the admin page performs for a signed-in admin.
+ */
+final class PrecompileViews {
+    private final PrecompileService service;
+
+    PrecompileViews(PrecompileService service) {
+        this.service = service;
+    }
+
+    private List<PrecompileStore.Job> allJobs() {
+        List<PrecompileStore.Job> jobs = new ArrayList<>();
+        for (PrecompileStore.VersionRef v : service.store().allMacroVersions()) jobs.addAll(service.store().jobsOf(v.id()));
+        return jobs;
+    }
+
+    /** Counts for the home page: proc-macro versions, eligible ones, and feature-set jobs by state. */
+    Map<String, Object> stats() {
+        List<PrecompileStore.VersionRef> versions = service.store().allMacroVersions();
+        long eligible = versions.stream().filter(v -> service.store().analysis(v.id())
+                .map(a -> a.eligibility().eligible()).orElse(false)).count();
+        Map<String, Long> byState = new TreeMap<>();
+        for (PrecompileStore.Job j : allJobs()) byState.merge(j.state(), 1L, Long::sum);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("macro_versions", versions.size());
+        m.put("eligible_versions", eligible);
+        m.put("jobs_by_state", byState);
+        m.put("toolchain", service.toolchain().map(t -> t.rustcVersion().lines().findFirst().orElse("")).orElse(null));
+        return m;
+    }
+
+    Map<String, Object> admin() {
+        List<Map<String, Object>> jobs = new ArrayList<>();
+        allJobs().stream().sorted(Comparator.comparingLong(PrecompileStore.Job::id).reversed()).forEach(j -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", j.id());
+            m.put("crate", j.crate());
+            m.put("version", j.num());
+            m.put("features", j.featureKey());
+            m.put("state", j.state());
+            m.put("origin", j.origin());
+            m.put("demand", j.demand());
+            m.put("attempts", j.attempts());
+            m.put("max_attempts", j.maxAttempts());
+            m.put("reasons", j.checks() == null ? List.of() : j.checks().failures());
+            m.put("last_error", j.lastError());
+            m.put("artifact_sha256", j.artifactSha256());
+            m.put("queued_at", Instant.ofEpochMilli(j.createdAt()).toString());
+            m.put("finished_at", j.finishedAt() == null ? null : Instant.ofEpochMilli(j.finishedAt()).toString());
+            m.put("retryable", !List.of(PrecompileStore.INELIGIBLE, PrecompileStore.DENIED, PrecompileStore.VERIFIED,
+                    PrecompileStore.QUEUED, PrecompileStore.RUNNING).contains(j.state()));
+            jobs.add(m);
+        });
+        List<Map<String, Object>> policy = new ArrayList<>();
+        var config = service.config().policy();
+        config.allow().forEach(e -> policy.add(Map.of("entry", e, "action", "allow", "source", "command line")));
+        config.deny().forEach(e -> policy.add(Map.of("entry", e, "action", "deny", "source", "command line")));
+        for (PrecompileStore.PolicyEntry e : service.store().policyEntries()) {
+            policy.add(Map.of("entry", e.entry(), "action", e.action(), "source", "admin", "by", e.createdBy(),
+                    "at", Instant.ofEpochMilli(e.createdAt()).toString()));
+        }
+        Map<String, Object> toolchain = new LinkedHashMap<>();
+        service.toolchain().ifPresentOrElse(t -> {
+            toolchain.put("available", true);
+            toolchain.put("rustc", t.rustcVersion().lines().findFirst().orElse(""));
+        }, () -> {
+            toolchain.put("available", false);
+            toolchain.put("problem", service.toolchainProblem());
+        });
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("toolchain", toolchain);
+        out.put("workers", service.config().workers());
+        out.put("jobs", jobs);
+        out.put("policy", policy);
+        return out;
+    }
+
+    String setPolicy(String action, String crate, String version, String by) {
+        if (crate == null || crate.isBlank()) throw RegistryException.badRequest("give a crate name");
+        String v = version == null || version.isBlank() ? null : version.strip();
+        String what = crate.strip() + (v == null ? "" : " " + v);
+        return switch (action == null ? "" : action) {
+            case "deny" -> what + " denied; " + service.deny(crate.strip(), v, by) + " job(s) stopped or withdrawn";
+            case "allow" -> {
+                service.allow(crate.strip(), v, by);
+                yield what + " allowed; it is analysed and planned again";
+            }
+            default -> throw RegistryException.badRequest("action must be allow or deny");
+        };
+    }
+
+    void clearPolicy(String crate, String version) {
+        String v = version == null || version.isBlank() ? null : version;
+        if (crate == null || !service.clearPolicy(crate, v)) {
+            throw RegistryException.notFound("no allow/deny entry for " + crate + (v == null ? "" : "@" + v) + " was added by an admin");
+        }
+    }
+
+    void retry(long id) {
+        PrecompileStore.Job job = service.store().job(id).orElseThrow(() -> RegistryException.notFound("no precompile job " + id));
+        if (List.of(PrecompileStore.INELIGIBLE, PrecompileStore.DENIED).contains(job.state())) {
+            throw RegistryException.conflict("job " + id + " is " + job.state() + "; allow the crate first if it should be built");
+        }
+        service.store().retry(id).orElseThrow(() -> RegistryException.conflict("job " + id + " cannot be retried now"));
+    }
+}
