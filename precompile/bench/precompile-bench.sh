@@ -11,11 +11,15 @@ REG=/usr/share/cargo/registry
 crates=("$@")
 ((${#crates[@]})) || crates=("$REG/paste-1.0.7" "$REG/thiserror-impl-1.0.38" "$REG/async-trait-0.1.56" "$REG/serde_derive-1.0.152")
 
-mvn -B -q -pl precompile -am install -DskipTests >/dev/null
-mvn -B -q -pl precompile dependency:build-classpath -Dmdep.outputFile="$SANDCRATE_HOME/precompile/target/bench-classpath.txt" >/dev/null
-CP="$HOME/.m2/repository/dev/sandcrate/sandcrate-precompile/0.1.0-SNAPSHOT/sandcrate-precompile-0.1.0-SNAPSHOT.jar:$(cat "$SANDCRATE_HOME/precompile/target/bench-classpath.txt")"
-work=$(mktemp -d /tmp/sandcrate-bench.XXXXXX)
+work=$(mktemp -d /tmp/sandcrate-precompile-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+mvn -B -q -pl precompile -am install -DskipTests >/dev/null
+mvn -B -q -pl precompile dependency:build-classpath -Dmdep.outputFile="$work/classpath.txt" >/dev/null
+# private copies: a concurrent `mvn install` must not swap jars under the running JVMs
+mkdir -p "$work/lib"
+cp "$HOME/.m2/repository/dev/sandcrate/sandcrate-precompile/0.1.0-SNAPSHOT/sandcrate-precompile-0.1.0-SNAPSHOT.jar" "$work/lib/"
+tr ':' '\n' <"$work/classpath.txt" | xargs -I{} cp {} "$work/lib/"
+CP="$work/lib/*"
 
 precompile() { # cache out crate -> prints seconds
   local start end
@@ -45,7 +49,8 @@ report=precompile/bench/report.md
 {
   echo "# Precompile benchmark"
   echo
-  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(/usr/bin/rustc -V). Rerun: \`precompile/bench/precompile-bench.sh\`."
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores (load average at start: $(cut -d' ' -f1-3 /proc/loadavg)), $(/usr/bin/rustc -V)."
+  echo "Rerun: \`precompile/bench/precompile-bench.sh\`."
   echo "Cold = empty \`SANDCRATE_CACHE\` (includes building std for wasm once); warm = std cached. Both include"
   echo "preparation and the two independent verification builds, each from scratch (-j2 and -j1)."
   echo "Native = clean \`cargo build --release -j2\` of the same proc-macro crate and its dependencies."
@@ -66,5 +71,7 @@ for crate in "${crates[@]}"; do
   printf '| %s | %.1f s | %.1f s | %s | %d KB | %d KB | %.1f s |\n' "$label" "$cold" "$warm" "$builds" $((raw / 1024)) $((gz / 1024)) "$nat" >>"$report.tmp"
   echo "bench: $label done" >&2
 done
+echo "" >>"$report.tmp"
+echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine slows every number)." >>"$report.tmp"
 mv "$report.tmp" "$report"
 cat "$report"

@@ -63,7 +63,12 @@ public record ArtifactManifest(@JsonProperty("format") int format,
 
     /** Reads the manifest embedded in a module. */
     public static ArtifactManifest of(byte[] wasm) {
-        byte[] payload = WasmSections.custom(wasm, SECTION);
+        byte[] payload;
+        try {
+            payload = WasmSections.custom(wasm, SECTION);
+        } catch (IllegalArgumentException e) {
+            throw new PrecompileException("not a wasm module: " + e.getMessage(), e);
+        }
         if (payload == null) throw new PrecompileException("the module has no " + SECTION + " custom section");
         return fromJson(payload);
     }

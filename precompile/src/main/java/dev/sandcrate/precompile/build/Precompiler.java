@@ -50,8 +50,13 @@ public final class Precompiler {
         this.workRoot = outputDir.resolve("work");
         this.limits = limits;
         this.progress = progress;
+    }
+
+    /** Fresh for every job: the two builds must not share ids (nor folders, nor parallelism). */
+    private List<BuildVariant> variantsForJob() {
+        if (variants != null) return variants;
         String job = UUID.randomUUID().toString().substring(0, 8);
-        this.variants = List.of(new BuildVariant("a-" + job, 2, Map.of("SANDCRATE_JOB_ID", "a-" + job)),
+        return List.of(new BuildVariant("a-" + job, 2, Map.of("SANDCRATE_JOB_ID", "a-" + job)),
                 new BuildVariant("b-" + job, 1, Map.of("SANDCRATE_JOB_ID", "b-" + job, "TMPDIR", "/tmp/b")));
     }
 
@@ -103,7 +108,7 @@ public final class Precompiler {
             Files.createDirectories(outputDir.resolve("logs"));
             List<BuildRecord.BuildRun> runs = new ArrayList<>();
             List<byte[]> modules = new ArrayList<>();
-            for (BuildVariant variant : variants) {
+            for (BuildVariant variant : variantsForJob()) {
                 Path dir = job.resolve("build-" + variant.id());
                 FileTrees.copy(prepared.dir(), dir, rel -> rel.startsWith("target"));
                 Path log = outputDir.resolve("logs").resolve(base + "-" + variant.id() + ".log");
@@ -133,13 +138,13 @@ public final class Precompiler {
             String artifactName = base + ".wasm";
             if (!runs.get(0).wasmSha256().equals(runs.get(1).wasmSha256())) {
                 String diff = WasmSections.diffSummary(modules.get(0), modules.get(1));
-                return reject(job, base, manifest, runs, modules, prepared, prepareMillis,
+                return reject(base, manifest, runs, modules, prepared, prepareMillis,
                         "irreproducible: the two builds differ (" + diff + ")");
             }
             byte[] artifact = WasmSections.appendCustom(modules.getFirst(), ArtifactManifest.SECTION, manifest.toJson());
             List<String> problems = ArtifactValidator.problems(artifact);
             if (!problems.isEmpty()) {
-                return reject(job, base, manifest, runs, modules, prepared, prepareMillis, "invalid module: " + String.join("; ", problems));
+                return reject(base, manifest, runs, modules, prepared, prepareMillis, "invalid module: " + String.join("; ", problems));
             }
             Path artifactFile = outputDir.resolve(artifactName);
             Path tmp = outputDir.resolve(artifactName + ".tmp");
@@ -150,22 +155,26 @@ public final class Precompiler {
             record.write(outputDir.resolve(artifactName + ".build.json"));
             progress.step("verified: both builds identical; artifact " + artifactFile + " (" + artifact.length
                     + " bytes) sha256 " + record.artifactSha256());
-            cleanUp(job);
             return record;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            cleanUp(job); // logs and modules worth keeping live in the output folder
         }
     }
 
     /** Removes a finished job's workspaces (the modules and logs that matter were copied out), and work/ once empty. */
-    private void cleanUp(Path job) throws IOException {
-        if (job.startsWith(workRoot)) FileTrees.delete(job);
+    private void cleanUp(Path job) {
+        FileTrees.delete(job);
+        if (!Files.isDirectory(workRoot)) return;
         try (var left = Files.list(workRoot)) {
             if (left.findAny().isEmpty()) Files.delete(workRoot);
+        } catch (IOException e) {
+            progress.step("note: cannot tidy " + workRoot + ": " + e.getMessage());
         }
     }
 
-    private BuildRecord reject(Path job, String base, ArtifactManifest manifest, List<BuildRecord.BuildRun> runs, List<byte[]> modules,
+    private BuildRecord reject(String base, ArtifactManifest manifest, List<BuildRecord.BuildRun> runs, List<byte[]> modules,
                                BuildWorkspace.Prepared prepared, long prepareMillis, String reason) throws IOException {
         Path dir = outputDir.resolve("rejected").resolve(base + "-" + runs.getFirst().id());
         Files.createDirectories(dir);
@@ -173,7 +182,6 @@ public final class Precompiler {
         Files.writeString(dir.resolve("reason.txt"), reason + "\n");
         BuildRecord record = new BuildRecord(manifest, false, null, 0, null, runs, reason, prepared.flags(), prepared.patches(), prepareMillis);
         record.write(dir.resolve("build.json"));
-        cleanUp(job);
         progress.step("REJECTED " + manifest.label() + ": " + reason + "; both modules kept in " + dir);
         return record;
     }

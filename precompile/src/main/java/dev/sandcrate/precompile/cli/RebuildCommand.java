@@ -49,6 +49,9 @@ public final class RebuildCommand implements Callable<Integer> {
                 BuildRecord original = BuildRecord.read(artifact);
                 manifest = original.manifest();
                 expectedSha = original.artifactSha256();
+                if (!original.verified()) {
+                    throw new PrecompileException(artifact + " records a rejected build (" + original.rejection() + "): there is no artifact to reproduce");
+                }
             } else {
                 byte[] wasm = Files.readAllBytes(artifact);
                 manifest = ArtifactManifest.of(wasm);
@@ -64,7 +67,7 @@ public final class RebuildCommand implements Callable<Integer> {
             BuildRecord record = new Precompiler(toolchain, sysroot, out.toAbsolutePath(), PrecompileCommand.limits(timeoutMinutes), progress)
                     .rebuild(manifest, PrecompileCommand.sources(crateDirs));
             if (!record.verified()) return PrecompileCommand.report(record, out);
-            if (expectedSha == null || !expectedSha.equals(record.artifactSha256())) {
+            if (!expectedSha.equals(record.artifactSha256())) {
                 System.err.println("sandcrate rebuild: NOT reproduced: rebuilt " + record.artifactSha256() + " but expected " + expectedSha);
                 return 3;
             }
