@@ -1,0 +1,189 @@
+package dev.sandcrate.registry.view;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandcrate.index.Checksums;
+import dev.sandcrate.index.IndexPaths;
+import dev.sandcrate.registry.RegistryException;
+import dev.sandcrate.registry.auth.Principal;
+import dev.sandcrate.registry.auth.Scope;
+import dev.sandcrate.registry.auth.Tokens;
+import dev.sandcrate.registry.crates.CrateService;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * HTTP surface of the precompiled view and the runtime bundle:
+ * <ul>
+ *   <li>{@code GET /precompiled/index/config.json} and the index files below it (same paths, ETag/304 as the source index);</li>
+ *   <li>{@code GET /precompiled/dl/{crate}/{version}}: the shim when the view's line names it, else the source .crate;</li>
+ *   <li>{@code GET /api/v1/crates/{crate}/{version}/shim}: the shim's checksum and embedded feature sets (404 if none);</li>
+ *   <li>{@code GET /runtime/install.sh}, {@code /runtime/sandcrate-runtime-linux-<arch>.tar.gz[.sha256]}, {@code /runtime/}.</li>
+ * </ul>
+ * Reads follow the registry's {@code --auth-required} like the source index does.
+ */
+public final class ViewRoutes {
+    public static final String INDEX = "/precompiled/index/";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final PrecompiledView view;
+    private final RuntimeBundle bundle;
+    private final Tokens tokens;
+    private final boolean authRequired;
+    private final Supplier<String> publicUrl;
+
+    /** @param bundle the runtime bundle to serve, or null (then {@code /runtime/} answers 404 saying how to configure it) */
+    public ViewRoutes(PrecompiledView view, RuntimeBundle bundle, Tokens tokens, boolean authRequired, Supplier<String> publicUrl) {
+        this.view = view;
+        this.bundle = bundle;
+        this.tokens = tokens;
+        this.authRequired = authRequired;
+        this.publicUrl = publicUrl;
+    }
+
+    public void register(Javalin app) {
+        app.get(INDEX + "<path>", this::index);
+        app.get("/precompiled/dl/{name}/{version}", this::download);
+        app.get("/api/v1/crates/{name}/{version}/shim", this::shim);
+        app.get("/runtime", this::runtimeInfo);
+        app.get("/runtime/{file}", this::runtimeFile);
+    }
+
+    private void requireRead(Context ctx) {
+        if (!authRequired) return;
+        String header = ctx.header("Authorization");
+        Optional<Principal> who = header == null || header.isBlank() ? Optional.empty() : tokens.authenticate(header);
+        if (who.isEmpty()) {
+            ctx.header("WWW-Authenticate", "Cargo login_url=\"" + publicUrl.get() + "/me\"");
+            throw RegistryException.unauthorized("this registry requires a token with the read scope for reading");
+        }
+        if (!who.get().has(Scope.READ)) throw RegistryException.forbidden("this token lacks the read scope this registry requires for reading");
+    }
+
+    private void index(Context ctx) {
+        requireRead(ctx);
+        String path = ctx.pathParam("path");
+        if (path.equals("config.json")) {
+            Map<String, Object> config = new LinkedHashMap<>();
+            config.put("dl", publicUrl.get() + "/precompiled/dl/{crate}/{version}");
+            config.put("api", publicUrl.get());
+            config.put("auth-required", authRequired);
+            ctx.contentType("application/json").header("Cache-Control", "no-cache");
+            ctx.result(JSON.valueToTree(config).toString().getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        String name = IndexPaths.crateNameOf(path);
+        if (name == null) throw RegistryException.notFound("not an index file: " + path);
+        CrateService.IndexFileBody file = view.indexFile(name)
+                .orElseThrow(() -> RegistryException.notFound("crate `" + name + "` does not exist"));
+        String etag = "\"" + Checksums.sha256Hex(file.body()).substring(0, 32) + "\"";
+        ctx.header("ETag", etag);
+        ctx.header("Last-Modified", DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                ZonedDateTime.ofInstant(Instant.ofEpochMilli(file.lastModified()), ZoneOffset.UTC)));
+        ctx.header("Cache-Control", "no-cache");
+        if (notModified(ctx, etag, file.lastModified())) {
+            ctx.status(304);
+            return;
+        }
+        ctx.contentType("text/plain; charset=utf-8");
+        ctx.result(file.body());
+    }
+
+    private static boolean notModified(Context ctx, String etag, long lastModifiedMillis) {
+        String ifNoneMatch = ctx.header("If-None-Match");
+        if (ifNoneMatch != null) {
+            for (String tag : ifNoneMatch.split(",")) {
+                String t = tag.strip();
+                if (t.startsWith("W/")) t = t.substring(2);
+                if (t.equals(etag) || t.equals("*")) return true;
+            }
+            return false;
+        }
+        String ifModifiedSince = ctx.header("If-Modified-Since");
+        if (ifModifiedSince == null) return false;
+        try {
+            long since = ZonedDateTime.parse(ifModifiedSince, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+            return lastModifiedMillis / 1000 <= since / 1000;
+        } catch (DateTimeParseException e) {
+            return false;
+        }
+    }
+
+    private void download(Context ctx) throws IOException {
+        requireRead(ctx);
+        String name = ctx.pathParam("name");
+        String version = ctx.pathParam("version");
+        InputStream in = view.download(name, version)
+                .orElseThrow(() -> RegistryException.notFound("crate `" + name + "` has no version " + version));
+        ctx.contentType("application/gzip");
+        ctx.header("Cache-Control", "public, max-age=31536000, immutable");
+        ctx.result(in);
+    }
+
+    private void shim(Context ctx) {
+        requireRead(ctx);
+        String name = ctx.pathParam("name");
+        String version = ctx.pathParam("version");
+        PrecompiledView.ShimInfo shim = view.shim(name, version).orElseThrow(() -> RegistryException.notFound(
+                "`" + name + "` " + version + " has no shim: it is not a published proc-macro version whose default feature set is verified"
+                        + " (see /api/v1/crates/" + name + "/" + version + "/precompiled)"));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("crate", shim.crate());
+        body.put("version", shim.version());
+        body.put("cksum", shim.cksum());
+        body.put("size", shim.size());
+        body.put("feature_sets", shim.featureSets());
+        body.put("artifacts", shim.artifacts());
+        body.put("dl", publicUrl.get() + "/precompiled/dl/" + shim.crate() + "/" + shim.version());
+        ctx.json(body);
+    }
+
+    private RuntimeBundle requireBundle() {
+        if (bundle == null) {
+            throw RegistryException.notFound("this registry serves no runtime bundle; the operator sets " + RuntimeBundle.ENV
+                    + " to the file built by sandbox-runtime/bundle/build.sh");
+        }
+        return bundle;
+    }
+
+    private void runtimeInfo(Context ctx) throws IOException {
+        RuntimeBundle b = requireBundle();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("file", b.fileName());
+        body.put("url", publicUrl.get() + "/runtime/" + b.fileName());
+        body.put("sha256", b.sha256());
+        body.put("size", b.size());
+        body.put("install", "curl -fsSL " + publicUrl.get() + "/runtime/install.sh | sh");
+        ctx.json(body);
+    }
+
+    private void runtimeFile(Context ctx) throws IOException {
+        RuntimeBundle b = requireBundle();
+        String file = ctx.pathParam("file");
+        if (file.equals("install.sh")) {
+            ctx.contentType("text/x-shellscript; charset=utf-8").header("Cache-Control", "no-cache");
+            ctx.result(b.installScript(publicUrl.get()));
+        } else if (file.equals(b.fileName() + ".sha256")) {
+            ctx.contentType("text/plain; charset=utf-8").header("Cache-Control", "no-cache");
+            ctx.result(b.sha256File());
+        } else if (file.equals(b.fileName())) {
+            ctx.contentType("application/gzip").header("Cache-Control", "no-cache").header("ETag", "\"" + b.sha256() + "\"");
+            ctx.result(b.open());
+        } else {
+            throw RegistryException.notFound("no runtime file `" + file + "` here; this registry serves " + b.fileName()
+                    + " (other platforms: build sandbox-runtime/bundle/build.sh there)");
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package dev.sandcrate.registry.view;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandcrate.index.IndexPaths;
+import dev.sandcrate.index.crate.CratePacker;
+import dev.sandcrate.registry.Registry;
+import dev.sandcrate.registry.RegistryConfig;
+import dev.sandcrate.registry.auth.Scope;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The view over versions that have no verified artifact (here: a registry that plans but does not build), so
+ * everything must be exactly the source index; shims themselves are covered end to end by ConsumerOptInTest.
+ */
+class PrecompiledViewTest {
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void withoutVerifiedArtifactsTheViewIsTheSourceIndex() throws Exception {
+        try (Registry registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")));
+             ViewServer view = ViewServer.start(registry, RuntimeBundle.of(RuntimeBundleTest.bundle(tmp.resolve("bundle"), new byte[]{7}))) ) {
+            String token = token(registry);
+            publish(registry, token, crate("plain-lib", "1.0.0", "[features]\ndefault = [\"std\"]\nstd = []\n", "pub fn f() {}\n"));
+            publish(registry, token, crate("plain-lib", "1.1.0", "", "pub fn f() {}\n"));
+            publish(registry, token, crate("my-macro", "0.1.0", "[lib]\nproc-macro = true\n",
+                    "use proc_macro::TokenStream;\n#[proc_macro]\npub fn id(i: TokenStream) -> TokenStream { i }\n"));
+
+            for (String crate : List.of("plain-lib", "my-macro")) {
+                HttpResponse<byte[]> source = get(registry.url() + "/index/" + IndexPaths.pathOf(crate), null);
+                HttpResponse<byte[]> viewed = get(view.url() + "/precompiled/index/" + IndexPaths.pathOf(crate), null);
+                assertEquals(200, viewed.statusCode());
+                assertArrayEquals(source.body(), viewed.body(), crate);
+                String etag = viewed.headers().firstValue("ETag").orElseThrow();
+                assertEquals(304, get(view.url() + "/precompiled/index/" + IndexPaths.pathOf(crate), etag).statusCode());
+                assertEquals(200, get(view.url() + "/precompiled/index/" + IndexPaths.pathOf(crate), "\"other\"").statusCode());
+            }
+            assertArrayEquals(registry.crates().crateBytes("my-macro", "0.1.0").orElseThrow(),
+                    get(view.url() + "/precompiled/dl/my-macro/0.1.0", null).body(), "no artifact: the original .crate");
+
+            JsonNode config = JSON.readTree(get(view.url() + "/precompiled/index/config.json", null).body());
+            assertEquals(view.url() + "/precompiled/dl/{crate}/{version}", config.path("dl").asText());
+            assertEquals(view.url(), config.path("api").asText());
+            assertFalse(config.path("auth-required").asBoolean());
+
+            HttpResponse<byte[]> noShim = get(view.url() + "/api/v1/crates/my-macro/0.1.0/shim", null);
+            assertEquals(404, noShim.statusCode());
+            assertTrue(detail(noShim).contains("has no shim"), detail(noShim));
+            HttpResponse<byte[]> unknown = get(view.url() + "/precompiled/index/" + IndexPaths.pathOf("nope"), null);
+            assertEquals(404, unknown.statusCode());
+            assertEquals("crate `nope` does not exist", detail(unknown));
+            assertEquals(404, get(view.url() + "/precompiled/dl/plain-lib/9.0.0", null).statusCode());
+            HttpResponse<byte[]> otherArch = get(view.url() + "/runtime/sandcrate-runtime-linux-riscv64.tar.gz", null);
+            assertEquals(404, otherArch.statusCode());
+            assertTrue(detail(otherArch).contains("this registry serves sandcrate-runtime-linux-x86_64.tar.gz"), detail(otherArch));
+        }
+    }
+
+    @Test
+    void anAuthRequiredRegistryGuardsItsViewToo() throws Exception {
+        try (Registry registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")).withAuthRequired(true));
+             ViewServer view = ViewServer.start(registry, null)) {
+            String token = token(registry);
+            publish(registry, token, crate("plain-lib", "1.0.0", "", "pub fn f() {}\n"));
+            HttpResponse<byte[]> anonymous = get(view.url() + "/precompiled/index/" + IndexPaths.pathOf("plain-lib"), null);
+            assertEquals(401, anonymous.statusCode());
+            assertTrue(anonymous.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Cargo login_url="));
+            assertEquals(401, get(view.url() + "/precompiled/dl/plain-lib/1.0.0", null).statusCode());
+            HttpResponse<byte[]> withToken = HTTP.send(HttpRequest.newBuilder(URI.create(view.url() + "/precompiled/index/" + IndexPaths.pathOf("plain-lib")))
+                    .header("Authorization", token).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, withToken.statusCode());
+            assertEquals(401, get(view.url() + "/precompiled/index/config.json", null).statusCode());
+        }
+    }
+
+    private static String detail(HttpResponse<byte[]> resp) throws Exception {
+        return JSON.readTree(resp.body()).path("errors").get(0).path("detail").asText();
+    }
+
+    private static HttpResponse<byte[]> get(String url, String ifNoneMatch) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
+        if (ifNoneMatch != null) b.header("If-None-Match", ifNoneMatch);
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static String token(Registry r) {
+        long id = r.users().add("alice", false).id();
+        return r.tokens().create(id, "alice-token", EnumSet.allOf(Scope.class), List.of(), null).secret();
+    }
+
+    private CratePacker.PackedCrate crate(String name, String version, String toml, String libRs) throws Exception {
+        Path dir = Files.createTempDirectory(tmp, name);
+        Files.createDirectories(dir.resolve("src"));
+        Files.writeString(dir.resolve("Cargo.toml"), "[package]\nname = \"" + name + "\"\nversion = \"" + version
+                + "\"\nedition = \"2021\"\ndescription = \"test\"\n" + toml);
+        Files.writeString(dir.resolve("src/lib.rs"), libRs);
+        return CratePacker.pack(dir);
+    }
+
+    private static void publish(Registry r, String token, CratePacker.PackedCrate packed) throws Exception {
+        byte[] meta = ("{\"name\":\"" + packed.name() + "\",\"vers\":\"" + packed.version() + "\",\"deps\":[],\"features\":{}}")
+                .getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(meta.length).array());
+        out.writeBytes(meta);
+        out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(packed.bytes().length).array());
+        out.writeBytes(packed.bytes());
+        HttpResponse<String> resp = HTTP.send(HttpRequest.newBuilder(URI.create(r.url() + "/api/v1/crates/new"))
+                .header("Authorization", token).PUT(HttpRequest.BodyPublishers.ofByteArray(out.toByteArray())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, resp.statusCode(), resp.body());
+    }
+}
