@@ -219,6 +219,24 @@ class WebUiBrowserTest {
         assertTrue(browser.driver.findElement(By.cssSelector("#snippet-mirror code")).getText().contains("replace-with = \"corp\""));
         assertTrue(browser.driver.findElement(By.cssSelector("#snippet-credentials code")).getText().contains("cargo login --registry corp"));
         browser.screenshot("07-setup");
+
+        // the sandbox opt-in is offered exactly when the registry serves the runtime and the precompiled view
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> runtime = http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/runtime")).build(), HttpResponse.BodyHandlers.ofString());
+        if (runtime.statusCode() == 200) {
+            assertEquals(JSON.readTree(runtime.body()).path("install").asText(),
+                    browser.await(By.cssSelector("#snippet-runtime code")).getText().strip());
+        } else {
+            browser.await(By.id("no-runtime"));
+        }
+        int view = http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/precompiled/index/config.json")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+        if (view == 200) {
+            assertTrue(browser.await(By.cssSelector("#snippet-precompiled-view code")).getText()
+                    .contains("index = \"sparse+" + registry.url() + "/precompiled/index/\""));
+        } else {
+            browser.await(By.id("no-view"));
+        }
     }
 
     /** Waits (through the public API) until the worker has finished thiserror-impl's default feature set. */
@@ -329,6 +347,8 @@ class WebUiBrowserTest {
         browser.awaitText(By.id("users"), "bob");
         assertTrue(registry.users().find("bob").isPresent());
         browser.screenshot("11-admin");
+        browser.scrollTo(By.id("pc-h"));
+        browser.screenshot("12-admin-precompile");
     }
 
     void typeInput(String text) {

@@ -45,4 +45,16 @@ public final class SetupSnippets {
                 "Proc-macro crates are analysed after publishing; their precompile reports appear on the crate page."));
         return out;
     }
+
+    /**
+     * Opting in to sandboxed macros for a whole project: the precompiled view of the index serves every crate as
+     * published, except macro crates with verified artifacts, which come as shims that run the wasm in the runtime.
+     */
+    public static Snippet precompiledView(String url, String name, boolean authRequired) {
+        String provider = "\n[registry]\nglobal-credential-providers = [\"cargo:token\"]\n";
+        return new Snippet("precompiled-view", "Use sandboxed macros (precompiled view)", ".cargo/config.toml (in a project or ~/.cargo/)", "toml",
+                "[registries." + name + "]\nindex = \"sparse+" + url + "/precompiled/index/\"\n" + (authRequired ? provider : ""),
+                "The same crates and versions; proc-macro crates with a verified artifact arrive as small shims that run the"
+                        + " macro in the sandbox runtime (install it first). Cargo.lock records the shim's checksum.");
+    }
 }

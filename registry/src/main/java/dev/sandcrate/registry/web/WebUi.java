@@ -426,7 +426,8 @@ public final class WebUi {
             throw RegistryException.badRequest(e.getMessage());
         }
         ctx.json(Map.of("name", name, "url", publicUrl.get(), "auth_required", authRequired,
-                "snippets", SetupSnippets.consumer(publicUrl.get(), name, authRequired)));
+                "snippets", SetupSnippets.consumer(publicUrl.get(), name, authRequired),
+                "precompiled_view", SetupSnippets.precompiledView(publicUrl.get(), name, authRequired)));
     }
 
     // ---------------------------------------------------------------- account
