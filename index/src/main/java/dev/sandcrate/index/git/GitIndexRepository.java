@@ -48,9 +48,14 @@ public final class GitIndexRepository implements AutoCloseable {
         this.repo = repo;
     }
 
-    /** Opens the bare repository at {@code dir}, creating it (empty, HEAD on {@link #BRANCH}) if missing. */
+    /**
+     * Opens the bare repository at {@code dir}, creating it (empty, HEAD on {@link #BRANCH}) if missing. One process
+     * owns the repository, so lock files found on opening were left by a killed process and are removed (a
+     * commit interrupted before its ref moved leaves only unreachable objects).
+     */
     public static GitIndexRepository open(Path dir) throws IOException {
         boolean exists = Files.isRegularFile(dir.resolve("HEAD"));
+        for (String lock : List.of("HEAD.lock", "packed-refs.lock", BRANCH + ".lock")) Files.deleteIfExists(dir.resolve(lock));
         Repository repo = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare().build();
         if (!exists) {
             repo.create(true);

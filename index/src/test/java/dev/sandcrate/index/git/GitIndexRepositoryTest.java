@@ -47,6 +47,19 @@ class GitIndexRepositoryTest {
     }
 
     @Test
+    void aLockFileLeftByAKilledProcessDoesNotBlockTheNextCommit() throws Exception {
+        Path dir = tmp.resolve("index.git");
+        try (GitIndexRepository repo = GitIndexRepository.open(dir)) {
+            repo.commit(Map.of("1/a", utf8("a\n")), "Publish a 1.0.0", "alice");
+        }
+        java.nio.file.Files.writeString(dir.resolve(GitIndexRepository.BRANCH + ".lock"), "0000000000000000000000000000000000000000\n");
+        try (GitIndexRepository repo = GitIndexRepository.open(dir)) {
+            assertTrue(repo.commit(Map.of("1/b", utf8("b\n")), "Publish b 1.0.0", "alice").isPresent());
+            assertEquals(2, repo.log(10).size());
+        }
+    }
+
+    @Test
     void theRepositoryIsReadableByGitItself() throws Exception {
         Path dir = tmp.resolve("index.git");
         try (GitIndexRepository repo = GitIndexRepository.open(dir)) {
