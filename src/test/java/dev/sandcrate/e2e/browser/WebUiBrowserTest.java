@@ -239,6 +239,26 @@ class WebUiBrowserTest {
         }
     }
 
+    @Test
+    @Order(9)
+    void anAuthRequiredRegistrySendsVisitorsToSignInFirst() throws Exception {
+        Path data = tmp.resolve("data-auth");
+        try (Registry closed = Registry.start(RegistryConfig.loopback(data).withAuthRequired(true))) {
+            long carol = closed.users().add("carol", false).id();
+            try (Database db = Database.openH2(data)) {
+                new Passwords(db.jdbi()).set(carol, PASSWORD);
+            }
+            browser.driver.manage().deleteAllCookies();
+            browser.driver.get(closed.url() + "/search?q=serde");
+            browser.await(By.id("password-form"));
+            assertTrue(browser.driver.getCurrentUrl().endsWith("/login?next=%2Fsearch%3Fq%3Dserde"), browser.driver.getCurrentUrl());
+            browser.driver.findElement(By.id("login")).sendKeys("carol");
+            browser.driver.findElement(By.id("password")).sendKeys(PASSWORD, Keys.ENTER);
+            browser.awaitText(By.id("result-count"), "0 crates");
+            assertTrue(browser.driver.getCurrentUrl().endsWith("/search?q=serde"));
+        }
+    }
+
     /** Waits (through the public API) until the worker has finished thiserror-impl's default feature set. */
     JsonNode awaitPrecompiled(String crate, String version) throws Exception {
         HttpClient http = HttpClient.newHttpClient();

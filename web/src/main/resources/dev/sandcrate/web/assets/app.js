@@ -59,6 +59,12 @@ async function render() {
       break;
     }
   } catch (err) {
+    if (err.status === 401 && !currentSession()?.user && path !== '/login') {
+      // an auth-required registry: sign in first, then come back here
+      main.removeAttribute('aria-busy');
+      navigate('/login?next=' + encodeURIComponent(path + location.search), { replace: true });
+      return;
+    }
     mount(main, html`<h1 tabindex="-1">Something went wrong</h1>${errorBox(err)}`);
     document.title = 'Error · Sandcrate';
   } finally {
