@@ -85,12 +85,19 @@ final class PrecompilePlanner {
     private void analyse(PrecompileStore.VersionRef v) {
         try {
             byte[] bytes = crates.crateBytes(v.crate(), v.num());
-            Eligibility e = analyzer.analyze(bytes, FeatureSet.defaults(), policy.get());
-            boolean procMacro = !e.failed(Eligibility.PROC_MACRO);
-            List<String> unresolved = List.of();
-            if (procMacro && e.failed(Eligibility.DEPS_RESOLVE)) {
+            Eligibility e;
+            boolean procMacro;
+            List<String> unresolved;
+            for (int attempt = 1; ; attempt++) {
+                e = analyzer.analyze(bytes, FeatureSet.defaults(), policy.get());
+                procMacro = !e.failed(Eligibility.PROC_MACRO);
+                unresolved = List.of();
+                if (!procMacro || !e.failed(Eligibility.DEPS_RESOLVE)) break;
                 unresolved = DependencyGraph.resolve(v.entry(), FeatureSet.defaults(), crates, null).unresolved().stream()
                         .map(DependencyGraph.Unresolved::name).distinct().toList();
+                // Empty means the missing crates were published while we analysed: saved as it is, the failure would
+                // wait for nothing and never be reopened, so look again.
+                if (!unresolved.isEmpty() || attempt == 3) break;
             }
             store.saveAnalysis(v.id(), procMacro, e, unresolved);
             if (procMacro) LOG.info("{} {}: {}", v.crate(), v.num(), e.eligible() ? "eligible for precompilation" : "not eligible: " + e.failures());
