@@ -15,7 +15,7 @@ function snippet(s) {
       <h2 id="snip-${s.id}">${s.title}</h2>
       <p class="muted small">${s.file}</p>
       ${codeBlock(s.text, s.title)}
-      <p>${s.note}</p></section>`;
+      <p>${s.note.split('`').map((part, i) => (i % 2 ? html`<code>${part}</code>` : part))}</p></section>`;
 }
 
 export async function render(main, { params }) {
