@@ -25,6 +25,7 @@ public final class Registry implements AutoCloseable {
     private final dev.sandcrate.registry.precompile.PrecompileService precompile;
     private final dev.sandcrate.registry.gitindex.GitIndexService gitIndex;
     private final dev.sandcrate.registry.mirror.PullThrough pullThrough;
+    private final dev.sandcrate.registry.view.PrecompiledView precompiledView;
     private volatile String publicUrl;
 
     private Registry(RegistryConfig config, dev.sandcrate.registry.precompile.PrecompileConfig precompileConfig) throws IOException {
@@ -52,6 +53,9 @@ public final class Registry implements AutoCloseable {
             new dev.sandcrate.registry.gitindex.GitIndexRoutes(gitIndex, config.authRequired()).register(app);
             this.pullThrough = new dev.sandcrate.registry.mirror.PullThrough(database.jdbi(), new LocalBlobStore(config.dataDir().resolve("upstream-blobs")));
             routes.pullThrough(pullThrough);
+            this.precompiledView = new dev.sandcrate.registry.view.PrecompiledView(database.jdbi(), crates, precompile, pullThrough, config.dataDir(), this::url);
+            dev.sandcrate.registry.view.RuntimeBundle.fromEnvironment().ifPresent(precompiledView::serveRuntime);
+            new dev.sandcrate.registry.view.ViewRoutes(precompiledView, tokens, config.authRequired(), this::url).register(app);
             new dev.sandcrate.registry.web.WebUi(database.jdbi(), crates, users, tokens, precompile, config.authRequired(), this::url).register(app);
         } catch (RuntimeException | IOException e) {
             database.close();
@@ -127,6 +131,11 @@ public final class Registry implements AutoCloseable {
     /** The pull-through proxy: off until {@code configure}d with an upstream registry. */
     public dev.sandcrate.registry.mirror.PullThrough pullThrough() {
         return pullThrough;
+    }
+
+    /** The precompiled view of the index (/precompiled/index/), its shims and the runtime bundle (/runtime/). */
+    public dev.sandcrate.registry.view.PrecompiledView precompiledView() {
+        return precompiledView;
     }
 
     /** The git index (a bare repository under the data dir, served at /git/index). */

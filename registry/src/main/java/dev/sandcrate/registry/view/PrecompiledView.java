@@ -54,12 +54,13 @@ public final class PrecompiledView {
     private final PullThrough pullThrough;
     private final ShimStore shims;
     private final Supplier<String> publicUrl;
+    private volatile RuntimeBundle runtime;
     /** Index entries of stored shims by checksum: a stored shim never changes, so neither does its entry. */
     private final Map<String, IndexEntry> shimEntries = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param dataDir the registry's data dir; shims are stored under {@code precompiled/shims/}
-     * @param pullThrough the registry's upstream proxy (crates from it appear in the view unchanged), or null
+     * @param pullThrough the registry's upstream proxy (when enabled, crates from it appear in the view unchanged), or null
      */
     public PrecompiledView(Jdbi jdbi, CrateService crates, PrecompileService precompile, PullThrough pullThrough,
                            Path dataDir, Supplier<String> publicUrl) throws IOException {
@@ -70,11 +71,21 @@ public final class PrecompiledView {
         this.publicUrl = publicUrl;
     }
 
+    /** Serves {@code bundle} at {@code /runtime/} from now on (null: serve none). */
+    public void serveRuntime(RuntimeBundle bundle) {
+        this.runtime = bundle;
+    }
+
+    /** The runtime bundle served to consumers, if the operator configured one. */
+    public Optional<RuntimeBundle> runtime() {
+        return Optional.ofNullable(runtime);
+    }
+
     /** One crate's index file in the view, or empty when the crate is unknown (here and upstream). */
     public Optional<CrateService.IndexFileBody> indexFile(String name) {
         List<CrateService.VersionRow> versions = crates.versions(name);
         if (versions.isEmpty()) {
-            return pullThrough == null ? Optional.empty() : pullThrough.indexFile(name);
+            return pullThrough != null && pullThrough.enabled() ? pullThrough.indexFile(name) : Optional.empty();
         }
         CrateService.IndexFileBody source = crates.indexFile(name).orElseThrow();
         long lastModified = source.lastModified();
@@ -95,7 +106,7 @@ public final class PrecompiledView {
             if (shim.isPresent()) return shims.open(shim.get());
             return crates.download(name, num);
         }
-        if (pullThrough != null && crates.crate(name).isEmpty()) return pullThrough.download(name, num);
+        if (pullThrough != null && pullThrough.enabled() && crates.crate(name).isEmpty()) return pullThrough.download(name, num);
         return Optional.empty();
     }
 

@@ -39,15 +39,12 @@ public final class ViewRoutes {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final PrecompiledView view;
-    private final RuntimeBundle bundle;
     private final Tokens tokens;
     private final boolean authRequired;
     private final Supplier<String> publicUrl;
 
-    /** @param bundle the runtime bundle to serve, or null (then {@code /runtime/} answers 404 saying how to configure it) */
-    public ViewRoutes(PrecompiledView view, RuntimeBundle bundle, Tokens tokens, boolean authRequired, Supplier<String> publicUrl) {
+    public ViewRoutes(PrecompiledView view, Tokens tokens, boolean authRequired, Supplier<String> publicUrl) {
         this.view = view;
-        this.bundle = bundle;
         this.tokens = tokens;
         this.authRequired = authRequired;
         this.publicUrl = publicUrl;
@@ -151,11 +148,8 @@ public final class ViewRoutes {
     }
 
     private RuntimeBundle requireBundle() {
-        if (bundle == null) {
-            throw RegistryException.notFound("this registry serves no runtime bundle; the operator sets " + RuntimeBundle.ENV
-                    + " to the file built by sandbox-runtime/bundle/build.sh");
-        }
-        return bundle;
+        return view.runtime().orElseThrow(() -> RegistryException.notFound("this registry serves no runtime bundle; the operator"
+                + " sets " + RuntimeBundle.ENV + " to the file built by sandbox-runtime/bundle/build.sh"));
     }
 
     private void runtimeInfo(Context ctx) throws IOException {

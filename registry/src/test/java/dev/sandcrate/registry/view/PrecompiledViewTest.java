@@ -38,8 +38,8 @@ class PrecompiledViewTest {
 
     @Test
     void withoutVerifiedArtifactsTheViewIsTheSourceIndex() throws Exception {
-        try (Registry registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")));
-             ViewServer view = ViewServer.start(registry, RuntimeBundle.of(RuntimeBundleTest.bundle(tmp.resolve("bundle"), new byte[]{7}))) ) {
+        try (Registry registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")))) {
+            registry.precompiledView().serveRuntime(RuntimeBundle.of(RuntimeBundleTest.bundle(tmp.resolve("bundle"), new byte[]{7})));
             String token = token(registry);
             publish(registry, token, crate("plain-lib", "1.0.0", "[features]\ndefault = [\"std\"]\nstd = []\n", "pub fn f() {}\n"));
             publish(registry, token, crate("plain-lib", "1.1.0", "", "pub fn f() {}\n"));
@@ -48,29 +48,32 @@ class PrecompiledViewTest {
 
             for (String crate : List.of("plain-lib", "my-macro")) {
                 HttpResponse<byte[]> source = get(registry.url() + "/index/" + IndexPaths.pathOf(crate), null);
-                HttpResponse<byte[]> viewed = get(view.url() + "/precompiled/index/" + IndexPaths.pathOf(crate), null);
+                HttpResponse<byte[]> viewed = get(registry.url() + "/precompiled/index/" + IndexPaths.pathOf(crate), null);
                 assertEquals(200, viewed.statusCode());
                 assertArrayEquals(source.body(), viewed.body(), crate);
                 String etag = viewed.headers().firstValue("ETag").orElseThrow();
-                assertEquals(304, get(view.url() + "/precompiled/index/" + IndexPaths.pathOf(crate), etag).statusCode());
-                assertEquals(200, get(view.url() + "/precompiled/index/" + IndexPaths.pathOf(crate), "\"other\"").statusCode());
+                assertEquals(304, get(registry.url() + "/precompiled/index/" + IndexPaths.pathOf(crate), etag).statusCode());
+                assertEquals(200, get(registry.url() + "/precompiled/index/" + IndexPaths.pathOf(crate), "\"other\"").statusCode());
             }
             assertArrayEquals(registry.crates().crateBytes("my-macro", "0.1.0").orElseThrow(),
-                    get(view.url() + "/precompiled/dl/my-macro/0.1.0", null).body(), "no artifact: the original .crate");
+                    get(registry.url() + "/precompiled/dl/my-macro/0.1.0", null).body(), "no artifact: the original .crate");
 
-            JsonNode config = JSON.readTree(get(view.url() + "/precompiled/index/config.json", null).body());
-            assertEquals(view.url() + "/precompiled/dl/{crate}/{version}", config.path("dl").asText());
-            assertEquals(view.url(), config.path("api").asText());
+            JsonNode config = JSON.readTree(get(registry.url() + "/precompiled/index/config.json", null).body());
+            assertEquals(registry.url() + "/precompiled/dl/{crate}/{version}", config.path("dl").asText());
+            assertEquals(registry.url(), config.path("api").asText());
             assertFalse(config.path("auth-required").asBoolean());
 
-            HttpResponse<byte[]> noShim = get(view.url() + "/api/v1/crates/my-macro/0.1.0/shim", null);
+            HttpResponse<byte[]> noShim = get(registry.url() + "/api/v1/crates/my-macro/0.1.0/shim", null);
             assertEquals(404, noShim.statusCode());
             assertTrue(detail(noShim).contains("has no shim"), detail(noShim));
-            HttpResponse<byte[]> unknown = get(view.url() + "/precompiled/index/" + IndexPaths.pathOf("nope"), null);
+            HttpResponse<byte[]> unknown = get(registry.url() + "/precompiled/index/" + IndexPaths.pathOf("nope"), null);
             assertEquals(404, unknown.statusCode());
             assertEquals("crate `nope` does not exist", detail(unknown));
-            assertEquals(404, get(view.url() + "/precompiled/dl/plain-lib/9.0.0", null).statusCode());
-            HttpResponse<byte[]> otherArch = get(view.url() + "/runtime/sandcrate-runtime-linux-riscv64.tar.gz", null);
+            assertEquals(404, get(registry.url() + "/precompiled/dl/plain-lib/9.0.0", null).statusCode());
+            HttpResponse<byte[]> runtime = get(registry.url() + "/runtime/sandcrate-runtime-linux-x86_64.tar.gz", null);
+            assertEquals(200, runtime.statusCode());
+            assertArrayEquals(new byte[]{7}, runtime.body());
+            HttpResponse<byte[]> otherArch = get(registry.url() + "/runtime/sandcrate-runtime-linux-riscv64.tar.gz", null);
             assertEquals(404, otherArch.statusCode());
             assertTrue(detail(otherArch).contains("this registry serves sandcrate-runtime-linux-x86_64.tar.gz"), detail(otherArch));
         }
@@ -78,18 +81,20 @@ class PrecompiledViewTest {
 
     @Test
     void anAuthRequiredRegistryGuardsItsViewToo() throws Exception {
-        try (Registry registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")).withAuthRequired(true));
-             ViewServer view = ViewServer.start(registry, null)) {
+        try (Registry registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")).withAuthRequired(true))) {
             String token = token(registry);
             publish(registry, token, crate("plain-lib", "1.0.0", "", "pub fn f() {}\n"));
-            HttpResponse<byte[]> anonymous = get(view.url() + "/precompiled/index/" + IndexPaths.pathOf("plain-lib"), null);
+            HttpResponse<byte[]> anonymous = get(registry.url() + "/precompiled/index/" + IndexPaths.pathOf("plain-lib"), null);
             assertEquals(401, anonymous.statusCode());
             assertTrue(anonymous.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Cargo login_url="));
-            assertEquals(401, get(view.url() + "/precompiled/dl/plain-lib/1.0.0", null).statusCode());
-            HttpResponse<byte[]> withToken = HTTP.send(HttpRequest.newBuilder(URI.create(view.url() + "/precompiled/index/" + IndexPaths.pathOf("plain-lib")))
+            assertEquals(401, get(registry.url() + "/precompiled/dl/plain-lib/1.0.0", null).statusCode());
+            HttpResponse<byte[]> withToken = HTTP.send(HttpRequest.newBuilder(URI.create(registry.url() + "/precompiled/index/" + IndexPaths.pathOf("plain-lib")))
                     .header("Authorization", token).build(), HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(200, withToken.statusCode());
-            assertEquals(401, get(view.url() + "/precompiled/index/config.json", null).statusCode());
+            assertEquals(401, get(registry.url() + "/precompiled/index/config.json", null).statusCode());
+            HttpResponse<byte[]> noRuntime = get(registry.url() + "/runtime/install.sh", null);
+            assertEquals(404, noRuntime.statusCode(), "the installer is public, but none is configured");
+            assertTrue(detail(noRuntime).contains(RuntimeBundle.ENV), detail(noRuntime));
         }
     }
 
