@@ -96,6 +96,19 @@ class ProxyTest {
             assertTrue(proxy.crates().versions("serde_json").isEmpty(), "proxied crates are a cache, not published here");
             assertEquals(404, get(proxy.url() + "/index/no/t-/not-anywhere").statusCode(), "unknown upstream crate");
 
+            // the upstream's stored .crate is damaged: it no longer matches the upstream's own index, so it is refused
+            CratePacker.PackedCrate tampered = crate(tmp.resolve("tampered"), "tampered", "1.0.0");
+            publish(upstream, upToken, tampered);
+            String sha = upstream.crates().versions("tampered").getFirst().cksum();
+            Path blob = tmp.resolve("upstream/blobs").resolve(sha.substring(0, 2)).resolve(sha.substring(2, 4)).resolve(sha);
+            assertTrue(Files.isRegularFile(blob), blob.toString());
+            Files.writeString(blob, "not the bytes that were published");
+            HttpResponse<String> refused = get(proxy.url() + "/api/v1/crates/tampered/1.0.0/download");
+            assertEquals(502, refused.statusCode(), refused.body());
+            assertTrue(refused.body().contains("differs from its index"), refused.body());
+            assertFalse(Files.exists(tmp.resolve("proxy/upstream-blobs").resolve(sha.substring(0, 2)).resolve(sha.substring(2, 4)).resolve(sha)),
+                    "nothing is cached from a refused download");
+
             String jsonVersion = upstream.crates().versions("serde_json").getFirst().num();
             upstream.close();
             upstreamRunning = false;

@@ -21,7 +21,15 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -108,26 +116,63 @@ public final class CrateImporter {
             throw new IllegalArgumentException(path + " holds no .crate files, no crate folders (with a Cargo.toml) and is no bundle");
         }
         Run run = begin(path.toString(), items.size());
-        for (Item item : items) {
-            String label = item.path().getFileName().toString();
-            try {
-                byte[] bytes;
-                String original = null;
-                if (item.kind() == Kind.CRATE_FILE) {
-                    bytes = Files.readAllBytes(item.path());
-                } else {
-                    bytes = CratePacker.pack(item.path()).bytes();
-                    original = originalChecksum(item.path()).orElse(null);
+        // Reading and packing run ahead on a few threads; importing stays sequential (one publish at a time anyway).
+        int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "sandcrate-import-pack");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Deque<Future<Prepared>> window = new ArrayDeque<>();
+            Iterator<Item> next = items.iterator();
+            while (window.size() < 2 * threads && next.hasNext()) window.add(pool.submit(prepare(next.next())));
+            while (!window.isEmpty()) {
+                Prepared p = awaitPrepared(window.poll());
+                if (next.hasNext()) window.add(pool.submit(prepare(next.next())));
+                try {
+                    if (p.failure() != null) throw p.failure();
+                    run.bytes += p.bytes().length;
+                    importOne(run, p.bytes(), p.item().path().toString(), p.item().kind(), p.original());
+                    if (p.original() != null && !p.original().equals(Checksums.sha256Hex(p.bytes()))) run.repacked++;
+                } catch (RegistryException | InvalidCrateException | IOException | UncheckedIOException e) {
+                    run.failures.add(new Failure(p.item().path().toString(), e.getMessage()));
                 }
-                run.bytes += bytes.length;
-                importOne(run, bytes, item.path().toString(), item.kind(), original);
-                if (original != null && !original.equals(Checksums.sha256Hex(bytes))) run.repacked++;
-            } catch (RegistryException | InvalidCrateException | IOException | UncheckedIOException e) {
-                run.failures.add(new Failure(item.path().toString(), e.getMessage()));
+                progress.step(p.item().path().getFileName().toString());
             }
-            progress.step(label);
+        } finally {
+            pool.shutdownNow();
         }
         return finish(run);
+    }
+
+    /** An item read (a .crate file) or packed (a folder), or why that failed. */
+    private record Prepared(Item item, byte[] bytes, String original, IOException failure) {}
+
+    private static Callable<Prepared> prepare(Item item) {
+        return () -> {
+            try {
+                if (item.kind() == Kind.CRATE_FILE) return new Prepared(item, Files.readAllBytes(item.path()), null, null);
+                return new Prepared(item, CratePacker.pack(item.path()).bytes(), originalChecksum(item.path()).orElse(null), null);
+            } catch (IOException e) {
+                return new Prepared(item, null, null, e);
+            } catch (UncheckedIOException e) {
+                return new Prepared(item, null, null, e.getCause());
+            } catch (InvalidCrateException e) {
+                return new Prepared(item, null, null, new IOException(e.getMessage(), e));
+            }
+        };
+    }
+
+    private static Prepared awaitPrepared(Future<Prepared> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("import interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IOException("packing failed: " + e.getCause(), e.getCause());
+        }
     }
 
     /** The .crate files and crate folders under {@code root}, sorted by path (a crate folder's insides are not searched). */
