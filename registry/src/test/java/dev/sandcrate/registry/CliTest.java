@@ -78,4 +78,17 @@ class CliTest {
             assertTrue(registry.tokens().authenticate(secret).isEmpty(), "a revoked token is refused");
         }
     }
+
+    @Test
+    void theBuilderCommandsAreReachableFromTheSandcrateExecutableAndNameBadInput() {
+        Run help = sandcrate();
+        assertTrue(help.out().contains("precompile") && help.out().contains("rebuild"), help.out());
+        String missing = tmp.resolve("no-such-macro-1.0.0.crate").toString();
+        Run precompile = sandcrate("precompile", missing);
+        assertNotEquals(0, precompile.exit());
+        assertTrue((precompile.out() + precompile.err()).contains("no-such-macro-1.0.0.crate"), precompile.err());
+        Run rebuild = sandcrate("rebuild", missing);
+        assertNotEquals(0, rebuild.exit());
+        assertTrue((rebuild.out() + rebuild.err()).contains("no-such-macro-1.0.0.crate"), rebuild.err());
+    }
 }

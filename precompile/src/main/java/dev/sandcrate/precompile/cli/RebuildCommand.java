@@ -42,6 +42,9 @@ public final class RebuildCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
+            if (!Files.isRegularFile(artifact)) {
+                throw new PrecompileException(artifact + " does not exist or is not a file (expected a .wasm artifact or its .build.json)");
+            }
             Progress progress = Progress.toStderr();
             ArtifactManifest manifest;
             String expectedSha;

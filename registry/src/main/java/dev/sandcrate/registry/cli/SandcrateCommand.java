@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
                 dev.sandcrate.registry.web.PasswdCommand.class,
                 dev.sandcrate.registry.precompile.WorkerCommand.class,
                 ImportCommand.class, ExportCommand.class,
+                dev.sandcrate.precompile.cli.PrecompileCommand.class,
+                dev.sandcrate.precompile.cli.RebuildCommand.class,
         })
 public final class SandcrateCommand implements Runnable {
     @CommandLine.Spec
