@@ -1,15 +1,17 @@
 //! Sandcrate shim client: runs this crate's macros in the sandboxed runtime.
 //!
 //! Copied verbatim into every generated shim (see `sandbox-runtime/shim-template/README.md`). Only stable
-//! `proc_macro` API and std. The input is converted to the wire format (`wire.rs`, the same codec the wasm
-//! module uses) with one span-table entry per token, sent to the per-user runtime daemon over a Unix socket
-//! (started on demand), and the answer is rebuilt with the original spans. Every failure becomes a
+//! `proc_macro` API and std. The token conversion is `proc_macro_wire.rs` and the codec `wire.rs` (both
+//! copied verbatim from `precompile/rust/wire/src`, the code the wasm side and the Rust tests use); this
+//! file finds or starts the runtime, frames requests to it and sends it the artifact the enabled features
+//! selected (`lib.rs`). Every failure becomes a
 //! `compile_error!` at the macro call, never a panic of the compiler.
 
+use crate::proc_macro_wire as pmw;
 use crate::wire;
 #[allow(unused_imports)] // in the prelude since edition 2021; shims keep the original crate's edition
 use std::convert::TryFrom;
-use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+use proc_macro::{Span, TokenStream};
 use std::fs::{DirBuilder, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
@@ -46,235 +48,15 @@ pub fn expand(artifact: &Artifact, kind: wire::MacroKind, name: &str, attr: Opti
         wire::MacroKind::Attr => format!("attribute `{name}`"),
         wire::MacroKind::Bang => format!("macro `{name}!`"),
     };
-    match run(artifact, kind, name, attr, input) {
-        Ok(stream) => stream,
-        Err(message) => compile_error(
+    let (request, spans) = pmw::request(kind, name, attr, input, pmw::SourceText::Tokens);
+    let answer = call_runtime(artifact, &request.encode())
+        .and_then(|bytes| wire::Response::decode(&bytes).map_err(|e| format!("the runtime's answer is unreadable: {e}")));
+    match answer {
+        Ok(response) => pmw::response_tokens(&response, &spans),
+        Err(message) => pmw::compile_error(
             &format!("{message}\n(sandcrate: {what} of {} {}, sandboxed)", artifact.crate_name, artifact.version),
             Span::call_site(),
         ),
-    }
-}
-
-fn run(artifact: &Artifact, kind: wire::MacroKind, name: &str, attr: Option<TokenStream>, input: TokenStream) -> Result<TokenStream, String> {
-    let mut spans = SpanTable::default();
-    let def_site = spans.add(Span::call_site(), false);
-    let call_site = spans.add(Span::call_site(), false);
-    let mixed_site = spans.add(Span::mixed_site(), false);
-    let attr = attr.map(|a| wire::Input::Tokens(spans.stream(a)));
-    let input = wire::Input::Tokens(spans.stream(input));
-    let request = wire::Request {
-        kind,
-        name: name.to_owned(),
-        spans: std::mem::take(&mut spans.infos),
-        def_site,
-        call_site,
-        mixed_site,
-        attr,
-        input,
-    };
-    let bytes = call_runtime(artifact, &request.encode())?;
-    let response = wire::Response::decode(&bytes).map_err(|e| format!("the runtime's answer is unreadable: {e}"))?;
-    let mapped = spans.resolve_response(&response);
-    let mut errors = TokenStream::new();
-    for diagnostic in &response.diagnostics {
-        if diagnostic.level == wire::Level::Error {
-            let span = diagnostic.spans.first().map(|&id| mapped.span(id)).unwrap_or_else(Span::call_site);
-            let mut message = diagnostic.message.clone();
-            for child in &diagnostic.children {
-                message.push_str(&format!("\n{}: {}", level_name(child.level), child.message));
-            }
-            errors.extend(compile_error(&message, span));
-        }
-    }
-    match response.outcome {
-        wire::Outcome::Expanded(stream) => {
-            let mut out = mapped.stream(&stream)?;
-            out.extend(errors);
-            Ok(out)
-        }
-        wire::Outcome::Panicked { message, location } => {
-            let at = location.map(|l| format!(" at {}:{}:{}", l.file, l.line, l.column)).unwrap_or_default();
-            errors.extend(compile_error(&format!("proc macro panicked{at}: {message}"), Span::call_site()));
-            Ok(errors)
-        }
-        wire::Outcome::Failed(message) => Err(message),
-    }
-}
-
-fn level_name(level: wire::Level) -> &'static str {
-    match level {
-        wire::Level::Error => "error",
-        wire::Level::Warning => "warning",
-        wire::Level::Note => "note",
-        wire::Level::Help => "help",
-    }
-}
-
-/// `::core::compile_error! { "message" }` located at `span`.
-fn compile_error(message: &str, span: Span) -> TokenStream {
-    let mut tokens = Vec::new();
-    let colons = |tokens: &mut Vec<TokenTree>| {
-        let mut first = Punct::new(':', Spacing::Joint);
-        first.set_span(span);
-        let mut second = Punct::new(':', Spacing::Alone);
-        second.set_span(span);
-        tokens.push(first.into());
-        tokens.push(second.into());
-    };
-    colons(&mut tokens);
-    tokens.push(Ident::new("core", span).into());
-    colons(&mut tokens);
-    tokens.push(Ident::new("compile_error", span).into());
-    let mut bang = Punct::new('!', Spacing::Alone);
-    bang.set_span(span);
-    tokens.push(bang.into());
-    let mut text = Literal::string(message);
-    text.set_span(span);
-    let mut body = Group::new(Delimiter::Brace, TokenTree::from(text).into());
-    body.set_span(span);
-    tokens.push(body.into());
-    tokens.into_iter().collect()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Token streams and spans
-// ---------------------------------------------------------------------------------------------
-
-/// The request's span table: the compiler's spans by id, and what the module may ask about them.
-#[derive(Default)]
-struct SpanTable {
-    spans: Vec<Span>,
-    infos: Vec<wire::SpanInfo>,
-}
-
-impl SpanTable {
-    fn add(&mut self, span: Span, with_text: bool) -> wire::SpanId {
-        let (start, end) = (span.start(), span.end());
-        self.infos.push(wire::SpanInfo::Located(wire::Location {
-            file: Some(span.file()),
-            local: span.local_file().is_some(),
-            start_line: start.line() as u32,
-            start_column: start.column() as u32,
-            end_line: end.line() as u32,
-            end_column: end.column() as u32,
-            // byte offsets are not available on stable Rust
-            byte_start: 0,
-            byte_end: 0,
-            // leaf tokens only: a group's text is the whole group, and nested groups would repeat it
-            source_text: if with_text { span.source_text() } else { None },
-        }));
-        self.spans.push(span);
-        (self.spans.len() - 1) as wire::SpanId
-    }
-
-    fn stream(&mut self, stream: TokenStream) -> wire::TokenStream {
-        stream
-            .into_iter()
-            .map(|tree| match tree {
-                TokenTree::Group(g) => {
-                    let span = self.add(g.span(), false);
-                    let open = self.add(g.span_open(), true);
-                    let close = self.add(g.span_close(), true);
-                    wire::TokenTree::Group(wire::Group {
-                        delimiter: match g.delimiter() {
-                            Delimiter::Parenthesis => wire::Delimiter::Parenthesis,
-                            Delimiter::Brace => wire::Delimiter::Brace,
-                            Delimiter::Bracket => wire::Delimiter::Bracket,
-                            Delimiter::None => wire::Delimiter::None,
-                        },
-                        span,
-                        open,
-                        close,
-                        stream: self.stream(g.stream()),
-                    })
-                }
-                TokenTree::Punct(p) => wire::TokenTree::Punct(wire::Punct {
-                    ch: p.as_char(),
-                    spacing: match p.spacing() {
-                        Spacing::Joint => wire::Spacing::Joint,
-                        Spacing::Alone => wire::Spacing::Alone,
-                    },
-                    span: self.add(p.span(), true),
-                }),
-                TokenTree::Ident(i) => {
-                    let text = i.to_string();
-                    let (name, is_raw) = match text.strip_prefix("r#") {
-                        Some(rest) => (rest.to_owned(), true),
-                        None => (text, false),
-                    };
-                    wire::TokenTree::Ident(wire::Ident { name, is_raw, span: self.add(i.span(), true) })
-                }
-                TokenTree::Literal(l) => {
-                    wire::TokenTree::Literal(wire::Literal { text: l.to_string(), span: self.add(l.span(), true) })
-                }
-            })
-            .collect()
-    }
-
-    /// Spans for every id a response may use: the request's, then the ones created during the expansion.
-    fn resolve_response(&self, response: &wire::Response) -> MappedSpans {
-        let mut spans = self.spans.clone();
-        for info in &response.spans {
-            let get = |id: wire::SpanId| spans.get(id as usize).copied().unwrap_or_else(Span::call_site);
-            let span = match info {
-                // tokens the module lexed itself (`TokenStream::from_str`, `quote!`): call-site, like rustc does
-                wire::SpanInfo::Located(_) => Span::call_site(),
-                wire::SpanInfo::ResolvedAt { position, context } => get(*position).resolved_at(get(*context)),
-                // `Span::join` and `Span::subspan` are not stable: keep the first / base span
-                wire::SpanInfo::Join { first, .. } => get(*first),
-                wire::SpanInfo::Subspan { base, .. } => get(*base),
-                wire::SpanInfo::Start { base } => get(*base).start(),
-                wire::SpanInfo::End { base } => get(*base).end(),
-            };
-            spans.push(span);
-        }
-        MappedSpans { spans }
-    }
-}
-
-struct MappedSpans {
-    spans: Vec<Span>,
-}
-
-impl MappedSpans {
-    fn span(&self, id: wire::SpanId) -> Span {
-        self.spans.get(id as usize).copied().unwrap_or_else(Span::call_site)
-    }
-
-    fn stream(&self, stream: &[wire::TokenTree]) -> Result<TokenStream, String> {
-        let mut out = Vec::with_capacity(stream.len());
-        for tree in stream {
-            out.push(match tree {
-                wire::TokenTree::Group(g) => {
-                    let delimiter = match g.delimiter {
-                        wire::Delimiter::Parenthesis => Delimiter::Parenthesis,
-                        wire::Delimiter::Brace => Delimiter::Brace,
-                        wire::Delimiter::Bracket => Delimiter::Bracket,
-                        wire::Delimiter::None => Delimiter::None,
-                    };
-                    let mut group = Group::new(delimiter, self.stream(&g.stream)?);
-                    group.set_span(self.span(g.span));
-                    TokenTree::Group(group)
-                }
-                wire::TokenTree::Punct(p) => {
-                    let spacing = if p.spacing == wire::Spacing::Joint { Spacing::Joint } else { Spacing::Alone };
-                    let mut punct = Punct::new(p.ch, spacing);
-                    punct.set_span(self.span(p.span));
-                    TokenTree::Punct(punct)
-                }
-                wire::TokenTree::Ident(i) => {
-                    let span = self.span(i.span);
-                    TokenTree::Ident(if i.is_raw { Ident::new_raw(&i.name, span) } else { Ident::new(&i.name, span) })
-                }
-                wire::TokenTree::Literal(l) => {
-                    let mut literal: Literal =
-                        l.text.parse().map_err(|_| format!("the macro produced an invalid literal `{}`", l.text))?;
-                    literal.set_span(self.span(l.span));
-                    TokenTree::Literal(literal)
-                }
-            });
-        }
-        Ok(out.into_iter().collect())
     }
 }
 

@@ -37,8 +37,31 @@ fn a_panic_becomes_compile_error_with_message_and_location() {
     let dump: &str = oracle_probes::sandboxed_panicking!(boom);
     let lines: Vec<&str> = dump.lines().collect();
     assert_eq!(&lines[..6], ["punct : joint", "punct : alone", "ident core", "punct : joint", "punct : alone", "ident compile_error"]);
-    assert!(lines[8].starts_with("  literal \"proc macro panicked: fixture macro refuses `boom` (at "), "{dump}");
+    // like std's panic message: "panicked at <file>:<line>:<column>: <message>"
+    assert!(lines[8].starts_with("  literal \"proc macro panicked at "), "{dump}");
     assert!(lines[8].contains("fixture-macros/src/lib.rs:"), "{dump}");
+    assert!(lines[8].ends_with(": fixture macro refuses `boom`\""), "{dump}");
+}
+
+#[test]
+fn an_error_diagnostic_becomes_compile_error_at_its_span_with_its_notes_before_the_output() {
+    let result: &str = oracle_probes::sandboxed_diagnostic! { first second };
+    let (output, input) = result.split_once("---\n").unwrap();
+    let position = |line: &str| line.rsplit(' ').next().unwrap().to_string();
+    let input: Vec<&str> = input.lines().collect();
+    assert_eq!(input.len(), 2, "{result}");
+    let (first, second) = (position(input[0]), position(input[1]));
+    assert_ne!(first, second);
+    let output: Vec<&str> = output.lines().collect();
+    assert_eq!(output.len(), 10, "{result}");
+    assert!(output[5].starts_with("ident compile_error "), "{result}");
+    // the literal's text is `"...\n..."`, and the dump writes its `\` as `\\`
+    assert_eq!(output[8].trim_start(), format!("literal \"`first` is wrong\\\\nnote: write `second` first\" {first}"), "{result}");
+    for line in &output[..9] {
+        assert_eq!(position(line), first, "the compile_error! is at the diagnostic's span: {result}");
+    }
+    // id 3 is the response's first span (first_span_id = 3), not the request's fourth (`second`)
+    assert_eq!(output[9], format!("ident x {first}"), "{result}");
 }
 
 #[test]

@@ -8,6 +8,8 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
+#[allow(unused_imports)] // in the prelude only since edition 2021; shims keep the original crate's edition
+use std::convert::TryFrom;
 use std::fmt;
 
 /// First four bytes of every message.

@@ -1,8 +1,10 @@
 //! Conversion between `proc_macro::TokenStream` and sandcrate wire streams, using only STABLE
 //! `proc_macro` API (Rust 1.88+), for the consumer shim, the oracle and tests.
 //!
-//! Dependency-free. Include it next to the wire codec (`wire/src/lib.rs`), which it reaches as
-//! `super::wire`: e.g. in a shim's `lib.rs`: `mod wire; mod proc_macro_wire;`
+//! Dependency-free, and copied verbatim into every generated shim (`src/proc_macro_wire.rs`),
+//! which keeps the original crate's edition: this file must compile on editions 2015 to 2024.
+//! Include it next to the wire codec (`wire/src/lib.rs`), which it reaches as `super::wire`:
+//! e.g. in a shim's `lib.rs`: `mod wire; mod proc_macro_wire;`
 //! (or `use sandcrate_wire as wire;` at the crate root when depending on the crate).
 #![allow(dead_code)]
 
@@ -217,7 +219,9 @@ pub fn compile_error(message: &str, span: Span) -> TokenStream {
 }
 
 /// The tokens a response stands for: the output (preceded by a `compile_error!` per error
-/// diagnostic), or a `compile_error!` with the macro's panic message or the failure.
+/// diagnostic, at its first span, its child notes appended: first, so that a bang macro in
+/// expression position still reports it), or a `compile_error!` with the macro's panic message
+/// and location or the failure.
 pub fn response_tokens(response: &w::Response, request_spans: &[Span]) -> TokenStream {
     let call_site = Span::call_site();
     let spans = resolve_spans(request_spans, response, call_site);
@@ -225,7 +229,11 @@ pub fn response_tokens(response: &w::Response, request_spans: &[Span]) -> TokenS
     for d in &response.diagnostics {
         if d.level == w::Level::Error {
             let span = d.spans.first().and_then(|&id| spans.get(id as usize).copied()).unwrap_or(call_site);
-            out.extend(compile_error(&d.message, span));
+            let mut message = d.message.clone();
+            for child in &d.children {
+                message.push_str(&format!("\n{}: {}", level_name(child.level), child.message));
+            }
+            out.extend(compile_error(&message, span));
         }
     }
     match &response.outcome {
@@ -234,15 +242,25 @@ pub fn response_tokens(response: &w::Response, request_spans: &[Span]) -> TokenS
             Err(e) => out.extend(compile_error(&e, call_site)),
         },
         w::Outcome::Panicked { message, location } => {
+            // like std's own panic message: "panicked at src/de.rs:42:17: <message>"
             let at = match location {
-                Some(l) => format!(" (at {}:{}:{})", l.file, l.line, l.column),
+                Some(l) => format!(" at {}:{}:{}", l.file, l.line, l.column),
                 None => String::new(),
             };
-            out.extend(compile_error(&format!("proc macro panicked: {message}{at}"), call_site));
+            out.extend(compile_error(&format!("proc macro panicked{at}: {message}"), call_site));
         }
         w::Outcome::Failed(message) => out.extend(compile_error(&format!("sandboxed proc macro failed: {message}"), call_site)),
     }
     out
+}
+
+fn level_name(level: w::Level) -> &'static str {
+    match level {
+        w::Level::Error => "error",
+        w::Level::Warning => "warning",
+        w::Level::Note => "note",
+        w::Level::Help => "help",
+    }
 }
 
 /// The structural dump of a `proc_macro` stream, without spans (see `wire::dump_tokens`).

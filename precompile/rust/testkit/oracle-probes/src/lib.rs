@@ -13,4 +13,5 @@ sandcrate_oracle::oracle! {
     direct compare_deserialize => shim_probe::compare_deserialize,
     direct sandboxed_panicking => shim_probe::sandboxed_panicking,
     direct compare_to_string => shim_probe::compare_to_string,
+    direct sandboxed_diagnostic => shim_probe::sandboxed_diagnostic,
 }

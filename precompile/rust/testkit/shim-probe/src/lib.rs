@@ -70,3 +70,21 @@ pub fn sandboxed_panicking(input: TokenStream) -> TokenStream {
 pub fn compare_to_string(input: TokenStream) -> TokenStream {
     compare(fixture_macros::to_string_literal, wire::MacroKind::Bang, "to_string_literal", input)
 }
+
+/// What the shim makes of a hand-made response to `first second`: an error diagnostic with a
+/// note, at `first`, and output whose span id 3 is the response's own first span (`first`
+/// resolved at the call site) even though the request had more spans: `first_span_id` decides.
+/// Expands to the dump of the result with positions, then `---`, then the input's dump.
+pub fn sandboxed_diagnostic(input: TokenStream) -> TokenStream {
+    let (_, spans) = pmw::request(wire::MacroKind::Bang, "diagnostic", None, input.clone(), SourceText::None);
+    let (first, call_site) = (2, 0); // ids: call site, mixed site, then the input's tokens
+    let note = wire::Diagnostic { level: wire::Level::Note, message: "write `second` first".into(), spans: vec![], children: vec![] };
+    let response = wire::Response {
+        first_span_id: 3,
+        spans: vec![wire::SpanInfo::ResolvedAt { position: first, context: call_site }],
+        diagnostics: vec![wire::Diagnostic { level: wire::Level::Error, message: "`first` is wrong".into(), spans: vec![first], children: vec![note] }],
+        outcome: wire::Outcome::Expanded(vec![wire::TokenTree::Ident(wire::Ident { name: "x".into(), is_raw: false, span: 3 })]),
+    };
+    let output = pmw::response_tokens(&response, &spans);
+    string_literal(&format!("{}---\n{}", dump_with_positions(output), dump_with_positions(input)))
+}

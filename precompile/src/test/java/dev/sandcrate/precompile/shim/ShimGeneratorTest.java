@@ -77,7 +77,7 @@ class ShimGeneratorTest {
 
         CrateContents contents = CrateArchive.read(first.bytes(), CrateLimits.DEFAULT);
         assertEquals("demo_derive-1.2.3", contents.root());
-        assertEquals(List.of("Cargo.toml", "README.md", "src/client.rs", "src/lib.rs", "src/wire.rs",
+        assertEquals(List.of("Cargo.toml", "README.md", "src/client.rs", "src/lib.rs", "src/proc_macro_wire.rs", "src/wire.rs",
                         "wasm/" + sha256(artifacts.get(0)) + ".wasm", "wasm/" + sha256(artifacts.get(1)) + ".wasm").stream().sorted().toList(),
                 contents.entries().stream().map(CrateEntry::path).sorted().toList());
         CrateManifest shim = contents.manifest();

@@ -23,7 +23,9 @@ import java.util.stream.Collectors;
 
 /**
  * Renders the source files of a shim crate from a {@link ShimSpec}: a dependency-free proc-macro crate that
- * re-declares the original's macros and runs them through the runtime (template: {@code sandbox-runtime/shim-template}).
+ * re-declares the original's macros and runs them through the runtime (template: {@code sandbox-runtime/shim-template};
+ * {@code src/wire.rs} and {@code src/proc_macro_wire.rs} are {@code precompile/rust/wire/src/lib.rs} and
+ * {@code proc_macro_wire.rs} verbatim, bundled into the runtime jar next to the template).
  * The output is a pure function of the spec, so the packed .crate is byte-for-byte reproducible.
  */
 public final class ShimSources {
@@ -36,7 +38,6 @@ public final class ShimSources {
     private static final Pattern VERSION = Pattern.compile("[0-9]+\\.[0-9]+\\.[0-9]+[0-9A-Za-z.+-]*");
     private static final Pattern FEATURE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_+.-]*");
     private static final Set<String> EDITIONS = Set.of("2015", "2018", "2021", "2024");
-    private static final String TRY_FROM = "use std::convert::TryFrom;";
     private static final Set<String> KEYWORDS = Set.of("as", "break", "const", "continue", "crate", "else", "enum",
             "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
             "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use",
@@ -53,7 +54,8 @@ public final class ShimSources {
         files.put("README.md", utf8(readme(spec)));
         files.put("src/lib.rs", utf8(libRs(spec)));
         files.put("src/client.rs", template("client.rs"));
-        files.put("src/wire.rs", wireCodec());
+        files.put("src/wire.rs", template("lib.rs"));
+        files.put("src/proc_macro_wire.rs", template("proc_macro_wire.rs"));
         for (ShimSpec.Artifact artifact : spec.artifacts()) {
             files.put(wasmPath(artifact), artifact.wasm().clone());
         }
@@ -173,7 +175,7 @@ public final class ShimSources {
         out.append("//! Sandcrate shim for `").append(spec.crateName()).append("` ").append(spec.version()).append(".\n");
         out.append("//!\n//! Generated: the macros below run the precompiled, sandboxed WebAssembly build of the original crate\n");
         out.append("//! through the Sandcrate runtime. See README.md.\n\n");
-        out.append("extern crate proc_macro;\n\nmod client;\n#[allow(dead_code, clippy::all)]\nmod wire;\n\n");
+        out.append("extern crate proc_macro;\n\nmod client;\n#[allow(dead_code, clippy::all)]\nmod wire;\n#[allow(clippy::all)]\nmod proc_macro_wire;\n\n");
         List<String> cfgs = new ArrayList<>();
         for (ShimSpec.Artifact artifact : spec.artifacts()) {
             String cfg = cfg(spec, artifact);
@@ -255,24 +257,6 @@ public final class ShimSources {
                 + "sandboxed Sandcrate runtime (started on demand; install it once from your registry).\n\n"
                 + "Every artifact was built twice from the original sources and gave the same bytes; its sha256 is its\n"
                 + "file name and is listed in `Cargo.toml` under `[package.metadata.sandcrate]`.\n";
-    }
-
-    /**
-     * The wire codec, verbatim except that editions before 2021 need {@code TryFrom} imported (it is in the 2021
-     * prelude); the import goes after the file's leading doc comments and inner attributes.
-     */
-    private static byte[] wireCodec() {
-        String codec = new String(template("lib.rs"), StandardCharsets.UTF_8);
-        if (codec.contains(TRY_FROM)) {
-            return utf8(codec);
-        }
-        List<String> lines = new ArrayList<>(List.of(codec.split("\n", -1)));
-        int at = 0;
-        while (at < lines.size() && (lines.get(at).startsWith("//!") || lines.get(at).startsWith("#![") || lines.get(at).isBlank())) {
-            at++;
-        }
-        lines.add(at, "#[allow(unused_imports)] // added by the shim generator: in the prelude only since edition 2021\n" + TRY_FROM);
-        return utf8(String.join("\n", lines));
     }
 
     private static byte[] template(String name) {

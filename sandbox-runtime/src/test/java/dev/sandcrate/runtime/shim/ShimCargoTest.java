@@ -39,8 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ShimCargoTest {
 
-    /** Span 1 of every shim request is the call site. */
-    private static final int CALL_SITE = 1;
+    /** Span 0 of every shim request is the call site (proc_macro_wire::request), span 1 the mixed site. */
+    private static final int CALL_SITE = 0;
+    private static final int REQUEST_SITES = 2;
 
     @TempDir
     static Path work;
@@ -82,14 +83,17 @@ class ShimCargoTest {
                 new Punct('-', Spacing.JOINT, CALL_SITE), new Punct('>', Spacing.ALONE, CALL_SITE),
                 new Ident("u32", false, CALL_SITE),
                 new Group(Delimiter.BRACE, CALL_SITE, CALL_SITE, CALL_SITE, body));
-        return new Response(3, List.of(), List.of(), new Outcome.Expanded(stream)).encode();
+        return new Response(REQUEST_SITES, List.of(), List.of(), new Outcome.Expanded(stream)).encode();
     }
 
     private static final List<ShimSpec.MacroDecl> HELLO = List.of(new ShimSpec.MacroDecl(ShimSpec.Kind.DERIVE, "Hello", List.of("hello")));
 
     /** Shims keep the original's edition; the oldest one must compile too. */
     private static Path shim(String name, Map<String, List<String>> features, ShimSpec.Artifact artifact) throws IOException {
-        String edition = name.equals("hello_ok") ? "2015" : "2021";
+        return shim(name, name.equals("hello_ok") ? "2015" : "2021", features, artifact);
+    }
+
+    private static Path shim(String name, String edition, Map<String, List<String>> features, ShimSpec.Artifact artifact) throws IOException {
         ShimSpec spec = new ShimSpec(name, "0.1.0", edition, "MIT", features, List.of(artifact), "http://registry.example/precompile");
         Path dir = work.resolve(name);
         for (var file : ShimSources.render(spec).entrySet()) {
@@ -135,6 +139,10 @@ class ShimCargoTest {
     private static Result cargo(Map<String, String> extraEnv, Path dir, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("cargo"));
         command.addAll(List.of(args));
+        return command(extraEnv, dir, command.toArray(String[]::new));
+    }
+
+    private static Result command(Map<String, String> extraEnv, Path dir, String... command) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         builder.environment().putAll(env);
         builder.environment().putAll(extraEnv);
@@ -154,6 +162,35 @@ class ShimCargoTest {
         assertTrue(test.output().contains("test tests::expansion_is_compiled_in ... ok"), test.output());
         assertTrue(Files.exists(runtimeDir.resolve(Protocol.SOCKET_NAME)), "the shim started the daemon");
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(runtimeDir)));
+    }
+
+    /**
+     * The shim's Rust files (client.rs, and wire.rs and proc_macro_wire.rs copied verbatim from precompile/rust/wire) compile
+     * without a warning on every edition a macro crate can have, with the rustup cargo on PATH and Debian's /usr/bin/cargo.
+     */
+    @Test
+    void shimsOfEveryEditionCompileWithoutWarningsOnBothToolchains() throws Exception {
+        List<String> editions = List.of("2015", "2018", "2021", "2024");
+        Path workspace = work.resolve("editions");
+        Files.createDirectories(workspace);
+        List<String> members = new ArrayList<>();
+        for (String edition : editions) {
+            String shim = "hello_" + edition;
+            shim(shim, edition, Map.of(), new ShimSpec.Artifact(Set.of(), AbiTestModules.answers(helloExpansion()), HELLO));
+            Path crate = consumer("consumer_" + edition, shim, "");
+            Files.move(crate, workspace.resolve(crate.getFileName()));
+            members.add("\"" + crate.getFileName() + "\"");
+            Files.move(work.resolve(shim), workspace.resolve(shim));
+        }
+        Files.writeString(workspace.resolve("Cargo.toml"), "[workspace]\nresolver = \"2\"\nmembers = [" + String.join(", ", members) + "]\n");
+        for (String[] toolchain : List.of(new String[] {"cargo", "rustc"}, new String[] {"/usr/bin/cargo", "/usr/bin/rustc"})) {
+            Result version = command(Map.of("RUSTC", toolchain[1]), workspace, toolchain[1], "--version");
+            Result test = command(Map.of("RUSTC", toolchain[1], "CARGO_TARGET_DIR", work.resolve("target-editions-" + version.output().split(" ")[1]).toString()),
+                    workspace, toolchain[0], "test", "--offline", "--workspace", "--lib");
+            assertEquals(0, test.exit(), version.output() + test.output());
+            assertEquals(editions.size(), test.output().split("test tests::expansion_is_compiled_in \\.\\.\\. ok", -1).length - 1, test.output());
+            assertFalse(test.output().contains("warning"), version.output() + test.output());
+        }
     }
 
     @Test
@@ -188,7 +225,7 @@ class ShimCargoTest {
 
     @Test
     void macroPanicShowsTheMacrosOwnMessage() throws Exception {
-        byte[] panic = new Response(3, List.of(), List.of(),
+        byte[] panic = new Response(REQUEST_SITES, List.of(), List.of(),
                 new Outcome.Panicked("expected a struct with named fields", new Outcome.PanicLocation("src/lib.rs", 12, 5))).encode();
         shim("hello_panics", Map.of(), new ShimSpec.Artifact(Set.of(), AbiTestModules.panicsWith(panic), HELLO));
         Result build = cargo(consumer("consumer_panics", "hello_panics", ""), "build", "--offline");

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sandcrate.runtime.engine.ArtifactAbi;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,11 +37,23 @@ class ShimSourcesTest {
     void rendersTheSameFilesEveryTime() {
         SortedMap<String, byte[]> first = ShimSources.render(spec());
         SortedMap<String, byte[]> second = ShimSources.render(spec());
-        assertEquals(List.of("Cargo.toml", "README.md", "src/client.rs", "src/lib.rs", "src/wire.rs",
+        assertEquals(List.of("Cargo.toml", "README.md", "src/client.rs", "src/lib.rs", "src/proc_macro_wire.rs", "src/wire.rs",
                 "wasm/" + ArtifactAbi.sha256(WASM_FAST) + ".wasm", "wasm/" + ArtifactAbi.sha256(WASM_DEFAULT) + ".wasm")
                 .stream().sorted().toList(), List.copyOf(first.keySet()));
         first.forEach((path, bytes) -> assertArrayEquals(bytes, second.get(path), path));
         assertTrue(text(first, "src/wire.rs").contains("pub const MAGIC: [u8; 4] = *b\"SCWF\";"), "wire codec copied");
+    }
+
+    /** One copy of each concept: the shim's Rust files are the template and the wire crate's files, byte for byte. */
+    @Test
+    void copiesTheSharedRustFilesVerbatim() throws Exception {
+        SortedMap<String, byte[]> files = ShimSources.render(spec());
+        Path wire = Path.of("../precompile/rust/wire/src");
+        assertArrayEquals(Files.readAllBytes(wire.resolve("lib.rs")), files.get("src/wire.rs"));
+        assertArrayEquals(Files.readAllBytes(wire.resolve("proc_macro_wire.rs")), files.get("src/proc_macro_wire.rs"));
+        assertArrayEquals(Files.readAllBytes(Path.of("shim-template/src/client.rs")), files.get("src/client.rs"));
+        String lib = text(files, "src/lib.rs");
+        assertTrue(lib.contains("\nmod client;\n") && lib.contains("\nmod wire;\n") && lib.contains("\nmod proc_macro_wire;\n"), lib);
     }
 
     @Test
