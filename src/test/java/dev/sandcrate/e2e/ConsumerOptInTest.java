@@ -1,0 +1,499 @@
+package dev.sandcrate.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sandcrate.index.Checksums;
+import dev.sandcrate.index.IndexFile;
+import dev.sandcrate.index.IndexEntry;
+import dev.sandcrate.index.crate.CrateArchive;
+import dev.sandcrate.index.crate.CrateContents;
+import dev.sandcrate.index.crate.CrateLimits;
+import dev.sandcrate.index.crate.CratePacker;
+import dev.sandcrate.registry.Registry;
+import dev.sandcrate.registry.RegistryConfig;
+import dev.sandcrate.registry.precompile.PrecompileConfig;
+import dev.sandcrate.registry.view.PrecompiledView;
+import dev.sandcrate.registry.view.RuntimeBundle;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static dev.sandcrate.e2e.PrecompileHarness.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A consumer opts in to sandboxed macros: Debian's serde, serde_derive, thiserror and thiserror-impl are published
+ * and precompiled for real, the runtime is installed with the one-line installer the registry serves, and a crate
+ * that derives Serialize/Deserialize/Error builds through the precompiled view (source replacement) with real cargo,
+ * without compiling syn, quote or proc-macro2, passes its tests and expands exactly like the from-source build.
+ * A macro that panics shows its own message; one that loops forever is stopped.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 40, unit = TimeUnit.MINUTES)
+class ConsumerOptInTest {
+    private static final String CARGO = System.getenv().getOrDefault("SANDCRATE_TEST_CARGO", "cargo");
+    private static final List<String> MACRO_DEPS = List.of("syn", "quote", "proc-macro2");
+
+    private Path tmp;
+    private Registry registry;
+    private RuntimeBundle bundle;
+    private Path home;
+    private final List<Path> runtimeDirs = new ArrayList<>();
+
+    @BeforeAll
+    void publishPrecompileAndInstallRuntime() throws Exception {
+        tmp = Files.createTempDirectory("sandcrate-optin-");
+        bundle = RuntimeBundle.of(runtimeBundle());
+        registry = startRegistry();
+        String token = token(registry, "debian", false);
+        publishDebian(registry, token, "unicode-ident", "proc-macro2", "quote", "syn", "serde_derive", "serde",
+                "thiserror-impl", "thiserror", "itoa", "ryu", "serde_json");
+        publish(registry, token, faultyMacro(tmp));
+
+        long t0 = System.nanoTime();
+        for (String[] macro : new String[][]{{"sandcrate-faulty", "0.1.0"}, {"thiserror-impl", "1.0.38"}, {"serde_derive", "1.0.152"}}) {
+            JsonNode set = awaitDefault(registry, macro[0], macro[1], Duration.ofMinutes(20), PrecompileHarness::finished);
+            assertEquals("verified", set.path("state").asText(), set.toPrettyString());
+        }
+        System.out.printf("precompiled and verified after %d s%n", (System.nanoTime() - t0) / 1_000_000_000);
+
+        // the one-line install, exactly as the README shows it, into a temp HOME
+        home = Files.createDirectories(tmp.resolve("home"));
+        Proc install = run(tmp, Map.of("HOME", home.toString()), "sh", "-c", "curl -fsSL " + registry.url() + "/runtime/install.sh | sh");
+        assertEquals(0, install.exit, install.all());
+        assertTrue(Files.isExecutable(home.resolve(".sandcrate/runtime/bin/sandcrate-runtime")), install.all());
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        try {
+            for (Path dir : runtimeDirs) {
+                run(tmp, Map.of("HOME", home.toString()), home.resolve(".sandcrate/runtime/bin/sandcrate-runtime").toString(),
+                        "stop", "--dir", dir.toString());
+            }
+        } finally {
+            if (registry != null) registry.close();
+            deleteTree(tmp);
+        }
+    }
+
+    @Test
+    void theViewServesShimsForVerifiedVersionsAndTheSourceLinesForEverythingElse() throws Exception {
+        // every crate that has no shim is byte-identical to the source index
+        for (String crate : List.of("serde", "syn", "thiserror", "serde_json")) {
+            assertArrayEquals(get(registry.url() + "/index/" + indexPath(crate)).body(), get(registry.url() + "/precompiled/index/" + indexPath(crate)).body(), crate);
+        }
+        JsonNode config = JSON.readTree(get(registry.url() + "/precompiled/index/config.json").body());
+        assertEquals(registry.url() + "/precompiled/dl/{crate}/{version}", config.path("dl").asText());
+
+        HttpResponse<byte[]> serdeDerive = get(registry.url() + "/precompiled/index/" + indexPath("serde_derive"));
+        IndexEntry source = IndexFile.parse(new String(get(registry.url() + "/index/" + indexPath("serde_derive")).body(), StandardCharsets.UTF_8)).getFirst();
+        IndexEntry shim = IndexFile.parse(new String(serdeDerive.body(), StandardCharsets.UTF_8)).getFirst();
+        assertFalse(source.deps().isEmpty());
+        assertEquals(List.of(), shim.deps());
+        assertNull(shim.links());
+        assertEquals(source.name(), shim.name());
+        assertEquals(source.vers(), shim.vers());
+        assertEquals(source.pubtime(), shim.pubtime());
+        assertEquals(source.allFeatures().keySet(), shim.allFeatures().keySet(), "feature names stay valid");
+        assertNotEquals(source.cksum(), shim.cksum());
+
+        // the download is the shim: a dependency-free proc-macro crate whose sha256 is the line's cksum
+        byte[] crate = get(registry.url() + "/precompiled/dl/serde_derive/1.0.152").body();
+        assertEquals(shim.cksum(), Checksums.sha256Hex(crate));
+        CrateContents contents = CrateArchive.read(crate, CrateLimits.DEFAULT);
+        assertTrue(contents.manifest().procMacro());
+        assertEquals(List.of(), contents.manifest().dependencies());
+        assertTrue(contents.entries().stream().anyMatch(e -> e.path().endsWith(".wasm")), "the artifact is embedded");
+        PrecompiledView.ShimInfo info = registry.precompiledView().shim("serde_derive", "1.0.152").orElseThrow();
+        assertEquals(List.of("default"), info.featureSets());
+        assertEquals(defaultSet(status(registry, "serde_derive", "1.0.152")).path("artifact").path("sha256").asText(), info.artifacts().getFirst());
+
+        // versions without a shim download the original bytes
+        assertArrayEquals(registry.crates().crateBytes("serde", "1.0.152").orElseThrow(), get(registry.url() + "/precompiled/dl/serde/1.0.152").body());
+        // same ETag/304 behaviour as the source index
+        String etag = serdeDerive.headers().firstValue("ETag").orElseThrow();
+        HttpResponse<byte[]> again = HTTP.send(HttpRequest.newBuilder(URI.create(registry.url() + "/precompiled/index/" + indexPath("serde_derive")))
+                .header("If-None-Match", etag).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(304, again.statusCode());
+        assertEquals(404, get(registry.url() + "/precompiled/index/" + indexPath("no-such-crate")).statusCode());
+        assertEquals(404, get(registry.url() + "/precompiled/dl/serde/9.9.9").statusCode());
+
+        // a served shim never changes: after a restart on another port (its URL is in the shim's hints, so a
+        // regenerated shim would differ) the view serves the same bytes
+        registry.close();
+        registry = startRegistry();
+        assertArrayEquals(crate, get(registry.url() + "/precompiled/dl/serde_derive/1.0.152").body());
+        assertArrayEquals(serdeDerive.body(), get(registry.url() + "/precompiled/index/" + indexPath("serde_derive")).body());
+    }
+
+    @Test
+    void theRuntimeBundleIsServedWithItsSha256() throws Exception {
+        byte[] tarGz = get(registry.url() + "/runtime/" + bundle.fileName()).body();
+        assertEquals(bundle.sha256(), Checksums.sha256Hex(tarGz));
+        assertEquals(bundle.sha256() + "  " + bundle.fileName() + "\n", new String(get(registry.url() + "/runtime/" + bundle.fileName() + ".sha256").body(), StandardCharsets.UTF_8));
+        String script = new String(get(registry.url() + "/runtime/install.sh").body(), StandardCharsets.UTF_8);
+        assertTrue(script.contains(registry.url()) && !script.contains("@REGISTRY_URL@"), script);
+        JsonNode info = JSON.readTree(get(registry.url() + "/runtime").body());
+        assertEquals(bundle.sha256(), info.path("sha256").asText());
+        assertEquals("curl -fsSL " + registry.url() + "/runtime/install.sh | sh", info.path("install").asText());
+    }
+
+    @Test
+    void aConsumerBuildsThroughTheViewWithoutSynAndExpandsLikeTheSourceBuild() throws Exception {
+        Path fromSource = consumer(tmp.resolve("from-source"));
+        Path withShims = consumer(tmp.resolve("with-shims"));
+        Map<String, String> sourceEnv = cargoEnv(tmp.resolve("cargo-source"), registry.sparseIndexUrl(), null);
+        Map<String, String> shimEnv = cargoEnv(tmp.resolve("cargo-shims"), viewIndex(), runtimeDir("run"));
+
+        long t0 = System.nanoTime();
+        Proc source = cargoOk(fromSource, sourceEnv, "build", "-v");
+        long sourceMs = (System.nanoTime() - t0) / 1_000_000;
+        for (String dep : MACRO_DEPS) assertTrue(compiled(source, dep), "the from-source build compiles " + dep + ":\n" + source.all());
+
+        t0 = System.nanoTime();
+        Proc shims = cargoOk(withShims, shimEnv, "build", "-v");
+        long shimMs = (System.nanoTime() - t0) / 1_000_000;
+        for (String dep : MACRO_DEPS) assertFalse(compiled(shims, dep), dep + " must not be compiled with shims:\n" + shims.all());
+        assertTrue(compiled(shims, "serde_derive") && compiled(shims, "thiserror_impl"), shims.all());
+        System.out.printf("clean cargo build of the consumer: from source %d ms, with shims %d ms%n", sourceMs, shimMs);
+
+        String lock = Files.readString(withShims.resolve("Cargo.lock"));
+        for (String dep : MACRO_DEPS) assertFalse(lock.contains("name = \"" + dep + "\""), "Cargo.lock has no " + dep + ":\n" + lock);
+        for (String[] macro : new String[][]{{"serde_derive", "1.0.152"}, {"thiserror-impl", "1.0.38"}}) {
+            String cksum = registry.precompiledView().shim(macro[0], macro[1]).orElseThrow().cksum();
+            assertTrue(lock.contains("checksum = \"" + cksum + "\""), "Cargo.lock pins the shim of " + macro[0] + ":\n" + lock);
+        }
+
+        Proc tests = cargoOk(withShims, shimEnv, "test");
+        assertTrue(tests.all().contains("test result: ok. 3 passed"), tests.all());
+
+        String expandedSource = cargoOk(fromSource, withBootstrap(sourceEnv), "rustc", "--lib", "--", "-Zunpretty=expanded").out;
+        String expandedShims = cargoOk(withShims, withBootstrap(shimEnv), "rustc", "--lib", "--", "-Zunpretty=expanded").out;
+        assertTrue(expandedSource.contains("impl _serde::Serialize for Point") || expandedSource.contains("Serialize for Point"), expandedSource);
+        assertEquals(expandedSource, expandedShims, "the shims expand exactly like the macros built from source");
+    }
+
+    @Test
+    void aSingleMacroCrateCanBePatchedToItsShim() throws Exception {
+        Path project = Cargo.project(tmp.resolve("patched"), """
+                [package]
+                name = "patched"
+                version = "0.1.0"
+                edition = "2021"
+
+                [dependencies]
+                serde = { version = "1", features = ["derive"] }
+
+                [patch.crates-io]
+                serde_derive = { version = "=1.0.152", registry = "sandcrate-precompiled" }
+                """, Map.of("src/lib.rs", "#[derive(serde::Serialize)]\npub struct Unit;\n"));
+        Map<String, String> env = cargoEnv(tmp.resolve("cargo-patch"), registry.sparseIndexUrl(), runtimeDir("run"));
+        Files.writeString(Path.of(env.get("CARGO_HOME")).resolve("config.toml"), "[registries.sandcrate-precompiled]\nindex = \""
+                + viewIndex() + "\"\n", java.nio.file.StandardOpenOption.APPEND);
+        Proc build = cargoOk(project, env, "build", "-v");
+        for (String dep : MACRO_DEPS) assertFalse(compiled(build, dep), dep + " must not be compiled:\n" + build.all());
+        String lock = Files.readString(project.resolve("Cargo.lock"));
+        assertTrue(lock.contains("checksum = \"" + registry.precompiledView().shim("serde_derive", "1.0.152").orElseThrow().cksum() + "\""), lock);
+        assertTrue(lock.contains("checksum = \"" + registry.crates().versions("serde").getFirst().cksum() + "\""), "serde from the source index:\n" + lock);
+    }
+
+    @Test
+    void aPanickingMacroShowsItsOwnMessage() throws Exception {
+        Path project = faultyConsumer(tmp.resolve("boom-user"), "sandcrate_faulty::boom!(left + right);");
+        Proc build = cargo(project, cargoEnv(tmp.resolve("cargo-boom"), viewIndex(), runtimeDir("run")), "build");
+        assertNotEquals(0, build.exit, build.all());
+        assertTrue(build.all().contains("proc macro panicked"), build.all());
+        assertTrue(build.all().contains("boom refuses to expand `left + right`"), build.all());
+    }
+
+    @Test
+    void aMacroThatNeverReturnsIsStopped() throws Exception {
+        Path project = faultyConsumer(tmp.resolve("spin-user"), "sandcrate_faulty::spin!(forever);");
+        Map<String, String> env = cargoEnv(tmp.resolve("cargo-spin"), viewIndex(), runtimeDir("run-spin"));
+        env.put("SANDCRATE_TIMEOUT_MS", "3000"); // read by the daemon the shim starts in this runtime dir
+        long t0 = System.nanoTime();
+        Proc build = cargo(project, env, "build");
+        long seconds = (System.nanoTime() - t0) / 1_000_000_000;
+        assertNotEquals(0, build.exit, build.all());
+        assertTrue(build.all().contains("did not finish within the time limit"), build.all());
+        assertTrue(seconds < 120, "stopped after " + seconds + " s");
+    }
+
+    // ---------------------------------------------------------------- fixtures
+
+    private Registry startRegistry() throws IOException {
+        Registry r = Registry.start(RegistryConfig.loopback(tmp.resolve("data")), PrecompileConfig.defaults().withTopFeatureSets(0));
+        r.precompiledView().serveRuntime(bundle);
+        return r;
+    }
+
+    private String viewIndex() {
+        return "sparse+" + registry.url() + "/precompiled/index/";
+    }
+
+    /** A macro crate of our own, published and precompiled like any other: one macro panics, one never returns. */
+    private static CratePacker.PackedCrate faultyMacro(Path work) throws IOException {
+        Path dir = Cargo.project(work.resolve("sandcrate-faulty"), """
+                [package]
+                name = "sandcrate-faulty"
+                version = "0.1.0"
+                edition = "2021"
+                description = "macros that misbehave, for the consumer tests"
+
+                [lib]
+                proc-macro = true
+                """, Map.of("src/lib.rs", """
+                use proc_macro::TokenStream;
+
+                #[proc_macro]
+                pub fn boom(input: TokenStream) -> TokenStream {
+                    panic!("boom refuses to expand `{}`", input)
+                }
+
+                /// Loops forever when given any input (on empty input, which the registry's validation sends, it returns).
+                #[proc_macro]
+                pub fn spin(input: TokenStream) -> TokenStream {
+                    if input.is_empty() {
+                        return input;
+                    }
+                    let mut n: u64 = 0;
+                    loop {
+                        n = std::hint::black_box(n.wrapping_add(1));
+                    }
+                }
+                """));
+        return CratePacker.pack(dir);
+    }
+
+    private static Path consumer(Path dir) throws IOException {
+        return Cargo.project(dir, """
+                [package]
+                name = "shapes"
+                version = "0.1.0"
+                edition = "2021"
+
+                [dependencies]
+                serde = { version = "1", features = ["derive"] }
+                serde_json = "1"
+                thiserror = "1"
+                """, Map.of("src/lib.rs", """
+                use serde::{Deserialize, Serialize};
+
+                #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+                #[serde(rename_all = "camelCase")]
+                pub struct Point {
+                    pub x_coord: i32,
+                    pub y_coord: i32,
+                    #[serde(default, skip_serializing_if = "Option::is_none")]
+                    pub label: Option<String>,
+                }
+
+                #[derive(Debug, PartialEq, Serialize, Deserialize)]
+                #[serde(tag = "kind")]
+                pub enum Shape {
+                    Circle { center: Point, radius: f64 },
+                    Polygon { points: Vec<Point> },
+                }
+
+                #[derive(Debug, thiserror::Error)]
+                pub enum ShapeError {
+                    #[error("invalid shape JSON: {0}")]
+                    Json(#[from] serde_json::Error),
+                    #[error("a polygon needs 3 points, got {count}")]
+                    TooFewPoints { count: usize },
+                }
+
+                pub fn parse(json: &str) -> Result<Shape, ShapeError> {
+                    let shape: Shape = serde_json::from_str(json)?;
+                    if let Shape::Polygon { points } = &shape {
+                        if points.len() < 3 {
+                            return Err(ShapeError::TooFewPoints { count: points.len() });
+                        }
+                    }
+                    Ok(shape)
+                }
+
+                #[cfg(test)]
+                mod tests {
+                    use super::*;
+
+                    #[test]
+                    fn round_trip() {
+                        let shape = Shape::Circle { center: Point { x_coord: 1, y_coord: -2, label: None }, radius: 2.5 };
+                        let json = serde_json::to_string(&shape).unwrap();
+                        assert_eq!(json, r#"{"kind":"Circle","center":{"xCoord":1,"yCoord":-2},"radius":2.5}"#);
+                        assert_eq!(parse(&json).unwrap(), shape);
+                    }
+
+                    #[test]
+                    fn too_few_points() {
+                        let err = parse(r#"{"kind":"Polygon","points":[{"xCoord":0,"yCoord":0,"label":"a"}]}"#).unwrap_err();
+                        assert_eq!(err.to_string(), "a polygon needs 3 points, got 1");
+                    }
+
+                    #[test]
+                    fn bad_json() {
+                        let err = parse("{").unwrap_err();
+                        assert!(err.to_string().starts_with("invalid shape JSON: "), "{}", err);
+                    }
+                }
+                """));
+    }
+
+    private static Path faultyConsumer(Path dir, String call) throws IOException {
+        return Cargo.project(dir, """
+                [package]
+                name = "faulty-user"
+                version = "0.1.0"
+                edition = "2021"
+
+                [dependencies]
+                sandcrate-faulty = "0.1"
+                """, Map.of("src/lib.rs", "pub fn f(left: u32, right: u32) -> u32 {\n    " + call + "\n    left + right\n}\n"));
+    }
+
+    /** The bundle built by sandbox-runtime/bundle/build.sh, built now if this checkout has none yet. */
+    private static Path runtimeBundle() throws Exception {
+        Path root = repoRoot();
+        Path dir = root.resolve("sandbox-runtime/target/bundle");
+        Path file = dir.resolve("sandcrate-runtime-linux-" + arch() + ".tar.gz");
+        if (!Files.isRegularFile(file)) {
+            Proc build = run(root, Map.of(), "bash", root.resolve("sandbox-runtime/bundle/build.sh").toString());
+            assertEquals(0, build.exit, "building the runtime bundle failed:\n" + build.all());
+        }
+        return file;
+    }
+
+    private static String arch() throws Exception {
+        return run(Path.of("."), Map.of(), "uname", "-m").out.strip();
+    }
+
+    private static Path repoRoot() {
+        String home = System.getenv("SANDCRATE_HOME");
+        if (home != null && !home.isBlank()) return Path.of(home);
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isRegularFile(p.resolve("sandbox-runtime/bundle/build.sh"))) return p;
+        }
+        throw new AssertionError("cannot find the Sandcrate checkout from " + Path.of("").toAbsolutePath());
+    }
+
+    private Path runtimeDir(String name) throws IOException {
+        Path dir = tmp.resolve(name);
+        if (!runtimeDirs.contains(dir)) {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            runtimeDirs.add(dir);
+        }
+        return dir;
+    }
+
+    /**
+     * An isolated CARGO_HOME whose crates-io is replaced by {@code index} (the source index or the precompiled view),
+     * with HOME where the runtime was installed and the runtime's socket directory.
+     */
+    private Map<String, String> cargoEnv(Path cargoHome, String index, Path runtimeDir) throws IOException {
+        Files.createDirectories(cargoHome);
+        Files.writeString(cargoHome.resolve("config.toml"), """
+                [source.crates-io]
+                replace-with = "sandcrate"
+
+                [registries.sandcrate]
+                index = "%s"
+
+                [net]
+                retry = 0
+
+                [build]
+                jobs = 2
+                """.formatted(index));
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("CARGO_HOME", cargoHome.toString());
+        env.put("CARGO_TARGET_DIR", cargoHome.resolve("target").toString());
+        env.put("HOME", home.toString());
+        if (runtimeDir != null) env.put("SANDCRATE_RUNTIME_DIR", runtimeDir.toString());
+        return env;
+    }
+
+    private static Map<String, String> withBootstrap(Map<String, String> env) {
+        Map<String, String> copy = new java.util.HashMap<>(env);
+        copy.put("RUSTC_BOOTSTRAP", "1");
+        return copy;
+    }
+
+    /** Whether cargo's verbose output shows rustc compiling {@code crate} (its --crate-name, with - as _). */
+    private static boolean compiled(Proc cargo, String crate) {
+        return cargo.err.contains("--crate-name " + crate.replace('-', '_') + " ");
+    }
+
+    private record Proc(int exit, String out, String err) {
+        String all() {
+            return out + "\n--- stderr ---\n" + err;
+        }
+    }
+
+    private static Proc cargo(Path dir, Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(CARGO));
+        cmd.addAll(List.of(args));
+        return run(dir, env, cmd.toArray(String[]::new));
+    }
+
+    private static Proc cargoOk(Path dir, Map<String, String> env, String... args) throws Exception {
+        Proc p = cargo(dir, env, args);
+        if (p.exit != 0) throw new AssertionError("cargo " + String.join(" ", args) + " failed with exit " + p.exit + ":\n" + p.all());
+        return p;
+    }
+
+    private static Proc run(Path dir, Map<String, String> env, String... cmd) throws Exception {
+        Path out = Files.createTempFile("sandcrate-proc-", ".out");
+        Path err = Files.createTempFile("sandcrate-proc-", ".err");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().put("CARGO_TERM_COLOR", "never");
+            pb.environment().put("CARGO_TERM_PROGRESS_WHEN", "never");
+            pb.environment().remove("SANDCRATE_RUNTIME");
+            pb.environment().remove("RUSTC_BOOTSTRAP");
+            // rustup's proxies find their toolchains through RUSTUP_HOME, which defaults to $HOME/.rustup
+            pb.environment().putIfAbsent("RUSTUP_HOME", Path.of(System.getProperty("user.home"), ".rustup").toString());
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                throw new AssertionError(String.join(" ", cmd) + " timed out:\n" + Files.readString(out) + Files.readString(err));
+            }
+            return new Proc(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    private static String indexPath(String crate) {
+        return dev.sandcrate.index.IndexPaths.pathOf(crate);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (dir == null || !Files.exists(dir)) return;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+}
