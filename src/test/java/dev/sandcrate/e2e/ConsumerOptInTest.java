@@ -65,9 +65,10 @@ class ConsumerOptInTest {
         publishDebian(registry, token, "unicode-ident", "proc-macro2", "quote", "syn", "serde_derive", "serde",
                 "thiserror-impl", "thiserror", "itoa", "ryu", "serde_json");
         publish(registry, token, faultyMacro(tmp));
+        publish(registry, token, smallMacro(tmp, "shouty", false));
 
         long t0 = System.nanoTime();
-        for (String[] macro : new String[][]{{"sandcrate-faulty", "0.1.0"}, {"thiserror-impl", "1.0.38"}, {"serde_derive", "1.0.152"}}) {
+        for (String[] macro : new String[][]{{"sandcrate-faulty", "0.1.0"}, {"shouty", "0.1.0"}, {"thiserror-impl", "1.0.38"}, {"serde_derive", "1.0.152"}}) {
             JsonNode set = awaitDefault(registry, macro[0], macro[1], Duration.ofMinutes(20), PrecompileHarness::finished);
             assertEquals("verified", set.path("state").asText(), set.toPrettyString());
         }
@@ -212,6 +213,22 @@ class ConsumerOptInTest {
         String lock = Files.readString(project.resolve("Cargo.lock"));
         assertTrue(lock.contains("checksum = \"" + registry.precompiledView().shim("serde_derive", "1.0.152").orElseThrow().cksum() + "\""), lock);
         assertTrue(lock.contains("checksum = \"" + registry.crates().versions("serde").getFirst().cksum() + "\""), "serde from the source index:\n" + lock);
+    }
+
+    @Test
+    void aDeniedCrateFallsBackToItsSourceLine() throws Exception {
+        String path = "/precompiled/index/" + indexPath("shouty");
+        String shimCksum = registry.precompiledView().shim("shouty", "0.1.0").orElseThrow().cksum();
+        assertEquals(shimCksum, IndexFile.parse(new String(get(registry.url() + path).body(), StandardCharsets.UTF_8)).getFirst().cksum());
+
+        HttpResponse<String> deny = HTTP.send(HttpRequest.newBuilder(URI.create(registry.url() + "/api/v1/admin/precompile/deny/shouty"))
+                .header("Authorization", token(registry, "operator", true)).PUT(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, deny.statusCode(), deny.body());
+        // nothing denied runs: the source line and the original .crate again, and no shim
+        assertArrayEquals(get(registry.url() + "/index/" + indexPath("shouty")).body(), get(registry.url() + path).body());
+        assertArrayEquals(registry.crates().crateBytes("shouty", "0.1.0").orElseThrow(), get(registry.url() + "/precompiled/dl/shouty/0.1.0").body());
+        assertEquals(404, get(registry.url() + "/api/v1/crates/shouty/0.1.0/shim").statusCode());
     }
 
     @Test
