@@ -1,5 +1,7 @@
 package dev.sandcrate.precompile.eligibility;
 
+import dev.sandcrate.index.SemVer;
+
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,39 +17,7 @@ public final class CargoSemver {
     private CargoSemver() {
     }
 
-    /** A parsed version; build metadata is ignored as semver says. */
-    public record Version(BigInteger major, BigInteger minor, BigInteger patch, List<String> pre) implements Comparable<Version> {
-        private static final Pattern VERSION = Pattern.compile("(\\d+)\\.(\\d+)\\.(\\d+)(?:-([0-9A-Za-z.-]+))?(?:\\+[0-9A-Za-z.-]+)?");
-
-        public static Version parse(String s) {
-            Matcher m = VERSION.matcher(s.strip());
-            if (!m.matches()) throw new IllegalArgumentException("not a version: " + s);
-            return new Version(new BigInteger(m.group(1)), new BigInteger(m.group(2)), new BigInteger(m.group(3)),
-                    m.group(4) == null ? List.of() : List.of(m.group(4).split("\\.")));
-        }
-
-        boolean samePatchLevel(Version o) {
-            return major.equals(o.major) && minor.equals(o.minor) && patch.equals(o.patch);
-        }
-
-        @Override
-        public int compareTo(Version o) {
-            int c = major.compareTo(o.major);
-            if (c == 0) c = minor.compareTo(o.minor);
-            if (c == 0) c = patch.compareTo(o.patch);
-            if (c != 0) return c;
-            if (pre.isEmpty() || o.pre.isEmpty()) return Boolean.compare(pre.isEmpty(), o.pre.isEmpty());
-            for (int i = 0; i < Math.min(pre.size(), o.pre.size()); i++) {
-                String a = pre.get(i), b = o.pre.get(i);
-                boolean an = a.chars().allMatch(Character::isDigit), bn = b.chars().allMatch(Character::isDigit);
-                c = an && bn ? new BigInteger(a).compareTo(new BigInteger(b)) : an ? -1 : bn ? 1 : a.compareTo(b);
-                if (c != 0) return c;
-            }
-            return Integer.compare(pre.size(), o.pre.size());
-        }
-    }
-
-    private record Comparator(String op, Version bound, int given) {
+    private record Comparator(String op, SemVer bound, int given) {
     }
 
     private static final Pattern COMPARATOR = Pattern.compile(
@@ -55,7 +25,7 @@ public final class CargoSemver {
 
     /** Whether {@code version} satisfies the requirement {@code req} (cargo's rules, including pre-releases). */
     public static boolean matches(String req, String version) {
-        Version v = Version.parse(version);
+        SemVer v = SemVer.parse(version);
         List<Comparator> comparators = parseReq(req);
         for (Comparator c : comparators) {
             if (!holds(c, v)) return false;
@@ -82,7 +52,7 @@ public final class CargoSemver {
             }
             if (given == 0) continue; // "*" inside a list
             List<String> pre = m.group(5) == null ? List.of() : List.of(m.group(5).split("\\."));
-            Version bound = new Version(nums[0], nums[1] == null ? BigInteger.ZERO : nums[1], nums[2] == null ? BigInteger.ZERO : nums[2], pre);
+            SemVer bound = new SemVer(nums[0], nums[1] == null ? BigInteger.ZERO : nums[1], nums[2] == null ? BigInteger.ZERO : nums[2], pre, null);
             // a wildcard ("1.*", "1.2.*") is a range over the given parts, like "~" with that precision
             boolean wildcard = m.group(2 + given) != null && given < 3;
             out.add(new Comparator(wildcard && op.equals("^") ? "=" : op, bound, given));
@@ -90,8 +60,8 @@ public final class CargoSemver {
         return out;
     }
 
-    private static boolean holds(Comparator c, Version v) {
-        Version b = c.bound();
+    private static boolean holds(Comparator c, SemVer v) {
+        SemVer b = c.bound();
         int cmp = compareIgnoringPre(v, b);
         return switch (c.op()) {
             case "=" -> c.given() == 3 ? v.compareTo(b) == 0 : prefixEquals(v, b, c.given());
@@ -105,25 +75,25 @@ public final class CargoSemver {
     }
 
     /** How many leading parts must stay equal under {@code ^}: up to and including the first non-zero part. */
-    private static int caretPrecision(Version b, int given) {
+    private static int caretPrecision(SemVer b, int given) {
         if (b.major().signum() != 0 || given == 1) return 1;
         if (b.minor().signum() != 0 || given == 2) return 2;
         return 3;
     }
 
-    private static boolean prefixEquals(Version v, Version b, int parts) {
+    private static boolean prefixEquals(SemVer v, SemVer b, int parts) {
         if (!v.major().equals(b.major())) return false;
         if (parts >= 2 && !v.minor().equals(b.minor())) return false;
         return parts < 3 || v.patch().equals(b.patch());
     }
 
-    private static boolean greaterThanPrefix(Version v, Version b, int parts) {
+    private static boolean greaterThanPrefix(SemVer v, SemVer b, int parts) {
         int c = v.major().compareTo(b.major());
         if (c != 0 || parts == 1) return c > 0;
         return v.minor().compareTo(b.minor()) > 0;
     }
 
-    private static int compareIgnoringPre(Version v, Version b) {
-        return new Version(v.major(), v.minor(), v.patch(), List.of()).compareTo(new Version(b.major(), b.minor(), b.patch(), List.of()));
+    private static int compareIgnoringPre(SemVer v, SemVer b) {
+        return v.release().compareTo(b.release());
     }
 }

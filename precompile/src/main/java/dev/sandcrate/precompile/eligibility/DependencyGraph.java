@@ -2,6 +2,7 @@ package dev.sandcrate.precompile.eligibility;
 
 import dev.sandcrate.index.IndexDependency;
 import dev.sandcrate.index.IndexEntry;
+import dev.sandcrate.index.SemVer;
 import dev.sandcrate.precompile.PrecompileException;
 import dev.sandcrate.precompile.build.FeatureSet;
 import dev.sandcrate.precompile.source.CfgEvaluator;
@@ -87,7 +88,7 @@ public record DependencyGraph(List<Package> packages, List<Unresolved> unresolve
                 Optional<IndexEntry> chosen;
                 try {
                     chosen = candidates.stream().filter(e -> !e.yanked() && CargoSemver.matches(d.req(), e.vers()))
-                            .max(Comparator.comparing(e -> CargoSemver.Version.parse(e.vers())));
+                            .max(Comparator.comparing(e -> SemVer.parse(e.vers())));
                 } catch (IllegalArgumentException e) {
                     unresolved.putIfAbsent(d.crateName() + " " + d.req(), new Unresolved(d.crateName(), d.req(), from, e.getMessage()));
                     continue;

@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.crates;
 
+import dev.sandcrate.index.SemVer;
 import dev.sandcrate.index.Checksums;
 import dev.sandcrate.index.IndexEntry;
 import dev.sandcrate.index.IndexFile;

@@ -1,11 +1,14 @@
-package dev.sandcrate.registry.crates;
+package dev.sandcrate.index;
 
 import java.math.BigInteger;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A semantic version (semver.org 2.0.0), for validating published versions and ordering them. */
+/**
+ * A semantic version (semver.org 2.0.0): validates published versions, orders them, and is what version requirements
+ * are matched against. Build metadata is kept for display and ignored for identity and order.
+ */
 public record SemVer(BigInteger major, BigInteger minor, BigInteger patch, List<String> pre, String build)
         implements Comparable<SemVer> {
 
@@ -31,6 +34,16 @@ public record SemVer(BigInteger major, BigInteger minor, BigInteger patch, List<
 
     public boolean isPrerelease() {
         return !pre.isEmpty();
+    }
+
+    /** Same major.minor.patch (pre-release and build aside). */
+    public boolean samePatchLevel(SemVer o) {
+        return major.equals(o.major) && minor.equals(o.minor) && patch.equals(o.patch);
+    }
+
+    /** This version without its pre-release and build parts. */
+    public SemVer release() {
+        return new SemVer(major, minor, patch, List.of(), null);
     }
 
     @Override
