@@ -20,5 +20,6 @@ chmod 755 "$stage/bin/sandcrate-runtime"
 name="sandcrate-runtime-linux-$(uname -m).tar.gz"
 (cd "$stage" && tar --sort=name --mtime=@1 --owner=0 --group=0 --numeric-owner -cf - bin jre lib) | gzip -n -9 > "$out/$name"
 (cd "$out" && sha256sum "$name" > "$name.sha256")
+cp bundle/install.sh "$out/install.sh"   # the registry serves it beside the bundle, with its URL filled in
 rm -rf "$stage"
 echo "$out/$name ($(du -h "$out/$name" | cut -f1)) sha256 $(cut -d' ' -f1 "$out/$name.sha256")"
