@@ -2,11 +2,9 @@ package dev.sandcrate.registry.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sandcrate.index.Checksums;
 import dev.sandcrate.index.IndexPaths;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.auth.Principal;
-import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Tokens;
 import dev.sandcrate.registry.crates.CrateService;
 import io.javalin.Javalin;
@@ -18,10 +16,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,15 +31,13 @@ public final class Routes {
     private static final Logger LOG = LoggerFactory.getLogger(Routes.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private final CrateService crates;
-    private final Tokens tokens;
-    private final boolean authRequired;
+    private final ApiAuth auth;
     private final Supplier<String> publicUrl;
     private dev.sandcrate.registry.mirror.PullThrough pullThrough;
 
     public Routes(CrateService crates, Tokens tokens, boolean authRequired, Supplier<String> publicUrl) {
         this.crates = crates;
-        this.tokens = tokens;
-        this.authRequired = authRequired;
+        this.auth = new ApiAuth(tokens, authRequired);
         this.publicUrl = publicUrl;
     }
 
@@ -88,40 +80,13 @@ public final class Routes {
 
     // ---------------------------------------------------------------- auth
 
-    private Optional<Principal> principal(Context ctx) {
-        return tokens.authenticate(ctx.header("Authorization"));
-    }
-
-    /** A token is needed for writes; missing or invalid gives 401, as cargo expects. */
-    private Principal requireToken(Context ctx) {
-        String header = ctx.header("Authorization");
-        if (header == null || header.isBlank()) {
-            throw RegistryException.unauthorized("this action needs an API token; run `cargo login --registry <name>` with a token from your registry operator");
-        }
-        return principal(ctx).orElseThrow(() -> RegistryException.unauthorized("the API token is invalid, expired or revoked"));
-    }
-
-    /** In auth-required mode, reading needs a token with the read scope. */
-    private void requireRead(Context ctx) {
-        if (!authRequired) return;
-        Principal p = requireToken(ctx);
-        if (!p.has(Scope.READ)) throw RegistryException.forbidden("this token lacks the read scope this registry requires for reading");
-    }
-
     // ---------------------------------------------------------------- index
 
     private void index(Context ctx) {
-        requireRead(ctx);
+        auth.requireRead(ctx);
         String path = ctx.pathParam("path");
         if (path.equals("config.json")) {
-            Map<String, Object> config = new LinkedHashMap<>();
-            config.put("dl", publicUrl.get() + "/api/v1/crates");
-            config.put("api", publicUrl.get());
-            config.put("auth-required", authRequired);
-            byte[] body = JSON.valueToTree(config).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            ctx.contentType("application/json");
-            ctx.header("Cache-Control", "no-cache");
-            ctx.result(body);
+            IndexResponses.config(ctx, publicUrl.get() + "/api/v1/crates", publicUrl.get(), auth.authRequired());
             return;
         }
         String name = IndexPaths.crateNameOf(path);
@@ -129,58 +94,25 @@ public final class Routes {
         CrateService.IndexFileBody file = crates.indexFile(name)
                 .or(() -> pullThrough == null ? Optional.empty() : pullThrough.indexFile(name))
                 .orElseThrow(() -> RegistryException.notFound("crate `" + name + "` does not exist"));
-        String etag = "\"" + Checksums.sha256Hex(file.body()).substring(0, 32) + "\"";
-        String lastModified = DateTimeFormatter.RFC_1123_DATE_TIME.format(
-                ZonedDateTime.ofInstant(Instant.ofEpochMilli(file.lastModified()), ZoneOffset.UTC));
-        ctx.header("ETag", etag);
-        ctx.header("Last-Modified", lastModified);
-        ctx.header("Cache-Control", "no-cache");
-        if (notModified(ctx, etag, file.lastModified())) {
-            ctx.status(304);
-            return;
-        }
-        ctx.contentType("text/plain; charset=utf-8");
-        ctx.result(file.body());
-    }
-
-    private static boolean notModified(Context ctx, String etag, long lastModifiedMillis) {
-        String ifNoneMatch = ctx.header("If-None-Match");
-        if (ifNoneMatch != null) {
-            for (String tag : ifNoneMatch.split(",")) {
-                String t = tag.strip();
-                if (t.startsWith("W/")) t = t.substring(2);
-                if (t.equals(etag) || t.equals("*")) return true;
-            }
-            return false;
-        }
-        String ifModifiedSince = ctx.header("If-Modified-Since");
-        if (ifModifiedSince != null) {
-            try {
-                long since = ZonedDateTime.parse(ifModifiedSince, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
-                return lastModifiedMillis / 1000 <= since / 1000;
-            } catch (DateTimeParseException e) {
-                return false;
-            }
-        }
-        return false;
+        IndexResponses.indexFile(ctx, file);
     }
 
     // ---------------------------------------------------------------- web API
 
     private void publish(Context ctx) {
-        Principal who = requireToken(ctx);
+        Principal who = auth.requireToken(ctx);
         crates.publish(who, ctx.bodyAsBytes());
         ctx.json(Map.of("warnings", Map.of("invalid_categories", List.of(), "invalid_badges", List.of(), "other", List.of())));
     }
 
     private void yank(Context ctx, boolean yanked) {
-        Principal who = requireToken(ctx);
+        Principal who = auth.requireToken(ctx);
         crates.setYanked(who, ctx.pathParam("name"), ctx.pathParam("version"), yanked);
         ctx.json(Map.of("ok", true));
     }
 
     private void listOwners(Context ctx) {
-        requireRead(ctx);
+        auth.requireRead(ctx);
         List<Map<String, Object>> users = new ArrayList<>();
         for (CrateService.Owner o : crates.owners(ctx.pathParam("name"))) {
             Map<String, Object> u = new LinkedHashMap<>();
@@ -193,7 +125,7 @@ public final class Routes {
     }
 
     private void changeOwners(Context ctx, boolean add) {
-        Principal who = requireToken(ctx);
+        Principal who = auth.requireToken(ctx);
         List<String> logins = new ArrayList<>();
         try {
             JsonNode body = JSON.readTree(ctx.body());
@@ -209,7 +141,7 @@ public final class Routes {
     }
 
     private void download(Context ctx) throws IOException {
-        requireRead(ctx);
+        auth.requireRead(ctx);
         String name = ctx.pathParam("name");
         String version = ctx.pathParam("version");
         Optional<InputStream> found = crates.download(name, version);
@@ -222,7 +154,7 @@ public final class Routes {
     }
 
     private void crateInfo(Context ctx) {
-        requireRead(ctx);
+        auth.requireRead(ctx);
         String name = ctx.pathParam("name");
         CrateService.CrateRow crate = crates.crate(name).orElseThrow(() -> RegistryException.notFound("crate `" + name + "` does not exist"));
         List<CrateService.VersionRow> versions = crates.versions(crate.name());
@@ -246,7 +178,7 @@ public final class Routes {
     }
 
     private void search(Context ctx) {
-        requireRead(ctx);
+        auth.requireRead(ctx);
         int perPage = intParam(ctx, "per_page", 10, 1, 100);
         int page = intParam(ctx, "page", 1, 1, 1_000_000);
         CrateService.SearchResult result = crates.search(ctx.queryParam("q"), perPage, page);

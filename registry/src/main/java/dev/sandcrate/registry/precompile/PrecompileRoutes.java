@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.precompile.build.FeatureSet;
 import dev.sandcrate.registry.RegistryException;
+import dev.sandcrate.registry.http.ApiAuth;
 import dev.sandcrate.registry.auth.Principal;
-import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Tokens;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -36,14 +36,12 @@ import java.util.function.Supplier;
 public final class PrecompileRoutes {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final PrecompileService service;
-    private final Tokens tokens;
-    private final boolean authRequired;
+    private final ApiAuth auth;
     private final Supplier<String> publicUrl;
 
     public PrecompileRoutes(PrecompileService service, Tokens tokens, boolean authRequired, Supplier<String> publicUrl) {
         this.service = service;
-        this.tokens = tokens;
-        this.authRequired = authRequired;
+        this.auth = new ApiAuth(tokens, authRequired);
         this.publicUrl = publicUrl;
     }
 
@@ -62,20 +60,8 @@ public final class PrecompileRoutes {
 
     // ---------------------------------------------------------------- auth
 
-    private Principal token(Context ctx) {
-        String header = ctx.header("Authorization");
-        if (header == null || header.isBlank()) throw RegistryException.unauthorized("this action needs an API token");
-        return tokens.authenticate(header).orElseThrow(() -> RegistryException.unauthorized("the API token is invalid, expired or revoked"));
-    }
-
-    private void requireRead(Context ctx) {
-        if (authRequired && !token(ctx).has(Scope.READ)) {
-            throw RegistryException.forbidden("this token lacks the read scope this registry requires for reading");
-        }
-    }
-
     private Principal requireAdmin(Context ctx) {
-        Principal p = token(ctx);
+        Principal p = auth.requireToken(ctx);
         if (!p.admin()) throw RegistryException.forbidden("only registry admins may change precompilation (user " + p.login() + " is not one)");
         return p;
     }
@@ -83,7 +69,7 @@ public final class PrecompileRoutes {
     // ---------------------------------------------------------------- consumers
 
     private void status(Context ctx) {
-        requireRead(ctx);
+        auth.requireRead(ctx);
         PrecompileStore.VersionRef v = service.requireVersion(ctx.pathParam("name"), ctx.pathParam("version"));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("crate", v.crate());
@@ -180,7 +166,7 @@ public final class PrecompileRoutes {
     }
 
     private void request(Context ctx) {
-        requireRead(ctx);
+        auth.requireRead(ctx);
         FeatureSet features;
         try {
             JsonNode body = ctx.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(ctx.body());
@@ -205,7 +191,7 @@ public final class PrecompileRoutes {
     }
 
     private void artifact(Context ctx) {
-        requireRead(ctx);
+        auth.requireRead(ctx);
         String file = ctx.pathParam("file");
         String sha = file.endsWith(".wasm") ? file.substring(0, file.length() - 5) : file;
         InputStream in = service.artifact(sha).orElseThrow(() -> RegistryException.notFound("no verified artifact " + file));
@@ -216,7 +202,7 @@ public final class PrecompileRoutes {
     }
 
     private void log(Context ctx) {
-        requireRead(ctx);
+        auth.requireRead(ctx);
         String sha = ctx.pathParam("sha256");
         InputStream in = service.log(sha).orElseThrow(() -> RegistryException.notFound("no build log " + sha));
         ctx.contentType("text/plain; charset=utf-8");

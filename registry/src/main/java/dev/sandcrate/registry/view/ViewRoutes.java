@@ -1,27 +1,19 @@
 package dev.sandcrate.registry.view;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sandcrate.index.Checksums;
 import dev.sandcrate.index.IndexPaths;
 import dev.sandcrate.registry.RegistryException;
-import dev.sandcrate.registry.auth.Principal;
-import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Tokens;
 import dev.sandcrate.registry.crates.CrateService;
+import dev.sandcrate.registry.http.ApiAuth;
+import dev.sandcrate.registry.http.IndexResponses;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -39,14 +31,12 @@ public final class ViewRoutes {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final PrecompiledView view;
-    private final Tokens tokens;
-    private final boolean authRequired;
+    private final ApiAuth auth;
     private final Supplier<String> publicUrl;
 
     public ViewRoutes(PrecompiledView view, Tokens tokens, boolean authRequired, Supplier<String> publicUrl) {
         this.view = view;
-        this.tokens = tokens;
-        this.authRequired = authRequired;
+        this.auth = new ApiAuth(tokens, authRequired);
         this.publicUrl = publicUrl;
     }
 
@@ -58,68 +48,22 @@ public final class ViewRoutes {
         app.get("/runtime/{file}", this::runtimeFile);
     }
 
-    private void requireRead(Context ctx) {
-        if (!authRequired) return;
-        String header = ctx.header("Authorization");
-        Optional<Principal> who = header == null || header.isBlank() ? Optional.empty() : tokens.authenticate(header);
-        if (who.isEmpty()) {
-            ctx.header("WWW-Authenticate", "Cargo login_url=\"" + publicUrl.get() + "/me\"");
-            throw RegistryException.unauthorized("this registry requires a token with the read scope for reading");
-        }
-        if (!who.get().has(Scope.READ)) throw RegistryException.forbidden("this token lacks the read scope this registry requires for reading");
-    }
-
     private void index(Context ctx) {
-        requireRead(ctx);
+        auth.requireRead(ctx);
         String path = ctx.pathParam("path");
         if (path.equals("config.json")) {
-            Map<String, Object> config = new LinkedHashMap<>();
-            config.put("dl", publicUrl.get() + "/precompiled/dl/{crate}/{version}");
-            config.put("api", publicUrl.get());
-            config.put("auth-required", authRequired);
-            ctx.contentType("application/json").header("Cache-Control", "no-cache");
-            ctx.result(JSON.valueToTree(config).toString().getBytes(StandardCharsets.UTF_8));
+            IndexResponses.config(ctx, publicUrl.get() + "/precompiled/dl/{crate}/{version}", publicUrl.get(), auth.authRequired());
             return;
         }
         String name = IndexPaths.crateNameOf(path);
         if (name == null) throw RegistryException.notFound("not an index file: " + path);
         CrateService.IndexFileBody file = view.indexFile(name)
                 .orElseThrow(() -> RegistryException.notFound("crate `" + name + "` does not exist"));
-        String etag = "\"" + Checksums.sha256Hex(file.body()).substring(0, 32) + "\"";
-        ctx.header("ETag", etag);
-        ctx.header("Last-Modified", DateTimeFormatter.RFC_1123_DATE_TIME.format(
-                ZonedDateTime.ofInstant(Instant.ofEpochMilli(file.lastModified()), ZoneOffset.UTC)));
-        ctx.header("Cache-Control", "no-cache");
-        if (notModified(ctx, etag, file.lastModified())) {
-            ctx.status(304);
-            return;
-        }
-        ctx.contentType("text/plain; charset=utf-8");
-        ctx.result(file.body());
-    }
-
-    private static boolean notModified(Context ctx, String etag, long lastModifiedMillis) {
-        String ifNoneMatch = ctx.header("If-None-Match");
-        if (ifNoneMatch != null) {
-            for (String tag : ifNoneMatch.split(",")) {
-                String t = tag.strip();
-                if (t.startsWith("W/")) t = t.substring(2);
-                if (t.equals(etag) || t.equals("*")) return true;
-            }
-            return false;
-        }
-        String ifModifiedSince = ctx.header("If-Modified-Since");
-        if (ifModifiedSince == null) return false;
-        try {
-            long since = ZonedDateTime.parse(ifModifiedSince, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
-            return lastModifiedMillis / 1000 <= since / 1000;
-        } catch (DateTimeParseException e) {
-            return false;
-        }
+        IndexResponses.indexFile(ctx, file);
     }
 
     private void download(Context ctx) throws IOException {
-        requireRead(ctx);
+        auth.requireRead(ctx);
         String name = ctx.pathParam("name");
         String version = ctx.pathParam("version");
         InputStream in = view.download(name, version)
@@ -130,7 +74,7 @@ public final class ViewRoutes {
     }
 
     private void shim(Context ctx) {
-        requireRead(ctx);
+        auth.requireRead(ctx);
         String name = ctx.pathParam("name");
         String version = ctx.pathParam("version");
         PrecompiledView.ShimInfo shim = view.shim(name, version).orElseThrow(() -> RegistryException.notFound(

@@ -1,0 +1,49 @@
+package dev.sandcrate.registry.http;
+
+import dev.sandcrate.registry.RegistryException;
+import dev.sandcrate.registry.auth.Principal;
+import dev.sandcrate.registry.auth.Scope;
+import dev.sandcrate.registry.auth.Tokens;
+import io.javalin.http.Context;
+
+import java.util.Optional;
+
+/**
+ * Token checks for every API route class: cargo sends the token in the {@code Authorization} header. A 401 gets
+ * cargo's {@code WWW-Authenticate} header from the registry's exception handler ({@link Routes}).
+ */
+public final class ApiAuth {
+    private final Tokens tokens;
+    private final boolean authRequired;
+
+    public ApiAuth(Tokens tokens, boolean authRequired) {
+        this.tokens = tokens;
+        this.authRequired = authRequired;
+    }
+
+    public boolean authRequired() {
+        return authRequired;
+    }
+
+    /** The caller, if it sent a valid token. */
+    public Optional<Principal> principal(Context ctx) {
+        return tokens.authenticate(ctx.header("Authorization"));
+    }
+
+    /** A token is needed; missing or invalid gives 401, as cargo expects. */
+    public Principal requireToken(Context ctx) {
+        String header = ctx.header("Authorization");
+        if (header == null || header.isBlank()) {
+            throw RegistryException.unauthorized("this action needs an API token; run `cargo login --registry <name>` with a token from your registry operator");
+        }
+        return principal(ctx).orElseThrow(() -> RegistryException.unauthorized("the API token is invalid, expired or revoked"));
+    }
+
+    /** In auth-required mode, reading needs a token with the read scope. */
+    public void requireRead(Context ctx) {
+        if (!authRequired) return;
+        if (!requireToken(ctx).has(Scope.READ)) {
+            throw RegistryException.forbidden("this token lacks the read scope this registry requires for reading");
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.sandcrate.registry.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandcrate.index.Checksums;
+import dev.sandcrate.registry.crates.CrateService;
+import io.javalin.http.Context;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** What a sparse index answers cargo; shared by the source index and the precompiled view. */
+public final class IndexResponses {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private IndexResponses() {
+    }
+
+    /** {@code config.json}: where downloads ({@code dl}) and the web API ({@code api}) are. */
+    public static void config(Context ctx, String dl, String api, boolean authRequired) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("dl", dl);
+        config.put("api", api);
+        config.put("auth-required", authRequired);
+        ctx.contentType("application/json");
+        ctx.header("Cache-Control", "no-cache");
+        ctx.result(JSON.valueToTree(config).toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A crate's index file with ETag and Last-Modified; 304 when the client's copy is current. */
+    public static void indexFile(Context ctx, CrateService.IndexFileBody file) {
+        String etag = "\"" + Checksums.sha256Hex(file.body()).substring(0, 32) + "\"";
+        ctx.header("ETag", etag);
+        ctx.header("Last-Modified", DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                ZonedDateTime.ofInstant(Instant.ofEpochMilli(file.lastModified()), ZoneOffset.UTC)));
+        ctx.header("Cache-Control", "no-cache");
+        if (notModified(ctx, etag, file.lastModified())) {
+            ctx.status(304);
+            return;
+        }
+        ctx.contentType("text/plain; charset=utf-8");
+        ctx.result(file.body());
+    }
+
+    private static boolean notModified(Context ctx, String etag, long lastModifiedMillis) {
+        String ifNoneMatch = ctx.header("If-None-Match");
+        if (ifNoneMatch != null) {
+            for (String tag : ifNoneMatch.split(",")) {
+                String t = tag.strip();
+                if (t.startsWith("W/")) t = t.substring(2);
+                if (t.equals(etag) || t.equals("*")) return true;
+            }
+            return false;
+        }
+        String ifModifiedSince = ctx.header("If-Modified-Since");
+        if (ifModifiedSince == null) return false;
+        try {
+            long since = ZonedDateTime.parse(ifModifiedSince, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+            return lastModifiedMillis / 1000 <= since / 1000;
+        } catch (DateTimeParseException e) {
+            return false;
+        }
+    }
+}
