@@ -179,8 +179,8 @@ public final class Routes {
 
     private void search(Context ctx) {
         auth.requireRead(ctx);
-        int perPage = intParam(ctx, "per_page", 10, 1, 100);
-        int page = intParam(ctx, "page", 1, 1, 1_000_000);
+        int perPage = Params.intParam(ctx, "per_page", 10, 1, 100);
+        int page = Params.intParam(ctx, "page", 1, 1, 1_000_000);
         CrateService.SearchResult result = crates.search(ctx.queryParam("q"), perPage, page);
         List<Map<String, Object>> list = new ArrayList<>();
         for (CrateService.SearchHit hit : result.hits()) {
@@ -192,18 +192,6 @@ public final class Routes {
             list.add(m);
         }
         ctx.json(Map.of("crates", list, "meta", Map.of("total", result.total())));
-    }
-
-    private static int intParam(Context ctx, String name, int dflt, int min, int max) {
-        String v = ctx.queryParam(name);
-        if (v == null || v.isBlank()) return dflt;
-        try {
-            int n = Integer.parseInt(v.strip());
-            if (n < min || n > max) throw RegistryException.badRequest("`" + name + "` must be between " + min + " and " + max);
-            return n;
-        } catch (NumberFormatException e) {
-            throw RegistryException.badRequest("`" + name + "` must be a number");
-        }
     }
 
     private void me(Context ctx) {

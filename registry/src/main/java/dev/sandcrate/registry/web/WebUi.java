@@ -7,6 +7,7 @@ import dev.sandcrate.index.IndexDependency;
 import dev.sandcrate.index.IndexFile;
 import dev.sandcrate.index.crate.CrateManifest;
 import dev.sandcrate.registry.RegistryException;
+import dev.sandcrate.registry.http.Params;
 import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Tokens;
@@ -286,7 +287,7 @@ public final class WebUi {
 
     private void search(Context ctx) {
         requireRead(ctx);
-        int page = intParam(ctx, "page", 1, 1, 100_000);
+        int page = Params.intParam(ctx, "page", 1, 1, 100_000);
         CrateService.SearchResult result = crates.search(ctx.queryParam("q"), 20, page);
         List<Map<String, Object>> hits = new ArrayList<>();
         for (CrateService.SearchHit hit : result.hits()) {
@@ -629,17 +630,5 @@ public final class WebUi {
             out.add(e.asText());
         }
         return out;
-    }
-
-    private static int intParam(Context ctx, String name, int dflt, int min, int max) {
-        String v = ctx.queryParam(name);
-        if (v == null || v.isBlank()) return dflt;
-        try {
-            int n = Integer.parseInt(v.strip());
-            if (n < min || n > max) throw RegistryException.badRequest("`" + name + "` must be between " + min + " and " + max);
-            return n;
-        } catch (NumberFormatException e) {
-            throw RegistryException.badRequest("`" + name + "` must be a number");
-        }
     }
 }
