@@ -234,6 +234,9 @@ class WebUiBrowserTest {
         if (view == 200) {
             assertTrue(browser.await(By.cssSelector("#snippet-precompiled-view code")).getText()
                     .contains("index = \"sparse+" + registry.url() + "/precompiled/index/\""));
+            String patch = browser.await(By.cssSelector("#snippet-precompiled-patch code")).getText();
+            assertTrue(patch.contains("[registries.corp-precompiled]") && patch.contains("[patch.corp]")
+                    && patch.contains("registry = \"corp-precompiled\""), patch);
         } else {
             browser.await(By.id("no-view"));
         }

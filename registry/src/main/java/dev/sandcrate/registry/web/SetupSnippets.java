@@ -57,4 +57,19 @@ public final class SetupSnippets {
                 "The same crates and versions; proc-macro crates with a verified artifact arrive as small shims that run the"
                         + " macro in the sandbox runtime (install it first). Cargo.lock records the shim's checksum.");
     }
+
+    /**
+     * Opting in to sandboxed macros for chosen macro crates only: the normal index stays, and a [patch] entry takes
+     * one macro crate's version from the precompiled view.
+     */
+    public static Snippet precompiledPatch(String url, String name, boolean authRequired) {
+        String view = name + "-precompiled";
+        String provider = "\n[registry]\nglobal-credential-providers = [\"cargo:token\"]\n";
+        return new Snippet("precompiled-patch", "Use sandboxed macros for single crates ([patch])", ".cargo/config.toml or Cargo.toml", "toml",
+                "[registries." + view + "]\nindex = \"sparse+" + url + "/precompiled/index/\"\n" + (authRequired ? provider : "")
+                        + "\n# one line per macro crate; the version must have a verified artifact (see its precompile report)\n"
+                        + "[patch." + name + "]\nmy-macro = { version = \"=1.2.3\", registry = \"" + view + "\" }\n",
+                "Every other crate still comes from `" + name + "`. If you take crates.io dependencies from this registry"
+                        + " through `[source.crates-io] replace-with`, write `[patch.crates-io]` instead.");
+    }
 }

@@ -428,7 +428,8 @@ public final class WebUi {
         }
         ctx.json(Map.of("name", name, "url", publicUrl.get(), "auth_required", authRequired,
                 "snippets", SetupSnippets.consumer(publicUrl.get(), name, authRequired),
-                "precompiled_view", SetupSnippets.precompiledView(publicUrl.get(), name, authRequired)));
+                "precompiled_view", SetupSnippets.precompiledView(publicUrl.get(), name, authRequired),
+                "precompiled_patch", SetupSnippets.precompiledPatch(publicUrl.get(), name, authRequired)));
     }
 
     // ---------------------------------------------------------------- account

@@ -47,7 +47,7 @@ export async function render(main, { params }) {
         <h3 id="snip-runtime">Install the runtime (once per machine)</h3>${codeBlock(info.install, 'runtime install command')}
         <p>It checks the download's sha256 and installs into <code>~/.sandcrate/runtime</code>, where the shims find it.</p></section>`
       : html`<p class="muted" id="no-runtime">This registry does not serve the sandbox runtime (its operator has not configured a runtime bundle).</p>`}
-    ${view ? snippet(data.precompiled_view)
+    ${view ? [snippet(data.precompiled_view), snippet(data.precompiled_patch)]
       : html`<p class="muted" id="no-view">This registry does not serve the precompiled view of its index.</p>`}`);
   wireCopyButtons(main);
   main.querySelector('#name-form').addEventListener('submit', (e) => {
