@@ -18,24 +18,24 @@ import java.util.EnumSet;
 import java.util.List;
 
 /** Publishing real (Debian) and small generated crates into a test registry over HTTP. */
-final class PrecompileFixtures {
+public final class PrecompileFixtures {
     static final Path DEBIAN = Path.of("/usr/share/cargo/registry");
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private PrecompileFixtures() {
     }
 
-    static String token(Registry r, String login, boolean admin) {
+    public static String token(Registry r, String login, boolean admin) {
         long id = r.users().find(login).orElseGet(() -> r.users().add(login, admin)).id();
         return r.tokens().create(id, login + "-token", EnumSet.allOf(Scope.class), List.of(), null).secret();
     }
 
-    static void publishDebian(Registry r, String token, String... folders) throws Exception {
+    public static void publishDebian(Registry r, String token, String... folders) throws Exception {
         for (String folder : folders) publish(r, token, CratePacker.pack(DEBIAN.resolve(folder)));
     }
 
     /** A crate from a Cargo.toml body (after [package] name/version/edition) and a lib.rs. */
-    static CratePacker.PackedCrate crate(Path work, String name, String version, String toml, String libRs) throws Exception {
+    public static CratePacker.PackedCrate crate(Path work, String name, String version, String toml, String libRs) throws Exception {
         Path dir = Files.createTempDirectory(work, name);
         Files.createDirectories(dir.resolve("src"));
         Files.writeString(dir.resolve("Cargo.toml"), "[package]\nname = \"" + name + "\"\nversion = \"" + version
@@ -44,7 +44,7 @@ final class PrecompileFixtures {
         return CratePacker.pack(dir);
     }
 
-    static void publish(Registry r, String token, CratePacker.PackedCrate packed) throws Exception {
+    public static void publish(Registry r, String token, CratePacker.PackedCrate packed) throws Exception {
         byte[] meta = ("{\"name\":\"" + packed.name() + "\",\"vers\":\"" + packed.version() + "\",\"deps\":[],\"features\":{}}")
                 .getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -58,7 +58,7 @@ final class PrecompileFixtures {
         if (resp.statusCode() != 200) throw new AssertionError("publishing " + packed.name() + " failed: " + resp.body());
     }
 
-    static HttpResponse<String> send(Registry r, String method, String path, String token, String body) throws Exception {
+    public static HttpResponse<String> send(Registry r, String method, String path, String token, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(r.url() + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (token != null) b.header("Authorization", token);

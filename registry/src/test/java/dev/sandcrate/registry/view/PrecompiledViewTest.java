@@ -3,24 +3,17 @@ package dev.sandcrate.registry.view;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.index.IndexPaths;
-import dev.sandcrate.index.crate.CratePacker;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
-import dev.sandcrate.registry.auth.Scope;
+import dev.sandcrate.registry.precompile.PrecompileFixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -40,10 +33,10 @@ class PrecompiledViewTest {
     void withoutVerifiedArtifactsTheViewIsTheSourceIndex() throws Exception {
         try (Registry registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")))) {
             registry.precompiledView().serveRuntime(RuntimeBundle.of(RuntimeBundleTest.bundle(tmp.resolve("bundle"), new byte[]{7})));
-            String token = token(registry);
-            publish(registry, token, crate("plain-lib", "1.0.0", "[features]\ndefault = [\"std\"]\nstd = []\n", "pub fn f() {}\n"));
-            publish(registry, token, crate("plain-lib", "1.1.0", "", "pub fn f() {}\n"));
-            publish(registry, token, crate("my-macro", "0.1.0", "[lib]\nproc-macro = true\n",
+            String token = PrecompileFixtures.token(registry, "alice", false);
+            PrecompileFixtures.publish(registry, token, PrecompileFixtures.crate(tmp, "plain-lib", "1.0.0", "[features]\ndefault = [\"std\"]\nstd = []\n", "pub fn f() {}\n"));
+            PrecompileFixtures.publish(registry, token, PrecompileFixtures.crate(tmp, "plain-lib", "1.1.0", "", "pub fn f() {}\n"));
+            PrecompileFixtures.publish(registry, token, PrecompileFixtures.crate(tmp, "my-macro", "0.1.0", "[lib]\nproc-macro = true\n",
                     "use proc_macro::TokenStream;\n#[proc_macro]\npub fn id(i: TokenStream) -> TokenStream { i }\n"));
 
             for (String crate : List.of("plain-lib", "my-macro")) {
@@ -82,8 +75,8 @@ class PrecompiledViewTest {
     @Test
     void anAuthRequiredRegistryGuardsItsViewToo() throws Exception {
         try (Registry registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")).withAuthRequired(true))) {
-            String token = token(registry);
-            publish(registry, token, crate("plain-lib", "1.0.0", "", "pub fn f() {}\n"));
+            String token = PrecompileFixtures.token(registry, "alice", false);
+            PrecompileFixtures.publish(registry, token, PrecompileFixtures.crate(tmp, "plain-lib", "1.0.0", "", "pub fn f() {}\n"));
             HttpResponse<byte[]> anonymous = get(registry.url() + "/precompiled/index/" + IndexPaths.pathOf("plain-lib"), null);
             assertEquals(401, anonymous.statusCode());
             assertTrue(anonymous.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Cargo login_url="));
@@ -106,33 +99,5 @@ class PrecompiledViewTest {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
         if (ifNoneMatch != null) b.header("If-None-Match", ifNoneMatch);
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-    }
-
-    private static String token(Registry r) {
-        long id = r.users().add("alice", false).id();
-        return r.tokens().create(id, "alice-token", EnumSet.allOf(Scope.class), List.of(), null).secret();
-    }
-
-    private CratePacker.PackedCrate crate(String name, String version, String toml, String libRs) throws Exception {
-        Path dir = Files.createTempDirectory(tmp, name);
-        Files.createDirectories(dir.resolve("src"));
-        Files.writeString(dir.resolve("Cargo.toml"), "[package]\nname = \"" + name + "\"\nversion = \"" + version
-                + "\"\nedition = \"2021\"\ndescription = \"test\"\n" + toml);
-        Files.writeString(dir.resolve("src/lib.rs"), libRs);
-        return CratePacker.pack(dir);
-    }
-
-    private static void publish(Registry r, String token, CratePacker.PackedCrate packed) throws Exception {
-        byte[] meta = ("{\"name\":\"" + packed.name() + "\",\"vers\":\"" + packed.version() + "\",\"deps\":[],\"features\":{}}")
-                .getBytes(StandardCharsets.UTF_8);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(meta.length).array());
-        out.writeBytes(meta);
-        out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(packed.bytes().length).array());
-        out.writeBytes(packed.bytes());
-        HttpResponse<String> resp = HTTP.send(HttpRequest.newBuilder(URI.create(r.url() + "/api/v1/crates/new"))
-                .header("Authorization", token).PUT(HttpRequest.BodyPublishers.ofByteArray(out.toByteArray())).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, resp.statusCode(), resp.body());
     }
 }
