@@ -80,10 +80,14 @@ public record CrateManifest(String name, String version, String links, String ru
             if (deps == null) continue;
             String where = (target == null ? "" : "target." + target + ".") + table.getKey();
             if (!deps.isObject()) throw new InvalidCrateException("Cargo.toml: [" + where + "] must be a table");
-            for (var d : deps.properties()) out.add(readDependency(d.getKey(), d.getValue(), target, table.getValue(), where));
+            for (var d : deps.properties()) {
+                ManifestDependency dep = readDependency(d.getKey(), d.getValue(), target, table.getValue(), where);
+                if (dep != null) out.add(dep);
+            }
         }
     }
 
+    /** The dependency, or null for a dev-dependency that {@code cargo package} would drop (path/git without a version). */
     private static ManifestDependency readDependency(String name, JsonNode spec, String target, String kind, String where) {
         String at = "Cargo.toml: dependency `" + name + "` in [" + where + "]";
         if (spec.isTextual()) {
@@ -94,6 +98,9 @@ public record CrateManifest(String name, String version, String links, String ru
         String req = optionalString(spec, "version");
         if (req == null) {
             if (spec.has("path") || spec.has("git")) {
+                // cargo package strips these from dev-dependencies (they only serve the crate's own tests); unpacked
+                // folders such as Debian's isahc still carry them
+                if (kind.equals(IndexDependency.DEV)) return null;
                 throw new InvalidCrateException(at + " is a path/git dependency without a version");
             }
             req = "*";

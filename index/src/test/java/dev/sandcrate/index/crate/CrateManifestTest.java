@@ -88,6 +88,13 @@ class CrateManifestTest {
         assertMessage("no [package] table", "[lib]\nname = \"x\"\n");
     }
 
+    @Test
+    void dropsVersionlessPathDevDependenciesLikeCargoPackage() {
+        CrateManifest m = parse("[package]\nname = \"a\"\nversion = \"1.0.0\"\n[dev-dependencies]\n"
+                + "testserver = { path = \"testserver\" }\nserde = \"1\"\n");
+        assertEquals(List.of("serde"), m.dependencies().stream().map(ManifestDependency::name).toList());
+    }
+
     private static void assertMessage(String expected, String toml) {
         InvalidCrateException e = assertThrows(InvalidCrateException.class, () -> parse(toml));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
