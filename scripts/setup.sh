@@ -32,3 +32,8 @@ if [[ ! -x "$JAVA_HOME/bin/java" ]]; then
   echo "sandcrate setup: no JDK 25 at $JAVA_HOME (set SANDCRATE_JAVA_HOME to a JDK 25 install)" >&2
   exit 1
 fi
+
+if [[ "${1:-}" == "--test" ]]; then
+  # Issue 7's corpus: every librust-*-dev package, downloaded once and cached (the full-mirror test imports it).
+  "$(dirname "$0")/debian-corpus.sh" >/dev/null
+fi

@@ -388,7 +388,7 @@ class ConsumerOptInTest {
 
     /** The bundle built by sandbox-runtime/bundle/build.sh, built now if this checkout has none yet. */
     private static Path runtimeBundle() throws Exception {
-        Path root = repoRoot();
+        Path root = Checkout.root();
         Path dir = root.resolve("sandbox-runtime/target/bundle");
         Path file = dir.resolve("sandcrate-runtime-linux-" + arch() + ".tar.gz");
         if (!Files.isRegularFile(file)) {
@@ -400,15 +400,6 @@ class ConsumerOptInTest {
 
     private static String arch() throws Exception {
         return run(Path.of("."), Map.of(), "uname", "-m").out.strip();
-    }
-
-    private static Path repoRoot() {
-        String home = System.getenv("SANDCRATE_HOME");
-        if (home != null && !home.isBlank()) return Path.of(home);
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("sandbox-runtime/bundle/build.sh"))) return p;
-        }
-        throw new AssertionError("cannot find the Sandcrate checkout from " + Path.of("").toAbsolutePath());
     }
 
     private Path runtimeDir(String name) throws IOException {
