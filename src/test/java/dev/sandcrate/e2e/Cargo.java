@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 final class Cargo {
     private static final String BINARY = System.getenv().getOrDefault("SANDCRATE_TEST_CARGO", "cargo");
     final Path home;
+    /** HOME for cargo and the git it runs (its .gitconfig, .git-credentials); null keeps the caller's. */
+    private Path userHome;
 
     record Result(int exit, String output) {
         Result expectSuccess(String what) {
@@ -45,6 +47,12 @@ final class Cargo {
                 """.formatted(sparseIndexUrl, extraConfig));
     }
 
+    /** Runs cargo with this HOME, so git (libgit2 or the CLI) reads the .gitconfig and credentials there. */
+    Cargo withUserHome(Path userHome) {
+        this.userHome = userHome;
+        return this;
+    }
+
     Result run(Path dir, String stdin, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(BINARY);
@@ -56,6 +64,12 @@ final class Cargo {
         env.put("CARGO_TERM_PROGRESS_WHEN", "never");
         env.put("CARGO_TARGET_DIR", home.resolve("target").toString());
         env.remove("CARGO_REGISTRIES_SANDCRATE_TOKEN");
+        if (userHome != null) {
+            // rustup's cargo proxy finds its toolchains under HOME unless told where they are
+            env.putIfAbsent("RUSTUP_HOME", Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".rustup").toString());
+            env.put("HOME", userHome.toString());
+            env.put("GIT_TERMINAL_PROMPT", "0"); // git must fail, not ask, when it has no credentials
+        }
         Process p = pb.start();
         try (var in = p.getOutputStream()) {
             if (stdin != null) in.write(stdin.getBytes(StandardCharsets.UTF_8));

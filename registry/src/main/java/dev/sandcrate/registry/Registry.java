@@ -48,9 +48,9 @@ public final class Registry implements AutoCloseable {
             routes.register(app);
             this.precompile = dev.sandcrate.registry.precompile.PrecompileService.forRegistry(database.jdbi(), crates, config.dataDir(), precompileConfig);
             new dev.sandcrate.registry.precompile.PrecompileRoutes(precompile, tokens, config.authRequired(), this::url).register(app);
-            this.gitIndex = new dev.sandcrate.registry.gitindex.GitIndexService(config.dataDir().resolve("git-index"), database.jdbi(), crates, this::url);
+            this.gitIndex = new dev.sandcrate.registry.gitindex.GitIndexService(config.dataDir().resolve("git-index"), database.jdbi(), crates, this::url, config.authRequired());
             crates.addListener(gitIndex);
-            new dev.sandcrate.registry.gitindex.GitIndexRoutes(gitIndex, config.authRequired()).register(app);
+            new dev.sandcrate.registry.gitindex.GitIndexRoutes(gitIndex, tokens, config.authRequired()).register(app);
             this.pullThrough = new dev.sandcrate.registry.mirror.PullThrough(database.jdbi(), new LocalBlobStore(config.dataDir().resolve("upstream-blobs")));
             routes.pullThrough(pullThrough);
             this.precompiledView = new dev.sandcrate.registry.view.PrecompiledView(database.jdbi(), crates, precompile, pullThrough, config.dataDir(), this::url);

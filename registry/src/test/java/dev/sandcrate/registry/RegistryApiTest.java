@@ -332,6 +332,42 @@ class RegistryApiTest {
         assertError(403, "publish-new", publish(reader, TestCrates.publishBody("nope", "1.0.0", TestCrates.crate(tmp, "nope", "1.0.0", ""))));
     }
 
+    @Test
+    void authRequiredGitIndexTakesTheReadTokenOverHttpBasic() throws Exception {
+        publish("private-crate", "1.0.0", "");
+        String refs = "/git/index/info/refs?service=git-upload-pack";
+        assertEquals(200, send("GET", refs, null, null).statusCode(), "an anonymous registry asks git for nothing");
+        registry.close();
+        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")).withAuthRequired(true));
+
+        var anonymous = send("GET", refs, null, null);
+        assertError(401, "needs an API token", anonymous);
+        assertEquals("Basic realm=\"Sandcrate git index\"", anonymous.headers().firstValue("WWW-Authenticate").orElseThrow(),
+                "git clients answer only a Basic challenge");
+        assertError(401, "needs an API token", send("POST", "/git/index/git-upload-pack", null, new byte[0],
+                "Content-Type", "application/x-git-upload-pack-request"));
+
+        String reader = token("reader", EnumSet.of(Scope.READ), List.of(), null);
+        assertEquals(200, send("GET", refs, basic("any-user", reader), null).statusCode());
+        assertEquals(200, send("GET", refs, reader, null).statusCode(), "cargo's own header works too");
+        assertError(403, "read scope", send("GET", refs, basic("x", token("writer", EnumSet.of(Scope.PUBLISH_NEW), List.of(), null)), null));
+        assertError(401, "invalid, expired or revoked", send("GET", refs, basic("x", reader + "x"), null));
+        assertError(401, "invalid, expired or revoked", send("GET", refs, "Basic not*base64", null));
+        var revoked = registry.tokens().create(registry.users().find("reader").orElseThrow().id(), "gone", EnumSet.of(Scope.READ), List.of(), null);
+        registry.tokens().revoke(revoked.info().id());
+        var refused = send("GET", refs, basic("x", revoked.secret()), null);
+        assertError(401, "revoked", refused);
+        assertTrue(refused.headers().firstValue("WWW-Authenticate").orElseThrow().startsWith("Basic "));
+
+        registry.gitIndex().sync();
+        assertEquals(JSON.readTree(send("GET", "/index/config.json", reader, null).body()),
+                JSON.readTree(registry.gitIndex().repository().read("config.json").orElseThrow()), "one config.json for both indexes");
+    }
+
+    static String basic(String user, String password) {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
     long blobCount() throws IOException {
         return new LocalBlobStore(tmp.resolve("data/blobs")).keys().size();
     }

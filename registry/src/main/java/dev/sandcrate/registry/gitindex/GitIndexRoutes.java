@@ -1,5 +1,8 @@
 package dev.sandcrate.registry.gitindex;
 
+import dev.sandcrate.registry.RegistryException;
+import dev.sandcrate.registry.auth.Tokens;
+import dev.sandcrate.registry.http.ApiAuth;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 
@@ -12,16 +15,19 @@ import java.util.zip.GZIPInputStream;
 /**
  * Serves the git index over git's smart HTTP protocol (fetch only) at {@code /git/index}: cargo uses it with
  * {@code index = "http://HOST:PORT/git/index"} (libgit2, or the git CLI with {@code net.git-fetch-with-cli}), and
- * {@code git clone http://HOST:PORT/git/index} shows the history.
+ * {@code git clone http://HOST:PORT/git/index} shows the history. On an auth-required registry fetching needs the
+ * token the sparse index needs ({@link ApiAuth#requireRead}); git clients send it as HTTP Basic's password after a
+ * 401 with a Basic challenge, so they get it from a git credential helper.
  */
 public final class GitIndexRoutes {
     public static final String PATH = "/git/index";
+    private static final String CHALLENGE = "Basic realm=\"Sandcrate git index\"";
     private final GitIndexService service;
-    private final boolean authRequired;
+    private final ApiAuth auth;
 
-    public GitIndexRoutes(GitIndexService service, boolean authRequired) {
+    public GitIndexRoutes(GitIndexService service, Tokens tokens, boolean authRequired) {
         this.service = service;
-        this.authRequired = authRequired;
+        this.auth = new ApiAuth(tokens, authRequired);
     }
 
     public void register(Javalin app) {
@@ -30,10 +36,16 @@ public final class GitIndexRoutes {
         app.post(PATH + "/git-receive-pack", ctx -> error(ctx, 403, "the git index is read-only; publish with `cargo publish`"));
     }
 
+    /** The sparse index's read check, answered with git's Basic challenge instead of cargo's (git clients know only that). */
     private boolean refused(Context ctx) {
-        if (!authRequired) return false;
-        error(ctx, 404, "this registry requires authentication, so it serves only the sparse index (sparse+<url>/index/), not the git index");
-        return true;
+        try {
+            auth.requireRead(ctx);
+            return false;
+        } catch (RegistryException e) {
+            if (e.status() == 401) ctx.header("WWW-Authenticate", CHALLENGE);
+            error(ctx, e.status(), e.getMessage());
+            return true;
+        }
     }
 
     private void infoRefs(Context ctx) throws IOException {

@@ -6,6 +6,7 @@ import dev.sandcrate.index.IndexPaths;
 import dev.sandcrate.index.git.GitIndexRepository;
 import dev.sandcrate.registry.crates.CrateEvents;
 import dev.sandcrate.registry.crates.CrateService;
+import dev.sandcrate.registry.http.IndexResponses;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,16 +38,19 @@ public final class GitIndexService implements CrateEvents, AutoCloseable {
     private final Jdbi jdbi;
     private final CrateService crates;
     private final Supplier<String> publicUrl;
+    private final boolean authRequired;
     /** What the database looked like at the last sync; null until the first one. */
     private Watermark synced;
 
     private record Watermark(long crates, long versions, long lastUpdate) {}
 
-    public GitIndexService(Path dir, Jdbi jdbi, CrateService crates, Supplier<String> publicUrl) throws IOException {
+    /** @param authRequired the registry's {@code --auth-required}, written to {@code config.json} for cargo */
+    public GitIndexService(Path dir, Jdbi jdbi, CrateService crates, Supplier<String> publicUrl, boolean authRequired) throws IOException {
         this.repo = GitIndexRepository.open(dir);
         this.jdbi = jdbi;
         this.crates = crates;
         this.publicUrl = publicUrl;
+        this.authRequired = authRequired;
     }
 
     public GitIndexRepository repository() {
@@ -85,7 +89,8 @@ public final class GitIndexService implements CrateEvents, AutoCloseable {
         Map<String, String> files = repo.files();
         byte[] config = config();
         if (!GitIndexRepository.blobId(config).equals(files.get("config.json"))) {
-            repo.commit(Map.of("config.json", config), "Set config.json: downloads and API at " + publicUrl.get(), SYSTEM);
+            repo.commit(Map.of("config.json", config), "Set config.json: downloads and API at " + publicUrl.get()
+                    + (authRequired ? ", reading needs a token" : ""), SYSTEM);
         }
         if (now.equals(synced)) return;
         // After the first sync only crates changed since then can differ; the first compares everything.
@@ -113,9 +118,7 @@ public final class GitIndexService implements CrateEvents, AutoCloseable {
     }
 
     private byte[] config() {
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("dl", publicUrl.get() + "/api/v1/crates");
-        config.put("api", publicUrl.get());
+        Map<String, Object> config = IndexResponses.configJson(publicUrl.get() + "/api/v1/crates", publicUrl.get(), authRequired);
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config);
         } catch (IOException e) {

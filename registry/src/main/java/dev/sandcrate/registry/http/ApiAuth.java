@@ -6,11 +6,14 @@ import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Tokens;
 import io.javalin.http.Context;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Optional;
 
 /**
- * Token checks for every API route class: cargo sends the token in the {@code Authorization} header. A 401 gets
- * cargo's {@code WWW-Authenticate} header from the registry's exception handler ({@link Routes}).
+ * Token checks for every API route class: cargo sends the token in the {@code Authorization} header, git clients (the
+ * git index) send it as the password of HTTP Basic. A 401 gets cargo's {@code WWW-Authenticate} header from the
+ * registry's exception handler ({@link Routes}).
  */
 public final class ApiAuth {
     private final Tokens tokens;
@@ -27,7 +30,19 @@ public final class ApiAuth {
 
     /** The caller, if it sent a valid token. */
     public Optional<Principal> principal(Context ctx) {
-        return tokens.authenticate(ctx.header("Authorization"));
+        return tokens.authenticate(token(ctx.header("Authorization")));
+    }
+
+    /** The token in an Authorization header: as cargo sends it ({@code <token>}, {@code Bearer <token>}), or Basic's password with any user name. */
+    private static String token(String header) {
+        if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) return header;
+        try {
+            String userAndPassword = new String(Base64.getDecoder().decode(header.substring(6).strip()), StandardCharsets.UTF_8);
+            int colon = userAndPassword.indexOf(':');
+            return colon < 0 ? null : userAndPassword.substring(colon + 1);
+        } catch (IllegalArgumentException e) {
+            return null; // not base64: no token
+        }
     }
 
     /** A token is needed; missing or invalid gives 401, as cargo expects. */

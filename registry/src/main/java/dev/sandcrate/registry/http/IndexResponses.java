@@ -21,15 +21,20 @@ public final class IndexResponses {
     private IndexResponses() {
     }
 
-    /** {@code config.json}: where downloads ({@code dl}) and the web API ({@code api}) are. */
-    public static void config(Context ctx, String dl, String api, boolean authRequired) {
+    /** {@code config.json}'s content, for the sparse indexes and the git index: where downloads ({@code dl}) and the web API ({@code api}) are, and whether reading needs a token. */
+    public static Map<String, Object> configJson(String dl, String api, boolean authRequired) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("dl", dl);
         config.put("api", api);
         config.put("auth-required", authRequired);
+        return config;
+    }
+
+    /** Answers {@code config.json} ({@link #configJson}). */
+    public static void config(Context ctx, String dl, String api, boolean authRequired) {
         ctx.contentType("application/json");
         ctx.header("Cache-Control", "no-cache");
-        ctx.result(JSON.valueToTree(config).toString().getBytes(StandardCharsets.UTF_8));
+        ctx.result(JSON.valueToTree(configJson(dl, api, authRequired)).toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** A crate's index file with ETag and Last-Modified; 304 when the client's copy is current. */
