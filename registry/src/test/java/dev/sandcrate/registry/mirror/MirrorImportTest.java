@@ -42,7 +42,7 @@ class MirrorImportTest {
 
     static CrateImporter importer(DataDirServices s) {
         Principal who = CrateImporter.importerPrincipal(s.users(), "mirror-bot");
-        return new CrateImporter(s.database().jdbi(), s.crates(), who, ImportProgress.silent());
+        return new CrateImporter(s.database().jdbi(), s.crates(), who, ImportProgress.silent(), s.artifacts());
     }
 
     Path folder(String name, String version, String extraToml) throws IOException {
