@@ -162,6 +162,25 @@ class BundleArtifactsTest {
     }
 
     @Test
+    void anIncrementalBundleCarriesAnArtifactBuiltAfterTheEarlierOne() throws Exception {
+        Path earlier = rewrite(bundle, (name, bytes) -> name.startsWith("artifacts/") ? null : bytes); // made before the build
+        Path incremental = tmp.resolve("incremental.tar");
+        try (DataDirServices connected = MirrorImportTest.open(tmp.resolve("connected"))) {
+            MirrorBundle.ExportSummary e = MirrorBundle.export(connected.database().jdbi(), connected.crates(), connected.artifacts(),
+                    incremental, earlier, "test");
+            assertEquals(List.of(0, 1), List.of(e.crateFiles(), e.artifacts()));
+            assertEquals(0, MirrorBundle.export(connected.database().jdbi(), connected.crates(), connected.artifacts(),
+                    tmp.resolve("next.tar"), incremental, "test").artifacts(), "the artifact is not carried twice");
+        }
+        try (DataDirServices s = MirrorImportTest.open(tmp.resolve("site"))) {
+            assertEquals(1, importer(s, true).importPath(earlier).imported());
+            CrateImporter.Summary r = importer(s, true).importPath(incremental);
+            assertEquals(List.of(), r.failures(), r.describe());
+            assertEquals(1, r.artifactsInstalled(), r.describe());
+        }
+    }
+
+    @Test
     void anotherVerifiedArtifactForTheSameKeyIsNeverOverwritten() throws Exception {
         try (DataDirServices s = MirrorImportTest.open(tmp.resolve("site"))) {
             importer(s, false).importPath(bundle);
