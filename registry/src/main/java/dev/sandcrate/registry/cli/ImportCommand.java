@@ -15,8 +15,8 @@ import java.util.concurrent.Callable;
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = {"Import crates into the registry: .crate files (kept byte for byte), unpacked crate folders"
                 + " (e.g. /usr/share/cargo/registry, a `cargo vendor` directory; packed deterministically) or a bundle"
-                + " from `sandcrate export` (with the verified precompiled artifacts it carries). Safe to re-run: versions already here are skipped, so an interrupted"
-                + " import resumes.",
+                + " from `sandcrate export` (with the verified precompiled artifacts it carries). Safe to re-run:"
+                + " versions already here are skipped, so an interrupted import resumes.",
                 "Exit status: 0 if everything was imported or already present, 1 if anything failed."})
 public final class ImportCommand implements Callable<Integer> {
     @Mixin

@@ -46,8 +46,9 @@ import java.util.Set;
  * artifacts/&lt;name&gt;/&lt;version&gt;/&lt;sha256&gt;.json   their manifests: feature set, toolchain, build record (both builds)
  * </pre>
  * An incremental bundle ({@code --since} an earlier one) carries the full index but only the .crate files and artifacts
- * the earlier one lacked; importing it needs the earlier one imported first. Entries are written in that order so an import can
- * stream the file: the index first, then each .crate is verified and imported as it passes.
+ * the earlier one lacked; importing it needs the earlier one imported first. Entries are written in that order so an
+ * import can stream the file: the index first, then each .crate is verified and imported as it passes, then each
+ * artifact (its .wasm, then its .json) is checked and installed.
  */
 public final class MirrorBundle {
     static final String MANIFEST = "sandcrate-bundle.json";
@@ -309,7 +310,13 @@ public final class MirrorBundle {
                         if (name.endsWith(".wasm")) run.artifactsSkipped++;
                         continue;
                     }
-                    mine.put(base, readEntry(tar, e));
+                    try {
+                        mine.put(base, readEntry(tar, e));
+                    } catch (IOException ex) {
+                        run.failures.add(new CrateImporter.Failure(where + name, ex.getMessage()));
+                        run.artifactsFailed++;
+                        continue;
+                    }
                     if (other.containsKey(base)) {
                         installArtifact(importer.artifacts(), run, where, base, wasmByBase.remove(base), jsonByBase.remove(base), byFile);
                     }
@@ -319,6 +326,7 @@ public final class MirrorBundle {
             }
             for (String base : wasmByBase.keySet()) run.failures.add(new CrateImporter.Failure(where + base + ".wasm", "has no .json manifest beside it"));
             for (String base : jsonByBase.keySet()) run.failures.add(new CrateImporter.Failure(where + base + ".json", "has no .wasm beside it"));
+            run.artifactsFailed += wasmByBase.size() + jsonByBase.size();
             List<IndexEntry> pending = new ArrayList<>();
             for (var e : byFile.entrySet()) {
                 IndexEntry line = e.getValue();
