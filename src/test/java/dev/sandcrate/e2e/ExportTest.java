@@ -146,6 +146,9 @@ class ExportTest {
         ImportTest.Cli in = sandcrate("import", "--quiet", "--data-dir", gapped.toString(), bundle.toString());
         assertEquals(0, in.exit(), in.out());
         assertTrue(in.out().contains("precompiled artifacts: installed 1, already present 0, failed 0"), in.out());
+        ImportTest.Cli own = sandcrate("import", "--quiet", "--no-artifacts", "--data-dir", tmp.resolve("builds-its-own").toString(), bundle.toString());
+        assertEquals(0, own.exit(), own.out());
+        assertTrue(own.out().contains("1 precompiled artifact(s) in the bundle were skipped"), own.out());
 
         try (Registry registry = Registry.start(RegistryConfig.loopback(gapped), PrecompileConfig.defaults().withWorkers(0))) {
             registry.precompiledView().serveRuntime(RuntimeBundle.of(PrecompileHarness.runtimeBundle()));
