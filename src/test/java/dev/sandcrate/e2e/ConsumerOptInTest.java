@@ -47,7 +47,6 @@ import static org.junit.jupiter.api.Assertions.*;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 40, unit = TimeUnit.MINUTES)
 class ConsumerOptInTest {
-    private static final String CARGO = System.getenv().getOrDefault("SANDCRATE_TEST_CARGO", "cargo");
     private static final List<String> MACRO_DEPS = List.of("syn", "quote", "proc-macro2");
 
     private Path tmp;
@@ -75,10 +74,7 @@ class ConsumerOptInTest {
         System.out.printf("precompiled and verified after %d s%n", (System.nanoTime() - t0) / 1_000_000_000);
 
         // the one-line install, exactly as the README shows it, into a temp HOME
-        home = Files.createDirectories(tmp.resolve("home"));
-        Proc install = run(tmp, Map.of("HOME", home.toString()), "sh", "-c", "curl -fsSL " + registry.url() + "/runtime/install.sh | sh");
-        assertEquals(0, install.exit, install.all());
-        assertTrue(Files.isExecutable(home.resolve(".sandcrate/runtime/bin/sandcrate-runtime")), install.all());
+        home = installRuntime(registry, tmp.resolve("home"));
     }
 
     @AfterAll
@@ -185,8 +181,8 @@ class ConsumerOptInTest {
         Proc tests = cargoOk(withShims, shimEnv, "test");
         assertTrue(tests.all().contains("test result: ok. 3 passed"), tests.all());
 
-        String expandedSource = cargoOk(fromSource, withBootstrap(sourceEnv), "rustc", "--lib", "--", "-Zunpretty=expanded").out;
-        String expandedShims = cargoOk(withShims, withBootstrap(shimEnv), "rustc", "--lib", "--", "-Zunpretty=expanded").out;
+        String expandedSource = cargoOk(fromSource, withBootstrap(sourceEnv), "rustc", "--lib", "--", "-Zunpretty=expanded").out();
+        String expandedShims = cargoOk(withShims, withBootstrap(shimEnv), "rustc", "--lib", "--", "-Zunpretty=expanded").out();
         assertTrue(expandedSource.contains("impl _serde::Serialize for Point") || expandedSource.contains("Serialize for Point"), expandedSource);
         assertEquals(expandedSource, expandedShims, "the shims expand exactly like the macros built from source");
     }
@@ -235,7 +231,7 @@ class ConsumerOptInTest {
     void aPanickingMacroShowsItsOwnMessage() throws Exception {
         Path project = faultyConsumer(tmp.resolve("boom-user"), "sandcrate_faulty::boom!(left + right);");
         Proc build = cargo(project, cargoEnv(tmp.resolve("cargo-boom"), viewIndex(), runtimeDir("run")), "build");
-        assertNotEquals(0, build.exit, build.all());
+        assertNotEquals(0, build.exit(), build.all());
         assertTrue(build.all().contains("proc macro panicked"), build.all());
         assertTrue(build.all().contains("boom refuses to expand `left + right`"), build.all());
     }
@@ -248,7 +244,7 @@ class ConsumerOptInTest {
         long t0 = System.nanoTime();
         Proc build = cargo(project, env, "build");
         long seconds = (System.nanoTime() - t0) / 1_000_000_000;
-        assertNotEquals(0, build.exit, build.all());
+        assertNotEquals(0, build.exit(), build.all());
         assertTrue(build.all().contains("did not finish within the time limit"), build.all());
         assertTrue(seconds < 120, "stopped after " + seconds + " s");
     }
@@ -386,21 +382,6 @@ class ConsumerOptInTest {
                 """, Map.of("src/lib.rs", "pub fn f(left: u32, right: u32) -> u32 {\n    " + call + "\n    left + right\n}\n"));
     }
 
-    /** The bundle built by sandbox-runtime/bundle/build.sh, built now if this checkout has none yet. */
-    private static Path runtimeBundle() throws Exception {
-        Path root = Checkout.root();
-        Path dir = root.resolve("sandbox-runtime/target/bundle");
-        Path file = dir.resolve("sandcrate-runtime-linux-" + arch() + ".tar.gz");
-        if (!Files.isRegularFile(file)) {
-            Proc build = run(root, Map.of(), "bash", root.resolve("sandbox-runtime/bundle/build.sh").toString());
-            assertEquals(0, build.exit, "building the runtime bundle failed:\n" + build.all());
-        }
-        return file;
-    }
-
-    private static String arch() throws Exception {
-        return run(Path.of("."), Map.of(), "uname", "-m").out.strip();
-    }
 
     private Path runtimeDir(String name) throws IOException {
         Path dir = tmp.resolve(name);
@@ -412,31 +393,9 @@ class ConsumerOptInTest {
         return dir;
     }
 
-    /**
-     * An isolated CARGO_HOME whose crates-io is replaced by {@code index} (the source index or the precompiled view),
-     * with HOME where the runtime was installed and the runtime's socket directory.
-     */
+
     private Map<String, String> cargoEnv(Path cargoHome, String index, Path runtimeDir) throws IOException {
-        Files.createDirectories(cargoHome);
-        Files.writeString(cargoHome.resolve("config.toml"), """
-                [source.crates-io]
-                replace-with = "sandcrate"
-
-                [registries.sandcrate]
-                index = "%s"
-
-                [net]
-                retry = 0
-
-                [build]
-                jobs = 2
-                """.formatted(index));
-        Map<String, String> env = new java.util.HashMap<>();
-        env.put("CARGO_HOME", cargoHome.toString());
-        env.put("CARGO_TARGET_DIR", cargoHome.resolve("target").toString());
-        env.put("HOME", home.toString());
-        if (runtimeDir != null) env.put("SANDCRATE_RUNTIME_DIR", runtimeDir.toString());
-        return env;
+        return PrecompileHarness.cargoEnv(cargoHome, index, home, runtimeDir);
     }
 
     private static Map<String, String> withBootstrap(Map<String, String> env) {
@@ -445,54 +404,6 @@ class ConsumerOptInTest {
         return copy;
     }
 
-    /** Whether cargo's verbose output shows rustc compiling {@code crate} (its --crate-name, with - as _). */
-    private static boolean compiled(Proc cargo, String crate) {
-        return cargo.err.contains("--crate-name " + crate.replace('-', '_') + " ");
-    }
-
-    private record Proc(int exit, String out, String err) {
-        String all() {
-            return out + "\n--- stderr ---\n" + err;
-        }
-    }
-
-    private static Proc cargo(Path dir, Map<String, String> env, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(CARGO));
-        cmd.addAll(List.of(args));
-        return run(dir, env, cmd.toArray(String[]::new));
-    }
-
-    private static Proc cargoOk(Path dir, Map<String, String> env, String... args) throws Exception {
-        Proc p = cargo(dir, env, args);
-        if (p.exit != 0) throw new AssertionError("cargo " + String.join(" ", args) + " failed with exit " + p.exit + ":\n" + p.all());
-        return p;
-    }
-
-    private static Proc run(Path dir, Map<String, String> env, String... cmd) throws Exception {
-        Path out = Files.createTempFile("sandcrate-proc-", ".out");
-        Path err = Files.createTempFile("sandcrate-proc-", ".err");
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            pb.environment().put("CARGO_TERM_COLOR", "never");
-            pb.environment().put("CARGO_TERM_PROGRESS_WHEN", "never");
-            pb.environment().remove("SANDCRATE_RUNTIME");
-            pb.environment().remove("RUSTC_BOOTSTRAP");
-            // rustup's proxies find their toolchains through RUSTUP_HOME, which defaults to $HOME/.rustup
-            pb.environment().putIfAbsent("RUSTUP_HOME", Path.of(System.getProperty("user.home"), ".rustup").toString());
-            pb.environment().putAll(env);
-            Process p = pb.start();
-            if (!p.waitFor(10, TimeUnit.MINUTES)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                throw new AssertionError(String.join(" ", cmd) + " timed out:\n" + Files.readString(out) + Files.readString(err));
-            }
-            return new Proc(p.exitValue(), Files.readString(out), Files.readString(err));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
-    }
 
     private static String indexPath(String crate) {
         return dev.sandcrate.index.IndexPaths.pathOf(crate);

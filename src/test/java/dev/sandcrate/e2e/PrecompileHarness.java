@@ -6,6 +6,7 @@ import dev.sandcrate.index.crate.CratePacker;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.auth.Scope;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,12 +14,19 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** Shared steps of the precompile end-to-end tests: publishing, polling the precompiled API, small macro crates. */
+/**
+ * Shared steps of the precompile end-to-end tests: publishing, polling the precompiled API, small macro crates, the
+ * runtime bundle and its install, and running cargo with a consumer's environment.
+ */
 final class PrecompileHarness {
+    static final String CARGO = System.getenv().getOrDefault("SANDCRATE_TEST_CARGO", "cargo");
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -118,5 +126,107 @@ final class PrecompileHarness {
                 "dev.sandcrate.registry.cli.SandcrateCommand", "worker", "--data-dir", data.toString(),
                 "--lease-seconds", String.valueOf(leaseSeconds), "--concurrency", "1")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** The one-line install exactly as the README shows it, into {@code home} (a temp HOME); returns it. */
+    static Path installRuntime(Registry r, Path home) throws Exception {
+        Files.createDirectories(home);
+        Proc install = run(home, Map.of("HOME", home.toString()), "sh", "-c", "curl -fsSL " + r.url() + "/runtime/install.sh | sh");
+        if (install.exit() != 0 || !Files.isExecutable(home.resolve(".sandcrate/runtime/bin/sandcrate-runtime"))) {
+            throw new AssertionError("installing the runtime failed:\n" + install.all());
+        }
+        return home;
+    }
+
+    /** The bundle built by sandbox-runtime/bundle/build.sh, built now if this checkout has none yet. */
+    static Path runtimeBundle() throws Exception {
+        Path root = Checkout.root();
+        Path dir = root.resolve("sandbox-runtime/target/bundle");
+        Path file = dir.resolve("sandcrate-runtime-linux-" + arch() + ".tar.gz");
+        if (!Files.isRegularFile(file)) {
+            Proc build = run(root, Map.of(), "bash", root.resolve("sandbox-runtime/bundle/build.sh").toString());
+            if (build.exit() != 0) throw new AssertionError("building the runtime bundle failed:\n" + build.all());
+        }
+        return file;
+    }
+
+    static String arch() throws Exception {
+        return run(Path.of("."), Map.of(), "uname", "-m").out.strip();
+    }
+
+    /**
+     * An isolated CARGO_HOME whose crates-io is replaced by {@code index} (the source index or the precompiled view),
+     * with HOME where the runtime was installed ({@code home}) and the runtime's socket directory (or null).
+     */
+    static Map<String, String> cargoEnv(Path cargoHome, String index, Path home, Path runtimeDir) throws IOException {
+        Files.createDirectories(cargoHome);
+        Files.writeString(cargoHome.resolve("config.toml"), """
+                [source.crates-io]
+                replace-with = "sandcrate"
+
+                [registries.sandcrate]
+                index = "%s"
+
+                [net]
+                retry = 0
+
+                [build]
+                jobs = 2
+                """.formatted(index));
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("CARGO_HOME", cargoHome.toString());
+        env.put("CARGO_TARGET_DIR", cargoHome.resolve("target").toString());
+        env.put("HOME", home.toString());
+        if (runtimeDir != null) env.put("SANDCRATE_RUNTIME_DIR", runtimeDir.toString());
+        return env;
+    }
+
+    /** Whether cargo's verbose output shows rustc compiling {@code crate} (its --crate-name, with - as _). */
+    static boolean compiled(Proc cargo, String crate) {
+        return cargo.err.contains("--crate-name " + crate.replace('-', '_') + " ");
+    }
+
+    record Proc(int exit, String out, String err) {
+        String all() {
+            return out + "\n--- stderr ---\n" + err;
+        }
+    }
+
+    static Proc cargo(Path dir, Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(CARGO));
+        cmd.addAll(List.of(args));
+        return run(dir, env, cmd.toArray(String[]::new));
+    }
+
+    static Proc cargoOk(Path dir, Map<String, String> env, String... args) throws Exception {
+        Proc p = cargo(dir, env, args);
+        if (p.exit() != 0) throw new AssertionError("cargo " + String.join(" ", args) + " failed with exit " + p.exit() + ":\n" + p.all());
+        return p;
+    }
+
+    static Proc run(Path dir, Map<String, String> env, String... cmd) throws Exception {
+        Path out = Files.createTempFile("sandcrate-proc-", ".out");
+        Path err = Files.createTempFile("sandcrate-proc-", ".err");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().put("CARGO_TERM_COLOR", "never");
+            pb.environment().put("CARGO_TERM_PROGRESS_WHEN", "never");
+            pb.environment().remove("SANDCRATE_RUNTIME");
+            pb.environment().remove("RUSTC_BOOTSTRAP");
+            // rustup's proxies find their toolchains through RUSTUP_HOME, which defaults to $HOME/.rustup
+            pb.environment().putIfAbsent("RUSTUP_HOME", Path.of(System.getProperty("user.home"), ".rustup").toString());
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                throw new AssertionError(String.join(" ", cmd) + " timed out:\n" + Files.readString(out) + Files.readString(err));
+            }
+            return new Proc(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
     }
 }

@@ -84,7 +84,12 @@ public record Toolchain(Path rustc, Path cargo, Path wasmLd, Path stdSources, St
 
     /** Short, stable key of this toolchain (rustc + cargo identity and the std build recipe) for cache paths. */
     public String identityHash() {
-        return Hashing.sha256(rustcVersion + "\n" + cargoVersion + "\nstd-recipe " + WasmStd.RECIPE_VERSION).substring(0, 16);
+        return identityHash(rustcVersion, cargoVersion, WasmStd.RECIPE_VERSION);
+    }
+
+    /** The same key from an artifact manifest's toolchain and std recipe (what a build on that toolchain was queued for). */
+    public static String identityHash(String rustcVersion, String cargoVersion, int stdRecipe) {
+        return Hashing.sha256(rustcVersion + "\n" + cargoVersion + "\nstd-recipe " + stdRecipe).substring(0, 16);
     }
 
     /** The cfg set of the wasm target ({@code rustc --print cfg}), for evaluating cfg attributes on macros. */

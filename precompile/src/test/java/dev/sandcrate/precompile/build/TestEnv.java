@@ -20,8 +20,8 @@ import java.util.UUID;
  * Expensive things shared by the tests of one run (and across runs through the cache): the toolchain, the wasm
  * std sysroot, and precompiled artifacts of real crates, cached by everything that determines their bytes.
  */
-final class TestEnv {
-    static final Path DEBIAN_REGISTRY = Path.of("/usr/share/cargo/registry");
+public final class TestEnv {
+    public static final Path DEBIAN_REGISTRY = Path.of("/usr/share/cargo/registry");
     static final Path TEST_CRATES = Path.of("src/test/resources/crates");
     static final Progress LOG = m -> System.out.println("[precompile-test] " + m);
     private static Toolchain toolchain;
@@ -41,7 +41,7 @@ final class TestEnv {
         return sysroot;
     }
 
-    static synchronized CrateSource debian() {
+    public static synchronized CrateSource debian() {
         if (debian == null) debian = new UnpackedCrateFolderSource(DEBIAN_REGISTRY);
         return debian;
     }
@@ -55,7 +55,17 @@ final class TestEnv {
      * {@code <cache>/fixtures/<key>/} where the key covers the crate, features, toolchain, std, bridge sources
      * and recipe versions.
      */
-    static synchronized BuildRecord artifact(MacroCrate macro, FeatureSet features, CrateSource deps) {
+    public static synchronized BuildRecord artifact(MacroCrate macro, FeatureSet features, CrateSource deps) {
+        return BuildRecord.read(recordFile(macro, features, deps));
+    }
+
+    /** The module file of that artifact (its record's {@code artifact}, beside the record). */
+    public static synchronized Path artifactFile(MacroCrate macro, FeatureSet features, CrateSource deps) {
+        Path record = recordFile(macro, features, deps);
+        return record.resolveSibling(BuildRecord.read(record).artifact());
+    }
+
+    private static Path recordFile(MacroCrate macro, FeatureSet features, CrateSource deps) {
         try {
             Path tmp = Files.createTempDirectory("sandcrate-rust-sha");
             String rustSha = RustSources.copyTo(tmp);
@@ -66,14 +76,14 @@ final class TestEnv {
             Path record = dir.resolve(macro.name() + "-" + macro.version() + "-" + features.key() + ".wasm.build.json");
             if (Files.isRegularFile(record)) {
                 LOG.step("reusing fixture " + dir);
-                return BuildRecord.read(record);
+                return record;
             }
             Path staging = dir.resolveSibling(dir.getFileName() + ".tmp-" + UUID.randomUUID());
             BuildRecord built = precompiler(staging).precompile(macro, features, deps);
             if (!built.verified()) throw new AssertionError("fixture " + macro.label() + " was rejected: " + built.rejection());
             FileTrees.delete(staging.resolve("work"));
             Files.move(staging, dir);
-            return BuildRecord.read(record);
+            return record;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,7 +3,6 @@ package dev.sandcrate.registry.cli;
 import dev.sandcrate.registry.RegistryConfig;
 import dev.sandcrate.registry.mirror.DataDirServices;
 import dev.sandcrate.registry.mirror.MirrorBundle;
-import dev.sandcrate.registry.storage.LocalBlobStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -38,7 +37,7 @@ public final class ExportCommand implements Callable<Integer> {
         }
         try (DataDirServices s = DataDirServices.open(data.dataDir, null, RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED)) {
             MirrorBundle.ExportSummary summary = MirrorBundle.export(s.database().jdbi(), s.crates(),
-                    new LocalBlobStore(data.dataDir.resolve("precompiled").resolve("blobs")), output, since,
+                    s.artifacts(), output, since,
                     data.dataDir.toAbsolutePath().normalize().toString());
             System.out.println(summary.describe());
             return 0;

@@ -15,8 +15,8 @@ import java.util.concurrent.Callable;
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = {"Import crates into the registry: .crate files (kept byte for byte), unpacked crate folders"
                 + " (e.g. /usr/share/cargo/registry, a `cargo vendor` directory; packed deterministically) or a bundle"
-                + " from `sandcrate export`. Safe to re-run: versions already here are skipped, so an interrupted"
-                + " import resumes.",
+                + " from `sandcrate export` (with the verified precompiled artifacts it carries). Safe to re-run:"
+                + " versions already here are skipped, so an interrupted import resumes.",
                 "Exit status: 0 if everything was imported or already present, 1 if anything failed."})
 public final class ImportCommand implements Callable<Integer> {
     @Mixin
@@ -40,6 +40,9 @@ public final class ImportCommand implements Callable<Integer> {
     @Option(names = "--max-unpacked-mib", defaultValue = "512", description = "Largest unpacked size of a .crate (default: ${DEFAULT-VALUE} MiB).")
     long maxUnpackedMib;
 
+    @Option(names = "--no-artifacts", description = "Leave out the precompiled artifacts a bundle carries (this registry builds its own).")
+    boolean noArtifacts;
+
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
@@ -58,7 +61,8 @@ public final class ImportCommand implements Callable<Integer> {
         int failed = 0;
         try (DataDirServices s = DataDirServices.open(data.dataDir, publicUrl, maxUploadMib << 20, maxUnpackedMib << 20)) {
             CrateImporter imports = new CrateImporter(s.database().jdbi(), s.crates(),
-                    CrateImporter.importerPrincipal(s.users(), importer), quiet ? ImportProgress.silent() : ImportProgress.stderr());
+                    CrateImporter.importerPrincipal(s.users(), importer), quiet ? ImportProgress.silent() : ImportProgress.stderr(),
+                    noArtifacts ? null : s.artifacts());
             for (Path p : paths) {
                 CrateImporter.Summary summary;
                 try {

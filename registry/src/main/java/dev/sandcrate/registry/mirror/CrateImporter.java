@@ -11,6 +11,8 @@ import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Users;
 import dev.sandcrate.registry.crates.CrateService;
+import dev.sandcrate.registry.precompile.PrecompileStore;
+import dev.sandcrate.registry.storage.BlobStore;
 import org.jdbi.v3.core.Jdbi;
 
 import java.io.IOException;
@@ -65,7 +67,8 @@ public final class CrateImporter {
 
     /** What a run did. {@code repacked}: folders whose original .crate checksum (in .cargo-checksum.json) differs from ours. */
     public record Summary(long runId, int imported, int alreadyPresent, List<Failure> failures, int repacked,
-                          int artifactsSkipped, long bytes, Duration took) {
+                          int artifactsInstalled, int artifactsPresent, int artifactsFailed, int artifactsSkipped,
+                          long bytes, Duration took) {
         public String describe() {
             StringBuilder sb = new StringBuilder();
             sb.append("imported ").append(imported).append(", already present ").append(alreadyPresent)
@@ -75,9 +78,13 @@ public final class CrateImporter {
                 sb.append("\n").append(repacked).append(" folder(s) were packed here, so their checksums differ from the .crate"
                         + " they were unpacked from: Cargo.lock files that pinned the originals need `cargo update -p <crate>`");
             }
+            if (artifactsInstalled + artifactsPresent + artifactsFailed > 0) {
+                sb.append("\nprecompiled artifacts: installed ").append(artifactsInstalled).append(", already present ")
+                        .append(artifactsPresent).append(", failed ").append(artifactsFailed);
+            }
             if (artifactsSkipped > 0) {
-                sb.append("\n").append(artifactsSkipped).append(" precompiled artifact(s) in the bundle were not imported"
-                        + " (the precompile service builds its own; their sha256 in the bundle lets you check it gets the same bytes)");
+                sb.append("\n").append(artifactsSkipped).append(" precompiled artifact(s) in the bundle were skipped (--no-artifacts:"
+                        + " the precompile service builds its own; their sha256 in the bundle lets you check it gets the same bytes)");
             }
             for (Failure f : failures) sb.append("\n  failed: ").append(f.source()).append(": ").append(f.reason());
             return sb.toString();
@@ -88,12 +95,18 @@ public final class CrateImporter {
     private final CrateService crates;
     private final Principal importer;
     private final ImportProgress progress;
+    private final BundleArtifacts artifacts;
 
-    public CrateImporter(Jdbi jdbi, CrateService crates, Principal importer, ImportProgress progress) {
+    /**
+     * @param artifacts the artifact store ({@code <data-dir>/precompiled/blobs}) that precompiled artifacts carried in
+     *                  bundles are installed into, or null to leave them out (counted as skipped)
+     */
+    public CrateImporter(Jdbi jdbi, CrateService crates, Principal importer, ImportProgress progress, BlobStore artifacts) {
         this.jdbi = jdbi;
         this.crates = crates;
         this.importer = importer;
         this.progress = progress;
+        this.artifacts = artifacts == null ? null : new BundleArtifacts(new PrecompileStore(jdbi), artifacts);
     }
 
     /**
@@ -226,6 +239,9 @@ public final class CrateImporter {
         int imported;
         int alreadyPresent;
         int repacked;
+        int artifactsInstalled;
+        int artifactsPresent;
+        int artifactsFailed;
         int artifactsSkipped;
         long bytes;
         final List<Failure> failures = new ArrayList<>();
@@ -246,6 +262,11 @@ public final class CrateImporter {
 
     ImportProgress progress() {
         return progress;
+    }
+
+    /** Where bundles' artifacts are installed, or null when they are left out. */
+    BundleArtifacts artifacts() {
+        return artifacts;
     }
 
     /** Imports one .crate, or finds the same bytes already published under the same name and version. */
@@ -299,7 +320,7 @@ public final class CrateImporter {
                 .bind("t", System.currentTimeMillis()).bind("i", run.imported).bind("a", run.alreadyPresent)
                 .bind("f", run.failures.size()).bind("id", run.id).execute());
         return new Summary(run.id, run.imported, run.alreadyPresent, List.copyOf(run.failures), run.repacked,
-                run.artifactsSkipped, run.bytes, took);
+                run.artifactsInstalled, run.artifactsPresent, run.artifactsFailed, run.artifactsSkipped, run.bytes, took);
     }
 
     private static String truncate(String s) {

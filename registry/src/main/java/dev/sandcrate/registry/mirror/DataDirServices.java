@@ -3,6 +3,8 @@ package dev.sandcrate.registry.mirror;
 import dev.sandcrate.registry.auth.Users;
 import dev.sandcrate.registry.crates.CrateService;
 import dev.sandcrate.registry.db.Database;
+import dev.sandcrate.registry.precompile.PrecompileService;
+import dev.sandcrate.registry.storage.BlobStore;
 import dev.sandcrate.registry.storage.LocalBlobStore;
 
 import java.io.IOException;
@@ -13,7 +15,7 @@ import java.nio.file.Path;
  * {@code sandcrate export} work on. The database is opened with AUTO_SERVER, so this works beside a running server;
  * the server's git index picks up the changes on its next sync.
  */
-public record DataDirServices(Database database, CrateService crates, Users users) implements AutoCloseable {
+public record DataDirServices(Database database, CrateService crates, Users users, BlobStore artifacts) implements AutoCloseable {
 
     /** @param publicUrl the registry's URL (dependencies naming its index are stored as local ones), or null */
     public static DataDirServices open(Path dataDir, String publicUrl, long maxUploadBytes, long maxUnpackedBytes) throws IOException {
@@ -22,7 +24,7 @@ public record DataDirServices(Database database, CrateService crates, Users user
             LocalBlobStore blobs = new LocalBlobStore(dataDir.resolve("blobs"));
             String indexUrl = publicUrl == null ? null : publicUrl.replaceAll("/+$", "") + "/index/";
             CrateService crates = new CrateService(db.jdbi(), blobs, () -> indexUrl, maxUploadBytes, maxUnpackedBytes);
-            return new DataDirServices(db, crates, new Users(db.jdbi()));
+            return new DataDirServices(db, crates, new Users(db.jdbi()), PrecompileService.artifactStore(dataDir));
         } catch (IOException | RuntimeException e) {
             db.close();
             throw e;

@@ -9,6 +9,7 @@ import dev.sandcrate.index.IndexFile;
 import dev.sandcrate.index.IndexPaths;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.crates.CrateService;
+import dev.sandcrate.registry.precompile.PrecompileStore;
 import dev.sandcrate.registry.storage.BlobStore;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -44,9 +45,10 @@ import java.util.Set;
  * artifacts/&lt;name&gt;/&lt;version&gt;/&lt;sha256&gt;.wasm   verified precompiled artifacts (the precompile service's)
  * artifacts/&lt;name&gt;/&lt;version&gt;/&lt;sha256&gt;.json   their manifests: feature set, toolchain, build record (both builds)
  * </pre>
- * An incremental bundle ({@code --since} an earlier one) carries the full index but only the .crate files the earlier
- * one lacked; importing it needs the earlier one imported first. Entries are written in that order so an import can
- * stream the file: the index first, then each .crate is verified and imported as it passes.
+ * An incremental bundle ({@code --since} an earlier one) carries the full index but only the .crate files and artifacts
+ * the earlier one lacked; importing it needs the earlier one imported first. Entries are written in that order so an
+ * import can stream the file: the index first, then each .crate is verified and imported as it passes, then each
+ * artifact (its .wasm, then its .json) is checked and installed.
  */
 public final class MirrorBundle {
     static final String MANIFEST = "sandcrate-bundle.json";
@@ -228,7 +230,33 @@ public final class MirrorBundle {
         return tar.readNBytes((int) e.getSize());
     }
 
-    /** Imports a bundle: each .crate is verified against the bundle's index and imported; then yanked flags are applied. */
+    /**
+     * Installs one carried artifact ({@code base} is {@code artifacts/<name>/<version>/<sha256>}); a failure is recorded
+     * for this artifact alone and never stops the import.
+     */
+    private static void installArtifact(BundleArtifacts artifacts, CrateImporter.Run run, String where, String base, byte[] wasm,
+                                        byte[] json, Map<String, IndexEntry> byFile) {
+        try {
+            String[] parts = base.split("/");
+            if (parts.length != 4 || !parts[3].matches("[0-9a-f]{64}")) {
+                throw new IllegalArgumentException("not an artifacts/<name>/<version>/<sha256> entry");
+            }
+            IndexEntry indexed = byFile.get("crates/" + parts[1] + "/" + parts[1] + "-" + parts[2] + ".crate");
+            if (artifacts.install(parts[1], parts[2], parts[3], wasm, json, indexed) == PrecompileStore.Installed.INSTALLED) {
+                run.artifactsInstalled++;
+            } else {
+                run.artifactsPresent++;
+            }
+        } catch (IOException | RuntimeException ex) {
+            run.failures.add(new CrateImporter.Failure(where + base + ".wasm", ex.getMessage()));
+            run.artifactsFailed++;
+        }
+    }
+
+    /**
+     * Imports a bundle: each .crate is verified against the bundle's index and imported, then each artifact is checked
+     * and installed ({@link BundleArtifacts}; skipped when the importer installs none); then yanked flags are applied.
+     */
     static CrateImporter.Summary importInto(Path bundle, CrateImporter importer) throws IOException {
         try (TarArchiveInputStream tar = open(bundle)) {
             TarArchiveEntry first = tar.getNextEntry();
@@ -241,6 +269,9 @@ public final class MirrorBundle {
             String where = bundle + "!";
             Map<String, IndexEntry> byFile = new LinkedHashMap<>();
             Set<String> carried = new HashSet<>();
+            // an artifact's .wasm and .json are adjacent entries: whichever comes first waits here for the other
+            Map<String, byte[]> wasmByBase = new LinkedHashMap<>();
+            Map<String, byte[]> jsonByBase = new LinkedHashMap<>();
             for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
                 String name = e.getName();
                 if (!e.isFile()) continue;
@@ -271,12 +302,31 @@ public final class MirrorBundle {
                         run.failures.add(new CrateImporter.Failure(where + name, ex.getMessage()));
                     }
                     importer.progress().step(name.substring(name.lastIndexOf('/') + 1));
-                } else if (name.startsWith("artifacts/")) {
-                    if (name.endsWith(".wasm")) run.artifactsSkipped++;
+                } else if (name.startsWith("artifacts/") && (name.endsWith(".wasm") || name.endsWith(".json"))) {
+                    String base = name.substring(0, name.length() - ".wasm".length());
+                    Map<String, byte[]> mine = name.endsWith(".wasm") ? wasmByBase : jsonByBase;
+                    Map<String, byte[]> other = name.endsWith(".wasm") ? jsonByBase : wasmByBase;
+                    if (importer.artifacts() == null) {
+                        if (name.endsWith(".wasm")) run.artifactsSkipped++;
+                        continue;
+                    }
+                    try {
+                        mine.put(base, readEntry(tar, e));
+                    } catch (IOException ex) {
+                        run.failures.add(new CrateImporter.Failure(where + name, ex.getMessage()));
+                        run.artifactsFailed++;
+                        continue;
+                    }
+                    if (other.containsKey(base)) {
+                        installArtifact(importer.artifacts(), run, where, base, wasmByBase.remove(base), jsonByBase.remove(base), byFile);
+                    }
                 } else {
                     run.failures.add(new CrateImporter.Failure(where + name, "unknown bundle entry"));
                 }
             }
+            for (String base : wasmByBase.keySet()) run.failures.add(new CrateImporter.Failure(where + base + ".wasm", "has no .json manifest beside it"));
+            for (String base : jsonByBase.keySet()) run.failures.add(new CrateImporter.Failure(where + base + ".json", "has no .wasm beside it"));
+            run.artifactsFailed += wasmByBase.size() + jsonByBase.size();
             List<IndexEntry> pending = new ArrayList<>();
             for (var e : byFile.entrySet()) {
                 IndexEntry line = e.getValue();

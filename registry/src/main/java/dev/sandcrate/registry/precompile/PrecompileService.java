@@ -52,7 +52,7 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
     private PrecompileService(Jdbi jdbi, CrateService crateService, Path dataDir, PrecompileConfig config, boolean planning) throws IOException {
         this.store = new PrecompileStore(jdbi);
         this.crates = new RegistryCrateSource(crateService);
-        this.artifacts = new LocalBlobStore(dataDir.resolve("precompiled").resolve("blobs"));
+        this.artifacts = artifactStore(dataDir);
         this.config = config;
         Toolchain tc = null;
         String problem = null;
@@ -73,6 +73,11 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
                 workers.add(new PrecompileWorker(store, crates, artifacts, work, config, tc, scheduler, i));
             }
         }
+    }
+
+    /** The artifact store of a data dir: verified .wasm artifacts and build logs, content-addressed. */
+    public static BlobStore artifactStore(Path dataDir) throws IOException {
+        return new LocalBlobStore(dataDir.resolve("precompiled").resolve("blobs"));
     }
 
     /** The service inside a registry process: plans on publish, and builds with {@code config.workers()} threads. */

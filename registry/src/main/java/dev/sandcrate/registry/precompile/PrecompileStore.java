@@ -214,6 +214,56 @@ public final class PrecompileStore {
         });
     }
 
+    /** What {@link #installArtifact} did. */
+    public enum Installed { INSTALLED, ALREADY_PRESENT }
+
+    /**
+     * Records an artifact verified at another registry (carried in a mirror bundle) as the verified job of
+     * {@code version} + {@code features} + {@code toolchain}; its blob must already be in the artifact store. A missing
+     * row is inserted; a queued, failed or ineligible one is upgraded (the artifact is reproducible, its build record
+     * holds both builds' hashes, and {@code sandcrate rebuild} can check it bit for bit). The same verified artifact is
+     * already present. Any other state (another verified artifact, a build running now, a rejected build, an operator
+     * deny) is refused with why: never an overwrite. Later planning keeps a verified row as it is ({@link #upsertJob}).
+     */
+    public Installed installArtifact(VersionRef version, FeatureSet features, String toolchain, String origin,
+                                     String artifactSha256, long artifactSize, String buildRecord) {
+        return jdbi.inTransaction(h -> {
+            Optional<Job> existing = findJob(h, version.id(), features.key(), toolchain);
+            long now = System.currentTimeMillis();
+            if (existing.isEmpty()) {
+                h.createUpdate("""
+                                INSERT INTO precompile_jobs (version_id, crate_name, num, feature_key, features, toolchain, origin, state,
+                                    max_attempts, next_attempt_at, created_at, finished_at, artifact_sha256, artifact_size, build_record)
+                                VALUES (:v, :c, :n, :k, :f, :t, :o, 'verified', 0, :now, :now, :now, :a, :z, :r)""")
+                        .bind("v", version.id()).bind("c", version.crate()).bind("n", version.num()).bind("k", features.key())
+                        .bind("f", json(features)).bind("t", toolchain).bind("o", origin).bind("now", now)
+                        .bind("a", artifactSha256).bind("z", artifactSize).bind("r", buildRecord).execute();
+                return Installed.INSTALLED;
+            }
+            Job job = existing.get();
+            if (VERIFIED.equals(job.state()) && artifactSha256.equals(job.artifactSha256())) return Installed.ALREADY_PRESENT;
+            String here = "this registry's job " + job.id() + " for " + version.crate() + " " + version.num() + " [" + features.key() + "]";
+            switch (job.state()) {
+                case VERIFIED -> throw new IllegalStateException(here + " is verified with another artifact (sha256 "
+                        + job.artifactSha256() + "); the same build inputs must give the same bytes, so one of the two registries"
+                        + " differs: compare them with `sandcrate rebuild`");
+                case QUEUED, FAILED, INELIGIBLE -> {
+                    int n = h.createUpdate("""
+                                    UPDATE precompile_jobs SET state = 'verified', origin = :o, artifact_sha256 = :a, artifact_size = :z,
+                                        build_record = :r, logs = NULL, last_error = NULL, finished_at = :now
+                                    WHERE id = :id AND state = :s""")
+                            .bind("o", origin).bind("a", artifactSha256).bind("z", artifactSize).bind("r", buildRecord)
+                            .bind("now", now).bind("id", job.id()).bind("s", job.state()).execute();
+                    if (n != 1) throw new IllegalStateException(here + " changed while importing; import again");
+                    return Installed.INSTALLED;
+                }
+                default -> throw new IllegalStateException(here + " is " + job.state()
+                        + (DENIED.equals(job.state()) ? " (an operator denied the crate)" : RUNNING.equals(job.state())
+                        ? " (being built here right now; import again when it has finished)" : " (" + job.lastError() + ")"));
+            }
+        });
+    }
+
     /** Extends the lease; false when {@code owner} no longer holds the job (it expired and another worker took it). */
     public boolean heartbeat(long id, String owner, long leaseMillis) {
         return jdbi.withHandle(h -> h.createUpdate("""

@@ -42,7 +42,7 @@ class MirrorImportTest {
 
     static CrateImporter importer(DataDirServices s) {
         Principal who = CrateImporter.importerPrincipal(s.users(), "mirror-bot");
-        return new CrateImporter(s.database().jdbi(), s.crates(), who, ImportProgress.silent());
+        return new CrateImporter(s.database().jdbi(), s.crates(), who, ImportProgress.silent(), s.artifacts());
     }
 
     Path folder(String name, String version, String extraToml) throws IOException {
@@ -238,7 +238,8 @@ class MirrorImportTest {
         try (DataDirServices site = open(tmp.resolve("site"))) {
             CrateImporter.Summary s = importer(site).importPath(bundle);
             assertEquals(1, s.imported());
-            assertEquals(1, s.artifactsSkipped(), s.describe());
+            assertEquals(1, s.artifactsFailed(), s.describe());
+            assertTrue(s.failures().getFirst().reason().contains("not a sandcrate artifact"), s.describe());
         }
     }
 

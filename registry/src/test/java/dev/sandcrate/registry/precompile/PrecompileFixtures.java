@@ -1,6 +1,10 @@
 package dev.sandcrate.registry.precompile;
 
 import dev.sandcrate.index.crate.CratePacker;
+import dev.sandcrate.precompile.build.BuildRecord;
+import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.build.MacroCrate;
+import dev.sandcrate.precompile.build.TestEnv;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.auth.Scope;
 
@@ -17,7 +21,7 @@ import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 
-/** Publishing real (Debian) and small generated crates into a test registry over HTTP. */
+/** Publishing real (Debian) and small generated crates into a test registry over HTTP, and real built artifacts. */
 public final class PrecompileFixtures {
     static final Path DEBIAN = Path.of("/usr/share/cargo/registry");
     static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -28,6 +32,20 @@ public final class PrecompileFixtures {
     public static String token(Registry r, String login, boolean admin) {
         long id = r.users().find(login).orElseGet(() -> r.users().add(login, admin)).id();
         return r.tokens().create(id, login + "-token", EnumSet.allOf(Scope.class), List.of(), null).secret();
+    }
+
+    /** A real verified artifact of a crate, its .crate and its build record. */
+    public record BuiltArtifact(CratePacker.PackedCrate crate, BuildRecord record, byte[] wasm) {
+    }
+
+    /**
+     * The verified artifact (default features) of a Debian macro crate folder such as {@code paste-1.0.7}: the precompile
+     * tests' fixture ({@link TestEnv#artifactFile}), built once and reused from {@code ~/.cache/sandcrate/fixtures}.
+     */
+    public static BuiltArtifact debianArtifact(String folder) throws Exception {
+        CratePacker.PackedCrate packed = CratePacker.pack(DEBIAN.resolve(folder));
+        Path wasm = TestEnv.artifactFile(MacroCrate.of(packed.bytes()), FeatureSet.defaults(), TestEnv.debian());
+        return new BuiltArtifact(packed, BuildRecord.read(wasm.resolveSibling(wasm.getFileName() + ".build.json")), Files.readAllBytes(wasm));
     }
 
     public static void publishDebian(Registry r, String token, String... folders) throws Exception {
