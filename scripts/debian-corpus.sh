@@ -44,11 +44,8 @@ if ! download_missing; then
 fi
 
 # forget .debs of versions the apt lists no longer name
-keep=$(cut -d' ' -f2 <<< "$list")
-for f in "$debs"/*.deb; do
-  [[ -e "$f" ]] || continue
-  grep -qxF "$(basename "$f")" <<< "$keep" || rm -f "$f"
-done
+keep=$(cut -d' ' -f2 <<< "$list" | sort)
+(cd "$debs" && comm -23 <(ls | grep '\.deb$' | sort) <(echo "$keep") | xargs -r rm -f)
 
 stamp=$(sha256sum <<< "$keep" | cut -c1-64)
 if [[ -f "$out/.stamp" && "$(cat "$out/.stamp")" == "$stamp" ]]; then
