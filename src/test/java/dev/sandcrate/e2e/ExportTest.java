@@ -1,5 +1,6 @@
 package dev.sandcrate.e2e;
 
+import dev.sandcrate.registry.db.DatabaseConfig;
 import dev.sandcrate.index.Checksums;
 import dev.sandcrate.index.crate.CratePacker;
 import dev.sandcrate.precompile.build.BuildRecord;
@@ -127,7 +128,7 @@ class ExportTest {
         Path wasmFile = TestEnv.artifactFile(MacroCrate.of(paste.bytes()), FeatureSet.defaults(), TestEnv.debian());
         BuildRecord record = BuildRecord.read(wasmFile.resolveSibling(wasmFile.getFileName() + ".build.json"));
         byte[] wasm = Files.readAllBytes(wasmFile);
-        try (DataDirServices s = DataDirServices.open(connected, null, RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED)) {
+        try (DataDirServices s = DataDirServices.open(connected, DatabaseConfig.EMBEDDED, null, RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED)) {
             PrecompileStore store = new PrecompileStore(s.database().jdbi());
             PrecompileStore.VersionRef version = store.version("paste", paste.version()).orElseThrow();
             var toolchain = record.manifest().toolchain();

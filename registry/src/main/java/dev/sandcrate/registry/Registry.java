@@ -31,7 +31,7 @@ public final class Registry implements AutoCloseable {
     private Registry(RegistryConfig config, dev.sandcrate.registry.precompile.PrecompileConfig precompileConfig) throws IOException {
         this.config = config;
         Files.createDirectories(config.dataDir());
-        this.database = Database.openH2(config.dataDir());
+        this.database = Database.open(config.dataDir(), config.database());
         try {
             LocalBlobStore blobs = new LocalBlobStore(config.dataDir().resolve("blobs"));
             blobs.clearTemp();

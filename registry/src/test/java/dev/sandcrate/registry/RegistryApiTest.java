@@ -6,6 +6,7 @@ import dev.sandcrate.index.Checksums;
 import dev.sandcrate.index.IndexEntry;
 import dev.sandcrate.index.IndexFile;
 import dev.sandcrate.registry.auth.Scope;
+import dev.sandcrate.registry.db.DatabaseConfig;
 import dev.sandcrate.registry.storage.LocalBlobStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,17 +30,29 @@ import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-class RegistryApiTest {
+/** The HTTP API in-process. Runs on H2 here and on PostgreSQL in {@link dev.sandcrate.registry.db.PostgresTest}. */
+public class RegistryApiTest {
     static final ObjectMapper JSON = new ObjectMapper();
     final HttpClient http = HttpClient.newHttpClient();
     @TempDir
     Path tmp;
     Registry registry;
     String aliceToken;
+    DatabaseConfig database;
+
+    /** The database each test starts with (and restarts on). */
+    protected DatabaseConfig newDatabase() throws Exception {
+        return DatabaseConfig.EMBEDDED;
+    }
+
+    RegistryConfig config() {
+        return RegistryConfig.loopback(tmp.resolve("data")).withDatabase(database);
+    }
 
     @BeforeEach
-    void start() throws IOException {
-        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")));
+    void start() throws Exception {
+        database = newDatabase();
+        registry = Registry.start(config());
         aliceToken = token("alice", EnumSet.allOf(Scope.class), List.of(), null);
     }
 
@@ -93,9 +106,7 @@ class RegistryApiTest {
     @Test
     void publicUrlIsWhatCargoIsToldAndHowOwnDependenciesAreRecognised() throws Exception {
         registry.close();
-        RegistryConfig base = RegistryConfig.loopback(tmp.resolve("data"));
-        registry = Registry.start(new RegistryConfig(base.host(), 0, "https://crates.example.org/", base.dataDir(), false,
-                base.maxUploadBytes(), base.maxUnpackedBytes()));
+        registry = Registry.start(config().withPublicUrl("https://crates.example.org/"));
         assertEquals("sparse+https://crates.example.org/index/", registry.sparseIndexUrl());
         String local = "http://127.0.0.1:" + registry.port();
         JsonNode config = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(local + "/index/config.json")).build(),
@@ -110,7 +121,7 @@ class RegistryApiTest {
                 HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, r.statusCode(), text(r));
         assertNull(registry.crates().versions("proxied").getFirst().entry().deps().getFirst().registry());
-        assertThrows(IllegalArgumentException.class, () -> new RegistryConfig("127.0.0.1", 0, "ftp://x", tmp, false, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new RegistryConfig("127.0.0.1", 0, "ftp://x", tmp, DatabaseConfig.EMBEDDED, false, 1, 1));
     }
 
     @Test
@@ -223,7 +234,7 @@ class RegistryApiTest {
     @Test
     void uploadSizeIsLimited() throws Exception {
         registry.close();
-        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")).withLimits(2000, 1 << 20));
+        registry = Registry.start(config().withLimits(2000, 1 << 20));
         byte[] big = TestCrates.crate(tmp, "big", "1.0.0", "# " + randomText(4000) + "\n");
         assertTrue(big.length > 2000);
         assertError(413, "maximum upload size", publish(aliceToken, TestCrates.publishBody("big", "1.0.0", big)));
@@ -238,7 +249,7 @@ class RegistryApiTest {
         new LocalBlobStore(tmp.resolve("data/blobs")).put(TestCrates.crate(tmp, "lost", "1.0.0", ""));
         Files.writeString(tmp.resolve("data/blobs/tmp/half-written.part"), "partial");
         assertEquals(2, blobCount());
-        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")));
+        registry = Registry.start(config());
         assertEquals(1, blobCount());
         assertEquals(200, send("GET", "/api/v1/crates/kept/1.0.0/download", null, null).statusCode());
         try (var s = Files.list(tmp.resolve("data/blobs/tmp"))) {
@@ -314,7 +325,7 @@ class RegistryApiTest {
     void authRequiredModeNeedsAReadTokenForReading() throws Exception {
         publish("private-crate", "1.0.0", "");
         registry.close();
-        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")).withAuthRequired(true));
+        registry = Registry.start(config().withAuthRequired(true));
         var anonymous = send("GET", "/index/config.json", null, null);
         assertError(401, "needs an API token", anonymous);
         assertEquals("Cargo login_url=\"" + registry.url() + "/me\"", anonymous.headers().firstValue("WWW-Authenticate").orElseThrow());
@@ -338,7 +349,7 @@ class RegistryApiTest {
         String refs = "/git/index/info/refs?service=git-upload-pack";
         assertEquals(200, send("GET", refs, null, null).statusCode(), "an anonymous registry asks git for nothing");
         registry.close();
-        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")).withAuthRequired(true));
+        registry = Registry.start(config().withAuthRequired(true));
 
         var anonymous = send("GET", refs, null, null);
         assertError(401, "needs an API token", anonymous);

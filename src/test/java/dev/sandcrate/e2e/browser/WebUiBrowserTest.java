@@ -2,6 +2,7 @@ package dev.sandcrate.e2e.browser;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandcrate.registry.db.DatabaseConfig;
 import dev.sandcrate.index.crate.CratePacker;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
@@ -69,7 +70,7 @@ class WebUiBrowserTest {
         registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")),
                 PrecompileConfig.embedded().withWorkers(1).withPolicy(List.of(), List.of("serde_derive")));
         long alice = registry.users().add("alice", true).id();
-        try (Database db = Database.openH2(tmp.resolve("data"))) {
+        try (Database db = Database.open(tmp.resolve("data"), DatabaseConfig.EMBEDDED)) {
             new Passwords(db.jdbi()).set(alice, PASSWORD);
         }
         publisherToken = registry.tokens().create(alice, "import", EnumSet.allOf(Scope.class), List.of(), null).secret();
@@ -248,7 +249,7 @@ class WebUiBrowserTest {
         Path data = tmp.resolve("data-auth");
         try (Registry closed = Registry.start(RegistryConfig.loopback(data).withAuthRequired(true))) {
             long carol = closed.users().add("carol", false).id();
-            try (Database db = Database.openH2(data)) {
+            try (Database db = Database.open(data, DatabaseConfig.EMBEDDED)) {
                 new Passwords(db.jdbi()).set(carol, PASSWORD);
             }
             browser.driver.manage().deleteAllCookies();

@@ -27,7 +27,7 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isDirectory(data.dataDir.resolve("db"))) {
+        if (data.database().embedded() && !Files.isDirectory(data.dataDir.resolve("db"))) {
             System.err.println("sandcrate export: " + data.dataDir + " holds no registry (no db/ folder)");
             return 2;
         }
@@ -35,7 +35,7 @@ public final class ExportCommand implements Callable<Integer> {
             System.err.println("sandcrate export: --since " + since + " does not exist");
             return 2;
         }
-        try (DataDirServices s = DataDirServices.open(data.dataDir, null, RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED)) {
+        try (DataDirServices s = DataDirServices.open(data.dataDir, data.database(), null, RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED)) {
             MirrorBundle.ExportSummary summary = MirrorBundle.export(s.database().jdbi(), s.crates(),
                     s.artifacts(), output, since,
                     data.dataDir.toAbsolutePath().normalize().toString());

@@ -26,6 +26,13 @@ public final class SandcrateCommand implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new SandcrateCommand()).execute(args));
+        CommandLine cli = new CommandLine(new SandcrateCommand());
+        // a database that cannot be reached and bad --database-* options are the operator's to fix: say what, no trace
+        cli.setExecutionExceptionHandler((e, line, parsed) -> {
+            if (!(e instanceof dev.sandcrate.registry.db.Database.Unavailable || e instanceof IllegalArgumentException)) throw e;
+            line.getErr().println(line.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+            return 1;
+        });
+        System.exit(cli.execute(args));
     }
 }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 import java.util.concurrent.Callable;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Run the registry (embedded H2 database and local blob folder under --data-dir).")
+        description = "Run the registry (blobs under --data-dir; rows in the embedded H2 database there, or in PostgreSQL with --database-url).")
 public final class ServeCommand implements Callable<Integer> {
     @Mixin
     DataDirOption data;
@@ -49,12 +49,12 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RegistryConfig config = new RegistryConfig(host, port, publicUrl, data.dataDir, authRequired,
+        RegistryConfig config = new RegistryConfig(host, port, publicUrl, data.dataDir, data.database(), authRequired,
                 maxUploadMib << 20, maxUnpackedMib << 20);
         Registry registry = Registry.start(config, precompile.toConfig());
         if (upstream != null) registry.pullThrough().configure(upstream, upstreamToken, java.time.Duration.ofSeconds(upstreamTtl));
         System.out.println("sandcrate: serving " + registry.url() + " (index " + registry.sparseIndexUrl() + ", data "
-                + data.dataDir.toAbsolutePath().normalize() + (authRequired ? ", auth required" : "") + ")");
+                + data.dataDir.toAbsolutePath().normalize() + ", database " + config.database().describe(data.dataDir) + (authRequired ? ", auth required" : "") + ")");
         System.out.flush();
         registry.awaitShutdown();
         return 0;

@@ -53,7 +53,7 @@ public final class TokenCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (Database db = Database.openH2(data.dataDir)) {
+            try (Database db = data.openDatabase()) {
                 Users.User u = new Users(db.jdbi()).find(user)
                         .orElseThrow(() -> new IllegalArgumentException("no user '" + user + "'; create it with `sandcrate user add " + user + "`"));
                 Set<Scope> scopeSet = EnumSet.allOf(Scope.class);
@@ -82,7 +82,7 @@ public final class TokenCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (Database db = Database.openH2(data.dataDir)) {
+            try (Database db = data.openDatabase()) {
                 for (Tokens.TokenInfo t : new Tokens(db.jdbi()).list(user)) {
                     System.out.println(t.id() + "\t" + t.name() + "\t" + describe(t) + (t.revoked() ? "\tREVOKED" : ""));
                 }
@@ -100,7 +100,7 @@ public final class TokenCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (Database db = Database.openH2(data.dataDir)) {
+            try (Database db = data.openDatabase()) {
                 if (!new Tokens(db.jdbi()).revoke(id)) {
                     System.err.println("sandcrate token revoke: no token with id " + id);
                     return 1;

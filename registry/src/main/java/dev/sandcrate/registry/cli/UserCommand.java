@@ -32,7 +32,7 @@ public final class UserCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (Database db = Database.openH2(data.dataDir)) {
+            try (Database db = data.openDatabase()) {
                 Users.User u = new Users(db.jdbi()).add(login, admin);
                 System.out.println("created user " + u.login() + (u.admin() ? " (admin)" : ""));
                 return 0;
@@ -50,7 +50,7 @@ public final class UserCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (Database db = Database.openH2(data.dataDir)) {
+            try (Database db = data.openDatabase()) {
                 for (Users.User u : new Users(db.jdbi()).list()) {
                     System.out.println(u.login() + (u.admin() ? " (admin)" : ""));
                 }

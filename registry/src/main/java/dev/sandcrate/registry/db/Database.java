@@ -1,30 +1,65 @@
 package dev.sandcrate.registry.db;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.jdbi.v3.core.Jdbi;
 
+import javax.sql.DataSource;
 import java.nio.file.Path;
 
-/** The registry's database: an H2 file under the data dir (migrated by Flyway on open), accessed through Jdbi. */
+/**
+ * The registry's database, migrated by Flyway on open (the same migrations on H2 and PostgreSQL) and accessed through
+ * Jdbi: the embedded H2 file under the data dir, or a shared PostgreSQL server ({@link DatabaseConfig}).
+ */
 public final class Database implements AutoCloseable {
-    private final JdbcConnectionPool pool;
+    private final Runnable closePool;
     private final Jdbi jdbi;
 
-    private Database(JdbcConnectionPool pool) {
-        this.pool = pool;
-        Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+    private Database(DataSource pool, Runnable closePool) {
+        this.closePool = closePool;
+        try {
+            // on PostgreSQL Flyway holds an advisory lock while migrating, so processes starting together migrate once
+            Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+        } catch (RuntimeException e) {
+            closePool.run();
+            throw e;
+        }
         this.jdbi = Jdbi.create(pool);
     }
 
     /**
-     * Opens (creating if needed) {@code dataDir/db/sandcrate.mv.db}. AUTO_SERVER lets the admin commands
-     * ({@code sandcrate user ...}, {@code sandcrate token ...}) work on the data dir while the server runs.
+     * Opens (creating if needed) the database {@code config} names: {@code dataDir/db/sandcrate.mv.db} for the
+     * embedded H2, else the PostgreSQL server. Throws {@link Unavailable} when the server cannot be reached.
      */
-    public static Database openH2(Path dataDir) {
-        Path file = dataDir.toAbsolutePath().resolve("db").resolve("sandcrate");
-        String url = "jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE";
-        return new Database(JdbcConnectionPool.create(url, "sa", ""));
+    public static Database open(Path dataDir, DatabaseConfig config) {
+        if (config.embedded()) {
+            JdbcConnectionPool h2 = JdbcConnectionPool.create(config.jdbcUrl(dataDir), "sa", "");
+            return new Database(h2, h2::dispose);
+        }
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(config.url());
+        if (config.user() != null) hc.setUsername(config.user());
+        if (config.password() != null) hc.setPassword(config.password());
+        hc.setPoolName("sandcrate-db");
+        hc.setMaximumPoolSize(10);
+        hc.setConnectionTimeout(10_000);
+        HikariDataSource ds;
+        try {
+            ds = new HikariDataSource(hc);
+        } catch (RuntimeException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new Unavailable("cannot connect to " + config.describe(dataDir) + ": " + cause.getMessage(), e);
+        }
+        return new Database(ds, ds::close);
+    }
+
+    /** The database server could not be reached or refused the login. */
+    public static final class Unavailable extends RuntimeException {
+        Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     public Jdbi jdbi() {
@@ -33,6 +68,6 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
-        pool.dispose();
+        closePool.run();
     }
 }

@@ -3,6 +3,7 @@ package dev.sandcrate.registry.mirror;
 import dev.sandcrate.registry.auth.Users;
 import dev.sandcrate.registry.crates.CrateService;
 import dev.sandcrate.registry.db.Database;
+import dev.sandcrate.registry.db.DatabaseConfig;
 import dev.sandcrate.registry.precompile.PrecompileService;
 import dev.sandcrate.registry.storage.BlobStore;
 import dev.sandcrate.registry.storage.LocalBlobStore;
@@ -12,14 +13,15 @@ import java.nio.file.Path;
 
 /**
  * The registry's services over a data dir, without the HTTP server: what {@code sandcrate import} and
- * {@code sandcrate export} work on. The database is opened with AUTO_SERVER, so this works beside a running server;
- * the server's git index picks up the changes on its next sync.
+ * {@code sandcrate export} work on. This works beside a running server (H2 through AUTO_SERVER, or the shared
+ * PostgreSQL database); the server's git index picks up the changes on its next sync.
  */
 public record DataDirServices(Database database, CrateService crates, Users users, BlobStore artifacts) implements AutoCloseable {
 
     /** @param publicUrl the registry's URL (dependencies naming its index are stored as local ones), or null */
-    public static DataDirServices open(Path dataDir, String publicUrl, long maxUploadBytes, long maxUnpackedBytes) throws IOException {
-        Database db = Database.openH2(dataDir);
+    public static DataDirServices open(Path dataDir, DatabaseConfig database, String publicUrl, long maxUploadBytes,
+                                       long maxUnpackedBytes) throws IOException {
+        Database db = Database.open(dataDir, database);
         try {
             LocalBlobStore blobs = new LocalBlobStore(dataDir.resolve("blobs"));
             String indexUrl = publicUrl == null ? null : publicUrl.replaceAll("/+$", "") + "/index/";

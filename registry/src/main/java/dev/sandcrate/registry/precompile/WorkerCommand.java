@@ -41,7 +41,7 @@ public final class WorkerCommand implements Callable<Integer> {
             System.err.println("sandcrate worker: --concurrency must be at least 1");
             return 1;
         }
-        if (!java.nio.file.Files.isRegularFile(data.dataDir.resolve("db").resolve("sandcrate.mv.db"))) {
+        if (data.database().embedded() && !java.nio.file.Files.isRegularFile(data.dataDir.resolve("db").resolve("sandcrate.mv.db"))) {
             System.err.println("sandcrate worker: no registry database in " + data.dataDir.toAbsolutePath().normalize()
                     + "; point --data-dir at the folder `sandcrate serve` uses");
             return 1;
@@ -49,7 +49,7 @@ public final class WorkerCommand implements Callable<Integer> {
         PrecompileConfig d = PrecompileConfig.defaults();
         PrecompileConfig config = new PrecompileConfig(concurrency, d.topFeatureSets(), d.policy(), Duration.ofSeconds(leaseSeconds),
                 d.maxAttempts(), d.retryBackoff(), d.poll(), Duration.ofMinutes(buildTimeoutMinutes));
-        Database db = Database.openH2(data.dataDir);
+        Database db = data.openDatabase();
         PrecompileService service;
         try {
             CrateService crates = new CrateService(db.jdbi(), new LocalBlobStore(data.dataDir.resolve("blobs")),
@@ -69,7 +69,7 @@ public final class WorkerCommand implements Callable<Integer> {
         }, "sandcrate-worker-shutdown"));
         service.start();
         System.out.println("sandcrate: worker running (" + concurrency + " at a time, toolchain "
-                + service.toolchain().orElseThrow().identityHash() + ", data " + data.dataDir.toAbsolutePath().normalize() + ")");
+                + service.toolchain().orElseThrow().identityHash() + ", data " + data.dataDir.toAbsolutePath().normalize() + ", database " + data.database().describe(data.dataDir) + ")");
         System.out.flush();
         stopped.await();
         return 0;

@@ -31,7 +31,7 @@ public final class PasswdCommand implements Callable<Integer> {
             System.err.println("sandcrate passwd: no password given");
             return 1;
         }
-        try (Database db = Database.openH2(data.dataDir)) {
+        try (Database db = data.openDatabase()) {
             Users.User u = new Users(db.jdbi()).find(login).orElse(null);
             if (u == null) {
                 System.err.println("sandcrate passwd: no user '" + login + "'; create it with `sandcrate user add " + login + "`");

@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.mirror;
 
+import dev.sandcrate.registry.db.DatabaseConfig;
 import dev.sandcrate.index.Checksums;
 import dev.sandcrate.index.crate.CratePacker;
 import dev.sandcrate.registry.RegistryConfig;
@@ -37,7 +38,7 @@ class MirrorImportTest {
     }
 
     static DataDirServices open(Path dataDir) throws IOException {
-        return DataDirServices.open(dataDir, null, RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED);
+        return DataDirServices.open(dataDir, DatabaseConfig.EMBEDDED, null, RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED);
     }
 
     static CrateImporter importer(DataDirServices s) {

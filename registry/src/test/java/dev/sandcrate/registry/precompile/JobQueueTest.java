@@ -4,6 +4,7 @@ import dev.sandcrate.precompile.build.FeatureSet;
 import dev.sandcrate.precompile.eligibility.Eligibility;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
+import dev.sandcrate.registry.db.DatabaseConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,18 +22,32 @@ import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The durable queue's protocol on the real database: claims, leases, heartbeats, retries, one row per key, restarts. */
-class JobQueueTest {
+/**
+ * The durable queue's protocol on the real database: claims, leases, heartbeats, retries, one row per key, restarts.
+ * Runs on H2 here and on PostgreSQL in {@link dev.sandcrate.registry.db.PostgresTest} (which overrides {@link #newDatabase}).
+ */
+public class JobQueueTest {
     static final Eligibility OK = Eligibility.of(List.of());
     @TempDir
     Path tmp;
     Registry registry;
     PrecompileStore store;
     PrecompileStore.VersionRef version;
+    DatabaseConfig database;
+
+    /** The database each test starts with (and restarts on). */
+    protected DatabaseConfig newDatabase() throws Exception {
+        return DatabaseConfig.EMBEDDED;
+    }
+
+    RegistryConfig config() {
+        return RegistryConfig.loopback(tmp.resolve("data")).withDatabase(database);
+    }
 
     @BeforeEach
     void start() throws Exception {
-        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")), PrecompileConfig.embedded());
+        database = newDatabase();
+        registry = Registry.start(config(), PrecompileConfig.embedded());
         String token = PrecompileFixtures.token(registry, "alice", false);
         PrecompileFixtures.publish(registry, token, PrecompileFixtures.crate(tmp, "queued", "1.0.0", "", "pub fn f() {}\n"));
         store = registry.precompile().store();
@@ -74,6 +90,29 @@ class JobQueueTest {
         assertTrue(store.finish(a.id(), owner, PrecompileStore.VERIFIED, "a".repeat(64), 1L, "{}", "[]", null));
         assertTrue(store.servable("a".repeat(64)));
         assertTrue(store.claim("late", "tc1", 60_000).isEmpty(), "a verified job is done");
+    }
+
+    @Test
+    void twoWorkersClaimingConcurrentlyNeverGetTheSameJob() throws Exception {
+        int jobs = 30;
+        for (int i = 0; i < jobs; i++) store.upsertJob(version, new FeatureSet(true, List.of("f" + i)), "tc", "default", 0, OK, 3);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        List<Future<List<Long>>> claimed = new java.util.ArrayList<>();
+        for (String owner : List.of("worker-a", "worker-b")) {
+            claimed.add(pool.submit(() -> {
+                List<Long> mine = new java.util.ArrayList<>();
+                for (Optional<PrecompileStore.Job> j; (j = store.claim(owner, "tc", 60_000)).isPresent(); ) mine.add(j.get().id());
+                return mine;
+            }));
+        }
+        List<Long> a = claimed.get(0).get(), b = claimed.get(1).get();
+        pool.shutdown();
+        List<Long> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        assertEquals(jobs, all.size(), "every job claimed exactly once: a=" + a + " b=" + b);
+        assertEquals(jobs, new HashSet<>(all).size(), "no job claimed twice: a=" + a + " b=" + b);
+        for (long id : a) assertEquals("worker-a", store.job(id).orElseThrow().leaseOwner());
+        for (long id : b) assertEquals("worker-b", store.job(id).orElseThrow().leaseOwner());
     }
 
     @Test
@@ -124,7 +163,7 @@ class JobQueueTest {
         PrecompileStore.Job job = store.upsertJob(version, FeatureSet.defaults(), "tc", "default", 0, OK, 3);
         assertTrue(store.claim("before-restart", "tc", 1_000).isPresent());
         registry.close();
-        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")), PrecompileConfig.embedded().withLease(Duration.ofSeconds(1)));
+        registry = Registry.start(config(), PrecompileConfig.embedded().withLease(Duration.ofSeconds(1)));
         store = registry.precompile().store();
         Thread.sleep(1_100);
         Optional<PrecompileStore.Job> after = store.claim("after-restart", "tc", 60_000);

@@ -2,6 +2,7 @@ package dev.sandcrate.registry.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandcrate.registry.db.DatabaseConfig;
 import dev.sandcrate.index.crate.CratePacker;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
@@ -45,7 +46,7 @@ class WebUiApiTest {
         registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")));
         long alice = registry.users().add("alice", false).id();
         long root = registry.users().add("root", true).id();
-        try (Database db = Database.openH2(tmp.resolve("data"))) {
+        try (Database db = Database.open(tmp.resolve("data"), DatabaseConfig.EMBEDDED)) {
             Passwords pw = new Passwords(db.jdbi());
             pw.set(alice, PASSWORD);
             pw.set(root, PASSWORD);
