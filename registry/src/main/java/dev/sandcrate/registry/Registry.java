@@ -10,12 +10,15 @@ import io.javalin.Javalin;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Duration;
 
 /**
  * A running registry: database, blob store and HTTP server. Start with {@link #start}, stop with {@link #close}.
  * Tests and other services embed it on a free loopback port ({@link RegistryConfig#loopback}).
  */
 public final class Registry implements AutoCloseable {
+    /** On storage shared with other processes, how old an unreferenced blob or temp file must be to count as a leftover. */
+    static final Duration SHARED_LEFTOVER_AGE = Duration.ofHours(1);
     private final RegistryConfig config;
     private final Database database;
     private final CrateService crates;
@@ -34,11 +37,14 @@ public final class Registry implements AutoCloseable {
         this.database = Database.open(config.dataDir(), config.database());
         try {
             LocalBlobStore blobs = new LocalBlobStore(config.dataDir().resolve("blobs"));
-            blobs.clearTemp();
+            // With the embedded database this process owns the blob folder; with a shared database other registry
+            // processes may be mid-publish in the same (shared) folder, so only leftovers older than any publish go.
+            Duration leftoverAge = config.database().embedded() ? Duration.ZERO : SHARED_LEFTOVER_AGE;
+            blobs.clearTemp(leftoverAge);
             this.users = new Users(database.jdbi());
             this.tokens = new Tokens(database.jdbi());
             this.crates = new CrateService(database.jdbi(), blobs, this::indexUrl, config.maxUploadBytes(), config.maxUnpackedBytes());
-            crates.sweepOrphanBlobs();
+            crates.sweepOrphanBlobs(leftoverAge);
             Routes routes = new Routes(crates, tokens, config.authRequired(), this::url);
             this.app = Javalin.create(c -> {
                 c.showJavalinBanner = false;

@@ -22,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
@@ -246,14 +247,23 @@ public class RegistryApiTest {
         publish("kept", "1.0.0", "");
         registry.close();
         // a crash after the blob was written but before its row was committed leaves exactly this behind
-        new LocalBlobStore(tmp.resolve("data/blobs")).put(TestCrates.crate(tmp, "lost", "1.0.0", ""));
-        Files.writeString(tmp.resolve("data/blobs/tmp/half-written.part"), "partial");
-        assertEquals(2, blobCount());
+        LocalBlobStore blobs = new LocalBlobStore(tmp.resolve("data/blobs"));
+        String lost = blobs.put(TestCrates.crate(tmp, "lost", "1.0.0", ""));
+        Path part = Files.writeString(tmp.resolve("data/blobs/tmp/half-written.part"), "partial");
+        FileTime longAgo = FileTime.from(Instant.now().minus(Registry.SHARED_LEFTOVER_AGE).minusSeconds(60));
+        Files.setLastModifiedTime(tmp.resolve("data/blobs/" + lost.substring(0, 2) + "/" + lost.substring(2, 4) + "/" + lost), longAgo);
+        Files.setLastModifiedTime(part, longAgo);
+        // ... and this is what a publish in flight looks like: on a shared database, maybe another process's
+        String inFlight = blobs.put(TestCrates.crate(tmp, "in-flight", "1.0.0", ""));
+        Files.writeString(tmp.resolve("data/blobs/tmp/being-written.part"), "partial");
+        assertEquals(3, blobCount());
         registry = Registry.start(config());
-        assertEquals(1, blobCount());
         assertEquals(200, send("GET", "/api/v1/crates/kept/1.0.0/download", null, null).statusCode());
+        assertFalse(blobs.exists(lost));
+        assertEquals(!database.embedded(), blobs.exists(inFlight), "fresh leftovers are swept only when no other process shares the blobs");
         try (var s = Files.list(tmp.resolve("data/blobs/tmp"))) {
-            assertEquals(0, s.count());
+            assertEquals(database.embedded() ? List.of() : List.of("being-written.part"),
+                    s.map(p -> p.getFileName().toString()).toList());
         }
     }
 

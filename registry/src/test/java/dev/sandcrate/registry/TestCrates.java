@@ -12,10 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Builds .crate files and publish bodies for tests. */
-final class TestCrates {
+public final class TestCrates {
     private TestCrates() {}
 
-    static byte[] crate(Path work, String name, String version, String extraToml) {
+    public static byte[] crate(Path work, String name, String version, String extraToml) {
         try {
             Path dir = Files.createTempDirectory(work, name);
             Files.createDirectories(dir.resolve("src"));
@@ -28,11 +28,11 @@ final class TestCrates {
         }
     }
 
-    static byte[] publishBody(String name, String version, byte[] crate) {
+    public static byte[] publishBody(String name, String version, byte[] crate) {
         return publishBody("{\"name\":\"" + name + "\",\"vers\":\"" + version + "\",\"deps\":[],\"features\":{}}", crate);
     }
 
-    static byte[] publishBody(String json, byte[] crate) {
+    public static byte[] publishBody(String json, byte[] crate) {
         byte[] meta = json.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteBuffer len = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);

@@ -164,6 +164,12 @@ public final class CrateService {
                 jdbi.useTransaction(h -> insertVersion(h, who, req.name(), version, entry, description, req.crate().length));
             } catch (RuntimeException e) {
                 deleteBlobIfUnreferenced(cksum);
+                // the publish lock is per process: on a shared database another process may have committed the same
+                // crate or version between our check and our insert, and the unique constraints turned us away
+                if (isUniqueViolation(e)) {
+                    throw RegistryException.conflict("crate " + req.name() + "@" + req.version()
+                            + " changed while it was being published (a concurrent publish of the same crate); publish again");
+                }
                 throw e;
             }
         } finally {
@@ -218,6 +224,14 @@ public final class CrateService {
                 .execute();
     }
 
+    /** SQLSTATE 23505 (unique violation) is the same on H2 and PostgreSQL. */
+    private static boolean isUniqueViolation(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) return true;
+        }
+        return false;
+    }
+
     private void deleteBlobIfUnreferenced(String cksum) {
         try {
             int refs = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM versions WHERE cksum = :c")
@@ -228,13 +242,19 @@ public final class CrateService {
         }
     }
 
-    /** Deletes blobs no version refers to: left by a crash between storing a .crate and committing its row. */
-    public int sweepOrphanBlobs() throws IOException {
+    /**
+     * Deletes blobs no version refers to: left by a crash between storing a .crate and committing its row. Only those
+     * stored more than {@code minAge} ago, so that on shared storage another process's publish in flight keeps its blob.
+     */
+    public int sweepOrphanBlobs(java.time.Duration minAge) throws IOException {
+        java.time.Instant cutoff = java.time.Instant.now().minus(minAge);
         Set<String> referenced = new HashSet<>(jdbi.withHandle(h ->
                 h.createQuery("SELECT cksum FROM versions").mapTo(String.class).list()));
         int removed = 0;
         for (String key : blobs.keys()) {
             if (!referenced.contains(key)) {
+                java.time.Instant stored = blobs.storedAt(key);
+                if (stored == null || stored.isAfter(cutoff)) continue; // maybe another process's publish, not yet committed
                 blobs.delete(key);
                 removed++;
             }

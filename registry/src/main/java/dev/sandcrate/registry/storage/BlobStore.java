@@ -2,6 +2,7 @@ package dev.sandcrate.registry.storage;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
 import java.util.Set;
 
 /**
@@ -21,4 +22,7 @@ public interface BlobStore {
 
     /** Every key in the store. */
     Set<String> keys() throws IOException;
+
+    /** When the blob under a key was stored, or null if there is none. */
+    Instant storedAt(String key) throws IOException;
 }

@@ -13,6 +13,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -90,10 +92,29 @@ public final class LocalBlobStore implements BlobStore {
         return keys;
     }
 
-    /** Removes temp files left by a crash mid-write. */
-    public void clearTemp() throws IOException {
+    @Override
+    public Instant storedAt(String key) throws IOException {
+        try {
+            return Files.getLastModifiedTime(pathOf(key)).toInstant();
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Removes temp files left by a crash mid-write that are older than {@code minAge}: zero when no other process
+     * writes to this folder, longer than any write takes when it is shared (another process may be writing now).
+     */
+    public void clearTemp(Duration minAge) throws IOException {
+        Instant cutoff = Instant.now().minus(minAge);
         try (Stream<Path> files = Files.list(root.resolve("tmp"))) {
-            for (Path p : files.toList()) Files.deleteIfExists(p);
+            for (Path p : files.toList()) {
+                try {
+                    if (!Files.getLastModifiedTime(p).toInstant().isAfter(cutoff)) Files.deleteIfExists(p);
+                } catch (NoSuchFileException e) {
+                    // its writer finished (renamed it) meanwhile
+                }
+            }
         }
     }
 

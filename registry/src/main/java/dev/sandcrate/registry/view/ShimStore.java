@@ -25,7 +25,7 @@ final class ShimStore {
     ShimStore(Jdbi jdbi, Path dir) throws IOException {
         this.jdbi = jdbi;
         this.blobs = new LocalBlobStore(dir);
-        blobs.clearTemp();
+        blobs.clearTemp(java.time.Duration.ofHours(1)); // leftovers only: another registry process may be writing one now
     }
 
     Optional<Shim> find(long versionId) {

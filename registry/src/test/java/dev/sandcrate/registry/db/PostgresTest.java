@@ -1,6 +1,10 @@
 package dev.sandcrate.registry.db;
 
+import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryApiTest;
+import dev.sandcrate.registry.RegistryConfig;
+import dev.sandcrate.registry.TestCrates;
+import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.precompile.JobQueueTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -8,8 +12,17 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -60,6 +73,48 @@ class PostgresTest {
         assertTrue(e.getMessage().startsWith("cannot connect to PostgreSQL " + good.url()), e.getMessage());
         assertTrue(e.getMessage().contains("password authentication failed"), e.getMessage());
         assertFalse(e.getMessage().contains("wrong-password"), e.getMessage());
+    }
+
+    /**
+     * Another process commits the same new crate between this process's check and its insert (held open here in a
+     * second connection): the publish waits on the unique index, then answers 409 and leaves no blob behind.
+     */
+    @Test
+    void aPublishThatLosesARaceWithAnotherProcessIsAConflictNotAnError() throws Exception {
+        DatabaseConfig config = cluster.newDatabase();
+        try (Registry registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")).withDatabase(config));
+             Connection other = DriverManager.getConnection(config.url(), config.user(), config.password())) {
+            long alice = registry.users().add("alice", false).id();
+            String token = registry.tokens().create(alice, "t", EnumSet.allOf(Scope.class), List.of(), null).secret();
+            other.setAutoCommit(false);
+            other.createStatement().execute("INSERT INTO crates (name, canonical_name, created_at, index_updated_at) VALUES ('racy', 'racy', 0, 0)");
+
+            byte[] crate = TestCrates.crate(tmp, "racy", "1.0.0", "");
+            CompletableFuture<HttpResponse<String>> publish = HttpClient.newHttpClient().sendAsync(
+                    HttpRequest.newBuilder(URI.create(registry.url() + "/api/v1/crates/new")).header("Authorization", token)
+                            .PUT(HttpRequest.BodyPublishers.ofByteArray(TestCrates.publishBody("racy", "1.0.0", crate))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            // wait until the publish is blocked on our uncommitted row, then let "the other process" win
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (!blockedOnALock(config) && System.currentTimeMillis() < deadline) Thread.sleep(20);
+            assertFalse(publish.isDone(), "the publish waits for the other transaction");
+            other.commit();
+
+            HttpResponse<String> r = publish.get();
+            assertEquals(409, r.statusCode(), r.body());
+            assertTrue(r.body().contains("concurrent publish"), r.body());
+            try (var blobs = Files.walk(tmp.resolve("data/blobs"))) {
+                assertEquals(0, blobs.filter(Files::isRegularFile).count(), "the loser's blob is removed");
+            }
+        }
+    }
+
+    private static boolean blockedOnALock(DatabaseConfig config) throws Exception {
+        try (Connection c = DriverManager.getConnection(config.url(), config.user(), config.password())) {
+            var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'");
+            rs.next();
+            return rs.getInt(1) > 0;
+        }
     }
 
     private static List<String> history(Database db) {
