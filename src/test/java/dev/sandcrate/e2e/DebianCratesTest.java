@@ -4,6 +4,7 @@ import dev.sandcrate.index.crate.CratePacker;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
 import dev.sandcrate.registry.auth.Scope;
+import dev.sandcrate.registry.db.DatabaseConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * serde's derive, serde_json and syn resolves and builds everything from this registry via source replacement.
  */
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
-class DebianCratesTest {
+public class DebianCratesTest {
     static final Path DEBIAN = Path.of("/usr/share/cargo/registry");
     static final List<String> CRATES = List.of("unicode-ident", "proc-macro2", "quote", "syn", "serde_derive", "serde",
             "itoa", "ryu", "serde_json");
@@ -45,9 +46,14 @@ class DebianCratesTest {
     String token;
     final HttpClient http = HttpClient.newHttpClient();
 
+    /** The database the registry runs on: H2 here, PostgreSQL in {@link PostgresTest}. */
+    protected DatabaseConfig newDatabase() throws Exception {
+        return DatabaseConfig.EMBEDDED;
+    }
+
     @BeforeEach
     void start() throws Exception {
-        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")));
+        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")).withDatabase(newDatabase()));
         long id = registry.users().add("debian", false).id();
         token = registry.tokens().create(id, "import", EnumSet.allOf(Scope.class), List.of(), null).secret();
     }

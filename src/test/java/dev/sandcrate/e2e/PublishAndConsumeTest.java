@@ -5,6 +5,7 @@ import dev.sandcrate.index.IndexEntry;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
 import dev.sandcrate.registry.auth.Scope;
+import dev.sandcrate.registry.db.DatabaseConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,16 +23,21 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** The publisher's and consumer's workflow with the real cargo: login, publish, depend, build, yank, owners, search. */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
-class PublishAndConsumeTest {
+public class PublishAndConsumeTest {
     @TempDir
     Path tmp;
     Registry registry;
     Cargo cargo;
     String token;
 
+    /** The database the registry runs on: H2 here, PostgreSQL in {@link PostgresTest}. */
+    protected DatabaseConfig newDatabase() throws Exception {
+        return DatabaseConfig.EMBEDDED;
+    }
+
     @BeforeEach
     void start() throws Exception {
-        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")));
+        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")).withDatabase(newDatabase()));
         long alice = registry.users().add("alice", false).id();
         registry.users().add("bob", false);
         token = registry.tokens().create(alice, "laptop", EnumSet.allOf(Scope.class), List.of(), null).secret();

@@ -26,6 +26,11 @@ public final class SandcrateCommand implements Runnable {
     }
 
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line {@link #main} runs, for tests that drive it in-process. */
+    public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new SandcrateCommand());
         // a database that cannot be reached and bad --database-* options are the operator's to fix: say what, no trace
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
@@ -33,6 +38,6 @@ public final class SandcrateCommand implements Runnable {
             line.getErr().println(line.getCommandSpec().qualifiedName() + ": " + e.getMessage());
             return 1;
         });
-        System.exit(cli.execute(args));
+        return cli;
     }
 }

@@ -11,6 +11,7 @@ import dev.sandcrate.index.crate.InvalidCrateException;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.auth.Scope;
+import dev.sandcrate.registry.db.Database;
 import dev.sandcrate.registry.storage.BlobStore;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -166,7 +167,7 @@ public final class CrateService {
                 deleteBlobIfUnreferenced(cksum);
                 // the publish lock is per process: on a shared database another process may have committed the same
                 // crate or version between our check and our insert, and the unique constraints turned us away
-                if (isUniqueViolation(e)) {
+                if (Database.isUniqueViolation(e)) {
                     throw RegistryException.conflict("crate " + req.name() + "@" + req.version()
                             + " changed while it was being published (a concurrent publish of the same crate); publish again");
                 }
@@ -222,14 +223,6 @@ public final class CrateService {
                 .bind("c", crateId).bind("num", entry.vers()).bind("nnb", version.withoutBuild()).bind("ck", entry.cksum())
                 .bind("size", size).bind("line", IndexFile.line(entry)).bind("by", who.userId()).bind("t", now)
                 .execute();
-    }
-
-    /** SQLSTATE 23505 (unique violation) is the same on H2 and PostgreSQL. */
-    private static boolean isUniqueViolation(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) return true;
-        }
-        return false;
     }
 
     private void deleteBlobIfUnreferenced(String cksum) {

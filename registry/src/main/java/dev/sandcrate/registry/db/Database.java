@@ -62,6 +62,14 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /** Whether a statement failed on a unique constraint (SQLSTATE 23505 on H2 and PostgreSQL alike). */
+    public static boolean isUniqueViolation(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) return true;
+        }
+        return false;
+    }
+
     public Jdbi jdbi() {
         return jdbi;
     }

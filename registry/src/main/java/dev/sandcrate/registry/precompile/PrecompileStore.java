@@ -95,14 +95,34 @@ public final class PrecompileStore {
 
     public void saveAnalysis(long versionId, boolean procMacro, Eligibility eligibility, List<String> unresolved) {
         String waiting = unresolved.isEmpty() ? null : "," + String.join(",", unresolved) + ",";
-        jdbi.useTransaction(h -> {
+        retryingOnceOnUniqueViolation(() -> jdbi.useTransaction(h -> {
             h.createUpdate("DELETE FROM precompile_analyses WHERE version_id = :v").bind("v", versionId).execute();
             h.createUpdate("""
                             INSERT INTO precompile_analyses (version_id, proc_macro, eligible, checks, unresolved, analyzed_at)
                             VALUES (:v, :p, :e, :c, :u, :t)""")
                     .bind("v", versionId).bind("p", procMacro).bind("e", eligibility.eligible()).bind("c", json(eligibility))
                     .bind("u", waiting).bind("t", System.currentTimeMillis()).execute();
+        }));
+    }
+
+    /**
+     * Registry processes sharing one database each plan: two may insert the same analysis or job at once. The loser's
+     * transaction fails on the unique constraint; run once more, it finds the winner's row and updates that.
+     */
+    private static void retryingOnceOnUniqueViolation(Runnable op) {
+        retryingOnceOnUniqueViolation(() -> {
+            op.run();
+            return null;
         });
+    }
+
+    private static <T> T retryingOnceOnUniqueViolation(java.util.function.Supplier<T> op) {
+        try {
+            return op.get();
+        } catch (RuntimeException e) {
+            if (!dev.sandcrate.registry.db.Database.isUniqueViolation(e)) throw e;
+            return op.get();
+        }
     }
 
     public Optional<Analysis> analysis(long versionId) {
@@ -161,7 +181,7 @@ public final class PrecompileStore {
      */
     public Job upsertJob(VersionRef version, FeatureSet features, String toolchain, String origin, double demand,
                          Eligibility eligibility, int maxAttempts) {
-        return jdbi.inTransaction(h -> {
+        return retryingOnceOnUniqueViolation(() -> jdbi.inTransaction(h -> {
             Optional<Job> existing = findJob(h, version.id(), features.key(), toolchain);
             long now = System.currentTimeMillis();
             if (existing.isEmpty()) {
@@ -187,7 +207,7 @@ public final class PrecompileStore {
                     .bind("d", Math.max(demand, job.demand())).bind("ch", json(eligibility)).bind("s", state)
                     .bind("now", now).bind("id", job.id()).execute();
             return findJob(h, job.id()).orElseThrow();
-        });
+        }));
     }
 
     /**
