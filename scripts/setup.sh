@@ -15,6 +15,7 @@ if [[ "${1:-}" == "--test" ]]; then
   # The browser the web UI tests drive (Selenium with Debian's chromedriver).
   packages+=(chromium chromium-driver)
   packages+=(librust-paste-dev)  # precompile tests: a function-like macro (paste!) compared with native expansion
+  packages+=(postgresql)  # PostgreSQL 15 tests: each starts its own throwaway cluster (PostgresCluster), no service needed
 fi
 
 missing=()
