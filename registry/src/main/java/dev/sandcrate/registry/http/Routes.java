@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.index.IndexPaths;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.auth.Principal;
-import dev.sandcrate.registry.auth.Tokens;
 import dev.sandcrate.registry.crates.CrateService;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -35,9 +34,9 @@ public final class Routes {
     private final Supplier<String> publicUrl;
     private dev.sandcrate.registry.mirror.PullThrough pullThrough;
 
-    public Routes(CrateService crates, Tokens tokens, boolean authRequired, Supplier<String> publicUrl) {
+    public Routes(CrateService crates, ApiAuth auth, Supplier<String> publicUrl) {
         this.crates = crates;
-        this.auth = new ApiAuth(tokens, authRequired);
+        this.auth = auth;
         this.publicUrl = publicUrl;
     }
 
