@@ -193,10 +193,16 @@ public final class Routes {
         ctx.json(Map.of("crates", list, "meta", Map.of("total", result.total())));
     }
 
+    /** cargo login tells users to get a token at {@code <api>/me}: a browser goes to the web UI's account page. */
     private void me(Context ctx) {
+        String accept = ctx.header("Accept");
+        if (accept != null && accept.contains("text/html")) {
+            ctx.redirect("/account");
+            return;
+        }
         ctx.contentType("text/plain; charset=utf-8");
         ctx.result("""
-                Sandcrate API tokens are issued by the registry operator:
+                Create an API token on your account page, %s/account (sign in first), or ask the registry operator:
 
                     sandcrate token create --user <login> --name <what-for>
 
@@ -205,6 +211,6 @@ public final class Routes {
                     cargo login --registry <name-of-this-registry>
 
                 and paste the token.
-                """);
+                """.formatted(publicUrl.get()));
     }
 }
