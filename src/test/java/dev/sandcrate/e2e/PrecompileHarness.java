@@ -159,20 +159,7 @@ final class PrecompileHarness {
      * with HOME where the runtime was installed ({@code home}) and the runtime's socket directory (or null).
      */
     static Map<String, String> cargoEnv(Path cargoHome, String index, Path home, Path runtimeDir) throws IOException {
-        Files.createDirectories(cargoHome);
-        Files.writeString(cargoHome.resolve("config.toml"), """
-                [source.crates-io]
-                replace-with = "sandcrate"
-
-                [registries.sandcrate]
-                index = "%s"
-
-                [net]
-                retry = 0
-
-                [build]
-                jobs = 2
-                """.formatted(index));
+        Cargo.withRegistry(cargoHome, index, "[source.crates-io]\nreplace-with = \"sandcrate\"\n"); // writes its config.toml
         Map<String, String> env = new java.util.HashMap<>();
         env.put("CARGO_HOME", cargoHome.toString());
         env.put("CARGO_TARGET_DIR", cargoHome.resolve("target").toString());

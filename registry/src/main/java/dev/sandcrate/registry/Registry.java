@@ -4,7 +4,9 @@ import dev.sandcrate.registry.auth.Tokens;
 import dev.sandcrate.registry.auth.Users;
 import dev.sandcrate.registry.crates.CrateService;
 import dev.sandcrate.registry.db.Database;
+import dev.sandcrate.registry.http.ApiAuth;
 import dev.sandcrate.registry.http.Routes;
+import dev.sandcrate.registry.web.Sessions;
 import dev.sandcrate.registry.storage.LocalBlobStore;
 import io.javalin.Javalin;
 
@@ -45,7 +47,9 @@ public final class Registry implements AutoCloseable {
             this.tokens = new Tokens(database.jdbi());
             this.crates = new CrateService(database.jdbi(), blobs, this::indexUrl, config.maxUploadBytes(), config.maxUnpackedBytes());
             crates.sweepOrphanBlobs(leftoverAge);
-            Routes routes = new Routes(crates, tokens, config.authRequired(), this::url);
+            Sessions sessions = new Sessions(database.jdbi());
+            ApiAuth auth = new ApiAuth(tokens, config.authRequired(), ctx -> sessions.of(ctx, url()).map(Sessions.Session::principal));
+            Routes routes = new Routes(crates, auth, this::url);
             this.app = Javalin.create(c -> {
                 c.showJavalinBanner = false;
                 c.http.maxRequestSize = config.maxUploadBytes() + (2L << 20); // the .crate plus its JSON metadata
@@ -53,16 +57,16 @@ public final class Registry implements AutoCloseable {
             });
             routes.register(app);
             this.precompile = dev.sandcrate.registry.precompile.PrecompileService.forRegistry(database.jdbi(), crates, config.dataDir(), precompileConfig);
-            new dev.sandcrate.registry.precompile.PrecompileRoutes(precompile, tokens, config.authRequired(), this::url).register(app);
+            new dev.sandcrate.registry.precompile.PrecompileRoutes(precompile, auth, this::url).register(app);
             this.gitIndex = new dev.sandcrate.registry.gitindex.GitIndexService(config.dataDir().resolve("git-index"), database.jdbi(), crates, this::url, config.authRequired());
             crates.addListener(gitIndex);
-            new dev.sandcrate.registry.gitindex.GitIndexRoutes(gitIndex, tokens, config.authRequired()).register(app);
+            new dev.sandcrate.registry.gitindex.GitIndexRoutes(gitIndex, auth).register(app);
             this.pullThrough = new dev.sandcrate.registry.mirror.PullThrough(database.jdbi(), new LocalBlobStore(config.dataDir().resolve("upstream-blobs")));
             routes.pullThrough(pullThrough);
             this.precompiledView = new dev.sandcrate.registry.view.PrecompiledView(database.jdbi(), crates, precompile, pullThrough, config.dataDir(), this::url);
             dev.sandcrate.registry.view.RuntimeBundle.fromEnvironment().ifPresent(precompiledView::serveRuntime);
-            new dev.sandcrate.registry.view.ViewRoutes(precompiledView, tokens, config.authRequired(), this::url).register(app);
-            new dev.sandcrate.registry.web.WebUi(database.jdbi(), crates, users, tokens, precompile, config.authRequired(), this::url).register(app);
+            new dev.sandcrate.registry.view.ViewRoutes(precompiledView, auth, this::url).register(app);
+            new dev.sandcrate.registry.web.WebUi(database.jdbi(), crates, users, tokens, sessions, precompile, config.authRequired(), this::url).register(app);
         } catch (RuntimeException | IOException e) {
             database.close();
             throw e;

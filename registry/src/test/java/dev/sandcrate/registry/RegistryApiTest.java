@@ -339,6 +339,11 @@ public class RegistryApiTest {
         var anonymous = send("GET", "/index/config.json", null, null);
         assertError(401, "needs an API token", anonymous);
         assertEquals("Cargo login_url=\"" + registry.url() + "/me\"", anonymous.headers().firstValue("WWW-Authenticate").orElseThrow());
+        // where cargo sends people for a token: a browser lands on the web UI's account page, anything else reads how
+        var browser = send("GET", "/me", null, null, "Accept", "text/html,application/xhtml+xml");
+        assertEquals(302, browser.statusCode());
+        assertEquals("/account", browser.headers().firstValue("Location").orElseThrow());
+        assertTrue(new String(send("GET", "/me", null, null).body(), StandardCharsets.UTF_8).contains(registry.url() + "/account"));
         assertEquals(401, send("GET", "/index/pr/iv/private-crate", null, null).statusCode());
         assertEquals(401, send("GET", "/api/v1/crates/private-crate/1.0.0/download", null, null).statusCode());
         assertEquals(401, send("GET", "/api/v1/crates?q=private", null, null).statusCode());

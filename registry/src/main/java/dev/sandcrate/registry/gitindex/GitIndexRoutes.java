@@ -1,7 +1,6 @@
 package dev.sandcrate.registry.gitindex;
 
 import dev.sandcrate.registry.RegistryException;
-import dev.sandcrate.registry.auth.Tokens;
 import dev.sandcrate.registry.http.ApiAuth;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -25,9 +24,9 @@ public final class GitIndexRoutes {
     private final GitIndexService service;
     private final ApiAuth auth;
 
-    public GitIndexRoutes(GitIndexService service, Tokens tokens, boolean authRequired) {
+    public GitIndexRoutes(GitIndexService service, ApiAuth auth) {
         this.service = service;
-        this.auth = new ApiAuth(tokens, authRequired);
+        this.auth = auth;
     }
 
     public void register(Javalin app) {

@@ -5,23 +5,30 @@ import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Tokens;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Token checks for every API route class: cargo sends the token in the {@code Authorization} header, git clients (the
- * git index) send it as the password of HTTP Basic. A 401 gets cargo's {@code WWW-Authenticate} header from the
- * registry's exception handler ({@link Routes}).
+ * git index) send it as the password of HTTP Basic. On an auth-required registry a signed-in browser may also
+ * <em>read</em> (GET/HEAD) with its web UI session, so the UI's pages can show precompile reports, logs and downloads;
+ * changes always need a token. A 401 gets cargo's {@code WWW-Authenticate} header from the registry's exception
+ * handler ({@link Routes}).
  */
 public final class ApiAuth {
     private final Tokens tokens;
     private final boolean authRequired;
+    private final Function<Context, Optional<Principal>> browserSession;
 
-    public ApiAuth(Tokens tokens, boolean authRequired) {
+    /** @param browserSession who the request's web UI session cookie belongs to, if any */
+    public ApiAuth(Tokens tokens, boolean authRequired, Function<Context, Optional<Principal>> browserSession) {
         this.tokens = tokens;
         this.authRequired = authRequired;
+        this.browserSession = browserSession;
     }
 
     public boolean authRequired() {
@@ -54,11 +61,18 @@ public final class ApiAuth {
         return principal(ctx).orElseThrow(() -> RegistryException.unauthorized("the API token is invalid, expired or revoked"));
     }
 
-    /** In auth-required mode, reading needs a token with the read scope. */
+    /** In auth-required mode, reading needs a token with the read scope (or, for a GET without a token, a browser session). */
     public void requireRead(Context ctx) {
         if (!authRequired) return;
-        if (!requireToken(ctx).has(Scope.READ)) {
-            throw RegistryException.forbidden("this token lacks the read scope this registry requires for reading");
+        Optional<Principal> browser = ctx.header("Authorization") == null && isRead(ctx) ? browserSession.apply(ctx) : Optional.empty();
+        Principal who = browser.isPresent() ? browser.get() : requireToken(ctx);
+        if (!who.has(Scope.READ)) {
+            throw RegistryException.forbidden("this " + (browser.isPresent() ? "session" : "token")
+                    + " lacks the read scope this registry requires for reading");
         }
+    }
+
+    private static boolean isRead(Context ctx) {
+        return ctx.method() == HandlerType.GET || ctx.method() == HandlerType.HEAD;
     }
 }

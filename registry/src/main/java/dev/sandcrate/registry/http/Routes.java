@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.index.IndexPaths;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.auth.Principal;
-import dev.sandcrate.registry.auth.Tokens;
 import dev.sandcrate.registry.crates.CrateService;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -35,9 +34,9 @@ public final class Routes {
     private final Supplier<String> publicUrl;
     private dev.sandcrate.registry.mirror.PullThrough pullThrough;
 
-    public Routes(CrateService crates, Tokens tokens, boolean authRequired, Supplier<String> publicUrl) {
+    public Routes(CrateService crates, ApiAuth auth, Supplier<String> publicUrl) {
         this.crates = crates;
-        this.auth = new ApiAuth(tokens, authRequired);
+        this.auth = auth;
         this.publicUrl = publicUrl;
     }
 
@@ -194,10 +193,16 @@ public final class Routes {
         ctx.json(Map.of("crates", list, "meta", Map.of("total", result.total())));
     }
 
+    /** cargo login tells users to get a token at {@code <api>/me}: a browser goes to the web UI's account page. */
     private void me(Context ctx) {
+        String accept = ctx.header("Accept");
+        if (accept != null && accept.contains("text/html")) {
+            ctx.redirect("/account");
+            return;
+        }
         ctx.contentType("text/plain; charset=utf-8");
         ctx.result("""
-                Sandcrate API tokens are issued by the registry operator:
+                Create an API token on your account page, %s/account (sign in first), or ask the registry operator:
 
                     sandcrate token create --user <login> --name <what-for>
 
@@ -206,6 +211,6 @@ public final class Routes {
                     cargo login --registry <name-of-this-registry>
 
                 and paste the token.
-                """);
+                """.formatted(publicUrl.get()));
     }
 }

@@ -6,7 +6,6 @@ import dev.sandcrate.precompile.build.FeatureSet;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.http.ApiAuth;
 import dev.sandcrate.registry.auth.Principal;
-import dev.sandcrate.registry.auth.Tokens;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 
@@ -39,9 +38,9 @@ public final class PrecompileRoutes {
     private final ApiAuth auth;
     private final Supplier<String> publicUrl;
 
-    public PrecompileRoutes(PrecompileService service, Tokens tokens, boolean authRequired, Supplier<String> publicUrl) {
+    public PrecompileRoutes(PrecompileService service, ApiAuth auth, Supplier<String> publicUrl) {
         this.service = service;
-        this.auth = new ApiAuth(tokens, authRequired);
+        this.auth = auth;
         this.publicUrl = publicUrl;
     }
 

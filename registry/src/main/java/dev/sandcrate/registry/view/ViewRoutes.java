@@ -3,7 +3,6 @@ package dev.sandcrate.registry.view;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.index.IndexPaths;
 import dev.sandcrate.registry.RegistryException;
-import dev.sandcrate.registry.auth.Tokens;
 import dev.sandcrate.registry.crates.CrateService;
 import dev.sandcrate.registry.http.ApiAuth;
 import dev.sandcrate.registry.http.IndexResponses;
@@ -34,9 +33,9 @@ public final class ViewRoutes {
     private final ApiAuth auth;
     private final Supplier<String> publicUrl;
 
-    public ViewRoutes(PrecompiledView view, Tokens tokens, boolean authRequired, Supplier<String> publicUrl) {
+    public ViewRoutes(PrecompiledView view, ApiAuth auth, Supplier<String> publicUrl) {
         this.view = view;
-        this.auth = new ApiAuth(tokens, authRequired);
+        this.auth = auth;
         this.publicUrl = publicUrl;
     }
 

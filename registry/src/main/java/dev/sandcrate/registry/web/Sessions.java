@@ -4,8 +4,10 @@ import dev.sandcrate.index.Checksums;
 import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Tokens;
+import io.javalin.http.Context;
 import org.jdbi.v3.core.Jdbi;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -32,6 +34,21 @@ public final class Sessions {
 
     public Sessions(Jdbi jdbi) {
         this.jdbi = jdbi;
+    }
+
+    /**
+     * The session cookie's name for the registry at {@code publicUrl}. Cookies are per host, not per port, so two
+     * registries on one host (a mirror beside the main registry, say) would otherwise overwrite each other's sessions.
+     */
+    public static String cookieName(String publicUrl) {
+        URI u = URI.create(publicUrl);
+        String origin = u.getScheme() + "://" + u.getRawAuthority();
+        return "sandcrate_session_" + Checksums.sha256Hex(origin.getBytes(StandardCharsets.UTF_8)).substring(0, 8);
+    }
+
+    /** The live session of the request's cookie for the registry at {@code publicUrl}, if any. */
+    public Optional<Session> of(Context ctx, String publicUrl) {
+        return find(ctx.cookie(cookieName(publicUrl)));
     }
 
     public Opened open(long userId, Long viaTokenId) {

@@ -43,7 +43,6 @@ import java.util.function.Supplier;
  * session); changes need a session and its CSRF token in the {@code X-CSRF-Token} header.
  */
 public final class WebUi {
-    static final String COOKIE = "sandcrate_session";
     static final String CSRF_HEADER = "X-CSRF-Token";
     /** Paths the shell answers; the ES modules pick the view from the path. */
     static final List<String> PAGES = List.of("/", "/search", "/crates/{name}", "/crates/{name}/{version}",
@@ -65,8 +64,8 @@ public final class WebUi {
     private final PrecompileViews precompile;
     private final Playground playground;
 
-    public WebUi(org.jdbi.v3.core.Jdbi jdbi, CrateService crates, Users users, Tokens tokens, PrecompileService precompile,
-                 boolean authRequired, Supplier<String> publicUrl) {
+    public WebUi(org.jdbi.v3.core.Jdbi jdbi, CrateService crates, Users users, Tokens tokens, Sessions sessions,
+                 PrecompileService precompile, boolean authRequired, Supplier<String> publicUrl) {
         this.precompile = new PrecompileViews(precompile);
         this.playground = new Playground(precompile);
         this.jdbi = jdbi;
@@ -74,7 +73,7 @@ public final class WebUi {
         this.users = users;
         this.tokens = tokens;
         this.passwords = new Passwords(jdbi);
-        this.sessions = new Sessions(jdbi);
+        this.sessions = sessions;
         this.authRequired = authRequired;
         this.publicUrl = publicUrl;
     }
@@ -132,7 +131,7 @@ public final class WebUi {
     // ---------------------------------------------------------------- sessions and CSRF
 
     private Optional<Sessions.Session> currentSession(Context ctx) {
-        return sessions.find(ctx.cookie(COOKIE));
+        return sessions.of(ctx, publicUrl.get());
     }
 
     private Sessions.Session requireSession(Context ctx) {
@@ -181,7 +180,7 @@ public final class WebUi {
 
     private void setCookie(Context ctx, String value, long maxAgeSeconds) {
         boolean secure = publicUrl.get().startsWith("https://");
-        ctx.header("Set-Cookie", COOKIE + "=" + value + "; Path=/; Max-Age=" + maxAgeSeconds + "; HttpOnly; SameSite=Strict"
+        ctx.header("Set-Cookie", Sessions.cookieName(publicUrl.get()) + "=" + value + "; Path=/; Max-Age=" + maxAgeSeconds + "; HttpOnly; SameSite=Strict"
                 + (secure ? "; Secure" : ""));
     }
 

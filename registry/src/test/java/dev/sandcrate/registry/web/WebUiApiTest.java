@@ -96,7 +96,7 @@ class WebUiApiTest {
         HttpResponse<String> r = b.send("POST", "/ui/api/login", Map.of("login", "alice", "password", PASSWORD), false);
         assertEquals(200, r.statusCode(), r.body());
         String cookie = r.headers().firstValue("Set-Cookie").orElseThrow();
-        assertTrue(cookie.startsWith(WebUi.COOKIE + "="), cookie);
+        assertTrue(cookie.startsWith(Sessions.cookieName(registry.url()) + "="), cookie);
         assertTrue(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), cookie);
         JsonNode s = b.ok("GET", "/ui/api/session", null);
         assertEquals("alice", s.at("/user/login").asText());
@@ -298,6 +298,22 @@ class WebUiApiTest {
         assertEquals(200, b.send("GET", "/ui/api/home", null, false).statusCode());
         JsonNode setup = b.ok("GET", "/ui/api/setup?name=corp", null);
         assertTrue(setup.toString().contains("global-credential-providers"), setup.toString());
+
+        // the pages also read the registry's API (precompile reports, logs, downloads) with the session, read-only
+        Browser anonymous = new Browser();
+        assertEquals(401, anonymous.send("GET", "/index/config.json", null, false).statusCode());
+        assertEquals(200, b.send("GET", "/index/config.json", null, false).statusCode());
+        assertEquals(401, anonymous.send("GET", "/api/v1/crates/nope/1.0.0/precompiled", null, false).statusCode());
+        HttpResponse<String> report = b.send("GET", "/api/v1/crates/nope/1.0.0/precompiled", null, false);
+        assertEquals(404, report.statusCode(), "past the read check, the crate is simply unknown: " + report.body());
+        HttpResponse<String> request = b.send("POST", "/api/v1/crates/nope/1.0.0/precompiled", Map.of("features", List.of()), true);
+        assertEquals(401, request.statusCode(), "changes through the API still need a token: " + request.body());
+    }
+
+    @Test
+    void registriesOnOneHostUseTheirOwnSessionCookie() {
+        assertNotEquals(Sessions.cookieName("http://127.0.0.1:8080"), Sessions.cookieName("http://127.0.0.1:8081"));
+        assertEquals(Sessions.cookieName("https://crates.example"), Sessions.cookieName("https://crates.example/"));
     }
 
     @Test
