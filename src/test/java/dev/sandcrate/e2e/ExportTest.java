@@ -128,7 +128,7 @@ class ExportTest {
         Path wasmFile = TestEnv.artifactFile(MacroCrate.of(paste.bytes()), FeatureSet.defaults(), TestEnv.debian());
         BuildRecord record = BuildRecord.read(wasmFile.resolveSibling(wasmFile.getFileName() + ".build.json"));
         byte[] wasm = Files.readAllBytes(wasmFile);
-        try (DataDirServices s = DataDirServices.open(connected, DatabaseConfig.EMBEDDED, null, RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED)) {
+        try (DataDirServices s = DataDirServices.open(connected, DatabaseConfig.EMBEDDED, dev.sandcrate.registry.storage.BlobStorage.LOCAL, null, RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED)) {
             PrecompileStore store = new PrecompileStore(s.database().jdbi());
             PrecompileStore.VersionRef version = store.version("paste", paste.version()).orElseThrow();
             var toolchain = record.manifest().toolchain();

@@ -7,7 +7,8 @@ import dev.sandcrate.registry.db.Database;
 import dev.sandcrate.registry.http.ApiAuth;
 import dev.sandcrate.registry.http.Routes;
 import dev.sandcrate.registry.web.Sessions;
-import dev.sandcrate.registry.storage.LocalBlobStore;
+import dev.sandcrate.registry.storage.BlobStorage;
+import dev.sandcrate.registry.storage.BlobStore;
 import io.javalin.Javalin;
 
 import java.io.IOException;
@@ -38,9 +39,10 @@ public final class Registry implements AutoCloseable {
         Files.createDirectories(config.dataDir());
         this.database = Database.open(config.dataDir(), config.database());
         try {
-            LocalBlobStore blobs = new LocalBlobStore(config.dataDir().resolve("blobs"));
-            // With the embedded database this process owns the blob folder; with a shared database other registry
-            // processes may be mid-publish in the same (shared) folder, so only leftovers older than any publish go.
+            BlobStorage storage = config.blobs();
+            BlobStore blobs = storage.open(config.dataDir(), BlobStorage.Area.CRATES);
+            // With the embedded database this process owns the blob store; with a shared database other registry
+            // processes may be mid-publish in the same (shared) store, so only leftovers older than any publish go.
             Duration leftoverAge = config.database().embedded() ? Duration.ZERO : SHARED_LEFTOVER_AGE;
             blobs.clearTemp(leftoverAge);
             this.users = new Users(database.jdbi());
@@ -56,14 +58,16 @@ public final class Registry implements AutoCloseable {
                 c.router.ignoreTrailingSlashes = true;
             });
             routes.register(app);
-            this.precompile = dev.sandcrate.registry.precompile.PrecompileService.forRegistry(database.jdbi(), crates, config.dataDir(), precompileConfig);
+            this.precompile = dev.sandcrate.registry.precompile.PrecompileService.forRegistry(database.jdbi(), crates, config.dataDir(),
+                    storage.open(config.dataDir(), BlobStorage.Area.ARTIFACTS), precompileConfig);
             new dev.sandcrate.registry.precompile.PrecompileRoutes(precompile, auth, this::url).register(app);
             this.gitIndex = new dev.sandcrate.registry.gitindex.GitIndexService(config.dataDir().resolve("git-index"), database.jdbi(), crates, this::url, config.authRequired());
             crates.addListener(gitIndex);
             new dev.sandcrate.registry.gitindex.GitIndexRoutes(gitIndex, auth).register(app);
-            this.pullThrough = new dev.sandcrate.registry.mirror.PullThrough(database.jdbi(), new LocalBlobStore(config.dataDir().resolve("upstream-blobs")));
+            this.pullThrough = new dev.sandcrate.registry.mirror.PullThrough(database.jdbi(), storage.open(config.dataDir(), BlobStorage.Area.UPSTREAM));
             routes.pullThrough(pullThrough);
-            this.precompiledView = new dev.sandcrate.registry.view.PrecompiledView(database.jdbi(), crates, precompile, pullThrough, config.dataDir(), this::url);
+            this.precompiledView = new dev.sandcrate.registry.view.PrecompiledView(database.jdbi(), crates, precompile, pullThrough,
+                    storage.open(config.dataDir(), BlobStorage.Area.SHIMS), this::url);
             dev.sandcrate.registry.view.RuntimeBundle.fromEnvironment().ifPresent(precompiledView::serveRuntime);
             new dev.sandcrate.registry.view.ViewRoutes(precompiledView, auth, this::url).register(app);
             new dev.sandcrate.registry.web.WebUi(database.jdbi(), crates, users, tokens, sessions, precompile, config.authRequired(), this::url).register(app);

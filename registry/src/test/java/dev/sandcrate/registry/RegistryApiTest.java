@@ -7,6 +7,7 @@ import dev.sandcrate.index.IndexEntry;
 import dev.sandcrate.index.IndexFile;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.db.DatabaseConfig;
+import dev.sandcrate.registry.storage.BlobStorage;
 import dev.sandcrate.registry.storage.LocalBlobStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -122,7 +123,7 @@ public class RegistryApiTest {
                 HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, r.statusCode(), text(r));
         assertNull(registry.crates().versions("proxied").getFirst().entry().deps().getFirst().registry());
-        assertThrows(IllegalArgumentException.class, () -> new RegistryConfig("127.0.0.1", 0, "ftp://x", tmp, DatabaseConfig.EMBEDDED, false, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new RegistryConfig("127.0.0.1", 0, "ftp://x", tmp, DatabaseConfig.EMBEDDED, BlobStorage.LOCAL, false, 1, 1));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.sandcrate.registry.cli;
 
 import dev.sandcrate.registry.db.Database;
 import dev.sandcrate.registry.db.DatabaseConfig;
+import dev.sandcrate.registry.storage.BlobStorage;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -10,9 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * {@code --data-dir} and the database options, shared by every command that works on a registry's data. The data dir
- * always holds the blobs and artifacts; the rows live in its embedded H2 database unless {@code --database-url} names a
- * PostgreSQL server (then every process of the registry must see the same data dir contents: shared storage).
+ * {@code --data-dir}, the database and the blob options, shared by every command that works on a registry's data. The
+ * rows live in the data dir's embedded H2 database unless {@code --database-url} names a PostgreSQL server; the blobs
+ * and artifacts live in the data dir unless {@code --blob-url} names an S3-compatible bucket (with PostgreSQL, every
+ * process of the registry must see the same blobs: the bucket, or shared storage for the data dir).
  */
 public final class DataDirOption {
     @Option(names = "--data-dir", defaultValue = "./data", paramLabel = "DIR",
@@ -32,6 +34,17 @@ public final class DataDirOption {
             description = "Read the PostgreSQL password from this file's first line (or set env SANDCRATE_DATABASE_PASSWORD;"
                     + " else the URL's password, else ~/.pgpass).")
     Path databasePasswordFile;
+
+    @Option(names = "--blob-url", paramLabel = "URL", defaultValue = "${env:SANDCRATE_BLOB_URL}",
+            description = {"Keep blobs (crates, artifacts, logs, shims, upstream cache) in an S3-compatible bucket instead of"
+                    + " the data dir: s3://bucket[/prefix][?endpoint=http://host:port&region=R&path-style=true|false]"
+                    + " (env SANDCRATE_BLOB_URL; credentials from the AWS chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, ~/.aws)."})
+    String blobUrl;
+
+    /** Which blob storage the options name: the one place commands decide between the data dir and a bucket. */
+    public BlobStorage blobs() {
+        return BlobStorage.parse(blobUrl);
+    }
 
     /** Which database the options name: the one place commands decide between H2 in the data dir and PostgreSQL. */
     public DatabaseConfig database() {

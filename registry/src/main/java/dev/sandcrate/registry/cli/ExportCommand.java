@@ -35,7 +35,7 @@ public final class ExportCommand implements Callable<Integer> {
             System.err.println("sandcrate export: --since " + since + " does not exist");
             return 2;
         }
-        try (DataDirServices s = DataDirServices.open(data.dataDir, data.database(), null, RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED)) {
+        try (DataDirServices s = DataDirServices.open(data.dataDir, data.database(), data.blobs(), null, RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED)) {
             MirrorBundle.ExportSummary summary = MirrorBundle.export(s.database().jdbi(), s.crates(),
                     s.artifacts(), output, since,
                     data.dataDir.toAbsolutePath().normalize().toString());

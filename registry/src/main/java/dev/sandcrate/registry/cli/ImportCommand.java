@@ -59,7 +59,7 @@ public final class ImportCommand implements Callable<Integer> {
             return 2;
         }
         int failed = 0;
-        try (DataDirServices s = DataDirServices.open(data.dataDir, data.database(), publicUrl, maxUploadMib << 20, maxUnpackedMib << 20)) {
+        try (DataDirServices s = DataDirServices.open(data.dataDir, data.database(), data.blobs(), publicUrl, maxUploadMib << 20, maxUnpackedMib << 20)) {
             CrateImporter imports = new CrateImporter(s.database().jdbi(), s.crates(),
                     CrateImporter.importerPrincipal(s.users(), importer), quiet ? ImportProgress.silent() : ImportProgress.stderr(),
                     noArtifacts ? null : s.artifacts());

@@ -32,9 +32,10 @@ public final class SandcrateCommand implements Runnable {
     /** The command line {@link #main} runs, for tests that drive it in-process. */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new SandcrateCommand());
-        // a database that cannot be reached and bad --database-* options are the operator's to fix: say what, no trace
+        // a database or bucket that cannot be reached and bad --database-*/--blob-url options are the operator's to fix: say what, no trace
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
-            if (!(e instanceof dev.sandcrate.registry.db.Database.Unavailable || e instanceof IllegalArgumentException)) throw e;
+            if (!(e instanceof dev.sandcrate.registry.db.Database.Unavailable || e instanceof dev.sandcrate.registry.storage.BlobStorage.Unavailable
+                    || e instanceof IllegalArgumentException)) throw e;
             line.getErr().println(line.getCommandSpec().qualifiedName() + ": " + e.getMessage());
             return 1;
         });

@@ -49,12 +49,13 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RegistryConfig config = new RegistryConfig(host, port, publicUrl, data.dataDir, data.database(), authRequired,
+        RegistryConfig config = new RegistryConfig(host, port, publicUrl, data.dataDir, data.database(), data.blobs(), authRequired,
                 maxUploadMib << 20, maxUnpackedMib << 20);
         Registry registry = Registry.start(config, precompile.toConfig());
         if (upstream != null) registry.pullThrough().configure(upstream, upstreamToken, java.time.Duration.ofSeconds(upstreamTtl));
         System.out.println("sandcrate: serving " + registry.url() + " (index " + registry.sparseIndexUrl() + ", data "
-                + data.dataDir.toAbsolutePath().normalize() + ", database " + config.database().describe(data.dataDir) + (authRequired ? ", auth required" : "") + ")");
+                + data.dataDir.toAbsolutePath().normalize() + ", database " + config.database().describe(data.dataDir)
+                + ", " + config.blobs().describe(data.dataDir) + (authRequired ? ", auth required" : "") + ")");
         System.out.flush();
         registry.awaitShutdown();
         return 0;

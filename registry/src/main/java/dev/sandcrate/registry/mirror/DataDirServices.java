@@ -4,9 +4,8 @@ import dev.sandcrate.registry.auth.Users;
 import dev.sandcrate.registry.crates.CrateService;
 import dev.sandcrate.registry.db.Database;
 import dev.sandcrate.registry.db.DatabaseConfig;
-import dev.sandcrate.registry.precompile.PrecompileService;
 import dev.sandcrate.registry.storage.BlobStore;
-import dev.sandcrate.registry.storage.LocalBlobStore;
+import dev.sandcrate.registry.storage.BlobStorage;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,14 +18,14 @@ import java.nio.file.Path;
 public record DataDirServices(Database database, CrateService crates, Users users, BlobStore artifacts) implements AutoCloseable {
 
     /** @param publicUrl the registry's URL (dependencies naming its index are stored as local ones), or null */
-    public static DataDirServices open(Path dataDir, DatabaseConfig database, String publicUrl, long maxUploadBytes,
+    public static DataDirServices open(Path dataDir, DatabaseConfig database, BlobStorage storage, String publicUrl, long maxUploadBytes,
                                        long maxUnpackedBytes) throws IOException {
         Database db = Database.open(dataDir, database);
         try {
-            LocalBlobStore blobs = new LocalBlobStore(dataDir.resolve("blobs"));
+            BlobStore blobs = storage.open(dataDir, BlobStorage.Area.CRATES);
             String indexUrl = publicUrl == null ? null : publicUrl.replaceAll("/+$", "") + "/index/";
             CrateService crates = new CrateService(db.jdbi(), blobs, () -> indexUrl, maxUploadBytes, maxUnpackedBytes);
-            return new DataDirServices(db, crates, new Users(db.jdbi()), PrecompileService.artifactStore(dataDir));
+            return new DataDirServices(db, crates, new Users(db.jdbi()), storage.open(dataDir, BlobStorage.Area.ARTIFACTS));
         } catch (IOException | RuntimeException e) {
             db.close();
             throw e;

@@ -10,7 +10,7 @@ import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.crates.CrateEvents;
 import dev.sandcrate.registry.crates.CrateService;
 import dev.sandcrate.registry.storage.BlobStore;
-import dev.sandcrate.registry.storage.LocalBlobStore;
+import dev.sandcrate.registry.storage.BlobStorage;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,10 +49,10 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
     private volatile boolean closed;
     private Thread plannerThread;
 
-    private PrecompileService(Jdbi jdbi, CrateService crateService, Path dataDir, PrecompileConfig config, boolean planning) throws IOException {
+    private PrecompileService(Jdbi jdbi, CrateService crateService, Path dataDir, BlobStore artifacts, PrecompileConfig config, boolean planning) {
         this.store = new PrecompileStore(jdbi);
         this.crates = new RegistryCrateSource(crateService);
-        this.artifacts = artifactStore(dataDir);
+        this.artifacts = artifacts;
         this.config = config;
         Toolchain tc = null;
         String problem = null;
@@ -75,22 +75,22 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
         }
     }
 
-    /** The artifact store of a data dir: verified .wasm artifacts and build logs, content-addressed. */
-    public static BlobStore artifactStore(Path dataDir) throws IOException {
-        return new LocalBlobStore(dataDir.resolve("precompiled").resolve("blobs"));
-    }
-
-    /** The service inside a registry process: plans on publish, and builds with {@code config.workers()} threads. */
-    public static PrecompileService forRegistry(Jdbi jdbi, CrateService crates, Path dataDir, PrecompileConfig config) throws IOException {
-        PrecompileService s = new PrecompileService(jdbi, crates, dataDir, config, true);
+    /**
+     * The service inside a registry process: plans on publish, and builds with {@code config.workers()} threads.
+     *
+     * @param dataDir   holds the build workspaces ({@code precompiled/work/})
+     * @param artifacts verified .wasm artifacts and build logs ({@link BlobStorage.Area#ARTIFACTS})
+     */
+    public static PrecompileService forRegistry(Jdbi jdbi, CrateService crates, Path dataDir, BlobStore artifacts, PrecompileConfig config) {
+        PrecompileService s = new PrecompileService(jdbi, crates, dataDir, artifacts, config, true);
         crates.addListener(s);
         return s;
     }
 
     /** A {@code sandcrate worker} process: only builds. */
-    public static PrecompileService workerOnly(Jdbi jdbi, CrateService crates, Path dataDir, PrecompileConfig config) throws IOException {
+    public static PrecompileService workerOnly(Jdbi jdbi, CrateService crates, Path dataDir, BlobStore artifacts, PrecompileConfig config) {
         if (config.workers() < 1) throw new IllegalArgumentException("a worker process needs at least one worker");
-        PrecompileService s = new PrecompileService(jdbi, crates, dataDir, config, false);
+        PrecompileService s = new PrecompileService(jdbi, crates, dataDir, artifacts, config, false);
         if (s.toolchain == null) throw new IllegalStateException(s.toolchainProblem);
         return s;
     }

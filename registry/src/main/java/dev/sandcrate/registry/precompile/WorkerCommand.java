@@ -4,7 +4,7 @@ import dev.sandcrate.registry.RegistryConfig;
 import dev.sandcrate.registry.cli.DataDirOption;
 import dev.sandcrate.registry.crates.CrateService;
 import dev.sandcrate.registry.db.Database;
-import dev.sandcrate.registry.storage.LocalBlobStore;
+import dev.sandcrate.registry.storage.BlobStorage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -52,11 +52,12 @@ public final class WorkerCommand implements Callable<Integer> {
         Database db = data.openDatabase();
         PrecompileService service;
         try {
-            CrateService crates = new CrateService(db.jdbi(), new LocalBlobStore(data.dataDir.resolve("blobs")),
+            BlobStorage storage = data.blobs();
+            CrateService crates = new CrateService(db.jdbi(), storage.open(data.dataDir, BlobStorage.Area.CRATES),
                     () -> { throw new IllegalStateException("a worker does not publish"); },
                     RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED);
-            service = PrecompileService.workerOnly(db.jdbi(), crates, data.dataDir, config);
-        } catch (IllegalStateException | IllegalArgumentException e) {
+            service = PrecompileService.workerOnly(db.jdbi(), crates, data.dataDir, storage.open(data.dataDir, BlobStorage.Area.ARTIFACTS), config);
+        } catch (IllegalStateException | IllegalArgumentException | BlobStorage.Unavailable e) {
             db.close();
             System.err.println("sandcrate worker: " + e.getMessage());
             return 1;
@@ -69,7 +70,7 @@ public final class WorkerCommand implements Callable<Integer> {
         }, "sandcrate-worker-shutdown"));
         service.start();
         System.out.println("sandcrate: worker running (" + concurrency + " at a time, toolchain "
-                + service.toolchain().orElseThrow().identityHash() + ", data " + data.dataDir.toAbsolutePath().normalize() + ", database " + data.database().describe(data.dataDir) + ")");
+                + service.toolchain().orElseThrow().identityHash() + ", data " + data.dataDir.toAbsolutePath().normalize() + ", database " + data.database().describe(data.dataDir) + ", " + data.blobs().describe(data.dataDir) + ")");
         System.out.flush();
         stopped.await();
         return 0;

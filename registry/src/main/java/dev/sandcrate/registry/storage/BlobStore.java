@@ -2,11 +2,13 @@ package dev.sandcrate.registry.storage;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 
 /**
- * Content-addressed storage for .crate files (and later artifacts), keyed by the sha256 hex of the bytes.
+ * Content-addressed storage for .crate files, artifacts and shims, keyed by the sha256 hex of the bytes; which
+ * implementation each kind gets is decided by {@link BlobStorage}.
  * {@link #put} returns only once the bytes are durable, so a database row may then refer to them.
  */
 public interface BlobStore {
@@ -25,4 +27,11 @@ public interface BlobStore {
 
     /** When the blob under a key was stored, or null if there is none. */
     Instant storedAt(String key) throws IOException;
+
+    /**
+     * Removes what writes interrupted by a crash left behind, if older than {@code minAge}: zero when no other process
+     * writes to this store, longer than any write takes when it is shared. Stores whose writes are atomic have none.
+     */
+    default void clearTemp(Duration minAge) throws IOException {
+    }
 }

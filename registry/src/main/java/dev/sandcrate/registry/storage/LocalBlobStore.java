@@ -101,10 +101,8 @@ public final class LocalBlobStore implements BlobStore {
         }
     }
 
-    /**
-     * Removes temp files left by a crash mid-write that are older than {@code minAge}: zero when no other process
-     * writes to this folder, longer than any write takes when it is shared (another process may be writing now).
-     */
+    /** Removes temp files left by a crash mid-write (another process sharing the folder may be writing one now). */
+    @Override
     public void clearTemp(Duration minAge) throws IOException {
         Instant cutoff = Instant.now().minus(minAge);
         try (Stream<Path> files = Files.list(root.resolve("tmp"))) {

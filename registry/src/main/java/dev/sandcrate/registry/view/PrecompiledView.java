@@ -59,15 +59,15 @@ public final class PrecompiledView {
     private final Map<String, IndexEntry> shimEntries = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
-     * @param dataDir the registry's data dir; shims are stored under {@code precompiled/shims/}
+     * @param shimBlobs where served shims are stored ({@link dev.sandcrate.registry.storage.BlobStorage.Area#SHIMS})
      * @param pullThrough the registry's upstream proxy (when enabled, crates from it appear in the view unchanged), or null
      */
     public PrecompiledView(Jdbi jdbi, CrateService crates, PrecompileService precompile, PullThrough pullThrough,
-                           Path dataDir, Supplier<String> publicUrl) throws IOException {
+                           dev.sandcrate.registry.storage.BlobStore shimBlobs, Supplier<String> publicUrl) throws IOException {
         this.crates = crates;
         this.precompile = precompile;
         this.pullThrough = pullThrough;
-        this.shims = new ShimStore(jdbi, dataDir.resolve("precompiled").resolve("shims"));
+        this.shims = new ShimStore(jdbi, shimBlobs);
         this.publicUrl = publicUrl;
     }
 

@@ -1,11 +1,10 @@
 package dev.sandcrate.registry.view;
 
-import dev.sandcrate.registry.storage.LocalBlobStore;
+import dev.sandcrate.registry.storage.BlobStore;
 import org.jdbi.v3.core.Jdbi;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -15,16 +14,16 @@ import java.util.Optional;
  */
 final class ShimStore {
     private final Jdbi jdbi;
-    private final LocalBlobStore blobs;
+    private final BlobStore blobs;
 
     /** A stored shim: which feature sets (keys) it embeds, with the sha256 of each set's wasm, in the same order. */
     record Shim(long versionId, String crate, String num, String cksum, long size, List<String> featureSets,
                 List<String> artifacts, long createdAt) {
     }
 
-    ShimStore(Jdbi jdbi, Path dir) throws IOException {
+    ShimStore(Jdbi jdbi, BlobStore blobs) throws IOException {
         this.jdbi = jdbi;
-        this.blobs = new LocalBlobStore(dir);
+        this.blobs = blobs;
         blobs.clearTemp(java.time.Duration.ofHours(1)); // leftovers only: another registry process may be writing one now
     }
 

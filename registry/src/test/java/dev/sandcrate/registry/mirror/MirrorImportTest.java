@@ -38,7 +38,7 @@ class MirrorImportTest {
     }
 
     static DataDirServices open(Path dataDir) throws IOException {
-        return DataDirServices.open(dataDir, DatabaseConfig.EMBEDDED, null, RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED);
+        return DataDirServices.open(dataDir, DatabaseConfig.EMBEDDED, dev.sandcrate.registry.storage.BlobStorage.LOCAL, null, RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED);
     }
 
     static CrateImporter importer(DataDirServices s) {
