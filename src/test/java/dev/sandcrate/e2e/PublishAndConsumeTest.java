@@ -6,6 +6,7 @@ import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.db.DatabaseConfig;
+import dev.sandcrate.registry.storage.BlobStorage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,9 +36,14 @@ public class PublishAndConsumeTest {
         return DatabaseConfig.EMBEDDED;
     }
 
+    /** Where the blobs go: the data dir here, a bucket in {@link S3Test}. */
+    protected BlobStorage blobStorage() throws Exception {
+        return BlobStorage.LOCAL;
+    }
+
     @BeforeEach
     void start() throws Exception {
-        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")).withDatabase(newDatabase()));
+        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")).withDatabase(newDatabase()).withBlobs(blobStorage()));
         long alice = registry.users().add("alice", false).id();
         registry.users().add("bob", false);
         token = registry.tokens().create(alice, "laptop", EnumSet.allOf(Scope.class), List.of(), null).secret();
