@@ -83,6 +83,7 @@ public final class S3BlobStore implements BlobStore {
                     if (!Set.of("endpoint", "region", "path-style").contains(name)) {
                         throw new IllegalArgumentException("--blob-url: unknown parameter " + name + " (known: endpoint, region, path-style)");
                     }
+                    if (value.isEmpty()) throw new IllegalArgumentException("--blob-url: " + name + " needs a value");
                     params.put(name, value);
                 }
             }
@@ -130,16 +131,18 @@ public final class S3BlobStore implements BlobStore {
 
     /** The store for one area: keys under {@code <prefix>/<area>/}; checks that the bucket can be reached. */
     public S3BlobStore(Location location, String area) {
-        this.s3 = location.client();
         this.bucket = location.bucket();
         this.prefix = (location.prefix().isEmpty() ? "" : location.prefix() + "/") + area + "/";
         this.pageSize = location.pageSize();
+        S3Client client = null;
         try {
-            s3.headBucket(r -> r.bucket(bucket));
+            client = location.client(); // fails without a region (AWS without region= and none configured)
+            client.headBucket(r -> r.bucket(bucket));
         } catch (SdkException e) {
-            s3.close();
+            if (client != null) client.close();
             throw new BlobStorage.Unavailable("cannot use S3 bucket " + location.describe() + ": " + message(e), e);
         }
+        this.s3 = client;
     }
 
     @Override

@@ -130,7 +130,7 @@ class S3BlobStoreTest {
         assertFalse(parse("s3://b0b/x?endpoint=https://s3.lan&path-style=false").pathStyle());
 
         for (String bad : new String[]{"/var/blobs", "http://bucket/x", "s3://Bad_Bucket/x", "s3://b0b?endpoint=ftp://x",
-                "s3://b0b?path-style=maybe", "s3://b0b?acl=public"}) {
+                "s3://b0b?path-style=maybe", "s3://b0b?acl=public", "s3://b0b?region="}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BlobStorage.parse(bad), bad);
             assertFalse(e.getMessage().isBlank());
         }
