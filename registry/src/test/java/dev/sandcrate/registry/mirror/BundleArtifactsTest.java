@@ -12,6 +12,9 @@ import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
 import dev.sandcrate.registry.precompile.PrecompileFixtures;
 import dev.sandcrate.registry.precompile.PrecompileStore;
+import dev.sandcrate.registry.storage.BlobStorage;
+import dev.sandcrate.registry.storage.S3MockServer;
+import dev.sandcrate.registry.db.DatabaseConfig;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -129,6 +132,37 @@ class BundleArtifactsTest {
             }
             assertEquals(1, wasm.size());
             assertArrayEquals(built.wasm(), wasm.getFirst(), "the shim embeds the carried artifact");
+        }
+    }
+
+    /**
+     * The same on a site whose blobs are in an S3-compatible bucket (S3Mock): the carried artifact is installed as an
+     * object under precompiled/, and the shim the view generates from it is stored under shims/ and downloads intact.
+     */
+    @Test
+    void onABucketTheArtifactAndTheShimAreObjects() throws Exception {
+        Path site = tmp.resolve("bucket-site");
+        try (S3MockServer s3 = S3MockServer.start()) {
+            BlobStorage storage = s3.storage("site");
+            try (DataDirServices s = DataDirServices.open(site, DatabaseConfig.EMBEDDED, storage, null,
+                    RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED)) {
+                CrateImporter.Summary installed = importer(s, true).importPath(bundle);
+                assertEquals(1, installed.artifactsInstalled(), installed.describe());
+            }
+            assertEquals(java.util.Set.of(sha), storage.open(site, BlobStorage.Area.ARTIFACTS).keys());
+            assertEquals(1, storage.open(site, BlobStorage.Area.CRATES).keys().size());
+
+            try (Registry registry = Registry.start(RegistryConfig.loopback(site).withBlobs(storage))) {
+                var shim = registry.precompiledView().shim(CRATE, VERSION).orElseThrow();
+                assertEquals(java.util.Set.of(shim.cksum()), storage.open(site, BlobStorage.Area.SHIMS).keys());
+                HttpResponse<byte[]> dl = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registry.url() + "/precompiled/dl/paste/1.0.7")).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                assertEquals(200, dl.statusCode());
+                assertEquals(shim.cksum(), Checksums.sha256Hex(dl.body()));
+            }
+            try (var files = Files.walk(site)) {
+                assertEquals(List.of(), files.filter(f -> f.getFileName().toString().equals(sha)).toList(), "no artifact file in the data dir");
+            }
         }
     }
 
