@@ -20,12 +20,13 @@ debian=/usr/share/cargo/registry
 original_toml="$debian/serde_derive-1.0.152/Cargo.toml"
 
 echo "== building the runtime, the precompiler and the bundle"
-(cd "$repo" && mvn -B -q -pl index,sandbox-runtime,precompile -am install -DskipTests)
+# package, not install: the checkout's classes go first on the classpath, nothing lands in the shared ~/.m2
+(cd "$repo" && mvn -B -q -pl index,sandbox-runtime,precompile -am package -DskipTests)
 cp_file="$work/cp.txt"
 (cd "$repo/precompile" && mvn -B -q dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=runtime)
 classes="$work/classes"
 mkdir -p "$classes"
-cp="$repo/precompile/target/classes:$(cat "$cp_file")"
+cp="$repo/precompile/target/classes:$repo/sandbox-runtime/target/classes:$repo/index/target/classes:$(cat "$cp_file")"
 javac -d "$classes" -cp "$cp" "$here/RuntimeBench.java"
 cp="$classes:$cp"
 "$repo/sandbox-runtime/bundle/build.sh" >/dev/null
