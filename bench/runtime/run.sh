@@ -20,12 +20,13 @@ debian=/usr/share/cargo/registry
 original_toml="$debian/serde_derive-1.0.152/Cargo.toml"
 
 echo "== building the runtime, the precompiler and the bundle"
-(cd "$repo" && mvn -B -q -pl index,sandbox-runtime,precompile -am install -DskipTests)
+# package, not install: the checkout's classes go first on the classpath, nothing lands in the shared ~/.m2
+(cd "$repo" && mvn -B -q -pl index,sandbox-runtime,precompile -am package -DskipTests)
 cp_file="$work/cp.txt"
 (cd "$repo/precompile" && mvn -B -q dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=runtime)
 classes="$work/classes"
 mkdir -p "$classes"
-cp="$repo/precompile/target/classes:$(cat "$cp_file")"
+cp="$repo/precompile/target/classes:$repo/sandbox-runtime/target/classes:$repo/index/target/classes:$(cat "$cp_file")"
 javac -d "$classes" -cp "$cp" "$here/RuntimeBench.java"
 cp="$classes:$cp"
 "$repo/sandbox-runtime/bundle/build.sh" >/dev/null
@@ -36,7 +37,7 @@ bundle_size=$(du -h "$repo"/sandbox-runtime/target/bundle/sandcrate-runtime-linu
 echo "== engines ($structs structs, Serialize + Deserialize each)"
 engine_json="$work/engines.jsonl"
 cache="$work/classcache"
-c1="-XX:-DontCompileHugeMethods -XX:TieredStopAtLevel=1"   # what the bundle's launcher uses
+c1="-XX:-DontCompileHugeMethods -XX:TieredStopAtLevel=1 -XX:C1MaxInlineSize=80"   # what the bundle's launcher uses
 java $c1 -cp "$cp" RuntimeBench engine chicory "$wasm" "$structs" 10 "$cache" >> "$engine_json"
 java $c1 -cp "$cp" RuntimeBench engine chicory "$wasm" "$structs" 10 "$cache" >> "$engine_json"
 java -XX:-DontCompileHugeMethods -cp "$cp" RuntimeBench engine chicory "$wasm" "$structs" 10 "$cache" | sed 's/"chicory"/"chicory (C2)"/' >> "$engine_json"
@@ -103,7 +104,7 @@ for i, r in enumerate(rows):
                f"{r['firstRoundMs']:.0f} | {r['bestRoundMs']:.0f} | {r['medianRoundMs']:.0f} | {r['bestRoundMs']/r['expansionsPerRound']:.1f} | {r['peakRssMb']} |")
 out.append("\nGraalWasm runs with its JIT (JVMCI + \`org.graalvm.compiler:compiler\` on the upgrade module path, \`-Dpolyglot.engine.Mode=latency\`). "
            "Chicory compiles the module to JVM bytecode when loaded; rows marked chicory run with the launcher's flags "
-           "(\`-XX:-DontCompileHugeMethods -XX:TieredStopAtLevel=1\`, C1 only), chicory (C2) with full tiered compilation.\n")
+           "(\`-XX:-DontCompileHugeMethods -XX:TieredStopAtLevel=1 -XX:C1MaxInlineSize=80\`, C1 only), chicory (C2) with full tiered compilation.\n")
 out.append("## Consumer crate: serde_derive from source vs. the shim\n")
 out.append("| measurement | from source (native, debug) | shim (sandboxed wasm, Chicory) |")
 out.append("|---|---|---|")

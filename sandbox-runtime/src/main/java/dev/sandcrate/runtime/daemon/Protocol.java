@@ -68,10 +68,17 @@ public final class Protocol {
         return new Frame(code, payload);
     }
 
+    /** Writes the frame with one write: a header sent on its own wakes the peer for a partial frame. */
     public static void write(OutputStream out, int code, byte[] payload) throws IOException {
         int length = payload.length + 1;
-        out.write(new byte[] {(byte) length, (byte) (length >>> 8), (byte) (length >>> 16), (byte) (length >>> 24), (byte) code});
-        out.write(payload);
+        byte[] frame = new byte[4 + length];
+        frame[0] = (byte) length;
+        frame[1] = (byte) (length >>> 8);
+        frame[2] = (byte) (length >>> 16);
+        frame[3] = (byte) (length >>> 24);
+        frame[4] = (byte) code;
+        System.arraycopy(payload, 0, frame, 5, payload.length);
+        out.write(frame);
         out.flush();
     }
 
