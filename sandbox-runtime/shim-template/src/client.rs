@@ -68,6 +68,10 @@ pub fn expand(artifact: &Artifact, kind: wire::MacroKind, name: &str, attr: Opti
 /// (and so the macro's statics) lives as long as the compiler does.
 static CONNECTION: Mutex<Option<Connection>> = Mutex::new(None);
 
+/// Why the runtime could not be started, once that happened: every later macro call of this compiler process fails
+/// at once with the same message instead of trying (and waiting) again.
+static START_FAILURE: Mutex<Option<String>> = Mutex::new(None);
+
 enum Connection {
     Socket(UnixStream),
     /// `SANDCRATE_RUNTIME_MODE=stdio`: a private runtime process per compiler process, no daemon.
@@ -124,7 +128,7 @@ fn call_runtime(artifact: &Artifact, request: &[u8]) -> Result<Vec<u8>, String> 
     // a second attempt covers a daemon that exited (idle) between two macro calls
     for _attempt in 0..2 {
         if guard.is_none() {
-            *guard = Some(connect()?);
+            *guard = Some(connect_unless_failed_before()?);
         }
         let connection = guard.as_mut().expect("connected above");
         let answer = match connection.call(OP_EXPAND, &[&pid, &sha, request]) {
@@ -157,6 +161,14 @@ fn hex_to_bytes(hex: &str) -> Result<Vec<u8>, String> {
         .collect::<Option<Vec<u8>>>()
         .filter(|bytes| bytes.len() == 32)
         .ok_or_else(|| format!("corrupt shim: bad artifact sha256 {hex}"))
+}
+
+fn connect_unless_failed_before() -> Result<Connection, String> {
+    let mut failure = START_FAILURE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(message) = failure.as_ref() {
+        return Err(message.clone());
+    }
+    connect().inspect_err(|message| *failure = Some(message.clone()))
 }
 
 fn connect() -> Result<Connection, String> {
@@ -264,8 +276,11 @@ fn start_daemon(dir: &Path, socket: &Path) -> Result<Connection, String> {
             return socket_connection(stream);
         }
         if exited.is_none() {
-            // exiting is fine when another compiler's daemon won the race; its socket appears soon
+            // exiting with success is fine: another compiler's daemon won the race, and its socket appears soon
             exited = child.try_wait().ok().flatten();
+            if let Some(status) = exited.filter(|s| !s.success()) {
+                return Err(format!("the Sandcrate runtime failed to start ({status}); see {}", log_path.display()));
+            }
         }
         if Instant::now() > deadline {
             let status = exited.map(|s| format!(" (the runtime exited: {s})")).unwrap_or_default();

@@ -247,6 +247,25 @@ class ShimCargoTest {
     }
 
     @Test
+    void aRuntimeThatCannotStartFailsEveryMacroCallAtOnceWithoutRetrying() throws Exception {
+        // a launcher that dies at start (a broken JVM option, say) and counts how often it is started
+        Path starts = work.resolve("broken-starts");
+        Path broken = work.resolve("broken-runtime");
+        Files.writeString(broken, "#!/bin/sh\necho started >> '" + starts + "'\necho 'Unrecognized VM option' >&2\nexit 1\n");
+        Files.setPosixFilePermissions(broken, PosixFilePermissions.fromString("rwxr-xr-x"));
+        shim("hello_broken", Map.of(), new ShimSpec.Artifact(Set.of(), AbiTestModules.answers(helloExpansion()), HELLO));
+        Path consumer = consumer("consumer_broken", "hello_broken", "");
+        Files.writeString(consumer.resolve("src/lib.rs"), "#[derive(hello_broken::Hello)]\npub struct A;\n"
+                + "#[derive(hello_broken::Hello)]\npub struct B;\n");
+        Result build = cargo(Map.of("SANDCRATE_RUNTIME", broken.toString(), "SANDCRATE_RUNTIME_DIR", work.resolve("broken-run").toString(),
+                "SANDCRATE_RUNTIME_START_TIMEOUT_S", "600"), consumer, "build", "--offline");
+        assertNotEquals(0, build.exit(), build.output());
+        assertTrue(build.output().contains("the Sandcrate runtime failed to start (exit status: 1); see "), build.output());
+        assertEquals(2, build.output().split("failed to start", -1).length - 1, "both derives report it: " + build.output());
+        assertEquals(1, Files.readAllLines(starts).size(), "the second derive does not start the runtime again");
+    }
+
+    @Test
     void featureSetWithoutArtifactSaysHowToGetOne() throws Exception {
         Map<String, List<String>> features = Map.of("default", List.of(), "fast", List.of());
         shim("hello_features", features, new ShimSpec.Artifact(Set.of("fast"), AbiTestModules.answers(helloExpansion()), HELLO));
