@@ -1,5 +1,7 @@
 package dev.sandcrate.registry.db;
 
+import dev.sandcrate.registry.CleanupOnce;
+
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -31,17 +33,15 @@ public final class PostgresCluster implements AutoCloseable {
     private final Path bin;
     private final boolean asPostgres;
     private final int port;
-    private final Thread cleanup;
+    private final CleanupOnce cleanup;
     private final AtomicInteger databases = new AtomicInteger();
-    private boolean closed;
 
     private PostgresCluster(Path dir, Path bin, boolean asPostgres, int port) {
         this.dir = dir;
         this.bin = bin;
         this.asPostgres = asPostgres;
         this.port = port;
-        this.cleanup = new Thread(this::stopAndDelete, "postgres-cluster-cleanup");
-        Runtime.getRuntime().addShutdownHook(cleanup);
+        this.cleanup = new CleanupOnce("postgres-cluster-cleanup", this::stopAndDelete);
     }
 
     /** initdb + pg_ctl start; fails (never skips) when PostgreSQL is not installed. */
@@ -93,15 +93,8 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) return;
-        closed = true;
-        try {
-            Runtime.getRuntime().removeShutdownHook(cleanup);
-        } catch (IllegalStateException e) {
-            // the JVM is shutting down: the hook runs anyway
-        }
-        stopAndDelete();
+    public void close() {
+        cleanup.close();
     }
 
     private void stopAndDelete() {

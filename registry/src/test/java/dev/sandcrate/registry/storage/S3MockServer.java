@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.storage;
 
+import dev.sandcrate.registry.CleanupOnce;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
@@ -25,15 +26,13 @@ public final class S3MockServer implements AutoCloseable {
     private final Process process;
     private final Path dir;
     private final int port;
-    private final Thread cleanup;
-    private boolean closed;
+    private final CleanupOnce cleanup;
 
     private S3MockServer(Process process, Path dir, int port) {
         this.process = process;
         this.dir = dir;
         this.port = port;
-        this.cleanup = new Thread(this::stopAndDelete, "s3mock-cleanup");
-        Runtime.getRuntime().addShutdownHook(cleanup);
+        this.cleanup = new CleanupOnce("s3mock-cleanup", this::stopAndDelete);
     }
 
     /** Starts the server with {@link #BUCKET}; fails (never skips) when the jar is missing or the server does not come up. */
@@ -102,15 +101,8 @@ public final class S3MockServer implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) return;
-        closed = true;
-        try {
-            Runtime.getRuntime().removeShutdownHook(cleanup);
-        } catch (IllegalStateException e) {
-            // the JVM is shutting down: the hook runs anyway
-        }
-        stopAndDelete();
+    public void close() {
+        cleanup.close();
     }
 
     private void stopAndDelete() {
