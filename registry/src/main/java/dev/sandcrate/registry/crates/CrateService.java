@@ -26,9 +26,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -84,7 +86,17 @@ public final class CrateService {
 
     public record Owner(long id, String login) {}
 
-    public record SearchHit(String name, String maxVersion, String description, long downloads) {}
+    public record SearchHit(String name, String maxVersion, String description, long downloads) {
+        /** As crates.io's search API lists a crate (the web UI's search uses the same fields). */
+        public Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", name);
+            m.put("max_version", maxVersion);
+            m.put("description", description);
+            m.put("downloads", downloads);
+            return m;
+        }
+    }
 
     /** A crate's index file. */
     public record IndexFileBody(byte[] body, long lastModified) {}

@@ -181,15 +181,7 @@ public final class Routes {
         int perPage = Params.intParam(ctx, "per_page", 10, 1, 100);
         int page = Params.intParam(ctx, "page", 1, 1, 1_000_000);
         CrateService.SearchResult result = crates.search(ctx.queryParam("q"), perPage, page);
-        List<Map<String, Object>> list = new ArrayList<>();
-        for (CrateService.SearchHit hit : result.hits()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", hit.name());
-            m.put("max_version", hit.maxVersion());
-            m.put("description", hit.description());
-            m.put("downloads", hit.downloads());
-            list.add(m);
-        }
+        List<Map<String, Object>> list = result.hits().stream().map(CrateService.SearchHit::toJson).toList();
         ctx.json(Map.of("crates", list, "meta", Map.of("total", result.total())));
     }
 

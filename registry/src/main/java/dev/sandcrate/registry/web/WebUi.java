@@ -288,15 +288,7 @@ public final class WebUi {
         requireRead(ctx);
         int page = Params.intParam(ctx, "page", 1, 1, 100_000);
         CrateService.SearchResult result = crates.search(ctx.queryParam("q"), 20, page);
-        List<Map<String, Object>> hits = new ArrayList<>();
-        for (CrateService.SearchHit hit : result.hits()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", hit.name());
-            m.put("max_version", hit.maxVersion());
-            m.put("description", hit.description());
-            m.put("downloads", hit.downloads());
-            hits.add(m);
-        }
+        List<Map<String, Object>> hits = result.hits().stream().map(CrateService.SearchHit::toJson).toList();
         ctx.json(Map.of("crates", hits, "total", result.total(), "page", page, "per_page", 20));
     }
 
