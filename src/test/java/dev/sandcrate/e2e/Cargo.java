@@ -15,7 +15,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class Cargo {
     private static final String BINARY = System.getenv().getOrDefault("SANDCRATE_TEST_CARGO", "cargo");
+    /** rustup's cargo proxy; {@code +nightly} picks the nightly toolchain for the nightly-feature tests. */
+    private static final String RUSTUP_CARGO = System.getenv().getOrDefault("SANDCRATE_TEST_RUSTUP_CARGO",
+            Path.of(System.getProperty("user.home"), ".cargo", "bin", "cargo").toString());
     final Path home;
+    /** The command that runs cargo (the binary, then e.g. {@code +nightly}). */
+    private List<String> command = List.of(BINARY);
     /** HOME for cargo and the git it runs (its .gitconfig, .git-credentials); null keeps the caller's. */
     private Path userHome;
 
@@ -47,6 +52,37 @@ final class Cargo {
                 """.formatted(sparseIndexUrl, extraConfig));
     }
 
+    /**
+     * The rustup nightly cargo, or a JUnit assumption failure (the test is reported as skipped, with the reason)
+     * when there is none on this machine: nightly features cannot be tested without it, never pretended to pass.
+     */
+    Cargo nightly() throws IOException, InterruptedException {
+        List<String> nightly = List.of(RUSTUP_CARGO, "+nightly");
+        String version;
+        try {
+            Process p = new ProcessBuilder(nightlyCommand(nightly, "-V")).redirectErrorStream(true).start();
+            version = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (p.waitFor() != 0) version = null;
+        } catch (IOException e) {
+            version = null;
+        }
+        boolean found = version != null && version.contains("nightly");
+        if (!found) {
+            System.err.println("!!!!! SKIPPED: no nightly cargo (`" + String.join(" ", nightly)
+                    + " -V` did not answer with a nightly); install it with `rustup toolchain install nightly` !!!!!");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(found,
+                "no nightly cargo: `" + String.join(" ", nightly) + " -V` failed; `rustup toolchain install nightly`");
+        command = nightly;
+        return this;
+    }
+
+    private static List<String> nightlyCommand(List<String> nightly, String... args) {
+        List<String> cmd = new ArrayList<>(nightly);
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
     /** Runs cargo with this HOME, so git (libgit2 or the CLI) reads the .gitconfig and credentials there. */
     Cargo withUserHome(Path userHome) {
         this.userHome = userHome;
@@ -55,7 +91,7 @@ final class Cargo {
 
     Result run(Path dir, String stdin, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
-        cmd.add(BINARY);
+        cmd.addAll(command);
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
@@ -64,9 +100,9 @@ final class Cargo {
         env.put("CARGO_TERM_PROGRESS_WHEN", "never");
         env.put("CARGO_TARGET_DIR", home.resolve("target").toString());
         env.remove("CARGO_REGISTRIES_SANDCRATE_TOKEN");
+        // rustup's proxy finds its toolchains under HOME/.rustup, not under the test's CARGO_HOME
+        env.putIfAbsent("RUSTUP_HOME", Path.of(System.getProperty("user.home"), ".rustup").toString());
         if (userHome != null) {
-            // rustup's cargo proxy finds its toolchains under HOME unless told where they are
-            env.putIfAbsent("RUSTUP_HOME", Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".rustup").toString());
             env.put("HOME", userHome.toString());
             env.put("GIT_TERMINAL_PROMPT", "0"); // git must fail, not ask, when it has no credentials
         }

@@ -15,10 +15,12 @@ import java.util.Objects;
  *
  * @param features    features whose values use no `dep:` / `?/` syntax
  * @param features2   the other features (cargo &ge; 1.60 reads them when {@code v} is 2)
- * @param v           index format version: 2 when features2 is present, else 1
- * @param pubtime     publication time, RFC 3339 UTC ("2024-01-01T00:00:00Z"), or null
+ * @param v           index schema version: 3 when a dependency is an artifact dependency (cargo reads those only with
+ *                    {@code -Zbindeps}), 2 when features2 is present, else absent (1)
+ * @param pubtime     publication time, "yyyy-mm-ddThh:mm:ssZ" (UTC, whole seconds), or null; never changes after publish
  */
-@JsonPropertyOrder({"name", "vers", "deps", "cksum", "features", "yanked", "links", "v", "features2", "rust_version", "pubtime"})
+// the field order crates.io writes (crates_io_index::Crate); lines without features2/v render as they always did
+@JsonPropertyOrder({"name", "vers", "deps", "cksum", "features", "features2", "yanked", "links", "rust_version", "pubtime", "v"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record IndexEntry(
         @JsonProperty("name") String name,
@@ -41,21 +43,28 @@ public record IndexEntry(
         features2 = features2 == null || features2.isEmpty() ? null : copy(features2);
     }
 
+    public static final int V_FEATURES2 = 2;
+    public static final int V_ARTIFACT_DEPS = 3;
+
     /**
-     * Builds an entry the way crates.io does: features that use `dep:` or `?/` go to features2
-     * (and v becomes 2) so that old cargo versions, which cannot read them, ignore them.
+     * Builds an entry the way crates.io does: features sorted by name, those that use `dep:` or `?/` go to features2
+     * (and v becomes 2) so that old cargo versions, which cannot read them, ignore them. An entry with an artifact
+     * dependency gets v 3, which cargo reads only with {@code -Zbindeps}: others skip the version rather than
+     * mistake the artifact for an ordinary library dependency.
      */
     public static IndexEntry of(String name, String vers, List<IndexDependency> deps, String cksum,
                                 Map<String, List<String>> allFeatures, String links, String rustVersion,
                                 String pubtime) {
-        Map<String, List<String>> features = new LinkedHashMap<>();
-        Map<String, List<String>> features2 = new LinkedHashMap<>();
+        Map<String, List<String>> features = new java.util.TreeMap<>();
+        Map<String, List<String>> features2 = new java.util.TreeMap<>();
         allFeatures.forEach((feature, values) -> {
             boolean newSyntax = values.stream().anyMatch(v -> v.startsWith("dep:") || v.contains("?/"));
             (newSyntax ? features2 : features).put(feature, values);
         });
+        Integer v = deps.stream().anyMatch(IndexDependency::isArtifact) ? Integer.valueOf(V_ARTIFACT_DEPS)
+                : features2.isEmpty() ? null : V_FEATURES2;
         return new IndexEntry(name, vers, deps, cksum, features, false, links,
-                features2.isEmpty() ? null : 2, features2.isEmpty() ? null : features2, rustVersion, pubtime);
+                v, features2.isEmpty() ? null : features2, rustVersion, pubtime);
     }
 
     /** All features, whether listed in features or features2. */

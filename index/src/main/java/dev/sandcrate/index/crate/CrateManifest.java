@@ -109,9 +109,38 @@ public record CrateManifest(String name, String version, String links, String ru
             throw new InvalidCrateException(at + " names a registry; the packaged manifest must give registry-index");
         }
         JsonNode df = spec.has("default-features") ? spec.get("default-features") : spec.get("default_features");
+        List<String> artifact = readArtifact(spec.get("artifact"), at);
+        String bindepTarget = optionalString(spec, "target");
+        boolean lib = optionalBoolean(spec, "lib", at);
+        if (artifact == null && (bindepTarget != null || lib)) {
+            throw new InvalidCrateException(at + " sets `target` or `lib` without `artifact`");
+        }
         return new ManifestDependency(name, optionalString(spec, "package"), req,
                 stringList(spec.get("features"), at + " features"), spec.path("optional").asBoolean(false),
-                df == null || df.asBoolean(true), target, kind, optionalString(spec, "registry-index"));
+                df == null || df.asBoolean(true), target, kind, optionalString(spec, "registry-index"),
+                optionalBoolean(spec, "public", at), artifact, bindepTarget, lib);
+    }
+
+    /** {@code artifact = "bin"} or {@code ["bin:tool", "cdylib"]}: the kinds cargo's {@code -Zbindeps} knows, or null. */
+    private static List<String> readArtifact(JsonNode node, String at) {
+        if (node == null || node.isNull()) return null;
+        List<String> kinds = node.isTextual() ? List.of(node.asText()) : stringList(node, at + " artifact");
+        if (kinds.isEmpty()) throw new InvalidCrateException(at + ": `artifact` is empty");
+        for (String k : kinds) {
+            boolean known = k.equals("bin") || k.equals("cdylib") || k.equals("staticlib")
+                    || (k.startsWith("bin:") && k.length() > 4);
+            if (!known) {
+                throw new InvalidCrateException(at + ": unknown artifact kind `" + k + "` (expected bin, bin:NAME, cdylib or staticlib)");
+            }
+        }
+        return kinds;
+    }
+
+    private static boolean optionalBoolean(JsonNode table, String key, String at) {
+        JsonNode v = table.get(key);
+        if (v == null || v.isNull()) return false;
+        if (!v.isBoolean()) throw new InvalidCrateException(at + ": `" + key + "` must be true or false");
+        return v.asBoolean();
     }
 
     private static Map<String, List<String>> readFeatures(JsonNode features) {

@@ -13,9 +13,20 @@ import java.util.List;
  * @param registryIndex   {@code registry-index = "..."} (cargo writes it for non-crates.io deps), or null = crates.io
  * @param target          the {@code [target.X]} it sits under, or null
  * @param kind            "normal", "build" or "dev"
+ * @param publicDep       {@code public = true} (nightly {@code -Zpublic-dependency})
+ * @param artifact        {@code artifact = "bin" | [...]} (nightly {@code -Zbindeps}), or null
+ * @param bindepTarget    the artifact dependency's {@code target = "..."}, or null
+ * @param lib             the artifact dependency's {@code lib = true}
  */
 public record ManifestDependency(String name, String packageName, String req, List<String> features, boolean optional,
-                                 boolean defaultFeatures, String target, String kind, String registryIndex) {
+                                 boolean defaultFeatures, String target, String kind, String registryIndex,
+                                 boolean publicDep, List<String> artifact, String bindepTarget, boolean lib) {
+
+    /** An ordinary (private, non-artifact) dependency. */
+    public ManifestDependency(String name, String packageName, String req, List<String> features, boolean optional,
+                              boolean defaultFeatures, String target, String kind, String registryIndex) {
+        this(name, packageName, req, features, optional, defaultFeatures, target, kind, registryIndex, false, null, null, false);
+    }
 
     /** The index URL cargo uses for crates.io dependencies of crates published elsewhere. */
     public static final String CRATES_IO_INDEX = "https://github.com/rust-lang/crates.io-index";
@@ -34,7 +45,8 @@ public record ManifestDependency(String name, String packageName, String req, Li
         if (registryIndex == null) registry = CRATES_IO_INDEX;
         else if (ownIndexUrl != null && sameIndex(registryIndex, ownIndexUrl)) registry = null;
         else registry = registryIndex;
-        return new IndexDependency(name, req, features, optional, defaultFeatures, target, kind, registry, packageName);
+        return new IndexDependency(name, req, features, optional, defaultFeatures, target, kind, registry, packageName,
+                publicDep ? Boolean.TRUE : null, artifact, bindepTarget, lib);
     }
 
     /** Compares index URLs ignoring the {@code sparse+} prefix, a trailing slash and the scheme/host case. */

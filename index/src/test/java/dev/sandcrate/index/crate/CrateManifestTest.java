@@ -95,6 +95,42 @@ class CrateManifestTest {
         assertEquals(List.of("serde"), m.dependencies().stream().map(ManifestDependency::name).toList());
     }
 
+    @Test
+    void readsNightlyPublicAndArtifactDependencies() {
+        CrateManifest m = parse("""
+                [package]
+                name = "a"
+                version = "1.0.0"
+                [dependencies.pub-dep]
+                version = "1"
+                public = true
+                [build-dependencies.tool]
+                version = "0.1"
+                artifact = "bin"
+                target = "wasm32-unknown-unknown"
+                lib = true
+                [dependencies.multi]
+                version = "0.2"
+                artifact = ["bin:gen", "cdylib"]
+                """);
+        var deps = m.toIndexEntry("00", null, null).deps();
+        assertEquals(Boolean.TRUE, deps.get(0).publicDep());
+        assertNull(deps.get(0).artifact());
+        assertEquals(List.of("bin:gen", "cdylib"), deps.get(1).artifact());
+        assertFalse(deps.get(1).lib());
+        assertEquals(List.of("bin"), deps.get(2).artifact());
+        assertEquals("wasm32-unknown-unknown", deps.get(2).bindepTarget());
+        assertNull(deps.get(2).target(), "the artifact's target is not a platform condition");
+        assertTrue(deps.get(2).lib());
+        assertEquals(3, m.toIndexEntry("00", null, null).v());
+        assertMessage("Cargo.toml: dependency `t` in [dependencies]: unknown artifact kind `exe` (expected bin, bin:NAME, cdylib or staticlib)",
+                "[package]\nname = \"a\"\nversion = \"1.0.0\"\n[dependencies.t]\nversion = \"1\"\nartifact = \"exe\"\n");
+        assertMessage("Cargo.toml: dependency `t` in [dependencies] sets `target` or `lib` without `artifact`",
+                "[package]\nname = \"a\"\nversion = \"1.0.0\"\n[dependencies.t]\nversion = \"1\"\nlib = true\n");
+        assertMessage("Cargo.toml: dependency `t` in [dependencies]: `public` must be true or false",
+                "[package]\nname = \"a\"\nversion = \"1.0.0\"\n[dependencies.t]\nversion = \"1\"\npublic = \"yes\"\n");
+    }
+
     private static void assertMessage(String expected, String toml) {
         InvalidCrateException e = assertThrows(InvalidCrateException.class, () -> parse(toml));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
