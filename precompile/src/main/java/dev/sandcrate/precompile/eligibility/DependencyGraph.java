@@ -29,8 +29,11 @@ import java.util.TreeSet;
  *
  * @param packages   every package in the graph except the root, with its unified features
  * @param unresolved dependency declarations no version in the source satisfies
+ * @param artifacts  artifact dependencies ({@code artifact = "bin"}, nightly {@code -Zbindeps}) the build would need:
+ *                   cargo builds them as host binaries, which the wasm build (stable cargo, no -Zbindeps) cannot;
+ *                   they are not followed further
  */
-public record DependencyGraph(List<Package> packages, List<Unresolved> unresolved) {
+public record DependencyGraph(List<Package> packages, List<Unresolved> unresolved, List<Unresolved> artifacts) {
     public static final String CRATES_IO_INDEX = "https://github.com/rust-lang/crates.io-index";
 
     public record Package(String name, String version, String cksum, Set<String> features, String requiredBy) {
@@ -65,6 +68,7 @@ public record DependencyGraph(List<Package> packages, List<Unresolved> unresolve
         Map<String, List<IndexEntry>> versionsByName = new HashMap<>();
         Map<String, State> states = new LinkedHashMap<>();
         Map<String, Unresolved> unresolved = new LinkedHashMap<>();
+        Map<String, Unresolved> artifacts = new LinkedHashMap<>();
         Deque<String> queue = new ArrayDeque<>();
 
         State rootState = new State(root, null);
@@ -79,6 +83,12 @@ public record DependencyGraph(List<Package> packages, List<Unresolved> unresolve
             for (IndexDependency d : s.entry.deps()) {
                 if (IndexDependency.DEV.equals(d.kind()) || !appliesToWasm(d, targetCfg) || !closure.includes(d)) continue;
                 String from = s.entry.name() + " " + s.entry.vers();
+                if (d.isArtifact()) {
+                    artifacts.putIfAbsent(d.crateName() + " " + d.req(), new Unresolved(d.crateName(), d.req(), from,
+                            "an artifact dependency (artifact = " + String.join(", ", d.artifact())
+                                    + (d.bindepTarget() == null ? "" : ", target = " + d.bindepTarget()) + ")"));
+                    continue;
+                }
                 if (d.registry() != null && !d.registry().equals(CRATES_IO_INDEX)) {
                     unresolved.putIfAbsent(d.crateName() + " " + d.req(), new Unresolved(d.crateName(), d.req(), from,
                             "comes from another registry (" + d.registry() + ")"));
@@ -116,7 +126,7 @@ public record DependencyGraph(List<Package> packages, List<Unresolved> unresolve
             Set<String> enabled = new LinkedHashSet<>(FeatureClosure.of(s.entry, s.defaults, s.requested).features());
             packages.add(new Package(s.entry.name(), s.entry.vers(), s.entry.cksum(), enabled, s.requiredBy));
         });
-        return new DependencyGraph(packages, List.copyOf(unresolved.values()));
+        return new DependencyGraph(packages, List.copyOf(unresolved.values()), List.copyOf(artifacts.values()));
     }
 
     private static String key(IndexEntry e) {

@@ -16,6 +16,8 @@ public record Eligibility(@JsonProperty("eligible") boolean eligible, @JsonPrope
     public static final String FEATURES = "features";
     public static final String NO_PROC_MACRO_DEPS = "no-proc-macro-dependencies";
     public static final String DEPS_RESOLVE = "dependencies-resolve";
+    /** Only reported when failed: most crates have no artifact dependencies, and their reports stay as they were. */
+    public static final String NO_ARTIFACT_DEPS = "no-artifact-dependencies";
     public static final String BUILD_SCRIPT = "build-script";
     public static final String HOST_APIS = "host-apis";
     public static final String OPERATOR = "operator";

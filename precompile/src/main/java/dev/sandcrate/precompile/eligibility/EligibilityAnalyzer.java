@@ -29,6 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>it is a proc-macro crate, and the requested features exist;</li>
  *   <li>no proc-macro crate in its enabled dependency graph;</li>
  *   <li>every dependency resolves from the crate source (this registry);</li>
+ *   <li>no artifact dependency (nightly {@code -Zbindeps}) in its enabled normal/build dependencies: the wasm build
+ *   runs the pinned stable cargo, which cannot build them (dev-dependencies, never built, are ignored);</li>
  *   <li>flags: its own build script (recorded, it runs in the sandbox) and use of std::fs/env/process/net, time or
  *   randomness in its sources (these fail or differ on wasm32: they block unless the operator allows the crate).</li>
  * </ol>
@@ -79,6 +81,11 @@ public final class EligibilityAnalyzer {
         } else {
             checks.add(new Check(Eligibility.DEPS_RESOLVE, Outcome.FAIL, "unresolved: "
                     + String.join("; ", graph.unresolved().stream().map(DependencyGraph.Unresolved::describe).toList())));
+        }
+        if (!graph.artifacts().isEmpty()) {
+            checks.add(new Check(Eligibility.NO_ARTIFACT_DEPS, Outcome.FAIL, "needs "
+                    + String.join("; ", graph.artifacts().stream().map(DependencyGraph.Unresolved::describe).toList())
+                    + "; artifact dependencies need nightly cargo -Zbindeps, which the sandboxed wasm build does not use"));
         }
         List<String> macroDeps = graph.packages().stream().filter(this::isProcMacro)
                 .map(p -> p.label() + " (via " + p.requiredBy() + ")").toList();

@@ -100,6 +100,28 @@ class EligibilityAnalyzerTest {
         assertTrue(graph.packages().stream().filter(p -> p.name().equals("tiny-keccak")).findFirst().orElseThrow().features().contains("sha3"));
     }
 
+    @Test
+    void artifactDependenciesAreRefusedWithTheReasonButDevOnesIgnored(@TempDir Path withBuildArtifact, @TempDir Path withDevArtifact) throws Exception {
+        String macro = "[package]\nname = \"gen-macro\"\nversion = \"0.1.0\"\n[lib]\nproc-macro = true\n";
+        Files.createDirectories(withBuildArtifact.resolve("src"));
+        Files.writeString(withBuildArtifact.resolve("src/lib.rs"), "");
+        Files.writeString(withBuildArtifact.resolve("Cargo.toml"), macro
+                + "[build-dependencies.gen-tool]\nversion = \"0.1\"\nartifact = \"bin\"\ntarget = \"x86_64-unknown-linux-gnu\"\n");
+        Eligibility e = analyzer.analyze(CratePacker.pack(withBuildArtifact).bytes(), FeatureSet.defaults(), Policy.none());
+        assertFalse(e.eligible());
+        assertEquals("needs gen-tool 0.1 (needed by gen-macro 0.1.0): an artifact dependency (artifact = bin, target = x86_64-unknown-linux-gnu);"
+                        + " artifact dependencies need nightly cargo -Zbindeps, which the sandboxed wasm build does not use",
+                check(e, Eligibility.NO_ARTIFACT_DEPS).detail());
+        assertFalse(e.failed(Eligibility.DEPS_RESOLVE), "an artifact dependency is refused for what it is, not as unresolved");
+
+        Files.createDirectories(withDevArtifact.resolve("src"));
+        Files.writeString(withDevArtifact.resolve("src/lib.rs"), "");
+        Files.writeString(withDevArtifact.resolve("Cargo.toml"), macro + "[dev-dependencies.gen-tool]\nversion = \"0.1\"\nartifact = \"bin\"\n");
+        Eligibility dev = analyzer.analyze(CratePacker.pack(withDevArtifact).bytes(), FeatureSet.defaults(), Policy.none());
+        assertTrue(dev.eligible(), dev.failures().toString());
+        assertTrue(dev.checks().stream().noneMatch(c -> c.rule().equals(Eligibility.NO_ARTIFACT_DEPS)), dev.checks().toString());
+    }
+
     private static Eligibility.Check check(Eligibility e, String rule) {
         return e.checks().stream().filter(c -> c.rule().equals(rule)).findFirst().orElseThrow(() -> new AssertionError("no check " + rule + " in " + e.checks()));
     }
