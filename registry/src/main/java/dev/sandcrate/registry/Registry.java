@@ -50,7 +50,9 @@ public final class Registry implements AutoCloseable {
             this.crates = new CrateService(database.jdbi(), blobs, this::indexUrl, config.maxUploadBytes(), config.maxUnpackedBytes());
             crates.sweepOrphanBlobs(leftoverAge);
             Sessions sessions = new Sessions(database.jdbi());
-            ApiAuth auth = new ApiAuth(tokens, config.authRequired(), ctx -> sessions.of(ctx, url()).map(Sessions.Session::principal));
+            dev.sandcrate.registry.auth.AsymmetricKeys asymmetricKeys = new dev.sandcrate.registry.auth.AsymmetricKeys(database.jdbi());
+            ApiAuth auth = new ApiAuth(tokens, config.authRequired(), ctx -> sessions.of(ctx, url()).map(Sessions.Session::principal),
+                    asymmetricKeys, this::indexUrl);
             Routes routes = new Routes(crates, auth, this::url);
             this.app = Javalin.create(c -> {
                 c.showJavalinBanner = false;
@@ -71,6 +73,7 @@ public final class Registry implements AutoCloseable {
             dev.sandcrate.registry.view.RuntimeBundle.fromEnvironment().ifPresent(precompiledView::serveRuntime);
             new dev.sandcrate.registry.view.ViewRoutes(precompiledView, auth, this::url).register(app);
             new dev.sandcrate.registry.web.WebUi(database.jdbi(), crates, users, tokens, sessions, precompile, config.authRequired(), this::url).register(app);
+            new dev.sandcrate.registry.web.AccountKeys(asymmetricKeys, sessions, auth, this::url).register(app);
         } catch (RuntimeException | IOException e) {
             database.close();
             throw e;

@@ -117,7 +117,7 @@ public final class Tokens {
         return scopes;
     }
 
-    private static List<String> parsePatterns(String list) {
+    static List<String> parsePatterns(String list) {
         return list == null ? List.of() : Arrays.stream(list.split(",")).filter(s -> !s.isBlank()).toList();
     }
 }

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
                 ServeCommand.class,
                 UserCommand.class,
                 TokenCommand.class,
+                KeyCommand.class,
                 dev.sandcrate.registry.web.PasswdCommand.class,
                 dev.sandcrate.registry.precompile.WorkerCommand.class,
                 ImportCommand.class, ExportCommand.class,

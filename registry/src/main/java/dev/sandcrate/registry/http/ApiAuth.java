@@ -1,6 +1,8 @@
 package dev.sandcrate.registry.http;
 
 import dev.sandcrate.registry.RegistryException;
+import dev.sandcrate.registry.auth.AsymmetricKeys;
+import dev.sandcrate.registry.auth.CargoOperation;
 import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Tokens;
@@ -11,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Token checks for every API route class: cargo sends the token in the {@code Authorization} header, git clients (the
@@ -23,12 +26,38 @@ public final class ApiAuth {
     private final Tokens tokens;
     private final boolean authRequired;
     private final Function<Context, Optional<Principal>> browserSession;
+    /** Asymmetric tokens (RFC 3231): the registered keys and the index URL tokens must be signed for; null = not accepted. */
+    private final AsymmetricKeys asymmetricKeys;
+    private final Supplier<String> indexUrl;
 
     /** @param browserSession who the request's web UI session cookie belongs to, if any */
     public ApiAuth(Tokens tokens, boolean authRequired, Function<Context, Optional<Principal>> browserSession) {
+        this(tokens, authRequired, browserSession, null, null);
+    }
+
+    /** Also accepts cargo's asymmetric tokens signed by keys in {@code asymmetricKeys} for the index at {@code indexUrl}. */
+    public ApiAuth(Tokens tokens, boolean authRequired, Function<Context, Optional<Principal>> browserSession,
+                   AsymmetricKeys asymmetricKeys, Supplier<String> indexUrl) {
         this.tokens = tokens;
         this.authRequired = authRequired;
         this.browserSession = browserSession;
+        this.asymmetricKeys = asymmetricKeys;
+        this.indexUrl = indexUrl;
+    }
+
+    /**
+     * A token for one of cargo's changes: a registry token, or an asymmetric token signed for exactly this operation
+     * (computed only for asymmetric tokens, e.g. the publish body's checksum).
+     */
+    public Principal requireToken(Context ctx, Supplier<CargoOperation> operation) {
+        String token = token(ctx.header("Authorization"));
+        if (AsymmetricKeys.isAsymmetric(token)) return asymmetric(token, operation.get());
+        return requireToken(ctx);
+    }
+
+    private Principal asymmetric(String token, CargoOperation operation) {
+        if (asymmetricKeys == null) throw RegistryException.unauthorized("this registry does not accept asymmetric tokens");
+        return asymmetricKeys.authenticate(token, indexUrl.get(), operation, java.time.Instant.now());
     }
 
     public boolean authRequired() {
@@ -37,7 +66,9 @@ public final class ApiAuth {
 
     /** The caller, if it sent a valid token. */
     public Optional<Principal> principal(Context ctx) {
-        return tokens.authenticate(token(ctx.header("Authorization")));
+        String token = token(ctx.header("Authorization"));
+        if (AsymmetricKeys.isAsymmetric(token)) return Optional.of(asymmetric(token, CargoOperation.READ));
+        return tokens.authenticate(token);
     }
 
     /** The token in an Authorization header: as cargo sends it ({@code <token>}, {@code Bearer <token>}), or Basic's password with any user name. */
@@ -58,6 +89,9 @@ public final class ApiAuth {
         if (header == null || header.isBlank()) {
             throw RegistryException.unauthorized("this action needs an API token; run `cargo login --registry <name>` with a token from your registry operator");
         }
+        if (AsymmetricKeys.isAsymmetric(token(header))) {
+            throw RegistryException.unauthorized("asymmetric tokens authorize only cargo's reads, publish, yank, unyank and owner changes; use a registry token here");
+        }
         return principal(ctx).orElseThrow(() -> RegistryException.unauthorized("the API token is invalid, expired or revoked"));
     }
 
@@ -65,7 +99,7 @@ public final class ApiAuth {
     public void requireRead(Context ctx) {
         if (!authRequired) return;
         Optional<Principal> browser = ctx.header("Authorization") == null && isRead(ctx) ? browserSession.apply(ctx) : Optional.empty();
-        Principal who = browser.isPresent() ? browser.get() : requireToken(ctx);
+        Principal who = browser.isPresent() ? browser.get() : requireToken(ctx, () -> CargoOperation.READ);
         if (!who.has(Scope.READ)) {
             throw RegistryException.forbidden("this " + (browser.isPresent() ? "session" : "token")
                     + " lacks the read scope this registry requires for reading");

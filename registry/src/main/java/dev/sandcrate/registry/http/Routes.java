@@ -2,10 +2,13 @@ package dev.sandcrate.registry.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandcrate.index.Checksums;
 import dev.sandcrate.index.IndexPaths;
 import dev.sandcrate.registry.RegistryException;
+import dev.sandcrate.registry.auth.CargoOperation;
 import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.crates.CrateService;
+import dev.sandcrate.registry.crates.PublishRequest;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -99,13 +102,17 @@ public final class Routes {
     // ---------------------------------------------------------------- web API
 
     private void publish(Context ctx) {
-        Principal who = auth.requireToken(ctx);
-        crates.publish(who, ctx.bodyAsBytes());
+        byte[] body = ctx.bodyAsBytes();
+        Principal who = auth.requireToken(ctx, () -> {
+            PublishRequest req = PublishRequest.parse(body, Long.MAX_VALUE);
+            return CargoOperation.publish(req.name(), req.version(), Checksums.sha256Hex(req.crate()));
+        });
+        crates.publish(who, body);
         ctx.json(Map.of("warnings", Map.of("invalid_categories", List.of(), "invalid_badges", List.of(), "other", List.of())));
     }
 
     private void yank(Context ctx, boolean yanked) {
-        Principal who = auth.requireToken(ctx);
+        Principal who = auth.requireToken(ctx, () -> CargoOperation.yank(ctx.pathParam("name"), ctx.pathParam("version"), yanked));
         crates.setYanked(who, ctx.pathParam("name"), ctx.pathParam("version"), yanked);
         ctx.json(Map.of("ok", true));
     }
@@ -124,7 +131,7 @@ public final class Routes {
     }
 
     private void changeOwners(Context ctx, boolean add) {
-        Principal who = auth.requireToken(ctx);
+        Principal who = auth.requireToken(ctx, () -> CargoOperation.owners(ctx.pathParam("name")));
         List<String> logins = new ArrayList<>();
         try {
             JsonNode body = JSON.readTree(ctx.body());

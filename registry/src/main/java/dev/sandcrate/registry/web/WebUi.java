@@ -595,7 +595,7 @@ public final class WebUi {
 
     // ---------------------------------------------------------------- helpers
 
-    private static JsonNode jsonBody(Context ctx) {
+    static JsonNode jsonBody(Context ctx) {
         try {
             JsonNode n = JSON.readTree(ctx.body());
             if (n == null || !n.isObject()) throw RegistryException.badRequest("expected a JSON object");
@@ -605,14 +605,14 @@ public final class WebUi {
         }
     }
 
-    private static String text(JsonNode body, String field) {
+    static String text(JsonNode body, String field) {
         JsonNode n = body.get(field);
         if (n == null || n.isNull()) return null;
         if (!n.isTextual()) throw RegistryException.badRequest("`" + field + "` must be a string");
         return n.asText();
     }
 
-    private static List<String> stringList(JsonNode body, String field) {
+    static List<String> stringList(JsonNode body, String field) {
         JsonNode n = body.get(field);
         if (n == null || n.isNull()) return List.of();
         if (!n.isArray()) throw RegistryException.badRequest("`" + field + "` must be a list of strings");

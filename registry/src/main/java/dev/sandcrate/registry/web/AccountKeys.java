@@ -1,0 +1,116 @@
+package dev.sandcrate.registry.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sandcrate.registry.RegistryException;
+import dev.sandcrate.registry.auth.AsymmetricKeys;
+import dev.sandcrate.registry.auth.Principal;
+import dev.sandcrate.registry.auth.Scope;
+import dev.sandcrate.registry.http.ApiAuth;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Registering PASERK k3.public keys for cargo's asymmetric tokens ({@code -Zasymmetric-token}): from the web UI's
+ * account page (signed-in session, CSRF-checked like every {@code /ui/api} change) and from the API with a registry
+ * token ({@code /api/v1/me/keys}). A key can grant no scope or crate its registrar's session or token lacks.
+ */
+public final class AccountKeys {
+    private final AsymmetricKeys keys;
+    private final Sessions sessions;
+    private final ApiAuth auth;
+    private final Supplier<String> publicUrl;
+
+    public AccountKeys(AsymmetricKeys keys, Sessions sessions, ApiAuth auth, Supplier<String> publicUrl) {
+        this.keys = keys;
+        this.sessions = sessions;
+        this.auth = auth;
+        this.publicUrl = publicUrl;
+    }
+
+    public void register(Javalin app) {
+        app.get("/ui/api/keys", ctx -> list(ctx, session(ctx)));
+        app.post("/ui/api/keys", ctx -> add(ctx, session(ctx)));
+        app.delete("/ui/api/keys/{id}", ctx -> revoke(ctx, session(ctx)));
+        app.get("/api/v1/me/keys", ctx -> list(ctx, auth.requireToken(ctx)));
+        app.post("/api/v1/me/keys", ctx -> add(ctx, auth.requireToken(ctx)));
+        app.delete("/api/v1/me/keys/{id}", ctx -> revoke(ctx, auth.requireToken(ctx)));
+    }
+
+    private Principal session(Context ctx) {
+        return sessions.of(ctx, publicUrl.get()).orElseThrow(() -> new RegistryException(401, "sign in first")).principal();
+    }
+
+    private void list(Context ctx, Principal who) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (AsymmetricKeys.KeyInfo k : keys.list(who.login())) out.add(json(k));
+        ctx.header("Cache-Control", "no-store");
+        ctx.json(Map.of("keys", out));
+    }
+
+    private void add(Context ctx, Principal who) {
+        JsonNode body = WebUi.jsonBody(ctx);
+        Set<Scope> scopes = EnumSet.noneOf(Scope.class);
+        List<String> labels = WebUi.stringList(body, "scopes");
+        if (labels.isEmpty()) scopes.addAll(who.scopes());
+        for (String label : labels) {
+            try {
+                scopes.add(Scope.parse(label));
+            } catch (IllegalArgumentException e) {
+                throw RegistryException.badRequest(e.getMessage());
+            }
+        }
+        for (Scope sc : scopes) {
+            if (!who.has(sc)) throw RegistryException.forbidden("you are signed in with a token that lacks the " + sc.label() + " scope, so a key cannot have it");
+        }
+        List<String> patterns = WebUi.stringList(body, "crates").stream().map(String::strip).filter(p -> !p.isEmpty()).toList();
+        if (!who.cratePatterns().isEmpty()) {
+            if (patterns.isEmpty()) patterns = who.cratePatterns();
+            for (String p : patterns) {
+                if (!WebUi.patternWithin(p, who)) throw RegistryException.forbidden("crate pattern `" + p + "` is outside what your token covers (" + String.join(", ", who.cratePatterns()) + ")");
+            }
+        }
+        String name = WebUi.text(body, "name");
+        AsymmetricKeys.KeyInfo key;
+        try {
+            key = keys.register(who.userId(), name == null ? "cargo" : name, WebUi.text(body, "public_key"), scopes, patterns);
+        } catch (IllegalArgumentException e) {
+            throw RegistryException.badRequest(e.getMessage());
+        }
+        ctx.status(201).json(Map.of("key", json(key)));
+    }
+
+    private void revoke(Context ctx, Principal who) {
+        long id;
+        try {
+            id = Long.parseLong(ctx.pathParam("id"));
+        } catch (NumberFormatException e) {
+            throw RegistryException.badRequest("`id` must be a number");
+        }
+        if (keys.list(who.login()).stream().noneMatch(k -> k.id() == id)) throw RegistryException.notFound("you have no key with id " + id);
+        keys.revoke(id);
+        ctx.json(Map.of("ok", true));
+    }
+
+    static Map<String, Object> json(AsymmetricKeys.KeyInfo k) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", k.id());
+        m.put("name", k.name());
+        m.put("public_key", k.publicKey());
+        m.put("key_id", k.keyId());
+        m.put("scopes", k.scopes().stream().sorted().map(Scope::label).toList());
+        m.put("crates", k.cratePatterns());
+        m.put("created_at", Instant.ofEpochMilli(k.createdAt()).toString());
+        m.put("last_used_at", k.lastUsedAt() == null ? null : Instant.ofEpochMilli(k.lastUsedAt()).toString());
+        m.put("revoked", k.revoked());
+        return m;
+    }
+}
