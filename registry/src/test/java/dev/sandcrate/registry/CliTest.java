@@ -80,6 +80,38 @@ class CliTest {
     }
 
     @Test
+    void registerAPublicKeyWhoseSignedTokensTheServerAcceptsUntilRevoked() throws Exception {
+        String data = tmp.resolve("data").toString();
+        assertEquals(0, sandcrate("user", "add", "alice", "--data-dir", data).exit());
+        var key = new dev.sandcrate.registry.auth.PasetoSigner();
+        Run added = sandcrate("key", "add", "--user", "alice", "--scopes", "yank", "--crates", "mine-*", key.paserkPublic(), "--data-dir", data);
+        assertEquals(0, added.exit(), added.err());
+        assertEquals(key.pid(), added.out().strip());
+        Run bad = sandcrate("key", "add", "--user", "alice", "k3.secret.AAAA", "--data-dir", data);
+        assertEquals(1, bad.exit());
+        assertTrue(bad.err().contains("sandcrate key add: not a PASERK k3.public key"), bad.err());
+        Run listed = sandcrate("key", "list", "--user", "alice", "--data-dir", data);
+        assertTrue(listed.out().contains(key.pid() + "\tscopes yank; crates mine-*"), listed.out());
+
+        try (Registry registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")))) {
+            var keys = new dev.sandcrate.registry.auth.AsymmetricKeys(registry.database().jdbi());
+            String url = registry.sparseIndexUrl();
+            var yank = dev.sandcrate.registry.auth.CargoOperation.yank("mine-a", "1.0.0", true);
+            String token = key.sign("{\"iat\":\"" + java.time.Instant.now() + "\",\"mutation\":\"yank\",\"name\":\"mine-a\",\"vers\":\"1.0.0\"}", url);
+            var p = keys.authenticate(token, url, yank, java.time.Instant.now());
+            assertEquals("alice", p.login());
+            assertEquals(Set.of(Scope.YANK), p.scopes());
+            assertFalse(p.coversCrate("yours"));
+
+            long id = keys.list("alice").getFirst().id();
+            assertEquals(0, sandcrate("key", "revoke", String.valueOf(id), "--data-dir", data).exit());
+            String fresh = key.sign("{\"iat\":\"" + java.time.Instant.now() + "\",\"mutation\":\"yank\",\"name\":\"mine-a\",\"vers\":\"1.0.0\"}", url);
+            RegistryException refused = assertThrows(RegistryException.class, () -> keys.authenticate(fresh, url, yank, java.time.Instant.now()));
+            assertEquals(401, refused.status());
+        }
+    }
+
+    @Test
     void theBuilderCommandsAreReachableFromTheSandcrateExecutableAndNameBadInput() {
         Run help = sandcrate();
         assertTrue(help.out().contains("precompile") && help.out().contains("rebuild"), help.out());

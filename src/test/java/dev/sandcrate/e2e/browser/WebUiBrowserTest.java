@@ -209,6 +209,37 @@ class WebUiBrowserTest {
 
     @Test
     @Order(5)
+    void registerAPublicKeyForAsymmetricTokensAndRevokeIt() throws Exception {
+        open("/account");
+        browser.awaitText(By.tagName("h1"), "Account: alice");
+        dev.sandcrate.registry.auth.PasetoSigner key = new dev.sandcrate.registry.auth.PasetoSigner();
+        browser.scrollTo(By.id("key-h"));
+        browser.driver.findElement(By.id("key-name")).sendKeys("laptop key");
+        browser.driver.findElement(By.id("key-public")).sendKeys(key.paserkPublic());
+        for (WebElement box : browser.driver.findElements(By.cssSelector("input[name=key-scopes]"))) {
+            boolean want = List.of("publish-update", "yank").contains(box.getAttribute("value"));
+            if (box.isSelected() != want) box.click();
+        }
+        browser.driver.findElement(By.cssSelector("#key-form button[type=submit]")).click();
+        browser.awaitText(By.id("key-result"), key.pid());
+        browser.awaitText(By.id("keys"), "laptop key");
+        browser.screenshot("06b-key-registered");
+
+        HttpResponse<String> listed = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registry.url() + "/api/v1/me/keys"))
+                .header("Authorization", publisherToken).build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode k = JSON.readTree(listed.body()).get("keys").get(0);
+        assertEquals(key.pid(), k.get("key_id").asText());
+        assertEquals("[\"publish-update\",\"yank\"]", k.get("scopes").toString());
+
+        WebElement row = browser.driver.findElement(By.xpath("//table[@id='keys']//tr[th='laptop key']"));
+        row.findElement(By.cssSelector("button[data-revoke-key]")).click();
+        browser.waitingForAlert().accept();
+        browser.waiting().until(ExpectedConditions.textToBePresentInElementLocated(
+                By.xpath("//table[@id='keys']//tr[th='laptop key']"), "revoked"));
+    }
+
+    @Test
+    @Order(5)
     void setupSnippetsAreGeneratedForThisRegistry() throws Exception {
         open("/setup");
         WebElement consumer = browser.await(By.cssSelector("#snippet-consumer code"));

@@ -60,7 +60,7 @@ public final class AccountKeys {
         JsonNode body = WebUi.jsonBody(ctx);
         Set<Scope> scopes = EnumSet.noneOf(Scope.class);
         List<String> labels = WebUi.stringList(body, "scopes");
-        if (labels.isEmpty()) scopes.addAll(who.scopes());
+        if (!body.has("scopes")) scopes.addAll(who.scopes()); // not given: what the registrar may do
         for (String label : labels) {
             try {
                 scopes.add(Scope.parse(label));

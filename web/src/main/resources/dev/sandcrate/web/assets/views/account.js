@@ -22,6 +22,20 @@ function tokenRows(tokens) {
     </tr>`)}</tbody></table>`;
 }
 
+function keyRows(keys) {
+  if (keys.length === 0) return html`<p class="muted" id="no-keys">You have no public keys yet.</p>`;
+  return html`<table id="keys">
+    <thead><tr><th scope="col">Name</th><th scope="col">Key id</th><th scope="col">Scopes</th><th scope="col">Crates</th>
+      <th scope="col">Created</th><th scope="col">Last used</th><th scope="col">State</th></tr></thead>
+    <tbody>${keys.map((k) => html`<tr data-key-id="${k.id}">
+      <th scope="row">${k.name}</th><td><code>${k.key_id}</code></td><td>${k.scopes.join(', ')}</td>
+      <td>${k.crates.length ? k.crates.join(', ') : 'all'}</td><td>${timeTag(k.created_at)}</td>
+      <td>${k.last_used_at ? timeTag(k.last_used_at) : 'never'}</td>
+      <td>${k.revoked ? html`<span class="badge yanked">revoked</span>`
+        : html`<button type="button" class="danger" data-revoke-key="${k.id}" aria-label="Revoke key ${k.name}">Revoke</button>`}</td>
+    </tr>`)}</tbody></table>`;
+}
+
 export async function render(main, { navigate }) {
   const s = currentSession();
   if (!s?.user) {
@@ -29,6 +43,7 @@ export async function render(main, { navigate }) {
     return 'Sign in';
   }
   const { tokens } = await api('/ui/api/tokens');
+  const { keys } = await api('/ui/api/keys');
   const allowed = new Set(s.scopes);
   mount(main, html`
     <h1>Account: ${s.user.login}</h1>
@@ -55,6 +70,29 @@ export async function render(main, { navigate }) {
     <section aria-labelledby="list-h">
       <h2 id="list-h">Your tokens</h2>
       <div id="token-list">${tokenRows(tokens)}</div>
+    </section>
+    <section aria-labelledby="key-h" class="card">
+      <h2 id="key-h">Public keys for asymmetric tokens</h2>
+      <p>Nightly cargo can sign each request with your own key instead of sending a token
+        (<code>-Zasymmetric-token</code>, credential provider <code>cargo:paseto</code>): run
+        <code>cargo +nightly -Zasymmetric-token login --registry sandcrate</code>, which prints a
+        <code>k3.public.…</code> key, and register that key here.</p>
+      <form id="key-form">
+        <label for="key-name">Name</label>
+        <input id="key-name" name="name" required maxlength="128" placeholder="e.g. laptop">
+        <label for="key-public">Public key</label>
+        <input id="key-public" name="public_key" required placeholder="k3.public.…" spellcheck="false">
+        <fieldset>
+          <legend>Scopes</legend>
+          ${SCOPES.map(([id, label]) => html`<label class="check"><input type="checkbox" name="key-scopes" value="${id}"
+            ${allowed.has(id) ? html`checked` : html`disabled`}> <code>${id}</code> — ${label}</label>`)}
+        </fieldset>
+        <label for="key-crates">Limit to crates <span class="muted">(optional, comma-separated)</span></label>
+        <input id="key-crates" name="crates" placeholder="my-crate, my-prefix-*">
+        <button type="submit">Register key</button>
+      </form>
+      <div id="key-result" aria-live="polite"></div>
+      <div id="key-list">${keyRows(keys)}</div>
     </section>
     ${s.via_token ? '' : html`<section aria-labelledby="pw-h" class="card">
       <h2 id="pw-h">Change password</h2>
@@ -106,6 +144,41 @@ export async function render(main, { navigate }) {
       await reload();
     } catch (err) {
       mount(result, errorBox(err));
+    }
+  });
+
+  const keyList = main.querySelector('#key-list');
+  const reloadKeys = async () => mount(keyList, keyRows((await api('/ui/api/keys')).keys));
+  keyList.addEventListener('click', async (e) => {
+    const btn = e.target.closest('[data-revoke-key]');
+    if (!btn || !confirm('Revoke this key? Cargo can no longer sign with it.')) return;
+    try {
+      await api('/ui/api/keys/' + btn.dataset.revokeKey, { method: 'DELETE' });
+      await reloadKeys();
+    } catch (err) {
+      mount(keyList, html`${errorBox(err)}${keyList.innerHTML}`);
+    }
+  });
+  const keyForm = main.querySelector('#key-form');
+  const keyResult = main.querySelector('#key-result');
+  keyForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = new FormData(keyForm);
+    try {
+      const { key } = await api('/ui/api/keys', {
+        method: 'POST',
+        body: {
+          name: f.get('name'),
+          public_key: String(f.get('public_key') ?? '').trim(),
+          scopes: f.getAll('key-scopes'),
+          crates: String(f.get('crates') ?? '').split(',').map((x) => x.trim()).filter(Boolean),
+        },
+      });
+      mount(keyResult, html`<p class="ok" role="status">Key “${key.name}” registered as <code>${key.key_id}</code>.</p>`);
+      keyForm.reset();
+      await reloadKeys();
+    } catch (err) {
+      mount(keyResult, errorBox(err));
     }
   });
 
