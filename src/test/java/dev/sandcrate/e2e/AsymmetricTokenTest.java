@@ -109,6 +109,12 @@ class AsymmetricTokenTest {
                 """, Map.of("src/main.rs", "fn main() { println!(\"signed={}\", signed_lib::SIGNED); }\n"));
         assertEquals("signed=yes", cargo.ok(app, "-Zasymmetric-token", "run", "-q").output().strip());
 
+        // owner changes and the owner list are signed as "owners" of the crate
+        registry.users().add("bob", false);
+        cargo.ok(app, "-Zasymmetric-token", "owner", "--registry", "sandcrate", "--add", "bob", "signed-lib");
+        String owners = cargo.ok(app, "-Zasymmetric-token", "owner", "--registry", "sandcrate", "--list", "signed-lib").output();
+        assertTrue(owners.contains("alice") && owners.contains("bob"), owners);
+
         cargo.ok(app, "-Zasymmetric-token", "yank", "--registry", "sandcrate", "--version", "0.1.0", "signed-lib");
         assertTrue(send("GET", "/index/si/gn/signed-lib", key.sign(claims(Instant.now(), null, null, null), registry.sparseIndexUrl()), null)
                 .body().contains("\"yanked\":true"));

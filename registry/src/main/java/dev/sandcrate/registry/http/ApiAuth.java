@@ -97,9 +97,14 @@ public final class ApiAuth {
 
     /** In auth-required mode, reading needs a token with the read scope (or, for a GET without a token, a browser session). */
     public void requireRead(Context ctx) {
+        requireRead(ctx, () -> CargoOperation.READ);
+    }
+
+    /** A read that cargo signs as {@code operation} with asymmetric tokens (`cargo owner --list` signs "owners"). */
+    public void requireRead(Context ctx, Supplier<CargoOperation> operation) {
         if (!authRequired) return;
         Optional<Principal> browser = ctx.header("Authorization") == null && isRead(ctx) ? browserSession.apply(ctx) : Optional.empty();
-        Principal who = browser.isPresent() ? browser.get() : requireToken(ctx, () -> CargoOperation.READ);
+        Principal who = browser.isPresent() ? browser.get() : requireToken(ctx, operation);
         if (!who.has(Scope.READ)) {
             throw RegistryException.forbidden("this " + (browser.isPresent() ? "session" : "token")
                     + " lacks the read scope this registry requires for reading");

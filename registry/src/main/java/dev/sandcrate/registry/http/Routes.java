@@ -118,7 +118,7 @@ public final class Routes {
     }
 
     private void listOwners(Context ctx) {
-        auth.requireRead(ctx);
+        auth.requireRead(ctx, () -> CargoOperation.owners(ctx.pathParam("name")));
         List<Map<String, Object>> users = new ArrayList<>();
         for (CrateService.Owner o : crates.owners(ctx.pathParam("name"))) {
             Map<String, Object> u = new LinkedHashMap<>();
