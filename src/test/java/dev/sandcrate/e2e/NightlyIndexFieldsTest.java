@@ -89,7 +89,8 @@ class NightlyIndexFieldsTest {
         assertEquals(before, indexFile("pub-base"), "a line without public deps is unchanged");
         assertFalse(before.contains("public"), before);
 
-        // nightly cargo resolves it and builds pub-facade with pub-base as a public (not priv:) extern
+        // nightly cargo resolves it and builds pub-facade with pub-base as a public extern: cargo takes this from the
+        // index line (checked: with the field dropped from the index it passes --extern 'priv:pub_base=...')
         Path app = Cargo.project(tmp.resolve("pub-app"), """
                 [package]
                 name = "pub-app"
