@@ -20,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -178,6 +179,25 @@ class PrecompiledViewTest {
             assertTrue(requirer.path("why").asText().startsWith("proc macro from source: generating its shim fails"), requirer.toString());
             assertEquals("[\"syn 2.0.0\"]", report.path("unknown").toString());
             assertTrue(report.path("text").asText().contains("broken-macro 1.0.0 (needs quote, syn)"), report.path("text").asText());
+            // the consumer's command: finds Cargo.lock and the registry (the project's .cargo/config.toml) itself
+            Path project = Files.createDirectories(tmp.resolve("project/src"));
+            Files.writeString(tmp.resolve("project/Cargo.lock"), lock);
+            Files.createDirectories(tmp.resolve("project/.cargo"));
+            Files.writeString(tmp.resolve("project/.cargo/config.toml"), "[source.crates-io]\nreplace-with = \"sc\"\n\n"
+                    + "[registries.sc]\nindex = \"sparse+" + registry.url() + "/precompiled/index/\"\n");
+            java.io.StringWriter printed = new java.io.StringWriter();
+            picocli.CommandLine cli = dev.sandcrate.runtime.cli.RuntimeCommand.commandLine();
+            cli.setOut(new java.io.PrintWriter(printed));
+            assertEquals(0, cli.execute("why", "--manifest-dir", project.toString()), printed.toString());
+            assertTrue(printed.toString().contains("registry: " + registry.url() + "\n"), printed.toString());
+            assertTrue(printed.toString().contains("proc-macro crates in Cargo.lock: 2 (1 as shims, 1 from source)"), printed.toString());
+            assertTrue(printed.toString().contains("  broken-macro 1.0.0 (needs quote, syn): proc macro from source: generating its shim fails"),
+                    printed.toString());
+            java.io.StringWriter err = new java.io.StringWriter();
+            cli.setErr(new java.io.PrintWriter(err));
+            assertEquals(1, cli.execute("why", "--manifest-dir", tmp.resolve("data").toString()));
+            assertTrue(err.toString().contains("no Cargo.lock in"), err.toString());
+
             HttpResponse<String> notALock = PrecompileFixtures.send(registry, "POST", "/api/v1/precompiled/why", null, "[package]\nname = 1\n");
             assertEquals(400, notALock.statusCode());
             assertTrue(notALock.body().contains("not a Cargo.lock"), notALock.body());
