@@ -62,6 +62,8 @@ public final class PrecompiledView {
      * and the admin page (a failure is a bug; the view then serves the source line). Dropped once a shim is stored.
      */
     private final Map<Long, Failure> failures = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per version id, the sorted artifact sha256s a report's in-memory generation packed fine (not to pack them again). */
+    private final Map<Long, List<String>> packable = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param shimBlobs where served shims are stored ({@link dev.sandcrate.registry.storage.BlobStorage.Area#SHIMS})
@@ -201,10 +203,13 @@ public final class PrecompiledView {
         } else {
             Failure known = failures.get(version.id());
             List<String> shas = verified.values().stream().map(PrecompileStore.Job::artifactSha256).sorted().toList();
-            if (known == null || !known.artifacts().stream().sorted().toList().equals(shas)) {
+            boolean checked = shas.equals(packable.get(version.id()))
+                    || known != null && known.artifacts().stream().sorted().toList().equals(shas);
+            if (!checked) {
                 try {
                     pack(version, verified);
                     failures.remove(version.id());
+                    packable.put(version.id(), shas);
                 } catch (IOException | RuntimeException e) {
                     failures.put(version.id(), failure(version, verified, e));
                 }
@@ -266,6 +271,7 @@ public final class PrecompiledView {
         try {
             ShimStore.Shim shim = generate(version, verified);
             failures.remove(version.id());
+            packable.remove(version.id());
             return Optional.of(shim);
         } catch (IOException | RuntimeException e) {
             // the source line stays in the view (the report and admin page say why); the next request tries again
