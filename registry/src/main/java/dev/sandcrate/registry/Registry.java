@@ -62,7 +62,6 @@ public final class Registry implements AutoCloseable {
             routes.register(app);
             this.precompile = dev.sandcrate.registry.precompile.PrecompileService.forRegistry(database.jdbi(), crates, config.dataDir(),
                     storage.open(config.dataDir(), BlobStorage.Area.ARTIFACTS), precompileConfig);
-            new dev.sandcrate.registry.precompile.PrecompileRoutes(precompile, auth, this::url).register(app);
             this.gitIndex = new dev.sandcrate.registry.gitindex.GitIndexService(config.dataDir().resolve("git-index"), database.jdbi(), crates, this::url, config.authRequired());
             crates.addListener(gitIndex);
             new dev.sandcrate.registry.gitindex.GitIndexRoutes(gitIndex, auth).register(app);
@@ -72,7 +71,9 @@ public final class Registry implements AutoCloseable {
                     storage.open(config.dataDir(), BlobStorage.Area.SHIMS), this::url);
             dev.sandcrate.registry.view.RuntimeBundle.fromEnvironment().ifPresent(precompiledView::serveRuntime);
             new dev.sandcrate.registry.view.ViewRoutes(precompiledView, auth, this::url).register(app);
-            new dev.sandcrate.registry.web.WebUi(database.jdbi(), crates, users, tokens, sessions, precompile, config.authRequired(), this::url).register(app);
+            new dev.sandcrate.registry.precompile.PrecompileRoutes(precompile, auth, this::url,
+                    v -> precompiledView.status(v.crate(), v.num()).map(dev.sandcrate.registry.view.PrecompiledView.Status::toJson).orElse(null)).register(app);
+            new dev.sandcrate.registry.web.WebUi(database.jdbi(), crates, users, tokens, sessions, precompile, precompiledView, config.authRequired(), this::url).register(app);
             new dev.sandcrate.registry.web.AccountKeys(asymmetricKeys, sessions, auth, this::url).register(app);
         } catch (RuntimeException | IOException e) {
             database.close();

@@ -62,14 +62,18 @@ public final class FeatureDemand {
     }
 
     /**
-     * The same build under one spelling: features the crate's defaults already enable are dropped from a set
-     * that keeps the defaults, and unknown names are dropped (cargo would refuse them).
+     * The same build under one spelling, from the features it actually enables (its closure): a set that enables
+     * everything the defaults enable is spelled as the defaults plus the other enabled features, any other as
+     * {@code no-default} plus every enabled feature. So sets that differ only in spelling are one job: a crate
+     * without features has one set, whether dependents ask with or without {@code default-features}. Unknown names
+     * are dropped (cargo would refuse them).
      */
     public static FeatureSet normalize(IndexEntry macro, FeatureSet set) {
         List<String> known = set.features().stream().filter(f -> FeatureClosure.unknown(macro, List.of(f)).isEmpty()).toList();
-        if (!set.defaultFeatures()) return new FeatureSet(false, known);
+        Set<String> enabled = FeatureClosure.of(macro, set.defaultFeatures(), known).features();
         Set<String> byDefault = FeatureClosure.of(macro, true, List.of()).features();
-        return new FeatureSet(true, known.stream().filter(f -> !byDefault.contains(f)).toList());
+        if (!enabled.containsAll(byDefault)) return new FeatureSet(false, List.copyOf(enabled));
+        return new FeatureSet(true, enabled.stream().filter(f -> !byDefault.contains(f)).toList());
     }
 
     private static List<Request> requests(IndexEntry target, Function<String, List<Dependent>> dependentsOf, int depth) {

@@ -5,7 +5,7 @@ import java.util.Locale;
 
 /**
  * The operator's overrides: {@code deny} keeps crates from being precompiled (and served) whatever the analysis
- * says; {@code allow} accepts crates whose sources use host APIs (flags), after the operator has looked at them.
+ * says; {@code allow} records that the operator looked at a crate whose sources are flagged (host APIs), and lifts a deny.
  * Entries are {@code name} (every version) or {@code name@version}; names compare like cargo's ({@code -}/{@code _}
  * and case folded). Allow cannot override hard failures (not a proc-macro, proc-macro dependencies, unresolvable
  * dependencies): those builds cannot be made to work.

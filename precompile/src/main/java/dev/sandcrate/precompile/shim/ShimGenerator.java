@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
@@ -39,24 +40,18 @@ public final class ShimGenerator {
 
     /**
      * @param originalCargoToml the Cargo.toml inside the original .crate
-     * @param artifacts the verified wasm artifacts of this version (each carries its manifest section)
+     * @param artifacts the verified wasm artifacts of this version (each carries its manifest section); of artifacts
+     *                  that enable the same features only the first is embedded ({@link #embedded})
      * @param sourceHint shown when a consumer's feature set has no artifact: how to get a source build or request one
      */
     public static CratePacker.PackedCrate generate(byte[] originalCargoToml, List<byte[]> artifacts, String sourceHint)
             throws IOException {
-        CrateManifest original = CrateManifest.parse(originalCargoToml);
-        if (!original.procMacro()) {
-            throw new PrecompileException(original.name() + " " + original.version() + " is not a proc-macro crate; it has no shim");
-        }
+        CrateManifest original = procMacro(originalCargoToml);
         Map<String, List<String>> features = ownFeatures(original);
         List<ShimSpec.Artifact> shimArtifacts = new ArrayList<>();
-        for (byte[] wasm : artifacts) {
-            ArtifactManifest manifest = ArtifactManifest.of(wasm);
-            if (!manifest.crate().equals(original.name()) || !manifest.version().equals(original.version())) {
-                throw new PrecompileException("artifact " + manifest.label() + " does not belong to "
-                        + original.name() + " " + original.version());
-            }
-            shimArtifacts.add(new ShimSpec.Artifact(requested(manifest, features), wasm, macros(manifest)));
+        for (int i : embedded(originalCargoToml, artifacts)) {
+            ArtifactManifest manifest = ArtifactManifest.of(artifacts.get(i));
+            shimArtifacts.add(new ShimSpec.Artifact(requested(manifest, features), artifacts.get(i), macros(manifest)));
         }
         ShimSpec spec = new ShimSpec(original.name(), original.version(), edition(originalCargoToml), original.license(),
                 features, shimArtifacts, sourceHint);
@@ -74,6 +69,40 @@ public final class ShimGenerator {
         } finally {
             deleteTree(dir);
         }
+    }
+
+    /**
+     * The positions of the artifacts a shim of these embeds: the first of each group of artifacts whose feature sets
+     * enable the same features of the crate (the shim's own features, without {@code default}, which only enables
+     * others). Such artifacts are builds of one effective feature set, e.g. a crate without features built with
+     * and without default features, and the shim's cfg cannot tell them apart, so one of them serves both.
+     *
+     * @throws PrecompileException when an artifact belongs to another crate or version, or names unknown features
+     */
+    public static List<Integer> embedded(byte[] originalCargoToml, List<byte[]> artifacts) throws IOException {
+        CrateManifest original = procMacro(originalCargoToml);
+        Map<String, List<String>> features = ownFeatures(original);
+        Set<Set<String>> seen = new HashSet<>();
+        List<Integer> embedded = new ArrayList<>();
+        for (int i = 0; i < artifacts.size(); i++) {
+            ArtifactManifest manifest = ArtifactManifest.of(artifacts.get(i));
+            if (!manifest.crate().equals(original.name()) || !manifest.version().equals(original.version())) {
+                throw new PrecompileException("artifact " + manifest.label() + " does not belong to "
+                        + original.name() + " " + original.version());
+            }
+            Set<String> enabled = new TreeSet<>(ShimSources.closure(features, requested(manifest, features)));
+            enabled.remove("default");
+            if (seen.add(enabled)) embedded.add(i);
+        }
+        return embedded;
+    }
+
+    private static CrateManifest procMacro(byte[] originalCargoToml) {
+        CrateManifest original = CrateManifest.parse(originalCargoToml);
+        if (!original.procMacro()) {
+            throw new PrecompileException(original.name() + " " + original.version() + " is not a proc-macro crate; it has no shim");
+        }
+        return original;
     }
 
     /**

@@ -47,15 +47,29 @@ class EligibilityAnalyzerTest {
         Eligibility e = analyzer.analyze(debianCrate("const-random-macro-0.1.13"), FeatureSet.defaults(), Policy.none());
         assertFalse(e.eligible());
         assertTrue(check(e, Eligibility.NO_PROC_MACRO_DEPS).detail().contains("proc-macro-hack 0.5.19"), e.checks().toString());
-        assertEquals(Eligibility.Outcome.FAIL, check(e, Eligibility.HOST_APIS).outcome());
+        // randomness is flagged, not refused (rule 6): only the proc-macro dependency fails
+        assertEquals(Eligibility.Outcome.FLAG, check(e, Eligibility.HOST_APIS).outcome());
         assertTrue(check(e, Eligibility.HOST_APIS).detail().contains("randomness"), check(e, Eligibility.HOST_APIS).detail());
+        assertEquals(List.of(Eligibility.NO_PROC_MACRO_DEPS), e.failures().stream().map(f -> f.substring(0, f.indexOf(':'))).toList());
 
-        // the allow list accepts the flag but cannot lift the proc-macro dependency
+        // the allow list cannot lift the proc-macro dependency
         Eligibility allowed = analyzer.analyze(debianCrate("const-random-macro-0.1.13"), FeatureSet.defaults(),
                 new Policy(List.of("const_random_macro"), List.of()));
         assertEquals(Eligibility.Outcome.FLAG, check(allowed, Eligibility.HOST_APIS).outcome());
         assertFalse(allowed.eligible());
         assertEquals(List.of(Eligibility.NO_PROC_MACRO_DEPS), allowed.failures().stream().map(f -> f.substring(0, f.indexOf(':'))).toList());
+    }
+
+    @Test
+    void hostApiUseIsFlaggedNotRefusedAndTheDenyListStillBlocks() throws Exception {
+        // paste 1.0.7 reads std::env (its env! segments): in the sandbox that call fails at expansion time
+        Eligibility paste = analyzer.analyze(debianCrate("paste-1.0.7"), FeatureSet.defaults(), Policy.none());
+        assertTrue(paste.eligible(), paste.failures().toString());
+        assertEquals(Eligibility.Outcome.FLAG, check(paste, Eligibility.HOST_APIS).outcome());
+        assertTrue(check(paste, Eligibility.HOST_APIS).detail().contains("std::env"), check(paste, Eligibility.HOST_APIS).detail());
+        Eligibility denied = analyzer.analyze(debianCrate("paste-1.0.7"), FeatureSet.defaults(), new Policy(List.of(), List.of("paste")));
+        assertFalse(denied.eligible());
+        assertEquals(List.of(Eligibility.OPERATOR), denied.failures().stream().map(f -> f.substring(0, f.indexOf(':'))).toList());
     }
 
     @Test

@@ -55,4 +55,18 @@ class FeatureDemandTest {
         assertEquals(FeatureSet.defaults(), FeatureDemand.normalize(MACRO, new FeatureSet(true, List.of("std", "bogus"))));
         assertEquals(new FeatureSet(false, List.of("std")), FeatureDemand.normalize(MACRO, new FeatureSet(false, List.of("std"))));
     }
+
+    @Test
+    void equalEffectiveSetsHaveOneSpelling() {
+        // futures-macro 0.3.21 declares no features: with or without default-features it is the same build
+        IndexEntry featureless = IndexEntry.of("futures-macro", "0.3.21", List.of(), "c", Map.of(), null, null, null);
+        assertEquals(FeatureSet.defaults(), FeatureDemand.normalize(featureless, new FeatureSet(false, List.of())));
+        // asking for everything the defaults enable, without them, is the default build
+        assertEquals(FeatureSet.defaults(), FeatureDemand.normalize(MACRO, new FeatureSet(false, List.of("default"))));
+        // a feature enabling another: both spellings name every enabled feature
+        IndexEntry nested = IndexEntry.of("mac", "1.0.0", List.of(), "c", Map.of("full", List.of("a"), "a", List.of()), null, null, null);
+        assertEquals(FeatureDemand.normalize(nested, new FeatureSet(true, List.of("full"))),
+                FeatureDemand.normalize(nested, new FeatureSet(false, List.of("a", "full"))));
+        assertEquals("default+a+full", FeatureDemand.normalize(nested, new FeatureSet(true, List.of("full"))).key());
+    }
 }

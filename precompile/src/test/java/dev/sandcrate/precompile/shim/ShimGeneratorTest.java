@@ -92,6 +92,21 @@ class ShimGeneratorTest {
     }
 
     @Test
+    void artifactsOfTheSameEffectiveFeatureSetAreEmbeddedOnce() throws Exception {
+        // default = ["std"]: "no-default+std" enables the same features as "default" (how futures-macro, which has no
+        // features at all, got two verified artifacts that used to make every shim generation fail)
+        List<byte[]> artifacts = List.of(
+                artifact("demo_derive", FeatureSet.defaults(), MACROS),
+                artifact("demo_derive", new FeatureSet(false, List.of("std")), MACROS),
+                artifact("demo_derive", new FeatureSet(true, List.of("extra")), MACROS));
+        assertEquals(List.of(0, 2), ShimGenerator.embedded(CARGO_TOML, artifacts));
+        CratePacker.PackedCrate shim = ShimGenerator.generate(CARGO_TOML, artifacts, null);
+        assertEquals(List.of("wasm/" + sha256(artifacts.get(0)) + ".wasm", "wasm/" + sha256(artifacts.get(2)) + ".wasm").stream().sorted().toList(),
+                CrateArchive.read(shim.bytes(), CrateLimits.DEFAULT).entries().stream().map(CrateEntry::path)
+                        .filter(p -> p.startsWith("wasm/")).sorted().toList());
+    }
+
+    @Test
     void precompiledIndexLinePointsAtTheShim() throws Exception {
         CratePacker.PackedCrate shim = ShimGenerator.generate(CARGO_TOML,
                 List.of(artifact("demo_derive", FeatureSet.defaults(), MACROS)), null);

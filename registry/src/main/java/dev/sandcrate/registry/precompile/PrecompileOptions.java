@@ -16,7 +16,7 @@ public final class PrecompileOptions {
     int topFeatureSets;
 
     @Option(names = "--precompile-allow", split = ",", paramLabel = "CRATE[@VERSION]",
-            description = "Precompile these crates even though their sources use std::fs/env/process/net, time or randomness.")
+            description = "Mark these flagged crates (std::fs/env/process/net, time or randomness in their sources) as reviewed; lifts a deny of the same entry.")
     List<String> allow;
 
     @Option(names = "--precompile-deny", split = ",", paramLabel = "CRATE[@VERSION]",

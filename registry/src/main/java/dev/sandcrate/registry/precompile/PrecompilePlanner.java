@@ -128,8 +128,10 @@ final class PrecompilePlanner {
             store.upsertJob(v, d.features(), toolchain, "dependents", d.score(), analyzer.analyze(bytes, d.features(), p), config.maxAttempts());
         }
         for (PrecompileStore.Request r : store.requestsOf(v.id())) {
-            if (r.features().equals(FeatureSet.defaults())) continue;
-            store.upsertJob(v, r.features(), toolchain, "request", r.requests(), analyzer.analyze(bytes, r.features(), p), config.maxAttempts());
+            // requests recorded before sets were normalised by their closure may spell an already planned set
+            FeatureSet normal = FeatureDemand.normalize(v.entry(), r.features());
+            if (normal.equals(FeatureSet.defaults())) continue;
+            store.upsertJob(v, normal, toolchain, "request", r.requests(), analyzer.analyze(bytes, normal, p), config.maxAttempts());
         }
     }
 

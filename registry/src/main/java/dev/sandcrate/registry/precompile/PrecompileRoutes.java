@@ -16,7 +16,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import dev.sandcrate.registry.precompile.PrecompileStore.VersionRef;
 
 /**
  * The precompile API:
@@ -38,10 +40,14 @@ public final class PrecompileRoutes {
     private final ApiAuth auth;
     private final Supplier<String> publicUrl;
 
-    public PrecompileRoutes(PrecompileService service, ApiAuth auth, Supplier<String> publicUrl) {
+    private final Function<VersionRef, Object> shimStatus;
+
+    /** @param shimStatus what the precompiled view serves for a version and why (the report's {@code shim}) */
+    public PrecompileRoutes(PrecompileService service, ApiAuth auth, Supplier<String> publicUrl, Function<VersionRef, Object> shimStatus) {
         this.service = service;
         this.auth = auth;
         this.publicUrl = publicUrl;
+        this.shimStatus = shimStatus;
     }
 
     public void register(Javalin app) {
@@ -91,6 +97,7 @@ public final class PrecompileRoutes {
             toolchain.put("problem", service.toolchainProblem());
         });
         body.put("toolchain", toolchain);
+        body.put("shim", shimStatus.apply(v));
         List<Map<String, Object>> sets = new ArrayList<>();
         for (PrecompileStore.Job job : service.store().jobsOf(v.id())) sets.add(describe(job));
         body.put("feature_sets", sets);

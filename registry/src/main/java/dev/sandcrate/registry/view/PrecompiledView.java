@@ -57,6 +57,13 @@ public final class PrecompiledView {
     private volatile RuntimeBundle runtime;
     /** Index entries of stored shims by checksum: a stored shim never changes, so neither does its entry. */
     private final Map<String, IndexEntry> shimEntries = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * The last generation attempt that failed, per version id, with the artifacts it tried: for the precompile report
+     * and the admin page (a failure is a bug; the view then serves the source line). Dropped once a shim is stored.
+     */
+    private final Map<Long, Failure> failures = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per version id, the sorted artifact sha256s a report's in-memory generation packed fine (not to pack them again). */
+    private final Map<Long, List<String>> packable = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param shimBlobs where served shims are stored ({@link dev.sandcrate.registry.storage.BlobStorage.Area#SHIMS})
@@ -121,6 +128,119 @@ public final class PrecompiledView {
     public record ShimInfo(String crate, String version, String cksum, long size, List<String> featureSets, List<String> artifacts) {
     }
 
+    /** A shim generation that failed: the version, the artifacts it tried to embed, the error and when. */
+    public record Failure(String crate, String version, List<String> artifacts, String error, long at) {
+    }
+
+    /**
+     * What the view serves for one version and why: {@code state} is {@code shim} (served, {@code shim} set),
+     * {@code pending} (its default set is verified; the shim is generated at the first view request),
+     * {@code failed} (generating the shim fails, {@code error} says how; the view serves the source line) or
+     * {@code source} ({@code reason} says why there is no shim).
+     */
+    public record Status(String state, String reason, ShimInfo shim, String error) {
+        public static final String SHIM = "shim", PENDING = "pending", FAILED = "failed", SOURCE = "source";
+
+        /** The API's spelling (snake_case keys). */
+        public Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("state", state);
+            m.put("reason", reason);
+            if (error != null) m.put("error", error);
+            if (shim != null) {
+                m.put("cksum", shim.cksum());
+                m.put("size", shim.size());
+                m.put("feature_sets", shim.featureSets());
+                m.put("artifacts", shim.artifacts());
+            }
+            return m;
+        }
+    }
+
+    /**
+     * The view's status of a version without changing anything: a version not generated yet is generated in memory
+     * (not stored, so the shim's contents still freeze at the first real view request) to find out whether it would
+     * fail. For the precompile report.
+     */
+    public Optional<Status> status(String name, String num) {
+        return crates.versions(name).stream().filter(v -> v.num().equals(num)).findFirst().map(v -> status(v, false));
+    }
+
+    /**
+     * Like {@link #status(String, String)} but as the view's own requests do it: a due shim is generated and stored
+     * now. For consumers asking what their build gets ({@code sandcrate-runtime why}).
+     */
+    public Optional<Status> served(String name, String num) {
+        return crates.versions(name).stream().filter(v -> v.num().equals(num)).findFirst().map(v -> status(v, true));
+    }
+
+    /** For a consumer's Cargo.lock: which macros come as shims, which from source and why, and what needs syn. */
+    WhyReport.Result why(byte[] cargoLock) {
+        return new WhyReport(crates, precompile.store(), this).explain(cargoLock);
+    }
+
+    /** Generations that failed in this process and have not succeeded since (admin page). */
+    public List<Failure> failures() {
+        return failures.values().stream().sorted(java.util.Comparator.comparing(Failure::crate).thenComparing(Failure::version)).toList();
+    }
+
+    private Status status(CrateService.VersionRow version, boolean generate) {
+        Optional<ShimStore.Shim> stored = shims.find(version.id());
+        if (stored.isPresent()) {
+            ShimStore.Shim s = stored.get();
+            if (!s.artifacts().stream().allMatch(precompile.store()::servable)) {
+                return new Status(Status.SOURCE, "its shim embeds an artifact that is no longer served (an operator denied it),"
+                        + " so the view serves the source line", null, null);
+            }
+            return new Status(Status.SHIM, "served as its shim (feature sets " + String.join(", ", s.featureSets()) + ")",
+                    new ShimInfo(s.crate(), s.num(), s.cksum(), s.size(), s.featureSets(), s.artifacts()), null);
+        }
+        Map<String, PrecompileStore.Job> verified = verifiedSets(version.id());
+        if (!verified.containsKey(DEFAULT_SET)) return new Status(Status.SOURCE, notVerifiedReason(version), null, null);
+        if (generate) {
+            Optional<ShimStore.Shim> shim = shimFor(version);
+            if (shim.isPresent()) return status(version, false);
+        } else {
+            Failure known = failures.get(version.id());
+            List<String> shas = verified.values().stream().map(PrecompileStore.Job::artifactSha256).sorted().toList();
+            boolean checked = shas.equals(packable.get(version.id()))
+                    || known != null && known.artifacts().stream().sorted().toList().equals(shas);
+            if (!checked) {
+                try {
+                    pack(version, verified);
+                    failures.remove(version.id());
+                    packable.put(version.id(), shas);
+                } catch (IOException | RuntimeException e) {
+                    failures.put(version.id(), failure(version, verified, e));
+                }
+            }
+        }
+        Failure failed = failures.get(version.id());
+        if (failed != null) {
+            return new Status(Status.FAILED, "generating its shim fails, so the view serves the source line: " + failed.error(), null, failed.error());
+        }
+        return new Status(Status.PENDING, "its default feature set is verified; the view generates its shim at the first request", null, null);
+    }
+
+    /** Why a version's default feature set has no verified artifact, from its analysis and job. */
+    private String notVerifiedReason(CrateService.VersionRow version) {
+        Optional<PrecompileStore.Analysis> analysis = precompile.store().analysis(version.id());
+        if (analysis.isEmpty()) return "not analysed yet";
+        if (!analysis.get().procMacro()) return "not a proc-macro crate";
+        Optional<PrecompileStore.Job> job = precompile.store().jobsOf(version.id()).stream()
+                .filter(j -> j.featureKey().equals(DEFAULT_SET)).findFirst();
+        if (job.isEmpty()) {
+            List<String> refusals = analysis.get().eligibility().failures();
+            return refusals.isEmpty() ? "its default feature set is not planned (this registry cannot precompile)"
+                    : "not eligible: " + String.join("; ", refusals);
+        }
+        PrecompileStore.Job j = job.get();
+        List<String> reasons = j.checks() == null ? List.of() : j.checks().failures();
+        return "its default feature set is " + j.state()
+                + (reasons.isEmpty() ? "" : ": " + String.join("; ", reasons))
+                + (j.lastError() == null ? "" : " (" + j.lastError() + ")");
+    }
+
     private IndexEntry shimEntry(IndexEntry source, ShimStore.Shim shim) {
         IndexEntry own = shimManifestEntry(shim);
         return new IndexEntry(source.name(), source.vers(), List.of(), shim.cksum(), own.features(), source.yanked(), null,
@@ -149,12 +269,22 @@ public final class PrecompiledView {
         Map<String, PrecompileStore.Job> verified = verifiedSets(version.id());
         if (!verified.containsKey(DEFAULT_SET)) return Optional.empty();
         try {
-            return Optional.of(generate(version, verified));
+            ShimStore.Shim shim = generate(version, verified);
+            failures.remove(version.id());
+            packable.remove(version.id());
+            return Optional.of(shim);
         } catch (IOException | RuntimeException e) {
-            // the source line stays in the view; the next request tries again
+            // the source line stays in the view (the report and admin page say why); the next request tries again
             LOG.error("generating the shim of {} {} failed", version.entry().name(), version.num(), e);
+            failures.put(version.id(), failure(version, verified, e));
             return Optional.empty();
         }
+    }
+
+    private static Failure failure(CrateService.VersionRow version, Map<String, PrecompileStore.Job> verified, Exception e) {
+        return new Failure(version.entry().name(), version.num(),
+                verified.values().stream().map(PrecompileStore.Job::artifactSha256).toList(),
+                e.getMessage() == null ? e.toString() : e.getMessage(), System.currentTimeMillis());
     }
 
     /** Per feature-set key, the newest verified job of a version (one toolchain's artifact per set is enough). */
@@ -169,25 +299,41 @@ public final class PrecompiledView {
     private synchronized ShimStore.Shim generate(CrateService.VersionRow version, Map<String, PrecompileStore.Job> verified) throws IOException {
         Optional<ShimStore.Shim> raced = shims.find(version.id());
         if (raced.isPresent()) return raced.get();
+        Packed packed = pack(version, verified);
+        String name = version.entry().name();
+        ShimStore.Shim shim = shims.record(version.id(), name, version.num(), packed.crate().bytes(), packed.keys(), packed.artifacts());
+        LOG.info("shim of {} {} generated: {} bytes, feature sets {}, cksum {}", name, version.num(), shim.size(), packed.keys(), shim.cksum());
+        return shim;
+    }
+
+    /** A generated shim and the feature-set keys and artifact sha256s it embeds, in the same order. */
+    private record Packed(CratePacker.PackedCrate crate, List<String> keys, List<String> artifacts) {
+    }
+
+    /**
+     * Generates the shim of the verified sets, by key order. Of sets that enable the same features (verified before
+     * sets were normalised, e.g. {@code default} and {@code no-default} of a crate without features) the first
+     * key's artifact is embedded and recorded.
+     */
+    private Packed pack(CrateService.VersionRow version, Map<String, PrecompileStore.Job> verified) throws IOException {
         String name = version.entry().name();
         byte[] original = crates.crateBytes(name, version.num())
                 .orElseThrow(() -> new IOException("the .crate of " + name + " " + version.num() + " is missing"));
         byte[] cargoToml = CrateArchive.read(original, CrateLimits.DEFAULT).cargoToml();
         List<String> keys = new ArrayList<>(verified.keySet());
         keys.sort(null);
-        List<String> shas = new ArrayList<>();
         List<byte[]> wasm = new ArrayList<>();
         for (String key : keys) {
             String sha = verified.get(key).artifactSha256();
             try (InputStream in = precompile.artifact(sha).orElseThrow(() -> new IOException("verified artifact " + sha + " is not servable"))) {
                 wasm.add(in.readAllBytes());
             }
-            shas.add(sha);
         }
-        CratePacker.PackedCrate packed = ShimGenerator.generate(cargoToml, wasm, sourceHint(name, version.num()));
-        ShimStore.Shim shim = shims.record(version.id(), name, version.num(), packed.bytes(), keys, shas);
-        LOG.info("shim of {} {} generated: {} bytes, feature sets {}, cksum {}", name, version.num(), shim.size(), keys, shim.cksum());
-        return shim;
+        List<Integer> embedded = ShimGenerator.embedded(cargoToml, wasm);
+        List<byte[]> kept = embedded.stream().map(wasm::get).toList();
+        List<String> keptKeys = embedded.stream().map(keys::get).toList();
+        List<String> shas = keptKeys.stream().map(k -> verified.get(k).artifactSha256()).toList();
+        return new Packed(ShimGenerator.generate(cargoToml, kept, sourceHint(name, version.num())), keptKeys, shas);
     }
 
     private String sourceHint(String name, String num) {

@@ -21,6 +21,8 @@ import java.util.function.Supplier;
  *   <li>{@code GET /precompiled/index/config.json} and the index files below it (same paths, ETag/304 as the source index);</li>
  *   <li>{@code GET /precompiled/dl/{crate}/{version}}: the shim when the view's line names it, else the source .crate;</li>
  *   <li>{@code GET /api/v1/crates/{crate}/{version}/shim}: the shim's checksum and embedded feature sets (404 if none);</li>
+ *   <li>{@code POST /api/v1/precompiled/why} with a Cargo.lock: its macros as shims or from source and why, and what needs syn
+ *   (JSON, or the text {@code sandcrate-runtime why} prints with {@code Accept: text/plain});</li>
  *   <li>{@code GET /runtime/install.sh}, {@code /runtime/sandcrate-runtime-linux-<arch>.tar.gz[.sha256]}, {@code /runtime/}.</li>
  * </ul>
  * Reads follow the registry's {@code --auth-required} like the source index does.
@@ -43,6 +45,7 @@ public final class ViewRoutes {
         app.get(INDEX + "<path>", this::index);
         app.get("/precompiled/dl/{name}/{version}", this::download);
         app.get("/api/v1/crates/{name}/{version}/shim", this::shim);
+        app.post("/api/v1/precompiled/why", this::why);
         app.get("/runtime", this::runtimeInfo);
         app.get("/runtime/{file}", this::runtimeFile);
     }
@@ -88,6 +91,17 @@ public final class ViewRoutes {
         body.put("artifacts", shim.artifacts());
         body.put("dl", publicUrl.get() + "/precompiled/dl/" + shim.crate() + "/" + shim.version());
         ctx.json(body);
+    }
+
+    private void why(Context ctx) {
+        auth.requireRead(ctx);
+        WhyReport.Result result = view.why(ctx.bodyAsBytes());
+        String accept = ctx.header("Accept");
+        if (accept != null && accept.contains("text/plain") && !accept.contains("json")) {
+            ctx.contentType("text/plain; charset=utf-8").result(result.text());
+        } else {
+            ctx.json(result.toJson());
+        }
     }
 
     private RuntimeBundle requireBundle() {

@@ -20,8 +20,11 @@ import java.util.TreeMap;
 final class PrecompileViews {
     private final PrecompileService service;
 
-    PrecompileViews(PrecompileService service) {
+    private final java.util.function.Supplier<List<dev.sandcrate.registry.view.PrecompiledView.Failure>> shimFailures;
+
+    PrecompileViews(PrecompileService service, java.util.function.Supplier<List<dev.sandcrate.registry.view.PrecompiledView.Failure>> shimFailures) {
         this.service = service;
+        this.shimFailures = shimFailures;
     }
 
     private List<PrecompileStore.Job> allJobs() {
@@ -88,6 +91,8 @@ final class PrecompileViews {
         out.put("workers", service.config().workers());
         out.put("jobs", jobs);
         out.put("policy", policy);
+        out.put("shim_failures", shimFailures.get().stream().map(f -> Map.of("crate", f.crate(), "version", f.version(),
+                "error", f.error(), "at", Instant.ofEpochMilli(f.at()).toString())).toList());
         return out;
     }
 

@@ -65,8 +65,9 @@ public final class WebUi {
     private final Playground playground;
 
     public WebUi(org.jdbi.v3.core.Jdbi jdbi, CrateService crates, Users users, Tokens tokens, Sessions sessions,
-                 PrecompileService precompile, boolean authRequired, Supplier<String> publicUrl) {
-        this.precompile = new PrecompileViews(precompile);
+                 PrecompileService precompile, dev.sandcrate.registry.view.PrecompiledView view, boolean authRequired,
+                 Supplier<String> publicUrl) {
+        this.precompile = new PrecompileViews(precompile, view::failures);
         this.playground = new Playground(precompile);
         this.jdbi = jdbi;
         this.crates = crates;

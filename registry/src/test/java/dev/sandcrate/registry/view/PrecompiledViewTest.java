@@ -5,7 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.index.IndexPaths;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
+import dev.sandcrate.precompile.artifact.ArtifactManifest;
+import dev.sandcrate.precompile.artifact.WasmSections;
+import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.source.MacroDecl;
 import dev.sandcrate.registry.precompile.PrecompileFixtures;
+import dev.sandcrate.registry.precompile.PrecompileStore;
+import dev.sandcrate.registry.storage.BlobStorage;
+import dev.sandcrate.registry.storage.BlobStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -69,6 +77,130 @@ class PrecompiledViewTest {
             HttpResponse<byte[]> otherArch = get(registry.url() + "/runtime/sandcrate-runtime-linux-riscv64.tar.gz", null);
             assertEquals(404, otherArch.statusCode());
             assertTrue(detail(otherArch).contains("this registry serves sandcrate-runtime-linux-x86_64.tar.gz"), detail(otherArch));
+        }
+    }
+
+    /** A module carrying only a manifest (the view packages verified artifacts, it does not run them). */
+    static byte[] manifestOnlyArtifact(String crate, String version, FeatureSet features) {
+        ArtifactManifest manifest = new ArtifactManifest(ArtifactManifest.FORMAT, crate, version, "00".repeat(32), features,
+                List.of(new MacroDecl(MacroDecl.BANG, "id", "id", List.of(), List.of())),
+                new ArtifactManifest.ToolchainIdentity("rustc 1.96.0", "cargo 1.96.0", "11".repeat(32)), "22".repeat(32),
+                new ArtifactManifest.Recipe(1, 1, 1, "33".repeat(32)), "# lockfile\n");
+        return WasmSections.appendCustom(new byte[]{0, 'a', 's', 'm', 1, 0, 0, 0}, ArtifactManifest.SECTION, manifest.toJson());
+    }
+
+    /** Records {@code wasm} as the verified artifact of a feature set, as a worker or a mirror import does. */
+    static String install(Registry registry, BlobStore artifacts, String crate, String version, FeatureSet features, byte[] wasm) throws Exception {
+        String sha = artifacts.put(wasm);
+        PrecompileStore.VersionRef v = registry.precompile().store().version(crate, version).orElseThrow();
+        registry.precompile().store().installArtifact(v, features, "test-toolchain", "test", sha, wasm.length, "{}");
+        return sha;
+    }
+
+    @Test
+    void verifiedSetsOfOneEffectiveSetMakeOneShimAndAFailingShimIsReported() throws Exception {
+        String macro = "[lib]\nproc-macro = true\n";
+        String lib = "use proc_macro::TokenStream;\n#[proc_macro]\npub fn id(i: TokenStream) -> TokenStream { i }\n";
+        try (Registry registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")))) {
+            String token = PrecompileFixtures.token(registry, "alice", false);
+            PrecompileFixtures.publish(registry, token, PrecompileFixtures.crate(tmp, "nofeat-macro", "0.3.21", macro, lib));
+            PrecompileFixtures.publish(registry, token, PrecompileFixtures.crate(tmp, "broken-macro", "1.0.0", macro, lib));
+            registry.precompile().planNow();
+            BlobStore artifacts = BlobStorage.LOCAL.open(tmp.resolve("data"), BlobStorage.Area.ARTIFACTS);
+            // verified before sets were normalised: "default" and "no-default" of a crate without features (futures-macro)
+            String withDefaults = install(registry, artifacts, "nofeat-macro", "0.3.21", FeatureSet.defaults(),
+                    manifestOnlyArtifact("nofeat-macro", "0.3.21", FeatureSet.defaults()));
+            install(registry, artifacts, "nofeat-macro", "0.3.21", new FeatureSet(false, List.of()),
+                    manifestOnlyArtifact("nofeat-macro", "0.3.21", new FeatureSet(false, List.of())));
+            // a verified artifact whose manifest names another crate: generating the shim fails (a bug, reported)
+            install(registry, artifacts, "broken-macro", "1.0.0", FeatureSet.defaults(),
+                    manifestOnlyArtifact("other-macro", "1.0.0", FeatureSet.defaults()));
+
+            JsonNode pending = JSON.readTree(get(registry.url() + "/api/v1/crates/nofeat-macro/0.3.21/precompiled", null).body()).path("shim");
+            assertEquals("pending", pending.path("state").asText(), pending.toString());
+            HttpResponse<byte[]> source = get(registry.url() + "/index/" + IndexPaths.pathOf("nofeat-macro"), null);
+            HttpResponse<byte[]> viewed = get(registry.url() + "/precompiled/index/" + IndexPaths.pathOf("nofeat-macro"), null);
+            assertFalse(java.util.Arrays.equals(source.body(), viewed.body()), "the view serves the shim line");
+            JsonNode shim = JSON.readTree(get(registry.url() + "/api/v1/crates/nofeat-macro/0.3.21/shim", null).body());
+            assertEquals("[\"default\"]", shim.path("feature_sets").toString());
+            assertEquals("[\"" + withDefaults + "\"]", shim.path("artifacts").toString());
+            JsonNode served = JSON.readTree(get(registry.url() + "/api/v1/crates/nofeat-macro/0.3.21/precompiled", null).body()).path("shim");
+            assertEquals("shim", served.path("state").asText());
+            assertEquals(shim.path("cksum").asText(), served.path("cksum").asText());
+
+            // the broken one: the report says so before any view request (generated in memory only) and after
+            JsonNode failed = JSON.readTree(get(registry.url() + "/api/v1/crates/broken-macro/1.0.0/precompiled", null).body()).path("shim");
+            assertEquals("failed", failed.path("state").asText(), failed.toString());
+            assertTrue(failed.path("error").asText().contains("artifact other-macro 1.0.0 [default] does not belong to broken-macro 1.0.0"), failed.toString());
+            assertArrayEquals(get(registry.url() + "/index/" + IndexPaths.pathOf("broken-macro"), null).body(),
+                    get(registry.url() + "/precompiled/index/" + IndexPaths.pathOf("broken-macro"), null).body(), "source line");
+            assertEquals(404, get(registry.url() + "/api/v1/crates/broken-macro/1.0.0/shim", null).statusCode());
+            failed = JSON.readTree(get(registry.url() + "/api/v1/crates/broken-macro/1.0.0/precompiled", null).body()).path("shim");
+            assertEquals("failed", failed.path("state").asText(), failed.toString());
+            // what the admin page lists (/ui/api/admin/precompile, session-only)
+            List<PrecompiledView.Failure> failures = registry.precompiledView().failures();
+            assertEquals(List.of("broken-macro 1.0.0"), failures.stream().map(f -> f.crate() + " " + f.version()).toList());
+
+            // a consumer's Cargo.lock: which macros come as shims, and which one brings syn back
+            String lock = """
+                    version = 4
+
+                    [[package]]
+                    name = "app"
+                    version = "0.1.0"
+                    dependencies = ["broken-macro", "nofeat-macro"]
+
+                    [[package]]
+                    name = "broken-macro"
+                    version = "1.0.0"
+                    source = "registry+https://github.com/rust-lang/crates.io-index"
+                    checksum = "00"
+                    dependencies = ["quote", "syn"]
+
+                    [[package]]
+                    name = "nofeat-macro"
+                    version = "0.3.21"
+                    source = "registry+https://github.com/rust-lang/crates.io-index"
+
+                    [[package]]
+                    name = "syn"
+                    version = "2.0.0"
+                    source = "registry+https://github.com/rust-lang/crates.io-index"
+                    """;
+            HttpResponse<String> why = PrecompileFixtures.send(registry, "POST", "/api/v1/precompiled/why", null, lock);
+            assertEquals(200, why.statusCode(), why.body());
+            JsonNode report = JSON.readTree(why.body());
+            assertEquals("broken-macro=failed, nofeat-macro=shim", String.join(", ", report.path("macros").findValuesAsText("name").stream()
+                    .map(n -> n + "=" + report.path("macros").get(report.path("macros").findValuesAsText("name").indexOf(n)).path("state").asText()).toList()));
+            assertEquals(1, report.path("syn_required_by").size(), report.toString());
+            JsonNode requirer = report.path("syn_required_by").get(0);
+            assertEquals("broken-macro", requirer.path("name").asText());
+            assertEquals("quote, syn", requirer.path("requires").asText());
+            assertTrue(requirer.path("why").asText().startsWith("proc macro from source: generating its shim fails"), requirer.toString());
+            assertEquals("[\"syn 2.0.0\"]", report.path("unknown").toString());
+            assertTrue(report.path("text").asText().contains("broken-macro 1.0.0 (needs quote, syn)"), report.path("text").asText());
+            // the consumer's command: finds Cargo.lock and the registry (the project's .cargo/config.toml) itself
+            Path project = Files.createDirectories(tmp.resolve("project/src"));
+            Files.writeString(tmp.resolve("project/Cargo.lock"), lock);
+            Files.createDirectories(tmp.resolve("project/.cargo"));
+            Files.writeString(tmp.resolve("project/.cargo/config.toml"), "[source.crates-io]\nreplace-with = \"sc\"\n\n"
+                    + "[registries.sc]\nindex = \"sparse+" + registry.url() + "/precompiled/index/\"\n");
+            java.io.StringWriter printed = new java.io.StringWriter();
+            picocli.CommandLine cli = dev.sandcrate.runtime.cli.RuntimeCommand.commandLine();
+            cli.setOut(new java.io.PrintWriter(printed));
+            assertEquals(0, cli.execute("why", "--manifest-dir", project.toString()), printed.toString());
+            assertTrue(printed.toString().contains("registry: " + registry.url() + "\n"), printed.toString());
+            assertTrue(printed.toString().contains("proc-macro crates in Cargo.lock: 2 (1 as shims, 1 from source)"), printed.toString());
+            assertTrue(printed.toString().contains("  broken-macro 1.0.0 (needs quote, syn): proc macro from source: generating its shim fails"),
+                    printed.toString());
+            java.io.StringWriter err = new java.io.StringWriter();
+            cli.setErr(new java.io.PrintWriter(err));
+            assertEquals(1, cli.execute("why", "--manifest-dir", tmp.resolve("data").toString()));
+            assertTrue(err.toString().contains("no Cargo.lock in"), err.toString());
+
+            HttpResponse<String> notALock = PrecompileFixtures.send(registry, "POST", "/api/v1/precompiled/why", null, "[package]\nname = 1\n");
+            assertEquals(400, notALock.statusCode());
+            assertTrue(notALock.body().contains("not a Cargo.lock"), notALock.body());
         }
     }
 

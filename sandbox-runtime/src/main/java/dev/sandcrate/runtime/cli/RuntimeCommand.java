@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 @Command(name = "sandcrate-runtime", mixinStandardHelpOptions = true, versionProvider = RuntimeCommand.Version.class,
         description = "Runs precompiled proc-macro wasm for the Sandcrate shims, in a sandbox.",
         subcommands = {DaemonCommand.class, ExpandCommand.class, InspectCommand.class, VerifyCommand.class,
-                StatusCommand.class, StopCommand.class})
+                StatusCommand.class, StopCommand.class, WhyCommand.class})
 public final class RuntimeCommand implements Callable<Integer> {
 
     @Option(names = "--stdio", description = "Serve the runtime protocol on stdin/stdout instead of a socket.")

@@ -55,6 +55,10 @@ export async function render(main, { navigate }) {
         ${pc.workers} in-process worker${pc.workers === 1 ? '' : 's'} (more with <code>sandcrate worker</code>).</p>
       <h3>Jobs</h3>
       <div id="job-list">${jobRows(pc.jobs)}</div>
+      ${pc.shim_failures?.length ? html`<h3>Shims that fail to generate</h3>
+        <p class="error-text">The view serves these versions from source although they are verified: a bug to report.</p>
+        <ul id="shim-failures">${pc.shim_failures.map((f) => html`<li><a href="${crateUrl(f.crate, f.version)}/precompiled">${f.crate} ${f.version}</a>:
+          <span class="small">${f.error}</span> ${timeTag(f.at)}</li>`)}</ul>` : ''}
       <h3>Allow and deny lists</h3>
       <div id="policy-list">${policyRows(pc.policy)}</div>
       <form id="policy-form" class="card">

@@ -62,6 +62,13 @@ export async function render(main, { args }) {
           <span class="muted">Analysed ${timeTag(a.analyzed_at)}.</span></p>
           ${checks(a.checks)}`}
     </section>
+    ${r.shim ? html`<section aria-labelledby="shim-h">
+      <h2 id="shim-h">Precompiled view</h2>
+      <p id="shim-state" data-state="${r.shim.state}">${r.shim.state === 'shim' ? html`<span class="badge ok">shim</span>`
+        : r.shim.state === 'pending' ? html`<span class="badge macro">pending</span>`
+        : html`<span class="badge yanked">${r.shim.state === 'failed' ? 'shim failed' : 'from source'}</span>`} ${r.shim.reason}</p>
+      ${r.shim.cksum ? html`<p class="small muted">Shim cksum <code class="hash">${r.shim.cksum}</code>, ${formatNumber(Math.ceil(r.shim.size / 1024))} KiB</p>` : ''}
+    </section>` : ''}
     <section aria-labelledby="tc-h">
       <h2 id="tc-h">Registry toolchain</h2>
       ${r.toolchain.available ? html`<pre class="small"><code>${r.toolchain.rustc}</code></pre>`
