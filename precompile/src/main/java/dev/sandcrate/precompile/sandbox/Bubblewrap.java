@@ -88,6 +88,8 @@ public final class Bubblewrap {
                 "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
                 "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
                 // build scripts call `cc`, which Debian resolves through alternatives and the loader cache
+                // (bwrap would create /etc as 0700 for root: unusable once the command is another uid)
+                "--perms", "0755", "--dir", "/etc",
                 "--ro-bind", "/etc/alternatives", "/etc/alternatives",
                 "--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache",
                 "--dev", "/dev", "--proc", "/proc",

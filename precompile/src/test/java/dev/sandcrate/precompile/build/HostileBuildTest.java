@@ -31,6 +31,7 @@ class HostileBuildTest {
         assertFalse(Files.exists(out.resolve("work")), "the failed job's workspace was left behind");
         List<String> left = ProcessHandle.current().descendants().map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList();
         assertEquals(List.of(), left, "processes of the build outlived it");
+        TestEnv.LOG.step("failed as it should: " + e.getMessage().lines().findFirst().orElse(""));
         return e.getMessage();
     }
 
