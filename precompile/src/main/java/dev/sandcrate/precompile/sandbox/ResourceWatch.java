@@ -22,6 +22,7 @@ final class ResourceWatch implements ProcessRunner.Watch {
     private final List<Path> writable;
     private long nextDiskCheck;
     private Path namespaceProc;
+    private long initPid;
 
     ResourceWatch(BuildLimits limits, List<Path> writable) {
         this.limits = limits;
@@ -31,8 +32,13 @@ final class ResourceWatch implements ProcessRunner.Watch {
     @Override
     public String check(ProcessHandle sandbox) {
         // the sandbox's own /proc, seen through its init (the outer bwrap's child): lists only the namespace's
-        // processes, so counting stays cheap while a fork bomb fills the host's process table
-        if (namespaceProc == null) sandbox.children().findFirst().ifPresent(init -> namespaceProc = Path.of("/proc", Long.toString(init.pid()), "root", "proc"));
+        // processes (cheaper than walking the whole host process table every 50 ms)
+        if (namespaceProc == null) {
+            sandbox.children().findFirst().ifPresent(init -> {
+                initPid = init.pid();
+                namespaceProc = Path.of("/proc", Long.toString(initPid), "root", "proc");
+            });
+        }
         List<Path> processes = namespaceProcesses();
         if (processes.size() >= limits.maxTasks()) return processLimit(processes.size());
         long tasks = 0, residentBytes = 0;
@@ -61,6 +67,8 @@ final class ResourceWatch implements ProcessRunner.Watch {
     /** The /proc/PID folders of the sandbox's processes (none before its init started, or once it is gone). */
     private List<Path> namespaceProcesses() {
         if (namespaceProc == null) return List.of();
+        // until bwrap has set up the sandbox's root, that path is the host's /proc, where the init has its host pid
+        if (Files.exists(namespaceProc.resolve(Long.toString(initPid)))) return List.of();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(namespaceProc, p -> Character.isDigit(p.getFileName().toString().charAt(0)))) {
             List<Path> pids = new ArrayList<>();
             entries.forEach(pids::add);

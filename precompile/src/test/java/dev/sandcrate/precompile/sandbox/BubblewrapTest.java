@@ -63,7 +63,9 @@ class BubblewrapTest {
     @Test
     void aForkBombIsKilledAtTheProcessLimit(@TempDir Path work, @TempDir Path tmp) {
         long start = System.nanoTime();
-        ProcessRunner.Result r = hostile(work, tmp.resolve("fork.log"), "bomb() { bomb | bomb & }; bomb; sleep 50");
+        // every copy starts two more and waits for them, so the bomb keeps what it has (the kernel's RLIMIT_NPROC stops
+        // it growing; the watch sees it at the limit and names it)
+        ProcessRunner.Result r = hostile(work, tmp.resolve("fork.log"), "bomb() { bomb & bomb & wait; }; bomb");
         assertFalse(r.ok());
         assertNotNull(r.killedFor(), "the fork bomb was not stopped by a limit: " + r);
         assertTrue(r.killedFor().startsWith("process limit:") && r.killedFor().contains("(limit 64)"), r.killedFor());
@@ -111,6 +113,16 @@ class BubblewrapTest {
         assertNoSandboxProcessLeft();
         Thread.sleep(3000);
         assertFalse(Files.exists(work.resolve("late")), "a detached process survived the sandbox");
+    }
+
+    @Test
+    void theProcessLimitCountsOnlyTheSandboxNotTheHost(@TempDir Path work, @TempDir Path tmp) {
+        // the host runs far more than 8 processes: only the sandbox's own count
+        BuildLimits eight = HOSTILE.withSandbox(8, HOSTILE.memoryBytes(), HOSTILE.tmpBytes(), HOSTILE.diskBytes());
+        for (int i = 0; i < 20; i++) {
+            ProcessRunner.Result r = new Bubblewrap().bind(work, "/build").run(List.of("/bin/sleep", "0.2"), eight, tmp.resolve("p" + i + ".log"));
+            assertTrue(r.ok(), "run " + i + ": " + r);
+        }
     }
 
     private static void assertNoSandboxProcessLeft() {
