@@ -10,6 +10,7 @@ import dev.sandcrate.precompile.FileTrees;
 import dev.sandcrate.precompile.Hashing;
 import dev.sandcrate.precompile.PrecompileException;
 import dev.sandcrate.precompile.Progress;
+import dev.sandcrate.precompile.sandbox.BuildFolder;
 import dev.sandcrate.precompile.sandbox.BuildLimits;
 import dev.sandcrate.precompile.sandbox.ProcessRunner;
 import dev.sandcrate.precompile.source.CfgEvaluator;
@@ -53,6 +54,10 @@ public final class BuildWorkspace {
     /** Bump when the workspace layout, profile or flags change: part of every manifest's recipe. */
     public static final int RECIPE_VERSION = 1;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** For cargo's resolve and metadata runs (no build scripts run in them). */
+    private static final BuildLimits RESOLVE_LIMITS = new BuildLimits(Duration.ofMinutes(5), 300, 4L << 30, 64L << 20);
+    /** Cap on the lockfile and metadata cargo writes into the (sandbox-writable) workspace. */
+    private static final long MAX_CARGO_OUTPUT_BYTES = 64L << 20;
 
     /** A prepared workspace and what was learned preparing it. */
     public record Prepared(Path dir, List<MacroDecl> macros, String cargoLock, String rustSourcesSha256,
@@ -88,7 +93,7 @@ public final class BuildWorkspace {
                 progress.step("resolving " + macro.label() + " [" + features.key() + "] with cargo over " + candidates.size()
                         + " candidate crates from " + deps.describe());
                 resolve(dir, toolchain);
-                cargoLock = Files.readString(dir.resolve("Cargo.lock"));
+                cargoLock = BuildFolder.readString(dir, "Cargo.lock", MAX_CARGO_OUTPUT_BYTES);
                 Set<String> locked = new HashSet<>();
                 LockedPackage.parse(cargoLock).forEach(p -> locked.add(p.dirName()));
                 for (String candidate : candidates) {
@@ -186,11 +191,14 @@ public final class BuildWorkspace {
         Path log = dir.resolve("resolve.log");
         ProcessRunner.Result r = Sandboxes.cargo(dir, toolchain, null, Map.of())
                 .run(List.of(toolchain.cargo().toString(), "generate-lockfile", "--offline"),
-                        new BuildLimits(Duration.ofMinutes(5), 300, 4L << 30, 64L << 20), log);
+                        RESOLVE_LIMITS, log);
+        if (r.timedOut() || r.killedFor() != null) {
+            throw new PrecompileException("resolving dependencies failed (" + r.failure(RESOLVE_LIMITS.wallClock()) + ")");
+        }
         if (!r.ok()) {
             String missing = Files.exists(dir.resolve("missing-candidates.txt"))
                     ? " (not in the crate source: " + Files.readString(dir.resolve("missing-candidates.txt")).strip().replace('\n', ' ') + ")" : "";
-            throw new PrecompileException("dependencies do not resolve from this registry" + missing + ":\n" + FileTrees.tail(log, 15));
+            throw new PrecompileException("dependencies do not resolve from this registry" + missing + ":\n" + BuildFolder.tail(log, 15));
         }
     }
 
@@ -201,9 +209,9 @@ public final class BuildWorkspace {
         ProcessRunner.Result r = Sandboxes.cargo(dir, toolchain, null, Map.of())
                 .run(List.of("/bin/sh", "-c", toolchain.cargo() + " metadata --format-version 1 --offline --locked"
                         + " --filter-platform wasm32-unknown-unknown > " + MOUNT + "/metadata.json"),
-                        new BuildLimits(Duration.ofMinutes(5), 300, 4L << 30, 64L << 20), log);
-        if (!r.ok()) throw new PrecompileException("cargo metadata failed:\n" + FileTrees.tail(log, 15));
-        JsonNode metadata = JSON.readTree(dir.resolve("metadata.json").toFile());
+                        RESOLVE_LIMITS, log);
+        if (!r.ok()) throw new PrecompileException("cargo metadata failed (" + r.failure(RESOLVE_LIMITS.wallClock()) + "):\n" + BuildFolder.tail(log, 15));
+        JsonNode metadata = JSON.readTree(BuildFolder.read(dir, "metadata.json", MAX_CARGO_OUTPUT_BYTES));
         Set<String> features = new HashSet<>();
         for (JsonNode node : metadata.path("resolve").path("nodes")) {
             if (node.path("id").asText().contains("/crate#") || node.path("id").asText().startsWith("path+file://" + MOUNT + "/crate")) {

@@ -7,6 +7,7 @@ import dev.sandcrate.precompile.Progress;
 import dev.sandcrate.precompile.artifact.ArtifactManifest;
 import dev.sandcrate.precompile.artifact.ArtifactValidator;
 import dev.sandcrate.precompile.artifact.WasmSections;
+import dev.sandcrate.precompile.sandbox.BuildFolder;
 import dev.sandcrate.precompile.sandbox.BuildLimits;
 import dev.sandcrate.precompile.sandbox.ProcessRunner;
 import dev.sandcrate.precompile.source.CompatPatches;
@@ -35,6 +36,8 @@ public final class Precompiler {
     public record BuildVariant(String id, int jobs, Map<String, String> extraEnv) {
     }
 
+    /** The largest module a build may hand back (real macro modules are a few MiB). */
+    static final long MAX_MODULE_BYTES = 64L << 20;
     private final Toolchain toolchain;
     private final WasmStd.Sysroot sysroot;
     private final Path outputDir;
@@ -119,11 +122,10 @@ public final class Precompiler {
                         "--target", WasmStd.TARGET, "-p", HarnessGenerator.CRATE, "-j", String.valueOf(variant.jobs())), limits, log);
                 long millis = (System.nanoTime() - start) / 1_000_000;
                 if (!r.ok()) {
-                    throw new PrecompileException("build " + variant.id() + " of " + macro.label() + " failed"
-                            + (r.timedOut() ? " (wall-clock limit " + limits.wallClock() + ")" : " (exit " + r.exitCode() + ")")
-                            + " after " + millis + " ms; log " + log + "\n" + FileTrees.tail(log, 25));
+                    throw new PrecompileException("build " + variant.id() + " of " + macro.label() + " failed (" + r.failure(limits.wallClock()) + ")"
+                            + " after " + millis + " ms; log " + log + "\n" + BuildFolder.tail(log, 25));
                 }
-                byte[] wasm = Files.readAllBytes(dir.resolve("target").resolve(WasmStd.TARGET).resolve("release").resolve(HarnessGenerator.WASM_FILE));
+                byte[] wasm = BuildFolder.read(dir, "target/" + WasmStd.TARGET + "/release/" + HarnessGenerator.WASM_FILE, MAX_MODULE_BYTES);
                 modules.add(wasm);
                 runs.add(new BuildRecord.BuildRun(variant.id(), variant.jobs(), Hashing.sha256(wasm), wasm.length, millis, log.toString()));
                 progress.step("build " + variant.id() + " done in " + millis + " ms: " + wasm.length + " bytes, sha256 " + Hashing.sha256(wasm));

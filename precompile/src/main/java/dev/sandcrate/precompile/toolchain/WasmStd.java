@@ -5,6 +5,7 @@ import dev.sandcrate.precompile.Hashing;
 import dev.sandcrate.precompile.PrecompileException;
 import dev.sandcrate.precompile.Progress;
 import dev.sandcrate.precompile.sandbox.Bubblewrap;
+import dev.sandcrate.precompile.sandbox.BuildFolder;
 import dev.sandcrate.precompile.sandbox.BuildLimits;
 import dev.sandcrate.precompile.sandbox.ProcessRunner;
 
@@ -108,8 +109,8 @@ public final class WasmStd {
         ProcessRunner.Result r = sandbox.run(List.of(toolchain.cargo().toString(), "build", "--release", "--offline",
                 "--target", TARGET, "-Zbuild-std=std,panic_abort"), BuildLimits.defaults(), log);
         if (!r.ok()) {
-            throw new PrecompileException("building std for " + TARGET + " failed" + (r.timedOut() ? " (time limit)" : "")
-                    + "; see " + log + "\n" + FileTrees.tail(log, 30));
+            throw new PrecompileException("building std for " + TARGET + " failed (" + r.failure(BuildLimits.defaults().wallClock()) + ")"
+                    + "; see " + log + "\n" + BuildFolder.tail(log, 30));
         }
         Path staged = work.resolve("sysroot");
         Path libDir = staged.resolve("lib/rustlib").resolve(TARGET).resolve("lib");

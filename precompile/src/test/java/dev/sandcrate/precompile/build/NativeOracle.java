@@ -2,6 +2,7 @@ package dev.sandcrate.precompile.build;
 
 import dev.sandcrate.precompile.FileTrees;
 import dev.sandcrate.precompile.artifact.ArtifactManifest;
+import dev.sandcrate.precompile.sandbox.BuildFolder;
 import dev.sandcrate.precompile.sandbox.BuildLimits;
 import dev.sandcrate.precompile.sandbox.ProcessRunner;
 import dev.sandcrate.precompile.source.CrateSource;
@@ -82,7 +83,7 @@ final class NativeOracle {
                         TestEnv.toolchain().cargo() + " build --offline -p oracle-run && " + BuildWorkspace.MOUNT
                                 + "/target/debug/oracle-run > " + BuildWorkspace.MOUNT + "/oracle.out"),
                 new BuildLimits(Duration.ofMinutes(15), 1800, 8L << 30, 256L << 20), log);
-        if (!r.ok()) throw new AssertionError("native oracle build failed:\n" + FileTrees.tail(log, 40));
+        if (!r.ok()) throw new AssertionError("native oracle build failed:\n" + BuildFolder.tail(log, 40));
 
         Map<String, String> out = new LinkedHashMap<>();
         String current = null;

@@ -7,6 +7,7 @@ import dev.sandcrate.precompile.Progress;
 import dev.sandcrate.precompile.build.BuildRecord;
 import dev.sandcrate.precompile.build.MacroCrate;
 import dev.sandcrate.precompile.build.Precompiler;
+import dev.sandcrate.precompile.sandbox.BuildFolder;
 import dev.sandcrate.precompile.sandbox.BuildLimits;
 import dev.sandcrate.precompile.source.CrateSource;
 import dev.sandcrate.precompile.toolchain.Toolchain;
@@ -37,6 +38,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class PrecompileWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(PrecompileWorker.class);
+    /** Build logs are only as small as the sandbox's file size limit makes them: the store keeps each one's end. */
+    private static final long MAX_LOG_BYTES = 8L << 20;
     private final PrecompileStore store;
     private final CrateSource crates;
     private final BlobStore artifacts;
@@ -139,7 +142,7 @@ final class PrecompileWorker implements Runnable {
                     .precompile(MacroCrate.of(crates.crateBytes(job.crate(), job.num())), job.features(), crates);
             heartbeat.cancel(false);
             if (leaseLost.get() || stopping) return;
-            String logs = storeLogs(record, progressLog);
+            String logs = storeLogs(record, progressLog, out.resolve("logs"));
             String recordJson = PrecompileStore.json(record);
             boolean kept;
             if (record.verified()) {
@@ -161,9 +164,10 @@ final class PrecompileWorker implements Runnable {
             if (leaseLost.get() || stopping) return; // the job is someone else's now (or will be after a restart)
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             append(progressLog, "FAILED: " + message);
-            String logs = storeLogs(null, progressLog);
+            String logs = storeLogs(null, progressLog, dir.resolve("out").resolve("logs"));
             store.fail(job.id(), id, message, config.retryBackoff().toMillis(), logs);
-            FileTrees.delete(dir.resolve("out").resolve("work"));
+            // the logs are in the artifact store now; nothing of a failed attempt is worth keeping on disk
+            FileTrees.delete(dir);
             LOG.warn("job {} ({}) attempt {} failed: {}", job.id(), label, job.attempts(), message);
         } finally {
             heartbeat.cancel(false);
@@ -171,8 +175,11 @@ final class PrecompileWorker implements Runnable {
         }
     }
 
-    /** Both build logs (and the progress log) go to the artifact store; returns their list as JSON. */
-    private String storeLogs(BuildRecord record, Path progressLog) {
+    /**
+     * The progress log and the build logs go to the artifact store (each at most {@link #MAX_LOG_BYTES}, its end kept);
+     * returns their list as JSON. A finished job's logs are named by build id, a failed one's by file name.
+     */
+    private String storeLogs(BuildRecord record, Path progressLog, Path buildLogs) {
         ArrayNode list = PrecompileStore.JSON.createArrayNode();
         try {
             if (Files.isRegularFile(progressLog)) {
@@ -181,10 +188,17 @@ final class PrecompileWorker implements Runnable {
             if (record != null) {
                 for (BuildRecord.BuildRun run : record.builds()) {
                     Path log = Path.of(run.log());
-                    if (Files.isRegularFile(log)) list.addObject().put("build", run.id()).put("sha256", artifacts.put(Files.readAllBytes(log)));
+                    if (Files.isRegularFile(log)) list.addObject().put("build", run.id()).put("sha256", artifacts.put(BuildFolder.tailBytes(log, MAX_LOG_BYTES)));
+                }
+            } else if (Files.isDirectory(buildLogs)) {
+                try (var logs = Files.list(buildLogs)) {
+                    for (Path log : logs.filter(p -> p.toString().endsWith(".log")).sorted().toList()) {
+                        String name = log.getFileName().toString();
+                        list.addObject().put("build", name.substring(0, name.length() - 4)).put("sha256", artifacts.put(BuildFolder.tailBytes(log, MAX_LOG_BYTES)));
+                    }
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             LOG.warn("could not store build logs", e);
         }
         return list.toString();

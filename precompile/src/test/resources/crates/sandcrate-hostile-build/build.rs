@@ -1,0 +1,28 @@
+//! Hostile on purpose: each feature turns this build script into an attack on the sandbox's limits.
+use std::process::Command;
+use std::time::Duration;
+
+fn main() {
+    if std::env::var_os("CARGO_FEATURE_FORK_BOMB").is_some() {
+        let me = std::env::current_exe().unwrap();
+        loop {
+            // errors (the process limit) are ignored: a bomb keeps trying
+            let _ = Command::new(&me).spawn();
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    if std::env::var_os("CARGO_FEATURE_MEMORY_BOMB").is_some() {
+        let mut hoard: Vec<Vec<u8>> = Vec::new();
+        loop {
+            hoard.push(vec![0x5a; 32 << 20]);
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    if std::env::var_os("CARGO_FEATURE_DISK_FILLER").is_some() {
+        let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
+        let chunk = vec![0x5a; 32 << 20];
+        for i in 0.. {
+            let _ = std::fs::write(out.join(format!("fill-{i}")), &chunk);
+        }
+    }
+}
