@@ -54,7 +54,7 @@ public final class Registry implements AutoCloseable {
             Routes routes = new Routes(crates, auth, this::url);
             this.app = Javalin.create(c -> {
                 c.showJavalinBanner = false;
-                c.http.maxRequestSize = config.maxUploadBytes() + (2L << 20); // the .crate plus its JSON metadata
+                c.http.maxRequestSize = crates.maxPublishBodyBytes(); // bodies with a Content-Length; RequestBodies caps chunked ones
                 c.router.ignoreTrailingSlashes = true;
             });
             routes.register(app);

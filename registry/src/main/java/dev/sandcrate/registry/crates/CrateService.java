@@ -103,6 +103,11 @@ public final class CrateService {
 
     // ---------------------------------------------------------------- publish
 
+    /** The largest publish body: the .crate, its JSON metadata (at most {@link PublishRequest#MAX_METADATA}) and two lengths. */
+    public long maxPublishBodyBytes() {
+        return maxUploadBytes + PublishRequest.MAX_METADATA + 8;
+    }
+
     public Published publish(Principal who, byte[] body) {
         return store(who, PublishRequest.parse(body, maxUploadBytes));
     }

@@ -2,6 +2,7 @@ package dev.sandcrate.registry.gitindex;
 
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.http.ApiAuth;
+import dev.sandcrate.registry.http.RequestBodies;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 
@@ -20,6 +21,8 @@ import java.util.zip.GZIPInputStream;
  */
 public final class GitIndexRoutes {
     public static final String PATH = "/git/index";
+    /** A fetch negotiation (wants and haves of a one-branch index) is far smaller than this, compressed or not. */
+    private static final long MAX_NEGOTIATION_BYTES = 8 << 20;
     private static final String CHALLENGE = "Basic realm=\"Sandcrate git index\"";
     private final GitIndexService service;
     private final ApiAuth auth;
@@ -65,8 +68,8 @@ public final class GitIndexRoutes {
             error(ctx, 415, "expected Content-Type application/x-git-upload-pack-request");
             return;
         }
-        InputStream in = ctx.req().getInputStream();
-        if ("gzip".equalsIgnoreCase(ctx.header("Content-Encoding"))) in = new GZIPInputStream(in);
+        InputStream in = RequestBodies.stream(ctx, MAX_NEGOTIATION_BYTES);
+        if ("gzip".equalsIgnoreCase(ctx.header("Content-Encoding"))) in = new RequestBodies.Capped(new GZIPInputStream(in), MAX_NEGOTIATION_BYTES);
         ctx.res().setStatus(200);
         ctx.res().setContentType("application/x-git-upload-pack-result");
         ctx.res().setHeader("Cache-Control", "no-cache");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.index.IndexPaths;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.auth.Principal;
+import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.crates.CrateService;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -70,6 +71,8 @@ public final class Routes {
     }
 
     static void error(Context ctx, int status, String detail) {
+        // A refused request's body may still be on its way: close rather than let Jetty read (and discard) the rest.
+        if (RequestBodies.mayHaveUnreadBody(ctx)) ctx.header("Connection", "close");
         ctx.status(status).json(Map.of("errors", List.of(Map.of("detail", detail))));
     }
 
@@ -100,7 +103,11 @@ public final class Routes {
 
     private void publish(Context ctx) {
         Principal who = auth.requireToken(ctx);
-        crates.publish(who, ctx.bodyAsBytes());
+        // refuse a token that can never publish before reading a byte of the body
+        if (!who.has(Scope.PUBLISH_NEW) && !who.has(Scope.PUBLISH_UPDATE)) {
+            throw RegistryException.forbidden("this token has neither the publish-new nor the publish-update scope");
+        }
+        crates.publish(who, RequestBodies.bytes(ctx, crates.maxPublishBodyBytes()));
         ctx.json(Map.of("warnings", Map.of("invalid_categories", List.of(), "invalid_badges", List.of(), "other", List.of())));
     }
 
@@ -126,14 +133,10 @@ public final class Routes {
     private void changeOwners(Context ctx, boolean add) {
         Principal who = auth.requireToken(ctx);
         List<String> logins = new ArrayList<>();
-        try {
-            JsonNode body = JSON.readTree(ctx.body());
-            JsonNode users = body == null ? null : body.get("users");
-            if (users == null || !users.isArray()) throw RegistryException.badRequest("expected a JSON body {\"users\": [\"login\", ...]}");
-            for (JsonNode u : users) logins.add(u.asText());
-        } catch (IOException e) {
-            throw RegistryException.badRequest("invalid JSON body: " + e.getMessage());
-        }
+        JsonNode body = RequestBodies.json(ctx);
+        JsonNode users = body == null ? null : body.get("users");
+        if (users == null || !users.isArray()) throw RegistryException.badRequest("expected a JSON body {\"users\": [\"login\", ...]}");
+        for (JsonNode u : users) logins.add(u.asText());
         String name = ctx.pathParam("name");
         String msg = add ? crates.addOwners(who, name, logins) : crates.removeOwners(who, name, logins);
         ctx.json(Map.of("ok", true, "msg", msg));

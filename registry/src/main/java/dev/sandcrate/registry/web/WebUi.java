@@ -8,6 +8,7 @@ import dev.sandcrate.index.IndexFile;
 import dev.sandcrate.index.crate.CrateManifest;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.http.Params;
+import dev.sandcrate.registry.http.RequestBodies;
 import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Tokens;
@@ -596,13 +597,9 @@ public final class WebUi {
     // ---------------------------------------------------------------- helpers
 
     private static JsonNode jsonBody(Context ctx) {
-        try {
-            JsonNode n = JSON.readTree(ctx.body());
-            if (n == null || !n.isObject()) throw RegistryException.badRequest("expected a JSON object");
-            return n;
-        } catch (IOException e) {
-            throw RegistryException.badRequest("invalid JSON body: " + e.getMessage());
-        }
+        JsonNode n = RequestBodies.json(ctx);
+        if (n == null || !n.isObject()) throw RegistryException.badRequest("expected a JSON object");
+        return n;
     }
 
     private static String text(JsonNode body, String field) {
