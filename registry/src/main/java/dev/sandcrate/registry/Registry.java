@@ -32,6 +32,7 @@ public final class Registry implements AutoCloseable {
     private final dev.sandcrate.registry.gitindex.GitIndexService gitIndex;
     private final dev.sandcrate.registry.mirror.PullThrough pullThrough;
     private final dev.sandcrate.registry.view.PrecompiledView precompiledView;
+    private final dev.sandcrate.registry.web.Readmes readmes;
     private volatile String publicUrl;
 
     private Registry(RegistryConfig config, dev.sandcrate.registry.precompile.PrecompileConfig precompileConfig) throws IOException {
@@ -70,7 +71,9 @@ public final class Registry implements AutoCloseable {
                     storage.open(config.dataDir(), BlobStorage.Area.SHIMS), this::url);
             dev.sandcrate.registry.view.RuntimeBundle.fromEnvironment().ifPresent(precompiledView::serveRuntime);
             new dev.sandcrate.registry.view.ViewRoutes(precompiledView, auth, this::url).register(app);
-            new dev.sandcrate.registry.web.WebUi(database.jdbi(), crates, users, tokens, sessions, precompile, config.authRequired(), this::url).register(app);
+            this.readmes = new dev.sandcrate.registry.web.Readmes(database.jdbi(), crates);
+            crates.addListener(readmes);
+            new dev.sandcrate.registry.web.WebUi(database.jdbi(), crates, users, tokens, sessions, precompile, readmes, config.authRequired(), this::url).register(app);
         } catch (RuntimeException | IOException e) {
             database.close();
             throw e;
@@ -169,6 +172,7 @@ public final class Registry implements AutoCloseable {
             precompile.close();
             app.stop();
         } finally {
+            readmes.close();
             gitIndex.close();
             database.close();
         }

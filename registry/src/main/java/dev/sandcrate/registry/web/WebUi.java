@@ -59,14 +59,15 @@ public final class WebUi {
     private final boolean authRequired;
     private final Supplier<String> publicUrl;
     private final Assets assets = new Assets();
-    private final CrateDocs docs = new CrateDocs();
+    private final Readmes readmes;
     private final LoginThrottle throttle = new LoginThrottle();
 
     private final PrecompileViews precompile;
     private final Playground playground;
 
     public WebUi(org.jdbi.v3.core.Jdbi jdbi, CrateService crates, Users users, Tokens tokens, Sessions sessions,
-                 PrecompileService precompile, boolean authRequired, Supplier<String> publicUrl) {
+                 PrecompileService precompile, Readmes readmes, boolean authRequired, Supplier<String> publicUrl) {
+        this.readmes = readmes;
         this.precompile = new PrecompileViews(precompile);
         this.playground = new Playground(precompile);
         this.jdbi = jdbi;
@@ -304,8 +305,8 @@ public final class WebUi {
                 .orElseThrow(() -> RegistryException.notFound("crate `" + crate.name() + "` has no version " + selectedNum));
         byte[] bytes = crates.crateBytes(crate.name(), selected.num())
                 .orElseThrow(() -> RegistryException.notFound("crate `" + crate.name() + "` has no version " + selectedNum));
-        CrateDocs.Doc doc = docs.of(selected.cksum(), bytes);
-        CrateManifest mf = doc.manifest();
+        CrateManifest mf = readmes.doc(selected.cksum(), bytes).manifest();
+        Readmes.Readme readme = readmes.of(selected, crate.name(), bytes);
 
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("num", selected.num());
@@ -327,8 +328,9 @@ public final class WebUi {
         v.put("links", mf.links());
         v.put("features", selected.entry().allFeatures());
         v.put("dependencies", selected.entry().deps().stream().map(this::dependency).toList());
-        v.put("readme_path", doc.readmePath());
-        v.put("readme_html", doc.readmeHtml());
+        v.put("readme_path", readme.path());
+        v.put("readme_html", readme.html());
+        v.put("readme_failure", readme.failure());
 
         List<Map<String, Object>> vs = new ArrayList<>();
         for (CrateService.VersionRow r : versions.reversed()) {

@@ -26,6 +26,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -242,7 +243,7 @@ class WebUiApiTest {
                 # Base
 
                 Hello <script>alert(1)</script> and <img src=x onerror=alert(2)>.
-                [click](javascript:alert(3)) ![badge](https://ci.example/badge.svg)
+                [click](javascript:alert(3)) ![badge](https://ci.example/badge.svg) [page](data:text/html,<b>x</b>)
 
                 | a | b |
                 |---|---|
@@ -266,6 +267,8 @@ class WebUiApiTest {
         assertFalse(readme.contains("<script"), readme);
         assertFalse(readme.contains("<img"), readme);
         assertFalse(readme.toLowerCase().contains("javascript:"), readme);
+        assertFalse(readme.toLowerCase().contains("data:"), "data: links are dropped: " + readme);
+        assertTrue(readme.contains(">page</a>"), "a dropped link keeps its text: " + readme);
         assertTrue(readme.contains("&lt;script&gt;"), readme);
         assertFalse(readme.contains("note for editors"), "HTML comments are dropped: " + readme);
         assertTrue(readme.contains("href=\"https://ci.example/badge.svg\""), "images become links: " + readme);
@@ -284,6 +287,39 @@ class WebUiApiTest {
         assertEquals(3, home.at("/stats/versions").asInt());
         assertEquals("user-crate", home.at("/recent/0/name").asText());
         assertEquals("base", b.ok("GET", "/ui/api/search?q=bas", null).at("/crates/0/name").asText());
+    }
+
+    @Test
+    void hostileReadmesAreRenderedOnceWithinABudgetAndShownAsEscapedTextWhenRenderingFails() throws Exception {
+        String token = registry.tokens().create(registry.users().find("alice").orElseThrow().id(), "t",
+                EnumSet.allOf(Scope.class), List.of(), null).secret();
+        // quadratic autolink scanning, a list nested 120000 deep, a quote nested 300000 deep
+        Map<String, String> hostile = Map.of("slow-links", "<a".repeat(250_000), "deep-list", "- ".repeat(120_000),
+                "deep-quote", ">".repeat(300_000));
+        for (var e : hostile.entrySet()) assertEquals(200, publish(token, crate(e.getKey(), "1.0.0", "", e.getValue())).statusCode());
+        assertEquals(200, publish(token, crate("fine", "1.0.0", "", "# Fine\n")).statusCode());
+
+        Browser b = new Browser();
+        assertTimeoutPreemptively(Duration.ofSeconds(150), () -> {
+            for (var e : hostile.entrySet()) {
+                JsonNode page = b.ok("GET", "/ui/api/crates/" + e.getKey(), null);
+                String html = page.at("/version/readme_html").asText();
+                if (e.getKey().equals("deep-list") && page.at("/version/readme_failure").isNull()) {
+                    assertEquals("<hr />", html.strip(), "`- - - ...` is one thematic break, when the renderer copes");
+                    continue;
+                }
+                assertTrue(html.startsWith("<pre>" + CrateDocs.escape(e.getValue().substring(0, 20))), e.getKey() + ": " + html);
+                assertFalse(page.at("/version/readme_failure").isNull(), e.getKey());
+            }
+            assertTrue(b.ok("GET", "/ui/api/crates/fine", null).at("/version/readme_html").asText().contains("<h1>Fine</h1>"));
+            // every render is stored, the failures included, so no later view renders again
+            try (Database db = Database.open(tmp.resolve("data"), DatabaseConfig.EMBEDDED)) {
+                while (db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM readmes").mapTo(Integer.class).one()) < 4) Thread.sleep(200);
+                int failed = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM readmes WHERE failure IS NOT NULL")
+                        .mapTo(Integer.class).one());
+                assertTrue(failed >= 2, failed + " failed renders stored");
+            }
+        });
     }
 
     @Test
