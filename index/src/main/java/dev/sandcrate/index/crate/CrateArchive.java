@@ -94,8 +94,8 @@ public final class CrateArchive {
         String root = null;
         Set<String> seen = new HashSet<>();
         int count = 0;
-        try (TarArchiveInputStream tar = new TarArchiveInputStream(
-                new BoundedInputStream(new GZIPInputStream(new ByteArrayInputStream(crate)), limits.maxUnpackedBytes()))) {
+        try (InputStream unpacked = new BoundedInputStream(new GZIPInputStream(new ByteArrayInputStream(crate)), limits.maxUnpackedBytes());
+             TarArchiveInputStream tar = new TarArchiveInputStream(unpacked)) {
             TarArchiveEntry entry;
             while ((entry = tar.getNextEntry()) != null) {
                 if (++count > limits.maxEntries()) {
@@ -126,6 +126,9 @@ public final class CrateArchive {
                 }
                 visitor.visit(new CrateEntry(path, entry.getSize(), (entry.getMode() & 0100) != 0), tar);
             }
+            // The tar reader stopped at the end marker and skipped the rest of its 10 KiB block (the padding). Nothing
+            // may follow; reading to the end of the gzip stream also makes GZIPInputStream check the CRC and length.
+            if (unpacked.read() != -1) throw new InvalidCrateException("the crate has data after the end of its tar archive");
         } catch (InvalidCrateException e) {
             throw e;
         } catch (IOException | IllegalArgumentException e) {
