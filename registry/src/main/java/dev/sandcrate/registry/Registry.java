@@ -5,6 +5,7 @@ import dev.sandcrate.registry.auth.Users;
 import dev.sandcrate.registry.crates.CrateService;
 import dev.sandcrate.registry.db.Database;
 import dev.sandcrate.registry.http.ApiAuth;
+import dev.sandcrate.registry.http.HeadAsGet;
 import dev.sandcrate.registry.http.Routes;
 import dev.sandcrate.registry.web.Sessions;
 import dev.sandcrate.registry.storage.BlobStorage;
@@ -57,6 +58,7 @@ public final class Registry implements AutoCloseable {
                 c.showJavalinBanner = false;
                 c.http.maxRequestSize = crates.maxPublishBodyBytes(); // bodies with a Content-Length; RequestBodies caps chunked ones
                 c.router.ignoreTrailingSlashes = true;
+                c.jetty.modifyServletContextHandler(HeadAsGet::install);
             });
             routes.register(app);
             this.precompile = dev.sandcrate.registry.precompile.PrecompileService.forRegistry(database.jdbi(), crates, config.dataDir(),

@@ -146,7 +146,9 @@ public final class Routes {
         auth.requireRead(ctx);
         String name = ctx.pathParam("name");
         String version = ctx.pathParam("version");
-        Optional<InputStream> found = crates.download(name, version);
+        // a HEAD is not a download: same answer, no count
+        Optional<InputStream> found = HeadAsGet.isHead(ctx)
+                ? crates.crateBytes(name, version).map(java.io.ByteArrayInputStream::new) : crates.download(name, version);
         if (found.isEmpty() && pullThrough != null && crates.crate(name).isEmpty()) found = pullThrough.download(name, version);
         InputStream in = found
                 .orElseThrow(() -> RegistryException.notFound("crate `" + name + "` has no version " + version));

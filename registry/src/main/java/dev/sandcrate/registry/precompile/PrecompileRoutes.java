@@ -62,7 +62,10 @@ public final class PrecompileRoutes {
 
     private Principal requireAdmin(Context ctx) {
         Principal p = auth.requireToken(ctx);
-        if (!p.admin()) throw RegistryException.forbidden("only registry admins may change precompilation (user " + p.login() + " is not one)");
+        if (!p.actsAsAdmin()) {
+            throw RegistryException.forbidden("only registry admins, with a token restricted neither by scopes nor by crates, may change precompilation"
+                    + (p.admin() ? " (this token of " + p.login() + " is restricted)" : " (user " + p.login() + " is not an admin)"));
+        }
         return p;
     }
 

@@ -200,7 +200,7 @@ public final class WebUi {
             out.put("user", null);
             return out;
         }
-        out.put("user", Map.of("login", s.principal().login(), "admin", s.principal().admin()));
+        out.put("user", Map.of("login", s.principal().login(), "admin", s.principal().actsAsAdmin()));
         out.put("csrf_token", s.csrfToken());
         out.put("via_token", s.viaTokenId() != null);
         out.put("scopes", s.principal().scopes().stream().sorted().map(Scope::label).toList());
@@ -213,8 +213,14 @@ public final class WebUi {
         String token = text(body, "token");
         String login = text(body, "login");
         String password = text(body, "password");
-        String throttleKey = token != null ? "token@" + ctx.ip() : "login:" + (login == null ? "" : login.toLowerCase(Locale.ROOT));
-        throttle.check(throttleKey);
+        // per login and client address: someone else's failed guesses never keep a user out
+        String throttleKey = (token != null ? "token" : "login:" + (login == null ? "" : login.toLowerCase(Locale.ROOT))) + "@" + ctx.ip();
+        java.time.Duration wait = throttle.waitBeforeNextTry(throttleKey);
+        if (!wait.isZero()) {
+            long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+            ctx.header("Retry-After", Long.toString(seconds));
+            throw new RegistryException(429, "too many failed sign-ins from this address; try again in " + seconds + " s");
+        }
         Sessions.Opened opened;
         if (token != null) {
             Principal p = tokens.authenticate(token).orElse(null);
@@ -503,14 +509,13 @@ public final class WebUi {
 
     static Instant parseExpiry(String s) {
         if (s == null || s.isBlank()) return null;
-        Instant when;
         try {
-            when = LocalDate.parse(s.strip()).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+            return Tokens.requireFuture(LocalDate.parse(s.strip()).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant());
         } catch (DateTimeParseException e) {
             throw RegistryException.badRequest("expiry must be a date like 2027-01-31");
+        } catch (IllegalArgumentException e) {
+            throw RegistryException.badRequest(e.getMessage());
         }
-        if (!when.isAfter(Instant.now())) throw RegistryException.badRequest("expiry must be in the future");
-        return when;
     }
 
     private static long longParam(Context ctx, String name) {
@@ -554,9 +559,7 @@ public final class WebUi {
     private Principal requireAdmin(Context ctx) {
         Principal p = requireSession(ctx).principal();
         if (!p.admin()) throw RegistryException.forbidden("only registry admins can see this");
-        if (!p.scopes().equals(EnumSet.allOf(Scope.class)) || !p.cratePatterns().isEmpty()) {
-            throw RegistryException.forbidden("admin pages need a sign-in with your password or an unrestricted token");
-        }
+        if (!p.actsAsAdmin()) throw RegistryException.forbidden("admin pages need a sign-in with your password or an unrestricted token");
         return p;
     }
 

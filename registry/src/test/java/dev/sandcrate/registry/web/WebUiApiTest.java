@@ -61,8 +61,18 @@ class WebUiApiTest {
 
     /** A browser: keeps cookies, sends JSON, echoes the CSRF token once it has one. */
     final class Browser {
-        final HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
+        final HttpClient http;
         String csrf;
+
+        Browser() {
+            this(null);
+        }
+
+        /** A browser on another client address (any 127.x.y.z reaches the loopback server). */
+        Browser(java.net.InetAddress from) {
+            HttpClient.Builder b = HttpClient.newBuilder().cookieHandler(new CookieManager());
+            http = (from == null ? b : b.localAddress(from)).build();
+        }
 
         HttpResponse<String> send(String method, String path, Object body, boolean withCsrf) throws Exception {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(registry.url() + path));
@@ -109,19 +119,29 @@ class WebUiApiTest {
     }
 
     @Test
-    void wrongPasswordsAndUnknownUsersAreRefusedAlikeAndThrottled() throws Exception {
-        Browser b = new Browser();
+    void wrongPasswordsAndUnknownUsersAreRefusedAlikeAndThrottledPerAddressWithBackoff() throws Exception {
+        Browser b = new Browser(java.net.InetAddress.getByName("127.0.0.2"));
         HttpResponse<String> wrong = b.send("POST", "/ui/api/login", Map.of("login", "alice", "password", "not the password"), false);
         HttpResponse<String> unknown = b.send("POST", "/ui/api/login", Map.of("login", "nobody", "password", "not the password"), false);
         assertEquals(401, wrong.statusCode());
         assertEquals(401, unknown.statusCode());
         assertEquals(detail(wrong), detail(unknown));
-        for (int i = 1; i < LoginThrottle.MAX_FAILURES; i++) {
+        for (int i = 1; i < LoginThrottle.FREE_FAILURES; i++) {
             assertEquals(401, b.send("POST", "/ui/api/login", Map.of("login", "alice", "password", "guess " + i), false).statusCode());
         }
-        HttpResponse<String> blocked = b.send("POST", "/ui/api/login", Map.of("login", "alice", "password", PASSWORD), false);
-        assertEquals(429, blocked.statusCode(), blocked.body());
+        // from here each failure doubles the wait (1 s, 2 s, 4 s, ...): a try made at once is soon refused
+        HttpResponse<String> blocked = null;
+        for (int i = 0; i < 5 && blocked == null; i++) {
+            HttpResponse<String> r = b.send("POST", "/ui/api/login", Map.of("login", "alice", "password", "again " + i), false);
+            if (r.statusCode() == 429) blocked = r;
+            else assertEquals(401, r.statusCode(), r.body());
+        }
+        assertNotNull(blocked, "repeated failures are slowed down");
         assertTrue(detail(blocked).contains("too many"));
+        long retryAfter = Long.parseLong(blocked.headers().firstValue("Retry-After").orElseThrow());
+        assertTrue(retryAfter >= 1 && retryAfter <= LoginThrottle.MAX_DELAY.toSeconds(), "a short backoff, not a lockout: " + retryAfter);
+        // someone else's guesses from another address never keep alice out
+        new Browser().login(Map.of("login", "alice", "password", PASSWORD));
     }
 
     @Test
