@@ -30,7 +30,8 @@ final class ReadmeRenderProcess {
     private ReadmeRenderProcess() {
     }
 
-    static Result render(String path, String text) {
+    /** Interrupted (the registry is stopping) means no result, not a failed render. */
+    static Result render(String path, String text) throws InterruptedException {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = List.of(java, "-Xmx" + MAX_HEAP_MIB + "m", "-Xss2m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-XX:ActiveProcessorCount=1", "-cp", System.getProperty("java.class.path"), ReadmeRenderProcess.class.getName());
@@ -55,9 +56,6 @@ final class ReadmeRenderProcess {
             if (p.exitValue() != 0) return new Result(null, "the markdown renderer failed (exit " + p.exitValue() + ")");
             if (html == null) return new Result(null, "the rendered readme is larger than " + (MAX_HTML_BYTES >> 20) + " MiB");
             return new Result(new String(html, StandardCharsets.UTF_8), null);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Result(null, "rendering was interrupted");
         } catch (ExecutionException | TimeoutException e) {
             return new Result(null, "could not read the renderer's output: " + e);
         } finally {

@@ -103,6 +103,9 @@ public final class Readmes implements CrateEvents, AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot read the readme of {} {}", crateName, version.num(), e);
             return new Readme(null, null, "cannot read the readme: " + e.getMessage()); // not stored: a later view retries
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Readme(null, null, "the registry is stopping"); // not stored: rendered again after the restart
         }
         store(version.id(), readme);
         return readme;

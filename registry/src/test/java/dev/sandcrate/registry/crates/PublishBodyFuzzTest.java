@@ -2,9 +2,9 @@ package dev.sandcrate.registry.crates;
 
 import dev.sandcrate.index.crate.CrateArchive;
 import dev.sandcrate.index.crate.CrateLimits;
-import dev.sandcrate.index.crate.CratePacker;
 import dev.sandcrate.index.crate.InvalidCrateException;
 import dev.sandcrate.registry.RegistryException;
+import dev.sandcrate.registry.TestCrates;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -35,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * crates with bytes flipped, cut off, inserted or overwritten with large numbers (length fields included). Whatever
  * comes in, the parser and the reader accept it or refuse it with their own exception (a 400/413, an invalid crate),
  * never another exception. The suite runs 1000 tries per property (seconds); a longer run:
- * {@code mvn -B -pl registry -am verify -Dtest=PublishBodyFuzzTest -Dsurefire.failIfNoSpecifiedTests=false -Djqwik.tries.default=200000}.
+ * {@code mvn -B -pl registry -am verify -Dtest=PublishBodyFuzzTest -Dsurefire.failIfNoSpecifiedTests=false -Djqwik.tries.default=100000}.
  */
 class PublishBodyFuzzTest {
     private static final long MAX_CRATE = 1 << 20;
@@ -46,41 +45,26 @@ class PublishBodyFuzzTest {
 
     @BeforeContainer
     static void buildValidCrate() throws IOException {
-        Path dir = Files.createTempDirectory("fuzz-crate");
+        Path work = Files.createTempDirectory("fuzz-crate");
         try {
-            Files.createDirectories(dir.resolve("src"));
-            Files.writeString(dir.resolve("Cargo.toml"), """
-                    [package]
-                    name = "fuzzed"
-                    version = "0.1.0"
-                    edition = "2021"
-                    description = "a crate to mutate"
-                    readme = "README.md"
+            validCrate = TestCrates.crate(work, "fuzzed", "0.1.0", """
                     [dependencies]
                     serde = { version = "1", optional = true }
                     [features]
                     default = ["serde"]
                     """);
-            Files.writeString(dir.resolve("src/lib.rs"), "pub fn f() -> u32 { 42 }\n");
-            Files.writeString(dir.resolve("README.md"), "# Fuzzed\n\nSome text.\n");
-            validCrate = CratePacker.pack(dir).bytes();
         } finally {
-            try (var paths = Files.walk(dir)) {
+            try (var paths = Files.walk(work)) {
                 for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
             }
         }
         try (var in = new GZIPInputStream(new ByteArrayInputStream(validCrate))) {
             validTar = in.readAllBytes();
         }
-        validBody = body("{\"name\":\"fuzzed\",\"vers\":\"0.1.0\",\"deps\":[],\"features\":{}}".getBytes(StandardCharsets.UTF_8), validCrate);
+        validBody = TestCrates.publishBody("fuzzed", "0.1.0", validCrate);
         // the mutations start from inputs that pass
         PublishRequest ok = PublishRequest.parse(validBody, MAX_CRATE);
         assertEquals("fuzzed", CrateArchive.read(ok.crate(), LIMITS).manifest().name());
-    }
-
-    static byte[] body(byte[] json, byte[] crate) {
-        ByteBuffer b = ByteBuffer.allocate(8 + json.length + crate.length).order(ByteOrder.LITTLE_ENDIAN);
-        return b.putInt(json.length).put(json).putInt(crate.length).put(crate).array();
     }
 
     /** One change to an input: flip a byte, cut the tail, insert bytes, or overwrite four bytes with a number. */
