@@ -69,7 +69,7 @@ public final class GitIndexRoutes {
             return;
         }
         InputStream in = RequestBodies.stream(ctx, MAX_NEGOTIATION_BYTES);
-        if ("gzip".equalsIgnoreCase(ctx.header("Content-Encoding"))) in = new RequestBodies.Capped(new GZIPInputStream(in), MAX_NEGOTIATION_BYTES);
+        if ("gzip".equalsIgnoreCase(ctx.header("Content-Encoding"))) in = RequestBodies.capped(new GZIPInputStream(in), MAX_NEGOTIATION_BYTES);
         ctx.res().setStatus(200);
         ctx.res().setContentType("application/x-git-upload-pack-result");
         ctx.res().setHeader("Cache-Control", "no-cache");

@@ -2,10 +2,12 @@ package dev.sandcrate.registry.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sandcrate.index.CappedInputStream;
 import dev.sandcrate.registry.RegistryException;
 import io.javalin.http.Context;
+import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.server.Request;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -28,10 +30,15 @@ public final class RequestBodies {
         long declared = ctx.req().getContentLengthLong();
         if (declared > maxBytes) throw tooLarge(maxBytes);
         try {
-            return new Capped(ctx.req().getInputStream(), maxBytes);
+            return capped(ctx.req().getInputStream(), maxBytes);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the request body", e);
         }
+    }
+
+    /** A stream failing with 413 past {@code maxBytes} (for what a route derives from the body, e.g. after gunzip). */
+    public static InputStream capped(InputStream in, long maxBytes) {
+        return new CappedInputStream(in, maxBytes, () -> tooLarge(maxBytes));
     }
 
     /** The whole body, at most {@code maxBytes}. */
@@ -54,49 +61,43 @@ public final class RequestBodies {
         }
     }
 
-    /** Whether the request came with a body (chunked or with a length), which a failed handler may not have read. */
-    static boolean mayHaveUnreadBody(Context ctx) {
-        return ctx.req().getHeader("Transfer-Encoding") != null || ctx.req().getContentLengthLong() > 0;
+    /** An unread body up to this size (with a Content-Length) is left for Jetty to read and drop, so clients such as cargo see the answer. */
+    private static final long MAX_DRAINED_BYTES = 16 << 20;
+
+    /**
+     * Answers a refused request. If its body is chunked or large and still unread, the connection closes after the
+     * answer: Jetty would otherwise read (and drop) all the rest, and a chunked body has no end it must reach.
+     */
+    static void refuse(Context ctx, int status, byte[] json) {
+        if (!hasUnreadBody(ctx) || (ctx.req().getHeader("Transfer-Encoding") == null && ctx.req().getContentLengthLong() <= MAX_DRAINED_BYTES)) {
+            ctx.status(status).contentType("application/json").result(json);
+            return;
+        }
+        HttpServletResponse res = ctx.res();
+        try {
+            res.setStatus(status);
+            res.setHeader("Connection", "close");
+            res.setContentType("application/json");
+            res.setContentLength(json.length);
+            res.getOutputStream().write(json);
+            res.flushBuffer();
+        } catch (IOException e) {
+            // the client went away; closing is all that is left
+        } finally {
+            Request.getBaseRequest(ctx.req()).getHttpChannel().getEndPoint().close();
+        }
+    }
+
+    private static boolean hasUnreadBody(Context ctx) {
+        boolean declared = ctx.req().getHeader("Transfer-Encoding") != null || ctx.req().getContentLengthLong() > 0;
+        try {
+            return declared && !ctx.req().getInputStream().isFinished();
+        } catch (IOException | IllegalStateException e) {
+            return declared;
+        }
     }
 
     private static RegistryException tooLarge(long maxBytes) {
         return RegistryException.tooLarge("the request body is larger than this route's limit of " + maxBytes + " bytes");
-    }
-
-    /** Counts what it passes on and throws once more than the cap went through. */
-    public static final class Capped extends FilterInputStream {
-        private final long maxBytes;
-        private long count;
-
-        public Capped(InputStream in, long maxBytes) {
-            super(in);
-            this.maxBytes = maxBytes;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) counted(1);
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, (int) Math.min(len, maxBytes - count + 1));
-            if (n > 0) counted(n);
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long skipped = super.skip(Math.min(n, maxBytes - count + 1));
-            counted(skipped);
-            return skipped;
-        }
-
-        private void counted(long n) {
-            count += n;
-            if (count > maxBytes) throw tooLarge(maxBytes);
-        }
     }
 }

@@ -71,9 +71,11 @@ public final class Routes {
     }
 
     static void error(Context ctx, int status, String detail) {
-        // A refused request's body may still be on its way: close rather than let Jetty read (and discard) the rest.
-        if (RequestBodies.mayHaveUnreadBody(ctx)) ctx.header("Connection", "close");
-        ctx.status(status).json(Map.of("errors", List.of(Map.of("detail", detail))));
+        try {
+            RequestBodies.refuse(ctx, status, JSON.writeValueAsBytes(Map.of("errors", List.of(Map.of("detail", detail)))));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private void unauthorized(Context ctx) {
