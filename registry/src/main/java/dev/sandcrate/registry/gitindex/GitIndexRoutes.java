@@ -3,13 +3,12 @@ package dev.sandcrate.registry.gitindex;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.http.ApiAuth;
 import dev.sandcrate.registry.http.RequestBodies;
+import dev.sandcrate.registry.http.Routes;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.List;
-import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -35,7 +34,7 @@ public final class GitIndexRoutes {
     public void register(Javalin app) {
         app.get(PATH + "/info/refs", this::infoRefs);
         app.post(PATH + "/git-upload-pack", this::uploadPack);
-        app.post(PATH + "/git-receive-pack", ctx -> error(ctx, 403, "the git index is read-only; publish with `cargo publish`"));
+        app.post(PATH + "/git-receive-pack", ctx -> Routes.error(ctx, 403, "the git index is read-only; publish with `cargo publish`"));
     }
 
     /** The sparse index's read check, answered with git's Basic challenge instead of cargo's (git clients know only that). */
@@ -45,7 +44,7 @@ public final class GitIndexRoutes {
             return false;
         } catch (RegistryException e) {
             if (e.status() == 401) ctx.header("WWW-Authenticate", CHALLENGE);
-            error(ctx, e.status(), e.getMessage());
+            Routes.error(ctx, e.status(), e.getMessage());
             return true;
         }
     }
@@ -53,7 +52,7 @@ public final class GitIndexRoutes {
     private void infoRefs(Context ctx) throws IOException {
         if (refused(ctx)) return;
         if (!"git-upload-pack".equals(ctx.queryParam("service"))) {
-            error(ctx, 403, "only git's smart HTTP fetch (service=git-upload-pack) is served");
+            Routes.error(ctx, 403, "only git's smart HTTP fetch (service=git-upload-pack) is served");
             return;
         }
         ctx.res().setStatus(200);
@@ -65,7 +64,7 @@ public final class GitIndexRoutes {
     private void uploadPack(Context ctx) throws IOException {
         if (refused(ctx)) return;
         if (!"application/x-git-upload-pack-request".equals(ctx.contentType())) {
-            error(ctx, 415, "expected Content-Type application/x-git-upload-pack-request");
+            Routes.error(ctx, 415, "expected Content-Type application/x-git-upload-pack-request");
             return;
         }
         InputStream in = RequestBodies.stream(ctx, MAX_NEGOTIATION_BYTES);
@@ -74,9 +73,5 @@ public final class GitIndexRoutes {
         ctx.res().setContentType("application/x-git-upload-pack-result");
         ctx.res().setHeader("Cache-Control", "no-cache");
         service.uploadPack(in, ctx.res().getOutputStream());
-    }
-
-    private static void error(Context ctx, int status, String detail) {
-        ctx.status(status).json(Map.of("errors", List.of(Map.of("detail", detail))));
     }
 }

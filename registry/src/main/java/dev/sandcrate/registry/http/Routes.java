@@ -70,7 +70,8 @@ public final class Routes {
         });
     }
 
-    static void error(Context ctx, int status, String detail) {
+    /** The API's error answer, {@code {"errors":[{"detail":...}]}}, for every route class. */
+    public static void error(Context ctx, int status, String detail) {
         try {
             RequestBodies.refuse(ctx, status, JSON.writeValueAsBytes(Map.of("errors", List.of(Map.of("detail", detail)))));
         } catch (IOException e) {
