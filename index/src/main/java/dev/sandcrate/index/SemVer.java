@@ -18,13 +18,20 @@ public record SemVer(BigInteger major, BigInteger minor, BigInteger patch, List<
                     + "(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
                     + "(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$");
 
+    private static final BigInteger U64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+
     public static SemVer parse(String version) {
         Matcher m = SEMVER.matcher(version == null ? "" : version);
         if (!m.matches()) {
             throw new IllegalArgumentException("`" + version + "` is not a valid semantic version (MAJOR.MINOR.PATCH[-pre][+build])");
         }
-        return new SemVer(new BigInteger(m.group(1)), new BigInteger(m.group(2)), new BigInteger(m.group(3)),
-                m.group(4) == null ? List.of() : List.of(m.group(4).split("\\.")), m.group(5));
+        BigInteger major = new BigInteger(m.group(1)), minor = new BigInteger(m.group(2)), patch = new BigInteger(m.group(3));
+        // cargo's semver crate holds each in a u64 and silently skips versions that do not fit
+        if (major.bitLength() > 64 || minor.bitLength() > 64 || patch.bitLength() > 64) {
+            throw new IllegalArgumentException("`" + version + "` is not a version cargo can use: MAJOR, MINOR and PATCH must each be at most "
+                    + U64_MAX);
+        }
+        return new SemVer(major, minor, patch, m.group(4) == null ? List.of() : List.of(m.group(4).split("\\.")), m.group(5));
     }
 
     /** The version without build metadata, which semver ignores for identity. */

@@ -5,6 +5,7 @@ import dev.sandcrate.registry.auth.Users;
 import dev.sandcrate.registry.crates.CrateService;
 import dev.sandcrate.registry.db.Database;
 import dev.sandcrate.registry.http.ApiAuth;
+import dev.sandcrate.registry.http.HeadAsGet;
 import dev.sandcrate.registry.http.Routes;
 import dev.sandcrate.registry.web.Sessions;
 import dev.sandcrate.registry.storage.BlobStorage;
@@ -32,6 +33,7 @@ public final class Registry implements AutoCloseable {
     private final dev.sandcrate.registry.gitindex.GitIndexService gitIndex;
     private final dev.sandcrate.registry.mirror.PullThrough pullThrough;
     private final dev.sandcrate.registry.view.PrecompiledView precompiledView;
+    private final dev.sandcrate.registry.web.Readmes readmes;
     private volatile String publicUrl;
 
     private Registry(RegistryConfig config, dev.sandcrate.registry.precompile.PrecompileConfig precompileConfig) throws IOException {
@@ -56,8 +58,9 @@ public final class Registry implements AutoCloseable {
             Routes routes = new Routes(crates, auth, this::url);
             this.app = Javalin.create(c -> {
                 c.showJavalinBanner = false;
-                c.http.maxRequestSize = config.maxUploadBytes() + (2L << 20); // the .crate plus its JSON metadata
+                c.http.maxRequestSize = crates.maxPublishBodyBytes(); // bodies with a Content-Length; RequestBodies caps chunked ones
                 c.router.ignoreTrailingSlashes = true;
+                c.jetty.modifyServletContextHandler(HeadAsGet::install);
             });
             routes.register(app);
             this.precompile = dev.sandcrate.registry.precompile.PrecompileService.forRegistry(database.jdbi(), crates, config.dataDir(),
@@ -73,7 +76,9 @@ public final class Registry implements AutoCloseable {
             new dev.sandcrate.registry.view.ViewRoutes(precompiledView, auth, this::url).register(app);
             new dev.sandcrate.registry.precompile.PrecompileRoutes(precompile, auth, this::url,
                     v -> precompiledView.status(v.crate(), v.num()).map(dev.sandcrate.registry.view.PrecompiledView.Status::toJson).orElse(null)).register(app);
-            new dev.sandcrate.registry.web.WebUi(database.jdbi(), crates, users, tokens, sessions, precompile, precompiledView, config.authRequired(), this::url).register(app);
+            this.readmes = new dev.sandcrate.registry.web.Readmes(database.jdbi(), crates);
+            crates.addListener(readmes);
+            new dev.sandcrate.registry.web.WebUi(database.jdbi(), crates, users, tokens, sessions, precompile, precompiledView, readmes, config.authRequired(), this::url).register(app);
             new dev.sandcrate.registry.web.AccountKeys(asymmetricKeys, sessions, auth, this::url).register(app);
         } catch (RuntimeException | IOException e) {
             database.close();
@@ -173,6 +178,7 @@ public final class Registry implements AutoCloseable {
             precompile.close();
             app.stop();
         } finally {
+            readmes.close();
             gitIndex.close();
             database.close();
         }

@@ -54,6 +54,11 @@ class CliTest {
         assertTrue(secret.startsWith("scr_"), created.out());
         assertTrue(created.err().contains("scopes publish-update,yank; crates mine-*; expires"), created.err());
 
+        Run past = sandcrate("token", "create", "--user", "alice", "--expires", "2020-01-01", "--data-dir", data);
+        assertEquals(1, past.exit(), "an expiry in the past is refused: " + past.out());
+        assertTrue(past.err().contains("not in the future"), past.err());
+        assertTrue(past.out().isBlank(), "no token is printed: " + past.out());
+
         Run badScope = sandcrate("token", "create", "--user", "alice", "--scopes", "everything", "--data-dir", data);
         assertEquals(1, badScope.exit());
         assertTrue(badScope.err().contains("unknown scope 'everything'"), badScope.err());

@@ -197,6 +197,63 @@ public class RegistryApiTest {
     }
 
     @Test
+    void lastModifiedIsAnImfFixdate() throws Exception {
+        publish("dated", "0.1.0", "");
+        String lastModified = send("GET", "/index/da/te/dated", null, null).headers().firstValue("Last-Modified").orElseThrow();
+        assertTrue(lastModified.matches("(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT"), lastModified);
+        assertEquals("Fri, 04 Dec 2026 09:05:00 GMT",
+                dev.sandcrate.registry.http.IndexResponses.httpDate(Instant.parse("2026-12-04T09:05:00Z").toEpochMilli()));
+    }
+
+    @Test
+    void headIsAnsweredLikeGetWithoutTheBody() throws Exception {
+        publish("heady", "0.1.0", "");
+        for (String path : List.of("/index/he/ad/heady", "/api/v1/crates/heady", "/api/v1/crates/heady/0.1.0/download", "/ui/api/crates/heady")) {
+            var get = send("GET", path, null, null);
+            var head = send("HEAD", path, null, null);
+            assertEquals(200, get.statusCode(), path);
+            assertEquals(200, head.statusCode(), path);
+            assertEquals(0, head.body().length, path);
+            assertEquals(get.headers().firstValue("ETag"), head.headers().firstValue("ETag"), path);
+            assertEquals(get.headers().firstValue("Last-Modified"), head.headers().firstValue("Last-Modified"), path);
+            assertEquals(get.headers().firstValue("Content-Type"), head.headers().firstValue("Content-Type"), path);
+            head.headers().firstValue("Content-Length").ifPresent(len ->
+                    assertEquals(String.valueOf(get.body().length), len, "HEAD's Content-Length is GET's for " + path));
+        }
+        assertTrue(send("HEAD", "/index/he/ad/heady", null, null).headers().firstValue("ETag").isPresent());
+        for (String path : List.of("/index/no/su/nosuch", "/api/v1/crates/nosuch", "/api/v1/crates/heady/9.9.9/download", "/ui/api/crates/nosuch")) {
+            assertEquals(404, send("HEAD", path, null, null).statusCode(), path);
+        }
+        assertEquals(1, registry.crates().crate("heady").orElseThrow().downloads(), "the GET is a download, the HEAD is not");
+    }
+
+    @Test
+    void namesCratesIoReservesAreRefusedAtPublish() throws Exception {
+        for (String name : List.of("rustc", "cargo", "compiler_builtins", "compiler-builtins", "std", "Core", "proc-macro", "serialize")) {
+            assertError(400, "reserved", publish(name, "1.0.0", ""));
+        }
+        assertEquals(200, publish("rustc-helper", "1.0.0", "").statusCode());
+    }
+
+    @Test
+    void versionsBeyondU64AreRefused() throws Exception {
+        assertError(400, "at most 18446744073709551615", publish("huge-version", "99999999999999999999999.0.0", ""));
+        assertTrue(registry.crates().crate("huge-version").isEmpty());
+    }
+
+    @Test
+    void anAdminsRestrictedTokenIsNotAnAdminToken() throws Exception {
+        long rootId = registry.users().add("root", true).id();
+        String full = registry.tokens().create(rootId, "full", EnumSet.allOf(Scope.class), List.of(), null).secret();
+        String scoped = registry.tokens().create(rootId, "read", EnumSet.of(Scope.READ), List.of(), null).secret();
+        String patterned = registry.tokens().create(rootId, "some", EnumSet.allOf(Scope.class), List.of("mine-*"), null).secret();
+        assertEquals(200, send("GET", "/api/v1/admin/precompile/policy", full, null).statusCode());
+        assertError(403, "restricted", send("GET", "/api/v1/admin/precompile/policy", scoped, null));
+        assertError(403, "restricted", send("PUT", "/api/v1/admin/precompile/deny/some-crate", patterned, null));
+        assertError(403, "not an admin", send("GET", "/api/v1/admin/precompile/policy", aliceToken, null));
+    }
+
+    @Test
     void rejectedPublishesLeaveNothingBehind() throws Exception {
         assertEquals(200, publish("keep", "1.0.0", "").statusCode());
         byte[] good = TestCrates.crate(tmp, "other", "1.0.0", "");

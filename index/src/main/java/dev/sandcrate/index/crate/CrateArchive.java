@@ -1,10 +1,10 @@
 package dev.sandcrate.index.crate;
 
+import dev.sandcrate.index.CappedInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 import java.io.ByteArrayInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -94,8 +94,10 @@ public final class CrateArchive {
         String root = null;
         Set<String> seen = new HashSet<>();
         int count = 0;
-        try (TarArchiveInputStream tar = new TarArchiveInputStream(
-                new BoundedInputStream(new GZIPInputStream(new ByteArrayInputStream(crate)), limits.maxUnpackedBytes()))) {
+        long max = limits.maxUnpackedBytes();
+        try (InputStream unpacked = new CappedInputStream(new GZIPInputStream(new ByteArrayInputStream(crate)), max,
+                () -> new InvalidCrateException("the crate unpacks to more than " + max + " bytes"));
+             TarArchiveInputStream tar = new TarArchiveInputStream(unpacked)) {
             TarArchiveEntry entry;
             while ((entry = tar.getNextEntry()) != null) {
                 if (++count > limits.maxEntries()) {
@@ -126,6 +128,9 @@ public final class CrateArchive {
                 }
                 visitor.visit(new CrateEntry(path, entry.getSize(), (entry.getMode() & 0100) != 0), tar);
             }
+            // The tar reader stopped at the end marker and skipped the rest of its 10 KiB block (the padding). Nothing
+            // may follow; reading to the end of the gzip stream also makes GZIPInputStream check the CRC and length.
+            if (unpacked.read() != -1) throw new InvalidCrateException("the crate has data after the end of its tar archive");
         } catch (InvalidCrateException e) {
             throw e;
         } catch (IOException | IllegalArgumentException e) {
@@ -158,38 +163,6 @@ public final class CrateArchive {
         if (!Files.exists(dir)) return;
         try (var paths = Files.walk(dir)) {
             for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
-    }
-
-    /** Fails once more than {@code limit} bytes have come out of the decompressor. */
-    private static final class BoundedInputStream extends FilterInputStream {
-        private final long limit;
-        private long count;
-
-        BoundedInputStream(InputStream in, long limit) {
-            super(in);
-            this.limit = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) add(1);
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) add(n);
-            return n;
-        }
-
-        private void add(long n) {
-            count += n;
-            if (count > limit) {
-                throw new InvalidCrateException("the crate unpacks to more than " + limit + " bytes");
-            }
         }
     }
 }

@@ -192,4 +192,42 @@ class CrateArchiveTest {
         InvalidCrateException e = assertThrows(InvalidCrateException.class, () -> CrateArchive.read(crate, limits));
         assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
     }
+
+    /** A valid crate's tar, before gzip. */
+    static byte[] demoTar() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            file(tar, "demo-0.1.0/Cargo.toml", MANIFEST);
+            file(tar, "demo-0.1.0/src/lib.rs", "pub fn f() {}\n");
+        }
+        return out.toByteArray();
+    }
+
+    static byte[] gzip(byte[] data) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void dataAfterTheTarEndMarkerIsRefusedButItsBlockPaddingIsNot() throws IOException {
+        byte[] tar = demoTar();
+        assertTrue(tar.length < 10240);
+        assertEquals("demo", CrateArchive.read(gzip(tar), CrateLimits.DEFAULT).manifest().name());
+        byte[] gnuPadded = Arrays.copyOf(tar, 10240); // GNU tar pads the archive to its 10 KiB block with zeros
+        assertEquals("demo", CrateArchive.read(gzip(gnuPadded), CrateLimits.DEFAULT).manifest().name());
+        byte[] zerosAfter = Arrays.copyOf(tar, tar.length + (1 << 20)); // a megabyte of zeros after the archive
+        var e = assertThrows(InvalidCrateException.class, () -> CrateArchive.read(gzip(zerosAfter), CrateLimits.DEFAULT));
+        assertTrue(e.getMessage().contains("after the end of its tar archive"), e.getMessage());
+    }
+
+    @Test
+    void aGzipStreamWithABadCrcIsRefused() throws IOException {
+        byte[] crate = gzip(demoTar());
+        crate[crate.length - 8] ^= 1; // the CRC-32 is the trailer's first 4 bytes
+        var e = assertThrows(InvalidCrateException.class, () -> CrateArchive.read(crate, CrateLimits.DEFAULT));
+        assertTrue(e.getMessage().contains("not a valid gzipped tar archive"), e.getMessage());
+    }
 }

@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.auth;
 
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
@@ -9,6 +10,14 @@ import java.util.Set;
  * @param cratePatterns crate names the token is limited to ({@code foo}, or {@code foo*} for a prefix); empty = all
  */
 public record Principal(long userId, String login, boolean admin, Set<Scope> scopes, List<String> cratePatterns) {
+
+    /**
+     * The one admin rule, for the API and the web UI alike: the user is an admin and signed in with a password or a
+     * token restricted neither by scopes nor by crate patterns. A restricted token of an admin acts as a plain user.
+     */
+    public boolean actsAsAdmin() {
+        return admin && scopes.containsAll(EnumSet.allOf(Scope.class)) && cratePatterns.isEmpty();
+    }
 
     public boolean has(Scope scope) {
         return scopes.contains(scope);

@@ -34,6 +34,14 @@ public final class Tokens {
         this.jdbi = jdbi;
     }
 
+    /** What users ask for: an expiry must be in the future (tests and imports may still create expired tokens). */
+    public static Instant requireFuture(Instant expiresAt) {
+        if (expiresAt != null && !expiresAt.isAfter(Instant.now())) {
+            throw new IllegalArgumentException("the expiry " + expiresAt + " is not in the future");
+        }
+        return expiresAt;
+    }
+
     public Created create(long userId, String name, Set<Scope> scopes, List<String> cratePatterns, Instant expiresAt) {
         if (scopes.isEmpty()) throw new IllegalArgumentException("a token needs at least one scope (" + Scope.allLabels() + ")");
         for (String p : cratePatterns) {

@@ -62,7 +62,7 @@ public final class TokenCommand implements Runnable {
                     for (String s : scopes) scopeSet.add(Scope.parse(s));
                 }
                 Tokens.Created t = new Tokens(db.jdbi()).create(u.id(), name, scopeSet,
-                        crates == null ? List.of() : crates, parseExpiry(expires));
+                        crates == null ? List.of() : crates, Tokens.requireFuture(parseExpiry(expires)));
                 System.out.println(t.secret());
                 System.err.println("token " + t.info().id() + " for " + u.login() + " (" + describe(t.info()) + "); it is not shown again");
                 return 0;

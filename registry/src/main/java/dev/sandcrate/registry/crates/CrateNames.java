@@ -15,7 +15,27 @@ public final class CrateNames {
             "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9",
             "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9");
 
+    /**
+     * Names a new crate may not take here: crates.io's reserved names (its {@code reserved_crate_names}), cargo's names
+     * for the standard library's crates, and cargo's own name. Imports of existing crates.io crates (which has, for
+     * instance, {@code cargo} and {@code compiler_builtins}) are not held to this.
+     */
+    private static final Set<String> RESERVED_FOR_PUBLISH = Set.of(
+            "alloc", "arena", "ast", "builtins", "collections", "compiler_builtins", "compiler_rt", "compiletest", "core",
+            "coretest", "debug", "driver", "flate", "fmt_macros", "grammar", "graphviz", "macro", "macros", "proc_macro",
+            "rbml", "rust_installer", "rustbook", "rustc", "rustc_back", "rustc_borrowck", "rustc_driver", "rustc_llvm",
+            "rustc_resolve", "rustc_trans", "rustc_typeck", "rustdoc", "rustllvm", "rustuv", "serialize", "std", "syntax",
+            "test", "unicode", "cargo");
+
     private CrateNames() {}
+
+    /** {@link #validate}, and the name must not be one {@link #RESERVED_FOR_PUBLISH reserved} for the Rust project. */
+    public static void validateNew(String name) {
+        validate(name);
+        if (RESERVED_FOR_PUBLISH.contains(canonical(name))) {
+            throw new IllegalArgumentException("the crate name `" + name + "` is reserved (crates.io reserves it for the Rust project)");
+        }
+    }
 
     /** Throws IllegalArgumentException naming the problem if {@code name} cannot be a crate name. */
     public static void validate(String name) {

@@ -103,8 +103,19 @@ public final class CrateService {
 
     // ---------------------------------------------------------------- publish
 
+    /** The largest publish body: the .crate, its JSON metadata (at most {@link PublishRequest#MAX_METADATA}) and two lengths. */
+    public long maxPublishBodyBytes() {
+        return maxUploadBytes + PublishRequest.MAX_METADATA + 8;
+    }
+
     public Published publish(Principal who, byte[] body) {
-        return store(who, PublishRequest.parse(body, maxUploadBytes));
+        PublishRequest req = PublishRequest.parse(body, maxUploadBytes);
+        try {
+            CrateNames.validateNew(req.name());
+        } catch (IllegalArgumentException e) {
+            throw RegistryException.badRequest(e.getMessage());
+        }
+        return store(who, req);
     }
 
     /**
@@ -349,7 +360,7 @@ public final class CrateService {
     }
 
     private static boolean isOwner(Handle h, long crateId, Principal who) {
-        if (who.admin()) return true;
+        if (who.actsAsAdmin()) return true;
         return h.createQuery("SELECT COUNT(*) FROM crate_owners WHERE crate_id = :c AND user_id = :u")
                 .bind("c", crateId).bind("u", who.userId()).mapTo(Integer.class).one() > 0;
     }

@@ -15,7 +15,7 @@ import java.util.Arrays;
  */
 public record PublishRequest(String name, String version, String description, byte[] crate) {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_METADATA = 1 << 20;
+    static final int MAX_METADATA = 1 << 20;
 
     public static PublishRequest parse(byte[] body, long maxCrateBytes) {
         ByteBuffer buf = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);

@@ -2,13 +2,13 @@ package dev.sandcrate.registry.gitindex;
 
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.http.ApiAuth;
+import dev.sandcrate.registry.http.RequestBodies;
+import dev.sandcrate.registry.http.Routes;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.List;
-import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -20,6 +20,8 @@ import java.util.zip.GZIPInputStream;
  */
 public final class GitIndexRoutes {
     public static final String PATH = "/git/index";
+    /** A fetch negotiation (wants and haves of a one-branch index) is far smaller than this, compressed or not. */
+    private static final long MAX_NEGOTIATION_BYTES = 8 << 20;
     private static final String CHALLENGE = "Basic realm=\"Sandcrate git index\"";
     private final GitIndexService service;
     private final ApiAuth auth;
@@ -32,7 +34,7 @@ public final class GitIndexRoutes {
     public void register(Javalin app) {
         app.get(PATH + "/info/refs", this::infoRefs);
         app.post(PATH + "/git-upload-pack", this::uploadPack);
-        app.post(PATH + "/git-receive-pack", ctx -> error(ctx, 403, "the git index is read-only; publish with `cargo publish`"));
+        app.post(PATH + "/git-receive-pack", ctx -> Routes.error(ctx, 403, "the git index is read-only; publish with `cargo publish`"));
     }
 
     /** The sparse index's read check, answered with git's Basic challenge instead of cargo's (git clients know only that). */
@@ -42,7 +44,7 @@ public final class GitIndexRoutes {
             return false;
         } catch (RegistryException e) {
             if (e.status() == 401) ctx.header("WWW-Authenticate", CHALLENGE);
-            error(ctx, e.status(), e.getMessage());
+            Routes.error(ctx, e.status(), e.getMessage());
             return true;
         }
     }
@@ -50,7 +52,7 @@ public final class GitIndexRoutes {
     private void infoRefs(Context ctx) throws IOException {
         if (refused(ctx)) return;
         if (!"git-upload-pack".equals(ctx.queryParam("service"))) {
-            error(ctx, 403, "only git's smart HTTP fetch (service=git-upload-pack) is served");
+            Routes.error(ctx, 403, "only git's smart HTTP fetch (service=git-upload-pack) is served");
             return;
         }
         ctx.res().setStatus(200);
@@ -62,18 +64,14 @@ public final class GitIndexRoutes {
     private void uploadPack(Context ctx) throws IOException {
         if (refused(ctx)) return;
         if (!"application/x-git-upload-pack-request".equals(ctx.contentType())) {
-            error(ctx, 415, "expected Content-Type application/x-git-upload-pack-request");
+            Routes.error(ctx, 415, "expected Content-Type application/x-git-upload-pack-request");
             return;
         }
-        InputStream in = ctx.req().getInputStream();
-        if ("gzip".equalsIgnoreCase(ctx.header("Content-Encoding"))) in = new GZIPInputStream(in);
+        InputStream in = RequestBodies.stream(ctx, MAX_NEGOTIATION_BYTES);
+        if ("gzip".equalsIgnoreCase(ctx.header("Content-Encoding"))) in = RequestBodies.capped(new GZIPInputStream(in), MAX_NEGOTIATION_BYTES);
         ctx.res().setStatus(200);
         ctx.res().setContentType("application/x-git-upload-pack-result");
         ctx.res().setHeader("Cache-Control", "no-cache");
         service.uploadPack(in, ctx.res().getOutputStream());
-    }
-
-    private static void error(Context ctx, int status, String detail) {
-        ctx.status(status).json(Map.of("errors", List.of(Map.of("detail", detail))));
     }
 }

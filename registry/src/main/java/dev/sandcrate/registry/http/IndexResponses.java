@@ -12,13 +12,22 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /** What a sparse index answers cargo; shared by the source index and the precompiled view. */
 public final class IndexResponses {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** RFC 9110's IMF-fixdate, {@code Fri, 04 Dec 2026 09:05:00 GMT} (RFC_1123_DATE_TIME does not zero-pad the day). */
+    private static final DateTimeFormatter IMF_FIXDATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH)
+            .withZone(ZoneOffset.UTC);
+
     private IndexResponses() {
+    }
+
+    public static String httpDate(long epochMillis) {
+        return IMF_FIXDATE.format(Instant.ofEpochMilli(epochMillis));
     }
 
     /** {@code config.json}'s content, for the sparse indexes and the git index: where downloads ({@code dl}) and the web API ({@code api}) are, and whether reading needs a token. */
@@ -41,8 +50,7 @@ public final class IndexResponses {
     public static void indexFile(Context ctx, CrateService.IndexFileBody file) {
         String etag = "\"" + Checksums.sha256Hex(file.body()).substring(0, 32) + "\"";
         ctx.header("ETag", etag);
-        ctx.header("Last-Modified", DateTimeFormatter.RFC_1123_DATE_TIME.format(
-                ZonedDateTime.ofInstant(Instant.ofEpochMilli(file.lastModified()), ZoneOffset.UTC)));
+        ctx.header("Last-Modified", httpDate(file.lastModified()));
         ctx.header("Cache-Control", "no-cache");
         if (notModified(ctx, etag, file.lastModified())) {
             ctx.status(304);

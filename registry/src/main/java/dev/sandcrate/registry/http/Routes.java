@@ -7,6 +7,7 @@ import dev.sandcrate.index.IndexPaths;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.auth.CargoOperation;
 import dev.sandcrate.registry.auth.Principal;
+import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.crates.CrateService;
 import dev.sandcrate.registry.crates.PublishRequest;
 import io.javalin.Javalin;
@@ -72,8 +73,13 @@ public final class Routes {
         });
     }
 
-    static void error(Context ctx, int status, String detail) {
-        ctx.status(status).json(Map.of("errors", List.of(Map.of("detail", detail))));
+    /** The API's error answer, {@code {"errors":[{"detail":...}]}}, for every route class. */
+    public static void error(Context ctx, int status, String detail) {
+        try {
+            RequestBodies.refuse(ctx, status, JSON.writeValueAsBytes(Map.of("errors", List.of(Map.of("detail", detail)))));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private void unauthorized(Context ctx) {
@@ -102,12 +108,18 @@ public final class Routes {
     // ---------------------------------------------------------------- web API
 
     private void publish(Context ctx) {
-        byte[] body = ctx.bodyAsBytes();
+        // A signed (asymmetric) token names the crate, version and checksum it publishes, so for one the body is
+        // read (within its cap) before the token is checked; a plain token with no publish scope is refused unread.
+        byte[][] body = new byte[1][];
+        Supplier<byte[]> read = () -> body[0] != null ? body[0] : (body[0] = RequestBodies.bytes(ctx, crates.maxPublishBodyBytes()));
         Principal who = auth.requireToken(ctx, () -> {
-            PublishRequest req = PublishRequest.parse(body, Long.MAX_VALUE);
+            PublishRequest req = PublishRequest.parse(read.get(), Long.MAX_VALUE);
             return CargoOperation.publish(req.name(), req.version(), Checksums.sha256Hex(req.crate()));
         });
-        crates.publish(who, body);
+        if (!who.has(Scope.PUBLISH_NEW) && !who.has(Scope.PUBLISH_UPDATE)) {
+            throw RegistryException.forbidden("this token has neither the publish-new nor the publish-update scope");
+        }
+        crates.publish(who, read.get());
         ctx.json(Map.of("warnings", Map.of("invalid_categories", List.of(), "invalid_badges", List.of(), "other", List.of())));
     }
 
@@ -133,14 +145,10 @@ public final class Routes {
     private void changeOwners(Context ctx, boolean add) {
         Principal who = auth.requireToken(ctx, () -> CargoOperation.owners(ctx.pathParam("name")));
         List<String> logins = new ArrayList<>();
-        try {
-            JsonNode body = JSON.readTree(ctx.body());
-            JsonNode users = body == null ? null : body.get("users");
-            if (users == null || !users.isArray()) throw RegistryException.badRequest("expected a JSON body {\"users\": [\"login\", ...]}");
-            for (JsonNode u : users) logins.add(u.asText());
-        } catch (IOException e) {
-            throw RegistryException.badRequest("invalid JSON body: " + e.getMessage());
-        }
+        JsonNode body = RequestBodies.json(ctx);
+        JsonNode users = body == null ? null : body.get("users");
+        if (users == null || !users.isArray()) throw RegistryException.badRequest("expected a JSON body {\"users\": [\"login\", ...]}");
+        for (JsonNode u : users) logins.add(u.asText());
         String name = ctx.pathParam("name");
         String msg = add ? crates.addOwners(who, name, logins) : crates.removeOwners(who, name, logins);
         ctx.json(Map.of("ok", true, "msg", msg));
@@ -150,7 +158,9 @@ public final class Routes {
         auth.requireRead(ctx);
         String name = ctx.pathParam("name");
         String version = ctx.pathParam("version");
-        Optional<InputStream> found = crates.download(name, version);
+        // a HEAD is not a download: same answer, no count
+        Optional<InputStream> found = HeadAsGet.isHead(ctx)
+                ? crates.crateBytes(name, version).map(java.io.ByteArrayInputStream::new) : crates.download(name, version);
         if (found.isEmpty() && pullThrough != null && crates.crate(name).isEmpty()) found = pullThrough.download(name, version);
         InputStream in = found
                 .orElseThrow(() -> RegistryException.notFound("crate `" + name + "` has no version " + version));

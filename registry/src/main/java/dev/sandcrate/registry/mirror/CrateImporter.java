@@ -111,11 +111,12 @@ public final class CrateImporter {
 
     /**
      * The principal imports run as: the user {@code login} (created if missing), with publish and yank rights on
-     * every crate and no need to own them. It is what {@code versions.published_by} records.
+     * every crate and no need to own them (an unrestricted admin in-process: the operator runs the import). It is
+     * what {@code versions.published_by} records.
      */
     public static Principal importerPrincipal(Users users, String login) {
         Users.User user = users.find(login).orElseGet(() -> users.add(login, false));
-        return new Principal(user.id(), user.login(), true, EnumSet.of(Scope.PUBLISH_NEW, Scope.PUBLISH_UPDATE, Scope.YANK), List.of());
+        return new Principal(user.id(), user.login(), true, EnumSet.allOf(Scope.class), List.of());
     }
 
     /** Imports a bundle file, a .crate file, a crate folder, or every .crate file and crate folder under a folder. */

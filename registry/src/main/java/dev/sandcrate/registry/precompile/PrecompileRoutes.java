@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.precompile.build.FeatureSet;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.http.ApiAuth;
+import dev.sandcrate.registry.http.RequestBodies;
 import dev.sandcrate.registry.auth.Principal;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -67,7 +68,10 @@ public final class PrecompileRoutes {
 
     private Principal requireAdmin(Context ctx) {
         Principal p = auth.requireToken(ctx);
-        if (!p.admin()) throw RegistryException.forbidden("only registry admins may change precompilation (user " + p.login() + " is not one)");
+        if (!p.actsAsAdmin()) {
+            throw RegistryException.forbidden("only registry admins, with a token restricted neither by scopes nor by crates, may change precompilation"
+                    + (p.admin() ? " (this token of " + p.login() + " is restricted)" : " (user " + p.login() + " is not an admin)"));
+        }
         return p;
     }
 
@@ -175,8 +179,9 @@ public final class PrecompileRoutes {
         auth.requireRead(ctx);
         FeatureSet features;
         try {
-            JsonNode body = ctx.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(ctx.body());
-            if (body == null || !body.isObject()) throw RegistryException.badRequest("expected a JSON object {\"features\":[...],\"default_features\":true}");
+            JsonNode body = RequestBodies.json(ctx);
+            if (body == null) body = JSON.createObjectNode();
+            if (!body.isObject()) throw RegistryException.badRequest("expected a JSON object {\"features\":[...],\"default_features\":true}");
             List<String> list = new ArrayList<>();
             JsonNode f = body.path("features");
             if (!f.isMissingNode() && !f.isArray()) throw RegistryException.badRequest("`features` must be an array of feature names");
@@ -187,8 +192,6 @@ public final class PrecompileRoutes {
             JsonNode df = body.path("default_features");
             if (!df.isMissingNode() && !df.isBoolean()) throw RegistryException.badRequest("`default_features` must be true or false");
             features = new FeatureSet(df.isMissingNode() || df.asBoolean(), list);
-        } catch (IOException e) {
-            throw RegistryException.badRequest("invalid JSON body: " + e.getMessage());
         } catch (IllegalArgumentException e) {
             throw RegistryException.badRequest(e.getMessage());
         }

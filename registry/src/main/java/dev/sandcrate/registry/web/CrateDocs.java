@@ -10,6 +10,7 @@ import org.commonmark.ext.gfm.tables.TablesExtension;
 import org.commonmark.node.HtmlBlock;
 import org.commonmark.node.HtmlInline;
 import org.commonmark.node.Image;
+import org.commonmark.node.Link;
 import org.commonmark.node.Node;
 import org.commonmark.node.Text;
 import org.commonmark.parser.Parser;
@@ -29,10 +30,11 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * What a crate page shows from inside a published .crate: the packaged manifest's metadata and the readme, rendered
- * on the server. Raw HTML in a readme is escaped, link targets other than http(s), mailto, relative and fragment
- * links are dropped, and images become links (the UI loads nothing from other hosts). A .crate never changes, so
- * the result is cached by checksum.
+ * What a crate page shows from inside a published .crate: the packaged manifest's metadata and the readme. Raw HTML
+ * in a readme is escaped, link targets other than http(s), mailto, relative and fragment links are dropped (the
+ * link's text stays), and images become links (the UI loads nothing from other hosts). Rendering markdown is
+ * {@link #render}, which only {@link ReadmeRenderProcess} calls, in a separate JVM with a time budget
+ * ({@link Readmes} stores the result once per version). A .crate never changes, so metadata is cached by checksum.
  */
 public final class CrateDocs {
     static final int MAX_README_BYTES = 512 * 1024;
@@ -43,14 +45,17 @@ public final class CrateDocs {
     private static final HtmlRenderer RENDERER = HtmlRenderer.builder().extensions(EXTENSIONS)
             .escapeHtml(true).sanitizeUrls(true)
             .attributeProviderFactory(ctx -> (node, tag, attrs) -> {
-                if (tag.equals("a")) attrs.put("rel", "nofollow noopener noreferrer");
+                if (!tag.equals("a")) return;
+                attrs.put("rel", "nofollow noopener noreferrer");
+                // commonmark's own sanitiser lets data: through; a link to anything but a safe target loses its href
+                if (node instanceof Link link && !isSafeUrl(link.getDestination())) attrs.remove("href");
             })
             .nodeRendererFactory(ImageAsLink::new)
             .nodeRendererFactory(EscapedHtml::new)
             .build();
 
-    /** The manifest and the rendered readme (null when the crate has none). */
-    public record Doc(CrateManifest manifest, String readmePath, String readmeHtml) {}
+    /** The manifest and the readme's path in the crate (null when it has none). */
+    public record Doc(CrateManifest manifest, String root, String readmePath) {}
 
     private final Map<String, Doc> cache = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -59,7 +64,7 @@ public final class CrateDocs {
         }
     };
 
-    public Doc of(String cksum, byte[] crateBytes) throws IOException {
+    public Doc of(String cksum, byte[] crateBytes) {
         synchronized (cache) {
             Doc cached = cache.get(cksum);
             if (cached != null) return cached;
@@ -71,14 +76,19 @@ public final class CrateDocs {
         return doc;
     }
 
-    static Doc read(byte[] crateBytes) throws IOException {
+    static Doc read(byte[] crateBytes) {
         var contents = CrateArchive.read(crateBytes, CrateLimits.DEFAULT);
-        CrateManifest manifest = contents.manifest();
-        String readmePath = readmePath(manifest.readme(), contents.entries().stream().map(e -> e.path()).toList());
-        if (readmePath == null) return new Doc(manifest, null, null);
-        String text = readEntry(crateBytes, contents.root() + "/" + readmePath);
-        if (text == null) return new Doc(manifest, null, null);
-        return new Doc(manifest, readmePath, render(readmePath, text));
+        String readmePath = readmePath(contents.manifest().readme(), contents.entries().stream().map(e -> e.path()).toList());
+        return new Doc(contents.manifest(), contents.root(), readmePath);
+    }
+
+    /** The readme's text (cut at {@link #MAX_README_BYTES}), or null when the crate has none. */
+    static String readmeText(Doc doc, byte[] crateBytes) throws IOException {
+        return doc.readmePath() == null ? null : readEntry(crateBytes, doc.root() + "/" + doc.readmePath());
+    }
+
+    static boolean isSafeUrl(String url) {
+        return url != null && SAFE_URL.matcher(url).matches();
     }
 
     /** The readme the manifest names, else the first of README.md, README, readme.md that exists. */
@@ -101,6 +111,11 @@ public final class CrateDocs {
         if (lower.endsWith(".md") || lower.endsWith(".markdown") || !file.contains(".")) {
             return RENDERER.render(PARSER.parse(text));
         }
+        return plain(text);
+    }
+
+    /** The readme as escaped preformatted text: for non-markdown readmes and when rendering failed. */
+    static String plain(String text) {
         return "<pre>" + escape(text) + "</pre>";
     }
 
@@ -184,7 +199,7 @@ public final class CrateDocs {
             String alt = altText(image);
             if (alt.isBlank()) alt = "image";
             String url = image.getDestination();
-            if (url != null && SAFE_URL.matcher(url).matches()) {
+            if (isSafeUrl(url)) {
                 Map<String, String> attrs = new LinkedHashMap<>();
                 attrs.put("href", context.encodeUrl(url));
                 attrs.put("class", "readme-image");

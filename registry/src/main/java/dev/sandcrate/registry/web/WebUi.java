@@ -8,6 +8,7 @@ import dev.sandcrate.index.IndexFile;
 import dev.sandcrate.index.crate.CrateManifest;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.http.Params;
+import dev.sandcrate.registry.http.RequestBodies;
 import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Tokens;
@@ -58,15 +59,16 @@ public final class WebUi {
     private final boolean authRequired;
     private final Supplier<String> publicUrl;
     private final Assets assets = new Assets();
-    private final CrateDocs docs = new CrateDocs();
+    private final Readmes readmes;
     private final LoginThrottle throttle = new LoginThrottle();
 
     private final PrecompileViews precompile;
     private final Playground playground;
 
     public WebUi(org.jdbi.v3.core.Jdbi jdbi, CrateService crates, Users users, Tokens tokens, Sessions sessions,
-                 PrecompileService precompile, dev.sandcrate.registry.view.PrecompiledView view, boolean authRequired,
-                 Supplier<String> publicUrl) {
+                 PrecompileService precompile, dev.sandcrate.registry.view.PrecompiledView view, Readmes readmes,
+                 boolean authRequired, Supplier<String> publicUrl) {
+        this.readmes = readmes;
         this.precompile = new PrecompileViews(precompile, view::failures);
         this.playground = new Playground(precompile);
         this.jdbi = jdbi;
@@ -199,7 +201,7 @@ public final class WebUi {
             out.put("user", null);
             return out;
         }
-        out.put("user", Map.of("login", s.principal().login(), "admin", s.principal().admin()));
+        out.put("user", Map.of("login", s.principal().login(), "admin", s.principal().actsAsAdmin()));
         out.put("csrf_token", s.csrfToken());
         out.put("via_token", s.viaTokenId() != null);
         out.put("scopes", s.principal().scopes().stream().sorted().map(Scope::label).toList());
@@ -212,8 +214,14 @@ public final class WebUi {
         String token = text(body, "token");
         String login = text(body, "login");
         String password = text(body, "password");
-        String throttleKey = token != null ? "token@" + ctx.ip() : "login:" + (login == null ? "" : login.toLowerCase(Locale.ROOT));
-        throttle.check(throttleKey);
+        // per login and client address: someone else's failed guesses never keep a user out
+        String throttleKey = (token != null ? "token" : "login:" + (login == null ? "" : login.toLowerCase(Locale.ROOT))) + "@" + ctx.ip();
+        java.time.Duration wait = throttle.waitBeforeNextTry(throttleKey);
+        if (!wait.isZero()) {
+            long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+            ctx.header("Retry-After", Long.toString(seconds));
+            throw new RegistryException(429, "too many failed sign-ins from this address; try again in " + seconds + " s");
+        }
         Sessions.Opened opened;
         if (token != null) {
             Principal p = tokens.authenticate(token).orElse(null);
@@ -304,8 +312,8 @@ public final class WebUi {
                 .orElseThrow(() -> RegistryException.notFound("crate `" + crate.name() + "` has no version " + selectedNum));
         byte[] bytes = crates.crateBytes(crate.name(), selected.num())
                 .orElseThrow(() -> RegistryException.notFound("crate `" + crate.name() + "` has no version " + selectedNum));
-        CrateDocs.Doc doc = docs.of(selected.cksum(), bytes);
-        CrateManifest mf = doc.manifest();
+        CrateManifest mf = readmes.doc(selected.cksum(), bytes).manifest();
+        Readmes.Readme readme = readmes.of(selected, crate.name(), bytes);
 
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("num", selected.num());
@@ -327,8 +335,9 @@ public final class WebUi {
         v.put("links", mf.links());
         v.put("features", selected.entry().allFeatures());
         v.put("dependencies", selected.entry().deps().stream().map(this::dependency).toList());
-        v.put("readme_path", doc.readmePath());
-        v.put("readme_html", doc.readmeHtml());
+        v.put("readme_path", readme.path());
+        v.put("readme_html", readme.html());
+        v.put("readme_failure", readme.failure());
 
         List<Map<String, Object>> vs = new ArrayList<>();
         for (CrateService.VersionRow r : versions.reversed()) {
@@ -501,14 +510,13 @@ public final class WebUi {
 
     static Instant parseExpiry(String s) {
         if (s == null || s.isBlank()) return null;
-        Instant when;
         try {
-            when = LocalDate.parse(s.strip()).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+            return Tokens.requireFuture(LocalDate.parse(s.strip()).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant());
         } catch (DateTimeParseException e) {
             throw RegistryException.badRequest("expiry must be a date like 2027-01-31");
+        } catch (IllegalArgumentException e) {
+            throw RegistryException.badRequest(e.getMessage());
         }
-        if (!when.isAfter(Instant.now())) throw RegistryException.badRequest("expiry must be in the future");
-        return when;
     }
 
     private static long longParam(Context ctx, String name) {
@@ -552,9 +560,7 @@ public final class WebUi {
     private Principal requireAdmin(Context ctx) {
         Principal p = requireSession(ctx).principal();
         if (!p.admin()) throw RegistryException.forbidden("only registry admins can see this");
-        if (!p.scopes().equals(EnumSet.allOf(Scope.class)) || !p.cratePatterns().isEmpty()) {
-            throw RegistryException.forbidden("admin pages need a sign-in with your password or an unrestricted token");
-        }
+        if (!p.actsAsAdmin()) throw RegistryException.forbidden("admin pages need a sign-in with your password or an unrestricted token");
         return p;
     }
 
@@ -597,13 +603,9 @@ public final class WebUi {
     // ---------------------------------------------------------------- helpers
 
     static JsonNode jsonBody(Context ctx) {
-        try {
-            JsonNode n = JSON.readTree(ctx.body());
-            if (n == null || !n.isObject()) throw RegistryException.badRequest("expected a JSON object");
-            return n;
-        } catch (IOException e) {
-            throw RegistryException.badRequest("invalid JSON body: " + e.getMessage());
-        }
+        JsonNode n = RequestBodies.json(ctx);
+        if (n == null || !n.isObject()) throw RegistryException.badRequest("expected a JSON object");
+        return n;
     }
 
     static String text(JsonNode body, String field) {

@@ -26,6 +26,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -60,8 +61,18 @@ class WebUiApiTest {
 
     /** A browser: keeps cookies, sends JSON, echoes the CSRF token once it has one. */
     final class Browser {
-        final HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
+        final HttpClient http;
         String csrf;
+
+        Browser() {
+            this(null);
+        }
+
+        /** A browser on another client address (any 127.x.y.z reaches the loopback server). */
+        Browser(java.net.InetAddress from) {
+            HttpClient.Builder b = HttpClient.newBuilder().cookieHandler(new CookieManager());
+            http = (from == null ? b : b.localAddress(from)).build();
+        }
 
         HttpResponse<String> send(String method, String path, Object body, boolean withCsrf) throws Exception {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(registry.url() + path));
@@ -108,19 +119,29 @@ class WebUiApiTest {
     }
 
     @Test
-    void wrongPasswordsAndUnknownUsersAreRefusedAlikeAndThrottled() throws Exception {
-        Browser b = new Browser();
+    void wrongPasswordsAndUnknownUsersAreRefusedAlikeAndThrottledPerAddressWithBackoff() throws Exception {
+        Browser b = new Browser(java.net.InetAddress.getByName("127.0.0.2"));
         HttpResponse<String> wrong = b.send("POST", "/ui/api/login", Map.of("login", "alice", "password", "not the password"), false);
         HttpResponse<String> unknown = b.send("POST", "/ui/api/login", Map.of("login", "nobody", "password", "not the password"), false);
         assertEquals(401, wrong.statusCode());
         assertEquals(401, unknown.statusCode());
         assertEquals(detail(wrong), detail(unknown));
-        for (int i = 1; i < LoginThrottle.MAX_FAILURES; i++) {
+        for (int i = 1; i < LoginThrottle.FREE_FAILURES; i++) {
             assertEquals(401, b.send("POST", "/ui/api/login", Map.of("login", "alice", "password", "guess " + i), false).statusCode());
         }
-        HttpResponse<String> blocked = b.send("POST", "/ui/api/login", Map.of("login", "alice", "password", PASSWORD), false);
-        assertEquals(429, blocked.statusCode(), blocked.body());
+        // from here each failure doubles the wait (1 s, 2 s, 4 s, ...): a try made at once is soon refused
+        HttpResponse<String> blocked = null;
+        for (int i = 0; i < 5 && blocked == null; i++) {
+            HttpResponse<String> r = b.send("POST", "/ui/api/login", Map.of("login", "alice", "password", "again " + i), false);
+            if (r.statusCode() == 429) blocked = r;
+            else assertEquals(401, r.statusCode(), r.body());
+        }
+        assertNotNull(blocked, "repeated failures are slowed down");
         assertTrue(detail(blocked).contains("too many"));
+        long retryAfter = Long.parseLong(blocked.headers().firstValue("Retry-After").orElseThrow());
+        assertTrue(retryAfter >= 1 && retryAfter <= LoginThrottle.MAX_DELAY.toSeconds(), "a short backoff, not a lockout: " + retryAfter);
+        // someone else's guesses from another address never keep alice out
+        new Browser().login(Map.of("login", "alice", "password", PASSWORD));
     }
 
     @Test
@@ -242,7 +263,7 @@ class WebUiApiTest {
                 # Base
 
                 Hello <script>alert(1)</script> and <img src=x onerror=alert(2)>.
-                [click](javascript:alert(3)) ![badge](https://ci.example/badge.svg)
+                [click](javascript:alert(3)) ![badge](https://ci.example/badge.svg) [page](data:text/html,<b>x</b>)
 
                 | a | b |
                 |---|---|
@@ -266,6 +287,8 @@ class WebUiApiTest {
         assertFalse(readme.contains("<script"), readme);
         assertFalse(readme.contains("<img"), readme);
         assertFalse(readme.toLowerCase().contains("javascript:"), readme);
+        assertFalse(readme.toLowerCase().contains("data:"), "data: links are dropped: " + readme);
+        assertTrue(readme.contains(">page</a>"), "a dropped link keeps its text: " + readme);
         assertTrue(readme.contains("&lt;script&gt;"), readme);
         assertFalse(readme.contains("note for editors"), "HTML comments are dropped: " + readme);
         assertTrue(readme.contains("href=\"https://ci.example/badge.svg\""), "images become links: " + readme);
@@ -284,6 +307,39 @@ class WebUiApiTest {
         assertEquals(3, home.at("/stats/versions").asInt());
         assertEquals("user-crate", home.at("/recent/0/name").asText());
         assertEquals("base", b.ok("GET", "/ui/api/search?q=bas", null).at("/crates/0/name").asText());
+    }
+
+    @Test
+    void hostileReadmesAreRenderedOnceWithinABudgetAndShownAsEscapedTextWhenRenderingFails() throws Exception {
+        String token = registry.tokens().create(registry.users().find("alice").orElseThrow().id(), "t",
+                EnumSet.allOf(Scope.class), List.of(), null).secret();
+        // quadratic autolink scanning, a list nested 120000 deep, a quote nested 300000 deep
+        Map<String, String> hostile = Map.of("slow-links", "<a".repeat(250_000), "deep-list", "- ".repeat(120_000),
+                "deep-quote", ">".repeat(300_000));
+        for (var e : hostile.entrySet()) assertEquals(200, publish(token, crate(e.getKey(), "1.0.0", "", e.getValue())).statusCode());
+        assertEquals(200, publish(token, crate("fine", "1.0.0", "", "# Fine\n")).statusCode());
+
+        Browser b = new Browser();
+        assertTimeoutPreemptively(Duration.ofSeconds(150), () -> {
+            for (var e : hostile.entrySet()) {
+                JsonNode page = b.ok("GET", "/ui/api/crates/" + e.getKey(), null);
+                String html = page.at("/version/readme_html").asText();
+                if (e.getKey().equals("deep-list") && page.at("/version/readme_failure").isNull()) {
+                    assertEquals("<hr />", html.strip(), "`- - - ...` is one thematic break, when the renderer copes");
+                    continue;
+                }
+                assertTrue(html.startsWith("<pre>" + CrateDocs.escape(e.getValue().substring(0, 20))), e.getKey() + ": " + html);
+                assertFalse(page.at("/version/readme_failure").isNull(), e.getKey());
+            }
+            assertTrue(b.ok("GET", "/ui/api/crates/fine", null).at("/version/readme_html").asText().contains("<h1>Fine</h1>"));
+            // every render is stored, the failures included, so no later view renders again
+            try (Database db = Database.open(tmp.resolve("data"), DatabaseConfig.EMBEDDED)) {
+                while (db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM readmes").mapTo(Integer.class).one()) < 4) Thread.sleep(200);
+                int failed = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM readmes WHERE failure IS NOT NULL")
+                        .mapTo(Integer.class).one());
+                assertTrue(failed >= 2, failed + " failed renders stored");
+            }
+        });
     }
 
     @Test

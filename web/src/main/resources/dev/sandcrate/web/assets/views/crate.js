@@ -52,6 +52,7 @@ export async function render(main, { args }) {
       <div class="crate-main">
         <section aria-labelledby="readme-h">
           <h2 id="readme-h">Readme</h2>
+          ${v.readme_failure ? html`<p class="muted">Shown as plain text: ${v.readme_failure}.</p>` : ''}
           ${v.readme_html ? html`<article class="readme" id="readme">${trusted(v.readme_html)}</article>`
             : html`<p class="muted">This version has no readme.</p>`}
         </section>
