@@ -1,6 +1,5 @@
 package dev.sandcrate.runtime.engine.isolated;
 
-import dev.sandcrate.runtime.engine.MacroEngine;
 import dev.sandcrate.runtime.engine.MacroInstance;
 import dev.sandcrate.runtime.engine.MacroModule;
 import dev.sandcrate.runtime.engine.SandboxException;
@@ -19,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,13 +36,13 @@ public final class EngineWorker {
     /** Modules kept loaded; the runtime loads an evicted one again when it answers NOT_LOADED. */
     private static final int MAX_MODULES = 128;
 
-    private final MacroEngine engine;
+    private final WasmtimeEngine engine;
     private final DataOutputStream out;
     private final Map<String, MacroModule> modules = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<Integer, MacroInstance> instances = new ConcurrentHashMap<>();
     private final AtomicInteger instanceIds = new AtomicInteger();
 
-    private EngineWorker(MacroEngine engine, DataOutputStream out) {
+    private EngineWorker(WasmtimeEngine engine, DataOutputStream out) {
         this.engine = engine;
         this.out = out;
     }
@@ -97,8 +97,10 @@ public final class EngineWorker {
         }
     }
 
-    private byte[] load(byte[] wasm) throws SandboxException {
-        MacroModule module = engine.load(wasm);
+    /** Body: sha256 (64 hex chars, computed by the runtime), wasm. */
+    private byte[] load(byte[] body) throws SandboxException {
+        String sha256 = new String(body, 0, 64, StandardCharsets.US_ASCII);
+        MacroModule module = engine.load(Arrays.copyOfRange(body, 64, body.length), sha256);
         synchronized (modules) {
             modules.put(module.sha256(), module);
             while (modules.size() > MAX_MODULES) {
@@ -106,12 +108,12 @@ public final class EngineWorker {
             }
         }
         byte[] manifest = module.manifestJson().map(json -> json.getBytes(StandardCharsets.UTF_8)).orElse(null);
-        ByteBuffer body = ByteBuffer.allocate(1 + (manifest == null ? 0 : manifest.length));
-        body.put((byte) (manifest == null ? 0 : 1));
+        ByteBuffer answer = ByteBuffer.allocate(1 + (manifest == null ? 0 : manifest.length));
+        answer.put((byte) (manifest == null ? 0 : 1));
         if (manifest != null) {
-            body.put(manifest);
+            answer.put(manifest);
         }
-        return body.array();
+        return answer.array();
     }
 
     /** The new instance's id, or null when the module is not loaded here. */

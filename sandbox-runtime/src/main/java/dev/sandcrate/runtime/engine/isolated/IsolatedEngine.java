@@ -50,13 +50,25 @@ public final class IsolatedEngine implements MacroEngine, AutoCloseable {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
-                "--enable-native-access=ALL-UNNAMED"));
+                "--enable-native-access=ALL-UNNAMED",
+                // a crash leaves its report in the cache, not in the directory the daemon was started from
+                "-XX:ErrorFile=" + cacheRoot.toAbsolutePath().resolve("engine-worker-crash-%p.log"),
+                "-XX:-CreateCoredumpOnCrash"));
         command.addAll(jvmOptions);
+        command.addAll(inheritedStartupOptions());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), EngineWorker.class.getName(),
                 cacheRoot.toAbsolutePath().toString(), Long.toString(limits.maxMemoryBytes()),
                 Long.toString(limits.timeout().toMillis()), Integer.toString(limits.maxOutputBytes()),
                 Long.toString(limits.stackBytes())));
         return command;
+    }
+
+    /** The runtime's own class-data-sharing or AOT cache options: the worker has the same class path, so they fit. */
+    private static List<String> inheritedStartupOptions() {
+        return ProcessHandle.current().info().arguments().stream().flatMap(Arrays::stream)
+                .filter(arg -> arg.startsWith("-XX:SharedArchiveFile=") || arg.startsWith("-XX:AOTCache=")
+                        || arg.startsWith("-Xshare:"))
+                .toList();
     }
 
     @Override
@@ -100,10 +112,15 @@ public final class IsolatedEngine implements MacroEngine, AutoCloseable {
     @Override
     public MacroModule load(byte[] wasm) throws SandboxException {
         WorkerProcess current = worker();
-        byte[] answer = call(current, WorkerChannel.OP_LOAD, wasm, limits.instantiationTimeout());
+        String sha256 = ArtifactAbi.sha256(wasm);
+        byte[] answer = call(current, WorkerChannel.OP_LOAD, loadBody(sha256, wasm), limits.instantiationTimeout());
         Optional<String> manifest = answer[0] == 0 ? Optional.empty()
                 : Optional.of(new String(answer, 1, answer.length - 1, StandardCharsets.UTF_8));
-        return new RemoteModule(ArtifactAbi.sha256(wasm), manifest, wasm, current);
+        return new RemoteModule(sha256, manifest, wasm, current);
+    }
+
+    private static byte[] loadBody(String sha256, byte[] wasm) {
+        return ByteBuffer.allocate(64 + wasm.length).put(sha256.getBytes(StandardCharsets.US_ASCII)).put(wasm).array();
     }
 
     /** Sends a call; an ERROR answer becomes the exception the worker reported, an overrun a timeout. */
@@ -156,7 +173,7 @@ public final class IsolatedEngine implements MacroEngine, AutoCloseable {
                     id = call(current, WorkerChannel.OP_INSTANTIATE, shaBytes, limits.instantiationTimeout());
                 }
                 if (id == null) { // a new worker, or one that evicted the module
-                    call(current, WorkerChannel.OP_LOAD, wasm, limits.instantiationTimeout());
+                    call(current, WorkerChannel.OP_LOAD, loadBody(sha256, wasm), limits.instantiationTimeout());
                     loadedIn = current;
                     id = call(current, WorkerChannel.OP_INSTANTIATE, shaBytes, limits.instantiationTimeout());
                     if (id == null) {

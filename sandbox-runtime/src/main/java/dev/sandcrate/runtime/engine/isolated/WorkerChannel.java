@@ -12,7 +12,7 @@ import java.io.IOException;
  * <pre>
  * call   = i32 id, u8 op, i32 length, body[length]
  * answer = i32 id, u8 status, i32 length, body[length]
- * LOAD        body: wasm                         -> OK: u8 has manifest, manifest (UTF-8)
+ * LOAD        body: sha256 (64 hex chars), wasm  -> OK: u8 has manifest, manifest (UTF-8)
  * INSTANTIATE body: sha256 (64 hex chars)        -> OK: i32 instance | NOT_LOADED
  * EXPAND      body: i32 instance, wire request   -> OK: u8 still usable, wire response
  * CLOSE       body: i32 instance                 -> OK

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 /**
  * What a cold Wasmtime load can skip when the module was seen before, kept on disk under a directory per Wasmtime
@@ -23,9 +24,11 @@ import java.util.stream.Stream;
  *   <li>{@code abi/<sha256>}: the result of {@link ArtifactAbi#check} (a full parse, 1-2 s for a big macro) for the
  *       artifact with that sha256: only passed checks are stored, with the manifest;</li>
  *   <li>{@code compiled/}: Wasmtime's own compilation cache (the binding cannot serialize modules itself);</li>
- *   <li>{@code index/<sha256>}: which file of Wasmtime's cache holds that artifact's native code and its sha256.
+ *   <li>{@code index/<sha256>}: which file of Wasmtime's cache holds that artifact's native code, and its CRC-32C.
  *       Wasmtime trusts its cache files; a corrupted one could run broken native code, so the file is checked
- *       against the index before every load and deleted (Wasmtime then recompiles) when it does not match.</li>
+ *       against the index before every load and deleted (Wasmtime then recompiles) when it does not match. A CRC
+ *       (not a hash) because it only guards against damage: whoever can write the cache can run code anyway, and
+ *       a CRC of 2 MB costs a millisecond in a JVM that has just started.</li>
  * </ul>
  * Every record ends with the sha256 of what precedes it; a record that does not match is discarded and redone.
  * Writes are atomic (temp file + rename). Compiles are serialised in this JVM so a new cache file can be
@@ -86,7 +89,7 @@ final class ModuleCache {
         if (entry.isPresent()) {
             Path file = compiled.resolve(entry.get()[0]).normalize();
             if (file.startsWith(compiled) && Files.isRegularFile(file)) {
-                trusted = sha256Of(file).equals(entry.get()[1]);
+                trusted = crcOf(file).equals(entry.get()[1]);
                 if (!trusted) {
                     System.err.println("sandcrate-runtime: discarding corrupted compiled module " + file);
                     deleteQuietly(file);
@@ -106,7 +109,7 @@ final class ModuleCache {
                 }
             }
             if (changed == 1) {
-                writeRecord(indexFile, compiled.relativize(written) + "\n" + sha256Of(written));
+                writeRecord(indexFile, compiled.relativize(written) + "\n" + crcOf(written));
             }
         }
         return result;
@@ -179,9 +182,11 @@ final class ModuleCache {
         }
     }
 
-    private static String sha256Of(Path file) {
+    private static String crcOf(Path file) {
         try {
-            return ArtifactAbi.sha256(Files.readAllBytes(file));
+            CRC32C crc = new CRC32C();
+            crc.update(Files.readAllBytes(file));
+            return "crc32c:" + Long.toHexString(crc.getValue());
         } catch (IOException e) {
             return "unreadable";
         }

@@ -85,7 +85,11 @@ public final class WasmtimeEngine implements MacroEngine {
 
     @Override
     public MacroModule load(byte[] wasm) throws SandboxException {
-        String sha256 = ArtifactAbi.sha256(wasm);
+        return load(wasm, ArtifactAbi.sha256(wasm));
+    }
+
+    /** Loads a module whose sha256 the caller has computed already (the engine worker's parent does). */
+    public MacroModule load(byte[] wasm, String sha256) throws SandboxException {
         Optional<String> manifest = cache.checkedAbi(sha256, wasm);
         byte[] capped = MemoryCap.cap(wasm, limits.maxMemoryPages());
         Module module;
