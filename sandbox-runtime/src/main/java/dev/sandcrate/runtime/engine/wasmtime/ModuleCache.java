@@ -1,15 +1,14 @@
 package dev.sandcrate.runtime.engine.wasmtime;
 
 import dev.sandcrate.runtime.engine.ArtifactAbi;
+import dev.sandcrate.runtime.engine.CacheFiles;
 import dev.sandcrate.runtime.engine.SandboxException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -55,7 +54,7 @@ final class ModuleCache {
         String toml = "[cache]\nenabled = true\ndirectory = \"" + tomlString(compiled.toAbsolutePath().toString()) + "\"\n";
         Path config = dir.resolve("wasmtime-cache.toml");
         if (!Files.exists(config) || !Files.readString(config).equals(toml)) {
-            writeAtomically(config, toml.getBytes(StandardCharsets.UTF_8));
+            CacheFiles.writeAtomically(config, toml.getBytes(StandardCharsets.UTF_8));
         }
         return config;
     }
@@ -161,24 +160,9 @@ final class ModuleCache {
     private void writeRecord(Path file, String body) {
         String text = MAGIC + "\n" + body + "\n" + ArtifactAbi.sha256(body.getBytes(StandardCharsets.UTF_8));
         try {
-            writeAtomically(file, text.getBytes(StandardCharsets.UTF_8));
+            CacheFiles.writeAtomically(file, text.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             System.err.println("sandcrate-runtime: could not write cache record " + file + ": " + e.getMessage());
-        }
-    }
-
-    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Files.createDirectories(file.getParent());
-        Path temp = Files.createTempFile(file.getParent(), ".partial-", ".tmp");
-        try {
-            Files.write(temp, bytes);
-            try {
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temp);
         }
     }
 

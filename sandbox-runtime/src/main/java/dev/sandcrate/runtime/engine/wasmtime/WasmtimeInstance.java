@@ -107,7 +107,7 @@ final class WasmtimeInstance implements MacroInstance {
                 try {
                     int ptr = alloc.call(store, Val.fromI32(wireRequest.length))[0].i32();
                     ByteBuffer mem = memory.buffer(store);
-                    checkRange(mem, ptr, wireRequest.length, "sandcrate_alloc returned");
+                    ArtifactAbi.checkRange(Integer.toUnsignedLong(ptr), wireRequest.length, mem.capacity(), "sandcrate_alloc returned");
                     mem.put(ptr, wireRequest, 0, wireRequest.length);
                     long packed = expand.call(store, Val.fromI32(ptr), Val.fromI32(wireRequest.length))[0].i64();
                     return readPacked(packed, "sandcrate_expand returned");
@@ -145,26 +145,11 @@ final class WasmtimeInstance implements MacroInstance {
     }
 
     private byte[] readPacked(long packed, String what) throws SandboxException {
-        int ptr = (int) (packed >>> 32);
-        long len = packed & 0xffff_ffffL;
-        if (len > limits.maxOutputBytes()) {
-            throw new SandboxException(Kind.OUTPUT_LIMIT, "macro produced " + len
-                    + " bytes of output, more than the limit of " + limits.maxOutputBytes() + " bytes");
-        }
         ByteBuffer mem = memory.buffer(store);
-        checkRange(mem, ptr, len, what);
-        byte[] out = new byte[(int) len];
-        mem.get(ptr, out, 0, (int) len);
+        ArtifactAbi.Region region = ArtifactAbi.region(packed, mem.capacity(), limits, what);
+        byte[] out = new byte[region.length()];
+        mem.get((int) region.offset(), out, 0, region.length());
         return out;
-    }
-
-    private static void checkRange(ByteBuffer mem, int ptr, long len, String what) throws SandboxException {
-        long start = Integer.toUnsignedLong(ptr);
-        long size = mem.capacity();
-        if (start + len > size) {
-            throw new SandboxException(Kind.TRAP, what + " the range " + start + "+" + len
-                    + " outside linear memory (" + size + " bytes)");
-        }
     }
 
     @Override

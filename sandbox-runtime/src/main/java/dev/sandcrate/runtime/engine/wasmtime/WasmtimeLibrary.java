@@ -1,14 +1,13 @@
 package dev.sandcrate.runtime.engine.wasmtime;
 
 import dev.sandcrate.runtime.engine.ArtifactAbi;
+import dev.sandcrate.runtime.engine.CacheFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.JarURLConnection;
 import java.net.URL;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -72,18 +71,7 @@ public final class WasmtimeLibrary {
         Path dir = cacheRoot.resolve("native").resolve("wasmtime-java-" + BINDING_VERSION + "-" + key);
         Path file = dir.resolve(name);
         if (!Files.isRegularFile(file) || (size >= 0 && Files.size(file) != size)) {
-            Files.createDirectories(dir);
-            Path temp = Files.createTempFile(dir, ".partial-", ".lib");
-            try {
-                Files.write(temp, read(resource));
-                try {
-                    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+            CacheFiles.writeAtomically(file, read(resource));
         }
         System.load(file.toAbsolutePath().toString());
         loaded = true;
