@@ -37,7 +37,7 @@ public final class IsolatedEngine implements MacroEngine, AutoCloseable {
 
     /** An engine whose workers keep their native library and compiled modules under {@code cacheRoot}. */
     public IsolatedEngine(SandboxLimits limits, Path cacheRoot) {
-        this(limits, workerCommand(limits, cacheRoot, List.of()));
+        this(limits, workerCommand(limits, cacheRoot));
     }
 
     IsolatedEngine(SandboxLimits limits, List<String> command) {
@@ -45,22 +45,55 @@ public final class IsolatedEngine implements MacroEngine, AutoCloseable {
         this.command = command;
     }
 
-    /** The worker's command line: this runtime's own Java and class path, and the worker's main class. */
-    static List<String> workerCommand(SandboxLimits limits, Path cacheRoot, List<String> jvmOptions) {
-        List<String> command = new ArrayList<>(List.of(
+    /**
+     * The worker's command line: this runtime's own Java and class path and the worker's main class, in a network
+     * namespace of its own (no network at all) where the system lets us create one.
+     */
+    static List<String> workerCommand(SandboxLimits limits, Path cacheRoot) {
+        List<String> command = new ArrayList<>(WITHOUT_NETWORK);
+        command.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
                 "--enable-native-access=ALL-UNNAMED",
                 // a crash leaves its report in the cache, not in the directory the daemon was started from
                 "-XX:ErrorFile=" + cacheRoot.toAbsolutePath().resolve("engine-worker-crash-%p.log"),
                 "-XX:-CreateCoredumpOnCrash"));
-        command.addAll(jvmOptions);
         command.addAll(inheritedStartupOptions());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), EngineWorker.class.getName(),
                 cacheRoot.toAbsolutePath().toString(), Long.toString(limits.maxMemoryBytes()),
                 Long.toString(limits.timeout().toMillis()), Integer.toString(limits.maxOutputBytes()),
                 Long.toString(limits.stackBytes())));
         return command;
+    }
+
+    /**
+     * {@code unshare -rn}: a new user namespace (mapping this user to root inside it, needed to create the next one
+     * without privileges) and a new, empty network namespace. Empty where util-linux's unshare is missing or the
+     * system forbids unprivileged user namespaces; the worker then shares the runtime's network.
+     */
+    static final List<String> WITHOUT_NETWORK = probeUnshare();
+
+    private static List<String> probeUnshare() {
+        List<String> prefix = List.of("unshare", "-rn");
+        try {
+            Process probe = new ProcessBuilder(concat(prefix, List.of("true")))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (probe.waitFor(5, java.util.concurrent.TimeUnit.SECONDS) && probe.exitValue() == 0) {
+                return prefix;
+            }
+            probe.destroyForcibly();
+        } catch (IOException e) {
+            // no unshare on PATH
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return List.of();
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
     }
 
     /** The runtime's own class-data-sharing or AOT cache options: the worker has the same class path, so they fit. */

@@ -15,6 +15,7 @@ import dev.sandcrate.runtime.engine.MacroModule;
 import dev.sandcrate.runtime.engine.SandboxException;
 import dev.sandcrate.runtime.engine.SandboxLimits;
 import dev.sandcrate.runtime.engine.chicory.ChicoryEngine;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -22,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,6 +119,21 @@ class IsolatedEngineTest extends MacroEngineContractTest {
             // another session is unaffected
             assertArrayEquals(request(), other.expand(request()));
             assertArrayEquals(request(), engine.load(AbiTestModules.echo()).instantiate().expand(request()));
+        } finally {
+            ((IsolatedEngine) engine.primary()).close();
+        }
+    }
+
+    @Test
+    void theWorkerHasNoNetworkWhereTheSystemAllowsANamespace() throws Exception {
+        Assumptions.assumeFalse(IsolatedEngine.WITHOUT_NETWORK.isEmpty(), "unshare -rn is not available here");
+        FallbackEngine engine = newEngine(TEST_LIMITS);
+        try {
+            assertArrayEquals(request(), engine.load(AbiTestModules.echo()).instantiate().expand(request())); // it is up
+            long pid = worker(engine).pid();
+            assertNotEquals(Files.readSymbolicLink(Path.of("/proc/self/ns/net")),
+                    Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/net")));
+            assertEquals(0, engine.fallbackCount(), "answered by Wasmtime in the worker");
         } finally {
             ((IsolatedEngine) engine.primary()).close();
         }
