@@ -48,9 +48,14 @@ public final class FallbackEngine implements MacroEngine {
 
     @Override
     public MacroModule load(byte[] wasm) throws SandboxException {
+        return load(wasm, ArtifactAbi.sha256(wasm));
+    }
+
+    @Override
+    public MacroModule load(byte[] wasm, String sha256) throws SandboxException {
         MacroModule fast;
         try {
-            fast = primary.load(wasm);
+            fast = primary.load(wasm, sha256);
         } catch (SandboxException e) {
             if (e.kind() != SandboxException.Kind.ENGINE_FAILED) {
                 throw e;

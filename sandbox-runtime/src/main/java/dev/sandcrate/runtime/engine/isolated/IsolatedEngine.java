@@ -144,8 +144,12 @@ public final class IsolatedEngine implements MacroEngine, AutoCloseable {
 
     @Override
     public MacroModule load(byte[] wasm) throws SandboxException {
+        return load(wasm, ArtifactAbi.sha256(wasm));
+    }
+
+    @Override
+    public MacroModule load(byte[] wasm, String sha256) throws SandboxException {
         WorkerProcess current = worker();
-        String sha256 = ArtifactAbi.sha256(wasm);
         byte[] answer = call(current, WorkerChannel.OP_LOAD, loadBody(sha256, wasm), limits.instantiationTimeout());
         Optional<String> manifest = answer[0] == 0 ? Optional.empty()
                 : Optional.of(new String(answer, 1, answer.length - 1, StandardCharsets.UTF_8));

@@ -88,7 +88,7 @@ public final class WasmtimeEngine implements MacroEngine {
         return load(wasm, ArtifactAbi.sha256(wasm));
     }
 
-    /** Loads a module whose sha256 the caller has computed already (the engine worker's parent does). */
+    @Override
     public MacroModule load(byte[] wasm, String sha256) throws SandboxException {
         Optional<String> manifest = cache.checkedAbi(sha256, wasm);
         byte[] capped = MemoryCap.cap(wasm, limits.maxMemoryPages());
