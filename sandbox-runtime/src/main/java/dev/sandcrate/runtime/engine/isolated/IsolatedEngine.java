@@ -123,8 +123,15 @@ public final class IsolatedEngine implements MacroEngine, AutoCloseable {
         }
     }
 
-    /** The running worker, started when there is none or the last one died. */
+    /**
+     * The running worker, started when there is none or the last one died. A worker that died before answering
+     * anything is not started again: whatever stopped it would stop the next one, and every call would pay a JVM
+     * start before falling back.
+     */
     synchronized WorkerProcess worker() throws SandboxException {
+        if (worker != null && worker.failedToStart()) {
+            throw new SandboxException(Kind.ENGINE_FAILED, "the Wasmtime engine worker could not start (see the log above)");
+        }
         if (worker == null || !worker.alive()) {
             try {
                 worker = WorkerProcess.start(command);

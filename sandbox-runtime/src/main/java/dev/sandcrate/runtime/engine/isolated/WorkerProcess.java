@@ -39,6 +39,7 @@ final class WorkerProcess {
     private final AtomicInteger callIds = new AtomicInteger();
     private volatile String death;
     private volatile boolean closing;
+    private volatile boolean answered;
 
     private WorkerProcess(Process process) {
         this.process = process;
@@ -58,6 +59,11 @@ final class WorkerProcess {
 
     boolean alive() {
         return death == null;
+    }
+
+    /** Dead without having answered a single call: it could not start (no library, no cache, a broken JVM). */
+    boolean failedToStart() {
+        return death != null && !answered;
     }
 
     /** Sends a call and waits up to {@code timeout} for its answer. */
@@ -111,6 +117,7 @@ final class WorkerProcess {
         try (DataInputStream out = new DataInputStream(new BufferedInputStream(process.getInputStream()))) {
             WorkerChannel.Message message;
             while ((message = WorkerChannel.read(out)) != null) {
+                answered = true;
                 CompletableFuture<Answer> answer = waiting.get(message.id());
                 if (answer != null) {
                     answer.complete(new Answer(message.code(), message.body()));

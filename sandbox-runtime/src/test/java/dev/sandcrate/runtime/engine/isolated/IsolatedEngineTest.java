@@ -140,6 +140,18 @@ class IsolatedEngineTest extends MacroEngineContractTest {
     }
 
     @Test
+    void aWorkerThatCannotStartIsNotRetriedAndEverythingRunsOnChicory(@TempDir Path notACache) throws Exception {
+        Files.writeString(notACache.resolve("file"), "the cache root must be a directory");
+        FallbackEngine engine = new FallbackEngine(
+                new IsolatedEngine(TEST_LIMITS, notACache.resolve("file")), new ChicoryEngine(TEST_LIMITS));
+        assertEquals(1, engine.load(AbiTestModules.countsCalls()).instantiate().expand(request())[2]);
+        assertArrayEquals(request(), engine.load(AbiTestModules.echo()).instantiate().expand(request()));
+        assertEquals(2, engine.fallbackCount(), "both loads fell back to Chicory");
+        SandboxException e = assertThrows(SandboxException.class, () -> worker(engine));
+        assertEquals("the Wasmtime engine worker could not start (see the log above)", e.getMessage());
+    }
+
+    @Test
     void aHungWorkerIsKilledAtTheDeadline() throws Exception {
         SandboxLimits limits = TEST_LIMITS.withTimeout(Duration.ofMillis(500));
         FallbackEngine engine = newEngine(limits);
