@@ -1,8 +1,9 @@
 #!/bin/bash
 # Builds the self-contained runtime bundle the registry serves to consumers:
 #   sandbox-runtime/target/bundle/sandcrate-runtime-linux-<arch>.tar.gz (+ .sha256)
-# containing jre/ (a jlink image of java.base), lib/ (the runtime and its jars; GraalWasm left out: see
-# docs/runtime.md), bin/sandcrate-runtime (launcher). The tarball is packed with fixed order, mtimes and owners.
+# containing jre/ (a jlink image of java.base), lib/ (the runtime and its jars, wasmtime-java with this platform's
+# JNI library only; GraalWasm left out: see docs/runtime.md), bin/sandcrate-runtime (launcher). The tarball is
+# packed with fixed order, mtimes and owners.
 set -eu
 module=$(cd "$(dirname "$0")/.." && pwd)
 . "$module/../scripts/env.sh"
@@ -14,6 +15,9 @@ rm -rf "$out"
 mkdir -p "$stage/bin" "$stage/lib"
 mvn -B -q dependency:copy-dependencies -DincludeScope=runtime -DexcludeGroupIds=org.graalvm.polyglot,org.graalvm.sdk,org.graalvm.wasm,org.graalvm.truffle -DoutputDirectory="$stage/lib"
 cp target/sandcrate-sandbox-runtime-*.jar "$stage/lib/"
+# wasmtime-java carries its JNI library for five platforms; keep this platform's only (18 MB of the 24 MB jar)
+wasmtime_jar=$(ls "$stage"/lib/wasmtime-java-*.jar)
+zip -q -d "$wasmtime_jar" $(unzip -Z1 "$wasmtime_jar" | grep -E '\.(so|dylib|dll)$' | grep -v "_linux_$(uname -m)\.so$")
 "$JAVA_HOME/bin/jlink" --add-modules java.base --strip-debug --no-header-files --no-man-pages --compress=zip-6 --output "$stage/jre"
 cp bundle/sandcrate-runtime "$stage/bin/"
 chmod 755 "$stage/bin/sandcrate-runtime"

@@ -59,7 +59,7 @@ public final class MacroService {
                 return ok(sha256.getBytes(StandardCharsets.US_ASCII));
             }
         }
-        MacroModule module = engine.load(wasm);
+        MacroModule module = engine.load(wasm, sha256);
         synchronized (modules) {
             modules.putIfAbsent(sha256, module);
             while (modules.size() > MAX_CACHED_MODULES) {

@@ -84,6 +84,32 @@ public final class ArtifactAbi {
         return new CheckedModule(module, sha256(wasm), manifest(module));
     }
 
+    /** Where a packed result ({@code ptr << 32 | len}) of sandcrate_expand or sandcrate_last_panic lies. */
+    public record Region(long offset, int length) {}
+
+    /**
+     * Unpacks a result and checks it against the output limit and the linear memory size (in that order), with the
+     * same messages whatever engine ran the module.
+     */
+    public static Region region(long packed, long memoryBytes, SandboxLimits limits, String what) throws SandboxException {
+        long offset = packed >>> 32;
+        long length = packed & 0xffff_ffffL;
+        if (length > limits.maxOutputBytes()) {
+            throw new SandboxException(SandboxException.Kind.OUTPUT_LIMIT, "macro produced " + length
+                    + " bytes of output, more than the limit of " + limits.maxOutputBytes() + " bytes");
+        }
+        checkRange(offset, length, memoryBytes, what);
+        return new Region(offset, (int) length);
+    }
+
+    /** A range the module handed back (its allocation, its result) must lie inside its linear memory. */
+    public static void checkRange(long offset, long length, long memoryBytes, String what) throws SandboxException {
+        if (offset + length > memoryBytes) {
+            throw new SandboxException(SandboxException.Kind.TRAP, what + " the range " + offset + "+" + length
+                    + " outside linear memory (" + memoryBytes + " bytes)");
+        }
+    }
+
     public static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));

@@ -1,26 +1,46 @@
 package dev.sandcrate.runtime.engine;
 
 import dev.sandcrate.runtime.engine.chicory.ChicoryEngine;
+import dev.sandcrate.runtime.engine.isolated.IsolatedEngine;
+import dev.sandcrate.runtime.engine.wasmtime.WasmtimeEngine;
+import dev.sandcrate.runtime.engine.wasmtime.WasmtimeLibrary;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** The engines this runtime knows, by name. The default is the one the benchmark found best for consumers. */
+/**
+ * The engines this runtime knows, by name; the one place that decides which engine runs a module. The default is
+ * Wasmtime in an engine worker process with Chicory as its fallback; where the binding has no native library
+ * for the platform (or there is no cache directory to keep it in), Chicory alone.
+ */
 public final class Engines {
 
-    public static final String DEFAULT = ChicoryEngine.NAME;
+    public static final String DEFAULT = WasmtimeEngine.NAME;
     public static final String GRAALWASM = "graalwasm";
-    public static final List<String> NAMES = List.of(ChicoryEngine.NAME, GRAALWASM);
+    public static final List<String> NAMES = List.of(WasmtimeEngine.NAME, ChicoryEngine.NAME, GRAALWASM);
 
     private Engines() {}
 
-    /** Creates the named engine; a Chicory engine keeps compiled modules under {@link #cacheDirectory}. */
+    /** Creates the named engine; compiled modules are kept under {@link #cacheDirectory}. */
     public static MacroEngine create(String name, SandboxLimits limits) {
+        Path cache = cacheDirectory(System.getenv());
         return switch (name) {
-            case ChicoryEngine.NAME -> new ChicoryEngine(limits, cacheDirectory(System.getenv()));
+            case WasmtimeEngine.NAME -> wasmtime(limits, cache);
+            case ChicoryEngine.NAME -> new ChicoryEngine(limits, cache);
             case GRAALWASM -> graalWasm(limits);
             default -> throw new IllegalArgumentException("unknown engine '" + name + "'; choose one of " + NAMES);
         };
+    }
+
+    /** Wasmtime isolated in a worker, Chicory for what it cannot finish; Chicory alone where Wasmtime cannot run. */
+    static MacroEngine wasmtime(SandboxLimits limits, Path cache) {
+        ChicoryEngine chicory = new ChicoryEngine(limits, cache);
+        if (cache == null || !WasmtimeLibrary.available()) {
+            return chicory;
+        }
+        IsolatedEngine isolated = new IsolatedEngine(limits, cache);
+        isolated.warmUp();
+        return new FallbackEngine(isolated, chicory);
     }
 
     /** {@code $SANDCRATE_CACHE/runtime}, else {@code ~/.cache/sandcrate/runtime}; null without HOME. */

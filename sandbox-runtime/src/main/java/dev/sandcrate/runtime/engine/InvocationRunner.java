@@ -67,8 +67,7 @@ public final class InvocationRunner {
             }
             future.cancel(true);
             awaitQuietly(finished, STOP_GRACE);
-            throw new SandboxException(SandboxException.Kind.TIMEOUT,
-                    "macro expansion did not finish within the time limit of " + describe(timeout) + " and was stopped");
+            throw timedOut(timeout);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof SandboxException sandbox) {
@@ -96,6 +95,12 @@ public final class InvocationRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The user-facing report of an expansion stopped at the time limit, the same whatever engine ran it. */
+    public static SandboxException timedOut(Duration timeout) {
+        return new SandboxException(SandboxException.Kind.TIMEOUT,
+                "macro expansion did not finish within the time limit of " + describe(timeout) + " and was stopped");
     }
 
     static String describe(Duration duration) {

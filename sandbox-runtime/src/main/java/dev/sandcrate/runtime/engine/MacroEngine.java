@@ -20,4 +20,12 @@ public interface MacroEngine {
      *     usable artifact
      */
     MacroModule load(byte[] wasm) throws SandboxException;
+
+    /**
+     * {@link #load(byte[])} for a caller that has computed the artifact's sha256 already (the daemon has, to look
+     * it up): hashing a megabyte again costs tens of milliseconds in a runtime that has just started.
+     */
+    default MacroModule load(byte[] wasm, String sha256) throws SandboxException {
+        return load(wasm);
+    }
 }

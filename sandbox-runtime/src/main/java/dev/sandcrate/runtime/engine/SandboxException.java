@@ -15,7 +15,12 @@ public final class SandboxException extends Exception {
         /** The module trapped without recording a panic (e.g. {@code unreachable}, stack overflow). */
         TRAP,
         /** The instance was discarded by an earlier trap or limit. */
-        DISCARDED
+        DISCARDED,
+        /**
+         * The engine itself could not finish the call (a native engine's stack limit, a trap it cannot diagnose, a
+         * crashed engine process); {@link FallbackEngine} reruns such a call on the pure-Java engine.
+         */
+        ENGINE_FAILED
     }
 
     private final Kind kind;

@@ -130,4 +130,22 @@ public final class AbiTestModules {
                   (func (export "sandcrate_last_panic") (result i64) (i64.const 0)))
                 """);
     }
+
+    /**
+     * Counts its calls like {@link #countsCalls()}; a request whose first byte is 1 first recurses
+     * {@code depth} calls deep, more than Wasmtime's 2 MiB wasm stack holds but well within Chicory's JVM stack.
+     */
+    public static byte[] recursesDeeplyOnRequest(int depth) {
+        return module("""
+                (func $down (param $n i32) (result i32)
+                  (if (result i32) (i32.eqz (local.get $n))
+                    (then (i32.const 0))
+                    (else (i32.add (i32.const 1) (call $down (i32.sub (local.get $n) (i32.const 1)))))))
+                """, """
+                (if (i32.eq (i32.load8_u (local.get $ptr)) (i32.const 1))
+                  (then (drop (call $down (i32.const %d)))))
+                (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+                (i32.store8 (i32.sub (i32.add (local.get $ptr) (local.get $len)) (i32.const 1)) (global.get $calls))
+                """.formatted(depth) + RETURN_REQUEST, "(i64.const 0)");
+    }
 }

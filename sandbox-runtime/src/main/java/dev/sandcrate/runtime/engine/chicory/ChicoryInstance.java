@@ -74,7 +74,7 @@ final class ChicoryInstance implements MacroInstance {
     public byte[] expand(byte[] wireRequest) throws SandboxException {
         return call(() -> {
             int requestPtr = (int) alloc.apply(wireRequest.length)[0];
-            checkRange(requestPtr, wireRequest.length, "sandcrate_alloc returned");
+            ArtifactAbi.checkRange(Integer.toUnsignedLong(requestPtr), wireRequest.length, memoryBytes(), "sandcrate_alloc returned");
             memory.write(requestPtr, wireRequest, 0, wireRequest.length);
             return readPacked(expand.apply(requestPtr, wireRequest.length)[0], "sandcrate_expand returned");
         });
@@ -143,22 +143,11 @@ final class ChicoryInstance implements MacroInstance {
     }
 
     private byte[] readPacked(long packed, String what) throws SandboxException {
-        int ptr = (int) (packed >>> 32);
-        long len = packed & 0xffff_ffffL;
-        if (len > limits.maxOutputBytes()) {
-            throw new SandboxException(Kind.OUTPUT_LIMIT, "macro produced " + len
-                    + " bytes of output, more than the limit of " + limits.maxOutputBytes() + " bytes");
-        }
-        checkRange(ptr, len, what);
-        return memory.readBytes(ptr, (int) len);
+        ArtifactAbi.Region region = ArtifactAbi.region(packed, memoryBytes(), limits, what);
+        return memory.readBytes((int) region.offset(), region.length());
     }
 
-    private void checkRange(int ptr, long len, String what) throws SandboxException {
-        long start = Integer.toUnsignedLong(ptr);
-        long size = (long) memory.pages() * 65536;
-        if (start + len > size) {
-            throw new SandboxException(Kind.TRAP, what + " the range " + start + "+" + len
-                    + " outside linear memory (" + size + " bytes)");
-        }
+    private long memoryBytes() {
+        return (long) memory.pages() * SandboxLimits.WASM_PAGE_BYTES;
     }
 }

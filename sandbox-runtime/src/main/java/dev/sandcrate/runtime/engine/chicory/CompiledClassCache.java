@@ -1,13 +1,12 @@
 package dev.sandcrate.runtime.engine.chicory;
 
 import com.dylibso.chicory.compiler.Cache;
+import dev.sandcrate.runtime.engine.CacheFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Properties;
 
 /**
@@ -38,18 +37,7 @@ final class CompiledClassCache implements Cache {
         if (Files.exists(target)) {
             return;
         }
-        Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, ".partial-", ".bin");
-        try {
-            Files.write(temp, data);
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        CacheFiles.writeAtomically(target, data);
     }
 
     private Path file(String key) {

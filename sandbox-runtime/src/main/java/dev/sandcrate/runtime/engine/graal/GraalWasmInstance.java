@@ -131,24 +131,14 @@ final class GraalWasmInstance implements MacroInstance {
     }
 
     private byte[] read(long packed, String what) throws SandboxException {
-        int ptr = (int) (packed >>> 32);
-        long len = packed & 0xffff_ffffL;
-        if (len > limits.maxOutputBytes()) {
-            throw new SandboxException(Kind.OUTPUT_LIMIT, "macro produced " + len
-                    + " bytes of output, more than the limit of " + limits.maxOutputBytes() + " bytes");
-        }
-        checkRange(ptr, len, what);
-        byte[] out = new byte[(int) len];
-        memory.readBuffer(Integer.toUnsignedLong(ptr), out, 0, (int) len);
+        ArtifactAbi.Region region = ArtifactAbi.region(packed, memory.getBufferSize(), limits, what);
+        byte[] out = new byte[region.length()];
+        memory.readBuffer(region.offset(), out, 0, region.length());
         return out;
     }
 
     private void checkRange(int ptr, long len, String what) throws SandboxException {
-        long start = Integer.toUnsignedLong(ptr);
-        long size = memory.getBufferSize();
-        if (start + len > size) {
-            throw new SandboxException(Kind.TRAP, what + " the range " + start + "+" + len + " outside linear memory (" + size + " bytes)");
-        }
+        ArtifactAbi.checkRange(Integer.toUnsignedLong(ptr), len, memory.getBufferSize(), what);
     }
 
     @Override
