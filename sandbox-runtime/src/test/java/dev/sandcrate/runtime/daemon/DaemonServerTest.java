@@ -90,6 +90,27 @@ class DaemonServerTest {
     }
 
     @Test
+    void aConnectionRemembersItsSessionUntilTheSessionIsDropped() throws Exception {
+        start(Duration.ofMinutes(1));
+        byte[] wasm = AbiTestModules.countsCalls();
+        String sha = ArtifactAbi.sha256(wasm);
+        Process other = new ProcessBuilder("sleep", "60").start();
+        try (DaemonClient client = DaemonClient.connect(daemon.socket())) {
+            client.load(wasm);
+            assertEquals(1, lastByte(client.expand(other.pid(), sha, REQUEST)));
+            assertEquals(2, lastByte(client.expand(other.pid(), sha, REQUEST)));
+            other.destroy();
+            other.waitFor(10, TimeUnit.SECONDS);
+            serviceOf(daemon).sweep();
+            // the pid's process is gone: the connection gets a new session, which the service tracks (and sweeps)
+            assertEquals(1, lastByte(client.expand(other.pid(), sha, REQUEST)));
+            assertEquals(1, serviceOf(daemon).sessionCount());
+        } finally {
+            other.destroy();
+        }
+    }
+
+    @Test
     void sandboxFailuresComeBackAsErrorFrames() throws Exception {
         start(Duration.ofMinutes(1));
         byte[] wasm = AbiTestModules.loopsForever();
