@@ -228,6 +228,8 @@ public class RuntimeBench {
 
                 #[cfg(test)]
                 mod tests {
+                    use super::Store;
+
                     #[tokio::test]
                     async fn round_trip() {
                         let store = super::MemoryStore::default();
