@@ -26,4 +26,6 @@ rm -rf "$dest.old"
 if [ -e "$dest" ]; then mv "$dest" "$dest.old"; fi
 mv "$tmp/unpacked" "$dest"
 rm -rf "$dest.old"
+# the JVM's AOT cache for a faster daemon start; the runtime works without it
+"$dest/bin/sandcrate-runtime" aot-cache >/dev/null 2>&1 || echo "sandcrate: could not create the runtime's AOT cache (slower start)" >&2
 echo "installed $("$dest/bin/sandcrate-runtime" --version) in $dest"

@@ -135,6 +135,9 @@ final class PrecompileHarness {
         if (install.exit() != 0 || !Files.isExecutable(home.resolve(".sandcrate/runtime/bin/sandcrate-runtime"))) {
             throw new AssertionError("installing the runtime failed:\n" + install.all());
         }
+        if (!Files.isRegularFile(home.resolve(".sandcrate/runtime/lib/runtime.aot"))) { // the launcher's JVM start cache
+            throw new AssertionError("the install made no AOT cache:\n" + install.all());
+        }
         return home;
     }
 

@@ -110,6 +110,7 @@ public final class DaemonServer implements AutoCloseable {
         try (client) {
             InputStream in = new BufferedInputStream(Channels.newInputStream(client));
             OutputStream out = new BufferedOutputStream(Channels.newOutputStream(client));
+            MacroService.Client session = new MacroService.Client();
             Protocol.Frame request;
             while ((request = Protocol.read(in)) != null) {
                 lastActivity.set(System.nanoTime());
@@ -118,7 +119,7 @@ public final class DaemonServer implements AutoCloseable {
                     close();
                     return;
                 }
-                Protocol.Frame response = service.handle(request);
+                Protocol.Frame response = service.handle(request, session);
                 Protocol.write(out, response.code(), response.payload());
                 lastActivity.set(System.nanoTime());
             }

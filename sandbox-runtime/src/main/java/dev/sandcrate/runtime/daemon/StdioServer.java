@@ -14,13 +14,14 @@ public final class StdioServer {
     public static void serve(MacroService service, InputStream rawIn, OutputStream rawOut) throws IOException {
         InputStream in = new BufferedInputStream(rawIn);
         OutputStream out = new BufferedOutputStream(rawOut);
+        MacroService.Client client = new MacroService.Client();
         Protocol.Frame request;
         while ((request = Protocol.read(in)) != null) {
             if (request.code() == Protocol.OP_SHUTDOWN) {
                 Protocol.write(out, Protocol.STATUS_OK, new byte[0]);
                 return;
             }
-            Protocol.Frame response = service.handle(request);
+            Protocol.Frame response = service.handle(request, client);
             Protocol.write(out, response.code(), response.payload());
         }
     }

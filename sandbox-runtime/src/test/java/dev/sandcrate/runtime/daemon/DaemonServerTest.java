@@ -79,14 +79,19 @@ class DaemonServerTest {
             assertEquals(2, lastByte(client.expand(MY_PID, sha, REQUEST)));
             assertEquals(1, lastByte(client.expand(other.pid(), sha, REQUEST)));
             assertEquals(3, lastByte(client.expand(MY_PID, sha, REQUEST)));
-        } finally {
+            assertEquals(2, lastByte(client.expand(other.pid(), sha, REQUEST)));
             other.destroy();
             other.waitFor(10, TimeUnit.SECONDS);
+            MacroService service = serviceOf(daemon);
+            assertEquals(2, service.sessionCount());
+            service.sweep();
+            assertEquals(1, service.sessionCount());
+            // the connection remembered the dropped session: it must get a new one, which the service tracks (and sweeps)
+            assertEquals(1, lastByte(client.expand(other.pid(), sha, REQUEST)));
+            assertEquals(2, service.sessionCount());
+        } finally {
+            other.destroy();
         }
-        MacroService service = serviceOf(daemon);
-        assertEquals(2, service.sessionCount());
-        service.sweep();
-        assertEquals(1, service.sessionCount());
     }
 
     @Test
