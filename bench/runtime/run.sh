@@ -101,13 +101,19 @@ expand_time() { # dir: rustc's expand_crate for the crate alone, seconds
     (cd "$1" && RUSTC_BOOTSTRAP=1 cargo rustc --offline --lib -- -Z time-passes 2>&1 | awk '$NF == "expand_crate" {print $2; exit}' | tr -d ';')
 }
 stop_daemon() { "$launcher" stop >/dev/null 2>&1 || true; }
-daemon_hwm_mb() { # peak RSS of the running daemon (its /proc status)
+daemon_pids() { # the running daemon and its children (the engine worker runs Wasmtime in a child JVM)
     local pid; pid=$(pgrep -f "RuntimeCommand daemon --dir $work/run" | head -1)
-    [[ -n "$pid" ]] && awk '/^VmHWM:/ {print int($2 / 1024)}' "/proc/$pid/status" || echo 0
+    [[ -n "$pid" ]] && { echo "$pid"; pgrep -P "$pid" || true; }
 }
-daemon_cpu_s() { # CPU seconds (user + system) the running daemon has used so far
-    local pid; pid=$(pgrep -f "RuntimeCommand daemon --dir $work/run" | head -1)
-    awk -v tck="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print ($12 + $13) / tck}' "/proc/$pid/stat"
+daemon_hwm_mb() { # peak RSS of the daemon plus its engine worker (sum of each one's peak: an upper bound)
+    local total=0 pid
+    for pid in $(daemon_pids); do total=$((total + $(awk '/^VmHWM:/ {print int($2 / 1024)}' "/proc/$pid/status"))); done
+    echo "$total"
+}
+daemon_cpu_s() { # CPU seconds (user + system) the daemon and its engine worker have used so far
+    local pid
+    for pid in $(daemon_pids); do awk -v tck="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print ($12 + $13) / tck}' "/proc/$pid/stat"; done \
+        | awk '{s += $1} END {print s + 0}'
 }
 results="$work/results.txt"
 record() { # name value; a failed measurement (its command substitution printed nothing) ends the run
@@ -183,7 +189,7 @@ out = ["# Runtime benchmark\n",
     "| | native debug serde_derive | shim | engine alone (in-process) |", "|---|---|---|---|",
     f"| rustc \`expand_crate\` s | {fmt('expand_native')} | {fmt('expand_shim')} | best round {eng['bestRoundMs']/1000:.2f} |",
     f"| per expansion ms (best) | {native_ms:.2f} | {shim_ms:.2f} | {engine_ms:.2f} |",
-    f"| daemon CPU s (engine + dispatch) | | {fmt('daemon_cpu')} | |",
+    f"| daemon + engine worker CPU s (engine + dispatch) | | {fmt('daemon_cpu')} | |",
     f"\nOutside the daemon's CPU (rustc's own work, the shim's token conversion, the socket, waiting for a core), "
     f"best round: {around:.2f} s, {100 * around / best['expand_native']:.0f}% of the native expansion. "
     f"Expanded output (\`-Zunpretty=expanded\`), native vs shim: **$same**.\n",
@@ -197,7 +203,7 @@ out = ["# Runtime benchmark\n",
     f"| (a) serde + serde_json + $structs structs | {fmt('native_a')} | {fmt('shim_a')} | {best['shim_a']/best['native_a']:.2f} |",
     f"| (b) app: tokio, serde, thiserror, async-trait, $app_structs structs | {fmt('native_b')} | {fmt('shim_b')} | {best['shim_b']/best['native_b']:.2f} |",
     f"| (c) (b) after editing main.rs | {fmt('native_c')} | {fmt('shim_c')} (daemon running); {fmt('shim_c_cold')} (daemon started by it) | {best['shim_c']/best['native_c']:.2f} |",
-    f"\nDaemon peak RSS after (a): {fmt('rss_a')} MB. Shimmed app: syn/quote/proc-macro2 compiled: {'yes' if int('$compiled_shim') else 'no'}; "
+    f"\nDaemon + engine worker peak RSS after (a): {fmt('rss_a')} MB. Shimmed app: syn/quote/proc-macro2 compiled: {'yes' if int('$compiled_shim') else 'no'}; "
     f"its output equals the native build's: $app_same; its tests: $shim_tests.\n",
     f"RESULT expand_ratio={shim_ms/native_ms:.2f} cold_ms={best['cold_aot']:.0f} build_a_ratio={best['shim_a']/best['native_a']:.2f} "
     f"build_b_ratio={best['shim_b']/best['native_b']:.2f} build_c_ratio={best['shim_c']/best['native_c']:.2f} rss_mb={max(vals['rss_a']):.0f}"]
