@@ -236,6 +236,16 @@ public class RegistryApiTest {
     }
 
     @Test
+    void anAdminMayPublishNamesReservedForTheRustProjectButNotStd() throws Exception {
+        long rootId = registry.users().add("root", true).id();
+        String admin = registry.tokens().create(rootId, "full", EnumSet.allOf(Scope.class), List.of(), null).secret();
+        assertEquals(200, publish(admin, TestCrates.publishBody("compiler_builtins", "0.1.70",
+                TestCrates.crate(tmp, "compiler_builtins", "0.1.70", ""))).statusCode());
+        assertError(400, "reserved", publish(admin, TestCrates.publishBody("std", "1.0.0", TestCrates.crate(tmp, "std", "1.0.0", ""))));
+        assertError(400, "reserved", publish("cargo", "1.0.0", ""));
+    }
+
+    @Test
     void versionsBeyondU64AreRefused() throws Exception {
         assertError(400, "at most 18446744073709551615", publish("huge-version", "99999999999999999999999.0.0", ""));
         assertTrue(registry.crates().crate("huge-version").isEmpty());

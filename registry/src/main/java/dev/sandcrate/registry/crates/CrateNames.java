@@ -18,7 +18,7 @@ public final class CrateNames {
     /**
      * Names a new crate may not take here: crates.io's reserved names (its {@code reserved_crate_names}), cargo's names
      * for the standard library's crates, and cargo's own name. Imports of existing crates.io crates (which has, for
-     * instance, {@code cargo} and {@code compiler_builtins}) are not held to this.
+     * instance, {@code cargo} and {@code compiler_builtins}) and publishes by an admin are not held to this.
      */
     private static final Set<String> RESERVED_FOR_PUBLISH = Set.of(
             "alloc", "arena", "ast", "builtins", "collections", "compiler_builtins", "compiler_rt", "compiletest", "core",
