@@ -98,8 +98,25 @@ public final class CrateService {
         }
     }
 
-    /** A crate's index file. */
-    public record IndexFileBody(byte[] body, long lastModified) {}
+    /** A crate's index file, with its ETag (computed once, when the file is made). */
+    public record IndexFileBody(byte[] body, long lastModified, String etag) {
+        public IndexFileBody(byte[] body, long lastModified) {
+            this(body, lastModified, "\"" + Checksums.sha256Hex(body).substring(0, 32) + "\"");
+        }
+    }
+
+    /**
+     * Rendered index files by lower-case crate name. An entry is served only while its crate's
+     * {@code index_updated_at} in the database still equals the entry's: every change to a crate's index file moves that
+     * stamp strictly forward ({@link #BUMP_INDEX_STAMP}), so a change made by another process sharing the database (a
+     * replica, {@code sandcrate import} on the embedded H2) is seen on the next request, at the cost of one indexed
+     * single-row query instead of reading and rendering every version and hashing the file.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, IndexFileBody> indexCache = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Moves on every change made in this process, so a render that raced with a change is not cached. */
+    private final java.util.concurrent.atomic.AtomicLong indexGeneration = new java.util.concurrent.atomic.AtomicLong();
+    /** Strictly increasing even for two changes within one millisecond, so it works as the cache's version stamp. */
+    private static final String BUMP_INDEX_STAMP = "index_updated_at = GREATEST(index_updated_at + 1, :t)";
 
     // ---------------------------------------------------------------- publish
 
@@ -199,6 +216,7 @@ public final class CrateService {
         } finally {
             publishLock.unlock();
         }
+        forgetIndexFile(req.name());
         LOG.info("published {} {} by {}", req.name(), req.version(), who.login());
         notifyListeners(CrateEvents.Change.PUBLISHED, entry, who.login());
         return new Published(req.name(), req.version(), cksum, entry);
@@ -229,7 +247,7 @@ public final class CrateService {
         long crateId;
         if (existing.isPresent()) {
             crateId = existing.get().id();
-            h.createUpdate("UPDATE crates SET index_updated_at = :t, description = COALESCE(:d, description) WHERE id = :id")
+            h.createUpdate("UPDATE crates SET " + BUMP_INDEX_STAMP + ", description = COALESCE(:d, description) WHERE id = :id")
                     .bind("t", now).bind("d", description).bind("id", crateId).execute();
         } else {
             crateId = h.createUpdate("""
@@ -290,9 +308,10 @@ public final class CrateService {
             int n = h.createUpdate("UPDATE versions SET yanked = :y WHERE crate_id = :c AND num = :num")
                     .bind("y", yanked).bind("c", crate.id()).bind("num", num).execute();
             if (n == 0) throw RegistryException.notFound("crate " + crate.name() + " has no version " + num);
-            h.createUpdate("UPDATE crates SET index_updated_at = :t WHERE id = :id")
+            h.createUpdate("UPDATE crates SET " + BUMP_INDEX_STAMP + " WHERE id = :id")
                     .bind("t", System.currentTimeMillis()).bind("id", crate.id()).execute();
         });
+        forgetIndexFile(name);
         LOG.info("{} {} {} by {}", yanked ? "yanked" : "unyanked", name, num, who.login());
         versions(name).stream().filter(v -> v.num().equals(num)).findFirst().ifPresent(v ->
                 notifyListeners(yanked ? CrateEvents.Change.YANKED : CrateEvents.Change.UNYANKED, v.entry(), who.login()));
@@ -369,10 +388,31 @@ public final class CrateService {
 
     /** The index file of a crate (name compared case-insensitively, as index paths are lower-case), if it exists. */
     public Optional<IndexFileBody> indexFile(String name) {
-        return jdbi.withHandle(h -> findCrateByLowerName(h, name).map(crate -> {
+        String key = name.toLowerCase(Locale.ROOT);
+        IndexFileBody cached = indexCache.get(key);
+        if (cached != null && indexStamp(key) == cached.lastModified()) return Optional.of(cached);
+        long generation = indexGeneration.get();
+        Optional<IndexFileBody> fresh = jdbi.withHandle(h -> findCrateByLowerName(h, name).map(crate -> {
             List<IndexEntry> entries = versions(h, crate.id()).stream().map(VersionRow::entry).toList();
             return new IndexFileBody(IndexFile.render(entries), crate.indexUpdatedAt());
         }));
+        // atomic with forgetIndexFile's remove: a render older than a change made here meanwhile is not kept
+        fresh.ifPresent(f -> indexCache.compute(key, (k, old) -> indexGeneration.get() == generation ? f : null));
+        return fresh;
+    }
+
+    /** The crate's {@code index_updated_at}, or -1 if there is no such crate; one lookup by the unique canonical name. */
+    private long indexStamp(String lowerName) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT name, index_updated_at FROM crates WHERE canonical_name = :c")
+                .bind("c", CrateNames.canonical(lowerName))
+                .map((rs, ctx) -> rs.getString(1).toLowerCase(Locale.ROOT).equals(lowerName) ? rs.getLong(2) : -1L)
+                .findOne().orElse(-1L));
+    }
+
+    /** Called after a change to a crate's index file commits, before listeners (which may read the file) hear of it. */
+    private void forgetIndexFile(String name) {
+        indexGeneration.incrementAndGet();
+        indexCache.remove(name.toLowerCase(Locale.ROOT));
     }
 
     /** All versions of a crate in publication order, with their index entries (yanked flag applied). */
