@@ -106,13 +106,17 @@ public final class CrateService {
     }
 
     /**
-     * Rendered index files by lower-case crate name. An entry is served only while its crate's
-     * {@code index_updated_at} in the database still equals the entry's: every change to a crate's index file moves that
-     * stamp strictly forward ({@link #BUMP_INDEX_STAMP}), so a change made by another process sharing the database (a
-     * replica, {@code sandcrate import} on the embedded H2) is seen on the next request, at the cost of one indexed
-     * single-row query instead of reading and rendering every version and hashing the file.
+     * Rendered index files by lower-case crate name. Changes made through this process replace an entry at once. An
+     * entry older than {@link #INDEX_RECHECK} is checked against its crate's {@code index_updated_at} in the database
+     * (one indexed single-row query) before it is served: every change to a crate's index file moves that stamp
+     * strictly forward ({@link #BUMP_INDEX_STAMP}), so a change made by another process sharing the database (a
+     * replica, {@code sandcrate import} on the embedded H2) shows within {@link #INDEX_RECHECK}.
      */
-    private final java.util.concurrent.ConcurrentHashMap<String, IndexFileBody> indexCache = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, CachedIndexFile> indexCache = new java.util.concurrent.ConcurrentHashMap<>();
+    public static final java.time.Duration INDEX_RECHECK = java.time.Duration.ofSeconds(1);
+
+    /** @param checkedAt when the entry was last known to match the database ({@link System#nanoTime}) */
+    private record CachedIndexFile(IndexFileBody file, long checkedAt) {}
     /** Moves on every change made in this process, so a render that raced with a change is not cached. */
     private final java.util.concurrent.atomic.AtomicLong indexGeneration = new java.util.concurrent.atomic.AtomicLong();
     /** Strictly increasing even for two changes within one millisecond, so it works as the cache's version stamp. */
@@ -389,15 +393,24 @@ public final class CrateService {
     /** The index file of a crate (name compared case-insensitively, as index paths are lower-case), if it exists. */
     public Optional<IndexFileBody> indexFile(String name) {
         String key = name.toLowerCase(Locale.ROOT);
-        IndexFileBody cached = indexCache.get(key);
-        if (cached != null && indexStamp(key) == cached.lastModified()) return Optional.of(cached);
+        CachedIndexFile cached = indexCache.get(key);
+        if (cached != null) {
+            long now = System.nanoTime();
+            if (now - cached.checkedAt() < INDEX_RECHECK.toNanos()) return Optional.of(cached.file());
+            long generation = indexGeneration.get();
+            if (indexStamp(key) == cached.file().lastModified()) {
+                indexCache.compute(key, (k, old) -> indexGeneration.get() == generation ? new CachedIndexFile(cached.file(), now) : null);
+                return Optional.of(cached.file());
+            }
+        }
         long generation = indexGeneration.get();
+        long renderedAt = System.nanoTime(); // before reading: a change committed during the render is rechecked for
         Optional<IndexFileBody> fresh = jdbi.withHandle(h -> findCrateByLowerName(h, name).map(crate -> {
             List<IndexEntry> entries = versions(h, crate.id()).stream().map(VersionRow::entry).toList();
             return new IndexFileBody(IndexFile.render(entries), crate.indexUpdatedAt());
         }));
         // atomic with forgetIndexFile's remove: a render older than a change made here meanwhile is not kept
-        fresh.ifPresent(f -> indexCache.compute(key, (k, old) -> indexGeneration.get() == generation ? f : null));
+        fresh.ifPresent(f -> indexCache.compute(key, (k, old) -> indexGeneration.get() == generation ? new CachedIndexFile(f, renderedAt) : null));
         return fresh;
     }
 
