@@ -169,7 +169,7 @@ run_case() { # $1 label, $2 sandcrate list, $3 nginx list, $4 mode, $5 token or 
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # warm-up: the JVM's JIT and the index cache (not measured)
-wrk -t2 -c"$connections" -d5s -s "$here/bench/index/spread.lua" "$sc_url" -- "$work/nginx.list" get "" >/dev/null
+wrk -t2 -c"$connections" -d20s -s "$here/bench/index/spread.lua" "$sc_url" -- "$work/nginx.list" get "" >/dev/null
 etag_list "$sc_url" "$work/sandcrate.list" ""
 run_case "plain GET" "$work/sandcrate.list" "$work/nginx.list" get
 run_case "304 revalidation" "$work/sandcrate.list" "$work/nginx.list" revalidate
@@ -177,7 +177,7 @@ run_case "config.json" "$work/config.list" "$work/config.list" get
 stop_sandcrate
 
 start_sandcrate --auth-required
-wrk -t2 -c"$connections" -d5s -s "$here/bench/index/spread.lua" "$sc_url" -- "$work/nginx.list" get "$token" >/dev/null
+wrk -t2 -c"$connections" -d20s -s "$here/bench/index/spread.lua" "$sc_url" -- "$work/nginx.list" get "$token" >/dev/null
 run_case "auth-required GET" "$work/sandcrate.list" "$work/nginx.list" get "$token"
 run_case "auth-required 304" "$work/sandcrate.list" "$work/nginx.list" revalidate "$token"
 run_case "auth-required config.json" "$work/config.list" "$work/config.list" get "$token"
