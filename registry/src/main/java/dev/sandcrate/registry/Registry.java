@@ -179,6 +179,7 @@ public final class Registry implements AutoCloseable {
             precompile.close();
             app.stop();
         } finally {
+            crates.close(); // the download counts still in memory
             readmes.close();
             gitIndex.close();
             database.close();

@@ -224,6 +224,7 @@ public class RegistryApiTest {
         for (String path : List.of("/index/no/su/nosuch", "/api/v1/crates/nosuch", "/api/v1/crates/heady/9.9.9/download", "/ui/api/crates/nosuch")) {
             assertEquals(404, send("HEAD", path, null, null).statusCode(), path);
         }
+        registry.crates().flushDownloads();
         assertEquals(1, registry.crates().crate("heady").orElseThrow().downloads(), "the GET is a download, the HEAD is not");
     }
 
@@ -582,5 +583,21 @@ public class RegistryApiTest {
         registry.database().close();
         assertError(503, "database unreachable", send("GET", "/ready", null, null));
         assertEquals(200, send("GET", "/health", null, null).statusCode());
+    }
+
+    @Test
+    void downloadsAreCountedInBatchesAndWrittenAtStop() throws Exception {
+        publish("counted", "1.0.0", "");
+        publish("counted", "1.1.0", "");
+        for (int i = 0; i < 5; i++) assertEquals(200, send("GET", "/api/v1/crates/counted/1.0.0/download", null, null).statusCode());
+        for (int i = 0; i < 3; i++) assertEquals(200, send("GET", "/api/v1/crates/counted/1.1.0/download", null, null).statusCode());
+        registry.crates().flushDownloads();
+        assertEquals(8, registry.crates().crate("counted").orElseThrow().downloads());
+        assertEquals(List.of(5L, 3L), registry.crates().versions("counted").stream().map(v -> v.downloads()).toList());
+        assertEquals(200, send("GET", "/api/v1/crates/counted/1.1.0/download", null, null).statusCode());
+        registry.close(); // counts still in memory are written when the registry stops
+        registry = Registry.start(config());
+        assertEquals(9, registry.crates().crate("counted").orElseThrow().downloads());
+        assertEquals(4, registry.crates().versions("counted").get(1).downloads());
     }
 }

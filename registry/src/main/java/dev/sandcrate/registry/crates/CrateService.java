@@ -54,6 +54,7 @@ public final class CrateService {
     /** Serializes the blob-then-commit section so a failed publish never deletes a blob another one just committed. */
     private final ReentrantLock publishLock = new ReentrantLock();
     private final List<CrateEvents> listeners = new CopyOnWriteArrayList<>();
+    private final DownloadCounts downloads;
 
     public CrateService(Jdbi jdbi, BlobStore blobs, Supplier<String> indexUrl, long maxUploadBytes, long maxUnpackedBytes) {
         this.jdbi = jdbi;
@@ -61,6 +62,7 @@ public final class CrateService {
         this.indexUrl = indexUrl;
         this.maxUploadBytes = maxUploadBytes;
         this.limits = CrateLimits.DEFAULT.withMaxUnpackedBytes(maxUnpackedBytes);
+        this.downloads = new DownloadCounts(jdbi);
     }
 
     /** Registers a listener for committed index changes (see {@link CrateEvents}). */
@@ -437,20 +439,27 @@ public final class CrateService {
         return jdbi.withHandle(h -> findCrateByLowerName(h, name));
     }
 
-    /** The .crate bytes of one version (counting a download), or empty if there is no such version. */
+    /** The .crate bytes of one version (counting a download, written in batches), or empty if there is no such version. */
     public Optional<InputStream> download(String name, String num) throws IOException {
-        Optional<VersionRow> version = jdbi.inTransaction(h -> findCrateByLowerName(h, name).flatMap(c -> {
-            Optional<VersionRow> v = versions(h, c.id()).stream().filter(r -> r.num().equals(num)).findFirst();
-            v.ifPresent(r -> {
-                h.createUpdate("UPDATE versions SET downloads = downloads + 1 WHERE id = :id").bind("id", r.id()).execute();
-                h.createUpdate("UPDATE crates SET downloads = downloads + 1 WHERE id = :id").bind("id", c.id()).execute();
-            });
-            return v;
-        }));
+        record Found(long crateId, long versionId, String cksum) {}
+        Optional<Found> version = jdbi.withHandle(h -> findCrateByLowerName(h, name).flatMap(c ->
+                h.createQuery("SELECT id, cksum FROM versions WHERE crate_id = :c AND num = :num").bind("c", c.id()).bind("num", num)
+                        .map((rs, ctx) -> new Found(c.id(), rs.getLong(1), rs.getString(2))).findOne()));
         if (version.isEmpty()) return Optional.empty();
         InputStream in = blobs.open(version.get().cksum());
         if (in == null) throw new IOException("blob " + version.get().cksum() + " of " + name + " " + num + " is missing");
+        downloads.count(version.get().crateId(), version.get().versionId());
         return Optional.of(in);
+    }
+
+    /** Writes the download counts gathered in memory (they are also written every few seconds and at {@link #close}). */
+    public void flushDownloads() {
+        downloads.flush();
+    }
+
+    /** Writes the remaining download counts and stops their periodic writing. */
+    public void close() {
+        downloads.close();
     }
 
     /** The .crate bytes of one version, without counting a download (for internal readers such as precompile). */
