@@ -63,6 +63,7 @@ public final class Registry implements AutoCloseable {
                 c.jetty.modifyServletContextHandler(HeadAsGet::install);
             });
             routes.register(app);
+            new dev.sandcrate.registry.http.HealthRoutes(database, java.util.Map.of("crates", blobs)).register(app);
             this.precompile = dev.sandcrate.registry.precompile.PrecompileService.forRegistry(database.jdbi(), crates, config.dataDir(),
                     storage.open(config.dataDir(), BlobStorage.Area.ARTIFACTS), precompileConfig);
             this.gitIndex = new dev.sandcrate.registry.gitindex.GitIndexService(config.dataDir().resolve("git-index"), database.jdbi(), crates, this::url, config.authRequired());
@@ -178,6 +179,7 @@ public final class Registry implements AutoCloseable {
             precompile.close();
             app.stop();
         } finally {
+            crates.close(); // the download counts still in memory
             readmes.close();
             gitIndex.close();
             database.close();

@@ -224,6 +224,7 @@ public class RegistryApiTest {
         for (String path : List.of("/index/no/su/nosuch", "/api/v1/crates/nosuch", "/api/v1/crates/heady/9.9.9/download", "/ui/api/crates/nosuch")) {
             assertEquals(404, send("HEAD", path, null, null).statusCode(), path);
         }
+        registry.crates().flushDownloads();
         assertEquals(1, registry.crates().crate("heady").orElseThrow().downloads(), "the GET is a download, the HEAD is not");
     }
 
@@ -489,5 +490,124 @@ public class RegistryApiTest {
             tar.closeArchiveEntry();
         }
         return out.toByteArray();
+    }
+
+    @Test
+    void cachedIndexFilesFollowEveryChangeWithANewETag() throws Exception {
+        publish("cached", "1.0.0", "");
+        var first = send("GET", "/index/ca/ch/cached", null, null);
+        String etag1 = first.headers().firstValue("ETag").orElseThrow();
+        assertEquals(etag1, send("GET", "/index/ca/ch/cached", null, null).headers().firstValue("ETag").orElseThrow());
+        assertEquals(304, send("GET", "/index/ca/ch/cached", null, null, "If-None-Match", etag1).statusCode());
+
+        publish("cached", "1.1.0", "");
+        var second = send("GET", "/index/ca/ch/cached", null, null);
+        assertEquals(2, IndexFile.parse(text(second)).size());
+        String etag2 = second.headers().firstValue("ETag").orElseThrow();
+        assertNotEquals(etag1, etag2);
+        assertEquals(200, send("GET", "/index/ca/ch/cached", null, null, "If-None-Match", etag1).statusCode());
+
+        assertEquals(200, send("DELETE", "/api/v1/crates/cached/1.1.0/yank", aliceToken, null).statusCode());
+        var third = send("GET", "/index/ca/ch/cached", null, null);
+        assertTrue(IndexFile.parse(text(third)).get(1).yanked());
+        String etag3 = third.headers().firstValue("ETag").orElseThrow();
+        assertNotEquals(etag2, etag3);
+        assertEquals(200, send("GET", "/index/ca/ch/cached", null, null, "If-None-Match", etag2).statusCode());
+        assertEquals(304, send("GET", "/index/ca/ch/cached", null, null, "If-None-Match", etag3).statusCode());
+    }
+
+    @Test
+    void changesMadeByAnotherProcessOnTheSameDatabaseReachTheCachedIndexWithinTheRecheckTime() throws Exception {
+        publish("shared", "1.0.0", "");
+        assertFalse(yankedNow("shared"));
+        // another registry process: its own CrateService (and cache) over the same database and blobs
+        var other = new dev.sandcrate.registry.crates.CrateService(registry.database().jdbi(),
+                registry.config().blobs().open(tmp.resolve("data"), BlobStorage.Area.CRATES), () -> registry.url() + "/index/",
+                RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED);
+        var alice = registry.tokens().authenticate(aliceToken).orElseThrow();
+        other.setYanked(alice, "shared", "1.0.0", true);
+        other.setYanked(alice, "shared", "1.0.0", false); // within a millisecond or so: the stamp still moves
+        other.setYanked(alice, "shared", "1.0.0", true);
+        pastIndexRecheck();
+        assertTrue(yankedNow("shared"));
+        other.setYanked(alice, "shared", "1.0.0", false);
+        pastIndexRecheck();
+        assertFalse(yankedNow("shared"));
+        other.importCrate(alice, TestCrates.crate(tmp, "shared", "2.0.0", ""));
+        pastIndexRecheck();
+        assertEquals(2, IndexFile.parse(text(send("GET", "/index/sh/ar/shared", null, null))).size());
+    }
+
+    private boolean yankedNow(String name) throws Exception {
+        return IndexFile.parse(text(send("GET", "/index/" + dev.sandcrate.index.IndexPaths.pathOf(name), null, null))).getFirst().yanked();
+    }
+
+    private static void pastIndexRecheck() throws InterruptedException {
+        Thread.sleep(dev.sandcrate.registry.crates.CrateService.INDEX_RECHECK.toMillis() + 50);
+    }
+
+    @Test
+    void aRevokedTokenStopsReadingAtOnceDespiteTheCheckCache() throws Exception {
+        registry.close();
+        registry = Registry.start(config().withAuthRequired(true));
+        long reader = registry.users().find("alice").orElseThrow().id();
+        var created = registry.tokens().create(reader, "reader", EnumSet.of(Scope.READ), List.of(), null);
+        assertEquals(200, send("GET", "/index/config.json", created.secret(), null).statusCode());
+        assertEquals(200, send("GET", "/index/config.json", created.secret(), null).statusCode());
+        registry.tokens().revoke(created.info().id());
+        assertError(401, "revoked", send("GET", "/index/config.json", created.secret(), null));
+
+        // revoked by another process: refused once the reuse time of a check has passed
+        var second = registry.tokens().create(reader, "reader2", EnumSet.of(Scope.READ), List.of(), null);
+        assertEquals(200, send("GET", "/index/config.json", second.secret(), null).statusCode());
+        new dev.sandcrate.registry.auth.Tokens(registry.database().jdbi()).revoke(second.info().id());
+        Thread.sleep(dev.sandcrate.registry.auth.Tokens.CHECK_REUSE.toMillis() + 100);
+        assertError(401, "revoked", send("GET", "/index/config.json", second.secret(), null));
+    }
+
+    @Test
+    void healthAndReadinessNeedNoTokenAndReportWhatIsBroken() throws Exception {
+        registry.close();
+        registry = Registry.start(config().withAuthRequired(true));
+        var health = send("GET", "/health", null, null);
+        assertEquals(200, health.statusCode());
+        assertEquals("ok", JSON.readTree(health.body()).get("status").asText());
+        var ready = send("GET", "/ready", null, null);
+        assertEquals(200, ready.statusCode(), text(ready));
+        assertEquals("ok", JSON.readTree(ready.body()).get("status").asText());
+
+        registry.database().jdbi().useHandle(h -> h.execute(
+                "DELETE FROM \"flyway_schema_history\" WHERE \"version\" = (SELECT MAX(\"version\") FROM \"flyway_schema_history\")"));
+        assertError(503, "database migrations not applied", send("GET", "/ready", null, null));
+        assertEquals(200, send("GET", "/health", null, null).statusCode());
+    }
+
+    @Test
+    void readinessFailsWhenTheBlobStoreOrTheDatabaseIsGone() throws Exception {
+        Path blobs = tmp.resolve("data").resolve("blobs");
+        Path moved = tmp.resolve("blobs-away");
+        Files.move(blobs, moved);
+        assertError(503, "blob store (crates) unreachable", send("GET", "/ready", null, null));
+        Files.move(moved, blobs);
+        assertEquals(200, send("GET", "/ready", null, null).statusCode());
+        registry.database().close();
+        assertError(503, "database unreachable", send("GET", "/ready", null, null));
+        assertEquals(200, send("GET", "/health", null, null).statusCode());
+    }
+
+    @Test
+    void downloadsAreCountedInBatchesAndWrittenAtStop() throws Exception {
+        publish("counted", "1.0.0", "");
+        publish("counted", "1.1.0", "");
+        for (int i = 0; i < 5; i++) assertEquals(200, send("GET", "/api/v1/crates/counted/1.0.0/download", null, null).statusCode());
+        for (int i = 0; i < 3; i++) assertEquals(200, send("GET", "/api/v1/crates/counted/1.1.0/download", null, null).statusCode());
+        registry.crates().flushDownloads();
+        assertEquals(8, registry.crates().crate("counted").orElseThrow().downloads());
+        assertEquals(List.of(5L, 3L), registry.crates().versions("counted").stream().map(v -> v.downloads()).toList());
+        assertEquals(200, send("GET", "/api/v1/crates/counted/1.1.0/download", null, null).statusCode());
+        registry.close(); // counts still in memory are written when the registry stops
+        registry = Registry.start(config());
+        assertEquals(9, registry.crates().crate("counted").orElseThrow().downloads());
+        assertEquals(4, registry.crates().versions("counted").get(1).downloads());
     }
 }

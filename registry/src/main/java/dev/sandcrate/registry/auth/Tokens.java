@@ -22,7 +22,15 @@ import java.util.stream.Collectors;
 public final class Tokens {
     private static final String PREFIX = "scr_";
     private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * How long a successful token check is reused without asking the database: a token revoked through this process
+     * stops working at once, one revoked by another process sharing the database (or that expires) within this time.
+     */
+    public static final java.time.Duration CHECK_REUSE = java.time.Duration.ofSeconds(2);
     private final Jdbi jdbi;
+    private final java.util.concurrent.ConcurrentHashMap<String, CheckedToken> recentChecks = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record CheckedToken(Principal principal, long validUntil) {}
 
     public record TokenInfo(long id, String login, String name, Set<Scope> scopes, List<String> cratePatterns,
                             Long expiresAt, long createdAt, Long lastUsedAt, boolean revoked) {}
@@ -73,17 +81,24 @@ public final class Tokens {
         if (secret.isEmpty()) return Optional.empty();
         String tokenHash = hash(secret);
         long now = System.currentTimeMillis();
+        CheckedToken recent = recentChecks.get(tokenHash);
+        if (recent != null && now < recent.validUntil()) return Optional.of(recent.principal());
+        if (recentChecks.size() > 10_000) recentChecks.clear(); // a bound, not an eviction policy: checks are cheap to redo
         return jdbi.withHandle(h -> {
             Optional<Principal> p = h.createQuery("""
-                            SELECT t.id, u.id, u.login, u.admin, t.scopes, t.crate_patterns FROM api_tokens t
+                            SELECT t.id, u.id, u.login, u.admin, t.scopes, t.crate_patterns, t.expires_at FROM api_tokens t
                             JOIN users u ON u.id = t.user_id
                             WHERE t.token_hash = :h AND NOT t.revoked AND (t.expires_at IS NULL OR t.expires_at > :now)""")
                     .bind("h", tokenHash).bind("now", now)
                     .map((rs, ctx) -> {
                         h.createUpdate("UPDATE api_tokens SET last_used_at = :now WHERE id = :id")
                                 .bind("now", now).bind("id", rs.getLong(1)).execute();
-                        return new Principal(rs.getLong(2), rs.getString(3), rs.getBoolean(4),
+                        Principal principal = new Principal(rs.getLong(2), rs.getString(3), rs.getBoolean(4),
                                 parseScopes(rs.getString(5)), parsePatterns(rs.getString(6)));
+                        Long expiresAt = (Long) rs.getObject(7);
+                        long reuseUntil = now + CHECK_REUSE.toMillis();
+                        recentChecks.put(tokenHash, new CheckedToken(principal, expiresAt == null ? reuseUntil : Math.min(reuseUntil, expiresAt)));
+                        return principal;
                     })
                     .findOne();
             return p;
@@ -99,8 +114,10 @@ public final class Tokens {
     }
 
     public boolean revoke(long id) {
-        return jdbi.withHandle(h -> h.createUpdate("UPDATE api_tokens SET revoked = TRUE WHERE id = :id")
+        boolean revoked = jdbi.withHandle(h -> h.createUpdate("UPDATE api_tokens SET revoked = TRUE WHERE id = :id")
                 .bind("id", id).execute()) > 0;
+        recentChecks.clear();
+        return revoked;
     }
 
     private Optional<TokenInfo> info(long id) {

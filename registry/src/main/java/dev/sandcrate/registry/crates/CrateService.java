@@ -54,6 +54,7 @@ public final class CrateService {
     /** Serializes the blob-then-commit section so a failed publish never deletes a blob another one just committed. */
     private final ReentrantLock publishLock = new ReentrantLock();
     private final List<CrateEvents> listeners = new CopyOnWriteArrayList<>();
+    private final DownloadCounts downloads;
 
     public CrateService(Jdbi jdbi, BlobStore blobs, Supplier<String> indexUrl, long maxUploadBytes, long maxUnpackedBytes) {
         this.jdbi = jdbi;
@@ -61,6 +62,7 @@ public final class CrateService {
         this.indexUrl = indexUrl;
         this.maxUploadBytes = maxUploadBytes;
         this.limits = CrateLimits.DEFAULT.withMaxUnpackedBytes(maxUnpackedBytes);
+        this.downloads = new DownloadCounts(jdbi);
     }
 
     /** Registers a listener for committed index changes (see {@link CrateEvents}). */
@@ -98,8 +100,29 @@ public final class CrateService {
         }
     }
 
-    /** A crate's index file. */
-    public record IndexFileBody(byte[] body, long lastModified) {}
+    /** A crate's index file, with its ETag (computed once, when the file is made). */
+    public record IndexFileBody(byte[] body, long lastModified, String etag) {
+        public IndexFileBody(byte[] body, long lastModified) {
+            this(body, lastModified, "\"" + Checksums.sha256Hex(body).substring(0, 32) + "\"");
+        }
+    }
+
+    /**
+     * Rendered index files by lower-case crate name. Changes made through this process replace an entry at once. An
+     * entry older than {@link #INDEX_RECHECK} is checked against its crate's {@code index_updated_at} in the database
+     * (one indexed single-row query) before it is served: every change to a crate's index file moves that stamp
+     * strictly forward ({@link #BUMP_INDEX_STAMP}), so a change made by another process sharing the database (a
+     * replica, {@code sandcrate import} on the embedded H2) shows within {@link #INDEX_RECHECK}.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, CachedIndexFile> indexCache = new java.util.concurrent.ConcurrentHashMap<>();
+    public static final java.time.Duration INDEX_RECHECK = java.time.Duration.ofSeconds(1);
+
+    /** @param checkedAt when the entry was last known to match the database ({@link System#nanoTime}) */
+    private record CachedIndexFile(IndexFileBody file, long checkedAt) {}
+    /** Moves on every change made in this process, so a render that raced with a change is not cached. */
+    private final java.util.concurrent.atomic.AtomicLong indexGeneration = new java.util.concurrent.atomic.AtomicLong();
+    /** Strictly increasing even for two changes within one millisecond, so it works as the cache's version stamp. */
+    private static final String BUMP_INDEX_STAMP = "index_updated_at = GREATEST(index_updated_at + 1, :t)";
 
     // ---------------------------------------------------------------- publish
 
@@ -202,6 +225,7 @@ public final class CrateService {
         } finally {
             publishLock.unlock();
         }
+        forgetIndexFile(req.name());
         LOG.info("published {} {} by {}", req.name(), req.version(), who.login());
         notifyListeners(CrateEvents.Change.PUBLISHED, entry, who.login());
         return new Published(req.name(), req.version(), cksum, entry);
@@ -232,7 +256,7 @@ public final class CrateService {
         long crateId;
         if (existing.isPresent()) {
             crateId = existing.get().id();
-            h.createUpdate("UPDATE crates SET index_updated_at = :t, description = COALESCE(:d, description) WHERE id = :id")
+            h.createUpdate("UPDATE crates SET " + BUMP_INDEX_STAMP + ", description = COALESCE(:d, description) WHERE id = :id")
                     .bind("t", now).bind("d", description).bind("id", crateId).execute();
         } else {
             crateId = h.createUpdate("""
@@ -293,9 +317,10 @@ public final class CrateService {
             int n = h.createUpdate("UPDATE versions SET yanked = :y WHERE crate_id = :c AND num = :num")
                     .bind("y", yanked).bind("c", crate.id()).bind("num", num).execute();
             if (n == 0) throw RegistryException.notFound("crate " + crate.name() + " has no version " + num);
-            h.createUpdate("UPDATE crates SET index_updated_at = :t WHERE id = :id")
+            h.createUpdate("UPDATE crates SET " + BUMP_INDEX_STAMP + " WHERE id = :id")
                     .bind("t", System.currentTimeMillis()).bind("id", crate.id()).execute();
         });
+        forgetIndexFile(name);
         LOG.info("{} {} {} by {}", yanked ? "yanked" : "unyanked", name, num, who.login());
         versions(name).stream().filter(v -> v.num().equals(num)).findFirst().ifPresent(v ->
                 notifyListeners(yanked ? CrateEvents.Change.YANKED : CrateEvents.Change.UNYANKED, v.entry(), who.login()));
@@ -372,10 +397,40 @@ public final class CrateService {
 
     /** The index file of a crate (name compared case-insensitively, as index paths are lower-case), if it exists. */
     public Optional<IndexFileBody> indexFile(String name) {
-        return jdbi.withHandle(h -> findCrateByLowerName(h, name).map(crate -> {
+        String key = name.toLowerCase(Locale.ROOT);
+        CachedIndexFile cached = indexCache.get(key);
+        if (cached != null) {
+            long now = System.nanoTime();
+            if (now - cached.checkedAt() < INDEX_RECHECK.toNanos()) return Optional.of(cached.file());
+            long generation = indexGeneration.get();
+            if (indexStamp(key) == cached.file().lastModified()) {
+                indexCache.compute(key, (k, old) -> indexGeneration.get() == generation ? new CachedIndexFile(cached.file(), now) : null);
+                return Optional.of(cached.file());
+            }
+        }
+        long generation = indexGeneration.get();
+        long renderedAt = System.nanoTime(); // before reading: a change committed during the render is rechecked for
+        Optional<IndexFileBody> fresh = jdbi.withHandle(h -> findCrateByLowerName(h, name).map(crate -> {
             List<IndexEntry> entries = versions(h, crate.id()).stream().map(VersionRow::entry).toList();
             return new IndexFileBody(IndexFile.render(entries), crate.indexUpdatedAt());
         }));
+        // atomic with forgetIndexFile's remove: a render older than a change made here meanwhile is not kept
+        fresh.ifPresent(f -> indexCache.compute(key, (k, old) -> indexGeneration.get() == generation ? new CachedIndexFile(f, renderedAt) : null));
+        return fresh;
+    }
+
+    /** The crate's {@code index_updated_at}, or -1 if there is no such crate; one lookup by the unique canonical name. */
+    private long indexStamp(String lowerName) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT name, index_updated_at FROM crates WHERE canonical_name = :c")
+                .bind("c", CrateNames.canonical(lowerName))
+                .map((rs, ctx) -> rs.getString(1).toLowerCase(Locale.ROOT).equals(lowerName) ? rs.getLong(2) : -1L)
+                .findOne().orElse(-1L));
+    }
+
+    /** Called after a change to a crate's index file commits, before listeners (which may read the file) hear of it. */
+    private void forgetIndexFile(String name) {
+        indexGeneration.incrementAndGet();
+        indexCache.remove(name.toLowerCase(Locale.ROOT));
     }
 
     /** All versions of a crate in publication order, with their index entries (yanked flag applied). */
@@ -387,20 +442,27 @@ public final class CrateService {
         return jdbi.withHandle(h -> findCrateByLowerName(h, name));
     }
 
-    /** The .crate bytes of one version (counting a download), or empty if there is no such version. */
+    /** The .crate bytes of one version (counting a download, written in batches), or empty if there is no such version. */
     public Optional<InputStream> download(String name, String num) throws IOException {
-        Optional<VersionRow> version = jdbi.inTransaction(h -> findCrateByLowerName(h, name).flatMap(c -> {
-            Optional<VersionRow> v = versions(h, c.id()).stream().filter(r -> r.num().equals(num)).findFirst();
-            v.ifPresent(r -> {
-                h.createUpdate("UPDATE versions SET downloads = downloads + 1 WHERE id = :id").bind("id", r.id()).execute();
-                h.createUpdate("UPDATE crates SET downloads = downloads + 1 WHERE id = :id").bind("id", c.id()).execute();
-            });
-            return v;
-        }));
+        record Found(long crateId, long versionId, String cksum) {}
+        Optional<Found> version = jdbi.withHandle(h -> findCrateByLowerName(h, name).flatMap(c ->
+                h.createQuery("SELECT id, cksum FROM versions WHERE crate_id = :c AND num = :num").bind("c", c.id()).bind("num", num)
+                        .map((rs, ctx) -> new Found(c.id(), rs.getLong(1), rs.getString(2))).findOne()));
         if (version.isEmpty()) return Optional.empty();
         InputStream in = blobs.open(version.get().cksum());
         if (in == null) throw new IOException("blob " + version.get().cksum() + " of " + name + " " + num + " is missing");
+        downloads.count(version.get().crateId(), version.get().versionId());
         return Optional.of(in);
+    }
+
+    /** Writes the download counts gathered in memory (they are also written every few seconds and at {@link #close}). */
+    public void flushDownloads() {
+        downloads.flush();
+    }
+
+    /** Writes the remaining download counts and stops their periodic writing. */
+    public void close() {
+        downloads.close();
     }
 
     /** The .crate bytes of one version, without counting a download (for internal readers such as precompile). */

@@ -16,12 +16,14 @@ import java.nio.file.Path;
 public final class Database implements AutoCloseable {
     private final Runnable closePool;
     private final Jdbi jdbi;
+    private final Flyway flyway;
 
     private Database(DataSource pool, Runnable closePool) {
         this.closePool = closePool;
         try {
             // on PostgreSQL Flyway holds an advisory lock while migrating, so processes starting together migrate once
-            Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+            this.flyway = Flyway.configure().dataSource(pool).locations("classpath:db/migration").load();
+            flyway.migrate();
         } catch (RuntimeException e) {
             closePool.run();
             throw e;
@@ -68,6 +70,11 @@ public final class Database implements AutoCloseable {
             if (t instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) return true;
         }
         return false;
+    }
+
+    /** The migrations this build has that the database has not applied (empty when the schema is current); queries the database. */
+    public java.util.List<String> pendingMigrations() {
+        return java.util.Arrays.stream(flyway.info().pending()).map(m -> m.getVersion() + " " + m.getDescription()).toList();
     }
 
     public Jdbi jdbi() {

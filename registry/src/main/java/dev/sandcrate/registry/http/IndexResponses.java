@@ -1,7 +1,6 @@
 package dev.sandcrate.registry.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sandcrate.index.Checksums;
 import dev.sandcrate.registry.crates.CrateService;
 import io.javalin.http.Context;
 
@@ -48,7 +47,7 @@ public final class IndexResponses {
 
     /** A crate's index file with ETag and Last-Modified; 304 when the client's copy is current. */
     public static void indexFile(Context ctx, CrateService.IndexFileBody file) {
-        String etag = "\"" + Checksums.sha256Hex(file.body()).substring(0, 32) + "\"";
+        String etag = file.etag();
         ctx.header("ETag", etag);
         ctx.header("Last-Modified", httpDate(file.lastModified()));
         ctx.header("Cache-Control", "no-cache");

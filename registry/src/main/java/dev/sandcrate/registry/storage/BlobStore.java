@@ -28,6 +28,11 @@ public interface BlobStore {
     /** When the blob under a key was stored, or null if there is none. */
     Instant storedAt(String key) throws IOException;
 
+    /** Throws if the store cannot be reached now (for the readiness check); asking for an absent blob does it. */
+    default void checkReachable() throws IOException {
+        exists("0".repeat(64));
+    }
+
     /**
      * Removes what writes interrupted by a crash left behind, if older than {@code minAge}: zero when no other process
      * writes to this store, longer than any write takes when it is shared. Stores whose writes are atomic have none.

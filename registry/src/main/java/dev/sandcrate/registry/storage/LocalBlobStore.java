@@ -70,6 +70,11 @@ public final class LocalBlobStore implements BlobStore {
     }
 
     @Override
+    public void checkReachable() throws IOException {
+        if (!Files.isDirectory(root) || !Files.isWritable(root)) throw new IOException(root + " is not a writable folder");
+    }
+
+    @Override
     public boolean exists(String key) {
         return Files.isRegularFile(pathOf(key));
     }
