@@ -41,6 +41,7 @@ pub fn expand(macros: &[ProcMacro], request: &[u8]) -> Vec<u8> {
     };
     EXPANSION.with(|e| *e.borrow_mut() = Some(Expansion::new(&request)));
     LAST_PANIC.with(|p| p.borrow_mut().take());
+    set_environment(&request.env);
 
     let outcome = run(proc_macro, &request);
     let expansion = EXPANSION.with(|e| e.borrow_mut().take()).expect("expansion state");
@@ -63,6 +64,27 @@ pub fn expand(macros: &[ProcMacro], request: &[u8]) -> Vec<u8> {
         outcome,
     }
     .encode()
+}
+
+/// Makes the request's variables the whole environment `std::env` sees during this expansion. Sandcrate's std
+/// for wasm32-unknown-unknown keeps the environment in memory (see `WasmStd`); natively (the Rust tests run this
+/// server on the host) the process environment is left alone.
+#[allow(unused_unsafe)] // set_var and remove_var are unsafe only from edition 2024
+fn set_environment(env: &[(String, String)]) {
+    #[cfg(target_family = "wasm")]
+    {
+        let old: Vec<std::ffi::OsString> = std::env::vars_os().map(|(name, _)| name).collect();
+        for name in old {
+            unsafe { std::env::remove_var(name) };
+        }
+        for (name, value) in env {
+            if !name.is_empty() && !name.contains(['=', '\0']) && !value.contains('\0') {
+                unsafe { std::env::set_var(name, value) };
+            }
+        }
+    }
+    #[cfg(not(target_family = "wasm"))]
+    let _ = env;
 }
 
 type PanicResult = Result<tokens::TokenStream, proc_macro::bridge::PanicMessage>;

@@ -169,3 +169,28 @@ macro_rules! oracle {
         }
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::proc_macro_wire::cargo_env;
+    use std::ffi::OsString;
+
+    #[test]
+    fn the_shim_sends_only_what_cargo_sets_for_the_crate_sorted() {
+        let vars = [
+            ("HOME", "/root"),
+            ("CARGO_PKG_NAME", "demo"),
+            ("OUT_DIR", "/t/out"),
+            ("CARGO_HOME", "/root/.cargo"),
+            ("CARGO_CRATE_NAME", "demo"),
+            ("CARGO_BIN_EXE_tool", "/t/tool"),
+            ("RUSTFLAGS", "-Copt-level=3"),
+            ("CARGO_PKG_VERSION", "1.2.3"),
+        ]
+        .map(|(k, v)| (OsString::from(k), OsString::from(v)));
+        let env = cargo_env(vars.into_iter());
+        let names: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["CARGO_BIN_EXE_tool", "CARGO_CRATE_NAME", "CARGO_PKG_NAME", "CARGO_PKG_VERSION", "OUT_DIR"]);
+        assert_eq!(env[3].1, "1.2.3");
+    }
+}

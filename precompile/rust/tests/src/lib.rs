@@ -51,6 +51,7 @@ pub fn source_request(kind: wire::MacroKind, name: &str, attr: Option<&str>, src
         mixed_site: 0,
         attr: attr.map(|a| wire::Input::Source { file: "attr.rs".into(), text: a.into() }),
         input: wire::Input::Source { file: "input.rs".into(), text: src.into() },
+        env: vec![],
     }
 }
 

@@ -33,6 +33,7 @@ fn request(kind: wire::MacroKind, name: &str, text: &str) -> wire::Response {
         mixed_site: 0,
         attr: None,
         input: wire::Input::Source { file: "smoke.rs".into(), text: text.into() },
+        env: vec![],
     };
     wire::Response::decode(&sandcrate_bridge_server::expand(sandcrate_harness::SANDCRATE_MACROS, &request.encode())).unwrap()
 }

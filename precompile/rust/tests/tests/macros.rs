@@ -156,6 +156,7 @@ fn token_input_keeps_the_consumers_span_ids() {
             wire::TokenTree::Ident(wire::Ident { name: "fn".into(), is_raw: false, span: 1 }),
             wire::TokenTree::Ident(wire::Ident { name: "match".into(), is_raw: true, span: 2 }),
         ]),
+        env: vec![],
     };
     let response = run(&request);
     let wire::Outcome::Expanded(out) = &response.outcome else { panic!("{response:?}") };

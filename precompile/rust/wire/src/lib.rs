@@ -1,4 +1,4 @@
-//! Sandcrate wire format, version 1: requests and responses exchanged between a consumer (the
+//! Sandcrate wire format, version 2: requests and responses exchanged between a consumer (the
 //! generated shim, the runtime CLI, tests) and a precompiled proc-macro wasm module.
 //!
 //! The byte layout is specified in `docs/wire-format.md`. This file is deliberately ONE
@@ -15,7 +15,7 @@ use std::fmt;
 /// First four bytes of every message.
 pub const MAGIC: [u8; 4] = *b"SCWF";
 /// Wire format version this file reads and writes.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 /// Message type byte of a request.
 pub const MESSAGE_REQUEST: u8 = 1;
 /// Message type byte of a response.
@@ -152,6 +152,9 @@ pub struct Request {
     /// The attribute's arguments; present exactly when `kind` is `Attr`.
     pub attr: Option<Input>,
     pub input: Input,
+    /// The environment the macro's `std::env` sees, sorted by name, names unique: the variables cargo
+    /// sets for the crate being compiled (`CARGO_PKG_NAME`, ...), as an explicit input of the expansion.
+    pub env: Vec<(String, String)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -420,6 +423,11 @@ impl Request {
             w.input(attr);
         }
         w.input(&self.input);
+        w.len(self.env.len());
+        for (name, value) in &self.env {
+            w.string(name);
+            w.string(value);
+        }
         w.finish(MESSAGE_REQUEST)
     }
 
@@ -440,8 +448,18 @@ impl Request {
         let mixed_site = r.span_id()?;
         let attr = if kind == MacroKind::Attr { Some(r.input()?) } else { None };
         let input = r.input()?;
+        let n = r.count(8)?;
+        let mut env: Vec<(String, String)> = Vec::with_capacity(n);
+        for _ in 0..n {
+            let name = r.string()?;
+            let value = r.string()?;
+            if env.last().is_some_and(|(last, _)| *last >= name) {
+                return Err(r.error_before(8, format!("environment variable `{name}` is out of order or repeated")));
+            }
+            env.push((name, value));
+        }
         r.end()?;
-        Ok(Request { kind, name, spans, def_site, call_site, mixed_site, attr, input })
+        Ok(Request { kind, name, spans, def_site, call_site, mixed_site, attr, input, env })
     }
 }
 

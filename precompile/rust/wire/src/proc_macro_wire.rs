@@ -123,8 +123,26 @@ pub fn request(kind: w::MacroKind, name: &str, attr: Option<TokenStream>, input:
     let mixed_site = spans.record(Span::mixed_site(), false);
     let attr = attr.map(|a| w::Input::Tokens(to_wire(a, &mut spans)));
     let input = w::Input::Tokens(to_wire(input, &mut spans));
-    let request = w::Request { kind, name: name.to_string(), spans: spans.infos, def_site: call_site, call_site, mixed_site, attr, input };
+    let env = cargo_env(std::env::vars_os());
+    let request = w::Request { kind, name: name.to_string(), spans: spans.infos, def_site: call_site, call_site, mixed_site, attr, input, env };
     (request, spans.spans)
+}
+
+/// The variables cargo sets for the crate being compiled (its "environment variables Cargo sets for
+/// crates"), sorted: the whole environment a sandboxed macro's `std::env` sees. Everything else of the
+/// compiler's environment stays outside; values that are not UTF-8 are left out.
+pub fn cargo_env(vars: impl Iterator<Item = (std::ffi::OsString, std::ffi::OsString)>) -> Vec<(String, String)> {
+    const EXACT: &[&str] = &[
+        "CARGO", "CARGO_BIN_NAME", "CARGO_CRATE_NAME", "CARGO_MANIFEST_DIR", "CARGO_MANIFEST_PATH",
+        "CARGO_PRIMARY_PACKAGE", "CARGO_RUSTC_CURRENT_DIR", "CARGO_TARGET_TMPDIR", "OUT_DIR",
+    ];
+    let mut env: Vec<(String, String)> = vars
+        .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
+        .filter(|(name, _)| EXACT.contains(&name.as_str()) || name.starts_with("CARGO_PKG_") || name.starts_with("CARGO_BIN_EXE_"))
+        .collect();
+    env.sort();
+    env.dedup_by(|a, b| a.0 == b.0);
+    env
 }
 
 /// The real span for every id a response may use: the request's spans followed by the

@@ -109,7 +109,9 @@ fn request_derive_tokens() -> Request {
             ],
         ),
     ];
-    Request { kind: MacroKind::Derive, name: "Serialize".into(), spans, def_site: 0, call_site: 0, mixed_site: 0, attr: None, input: Input::Tokens(input) }
+    Request { kind: MacroKind::Derive, name: "Serialize".into(), spans, def_site: 0, call_site: 0, mixed_site: 0, attr: None, input: Input::Tokens(input),
+        env: vec![("CARGO_CRATE_NAME".into(), "geometry".into()), ("CARGO_PKG_NAME".into(), "geometry".into()),
+                  ("CARGO_PKG_VERSION".into(), "0.1.0-ß".into())] }
 }
 
 /// An attribute macro whose arguments are tokens and whose item is source text to lex in wasm.
@@ -126,6 +128,7 @@ fn request_attr_source() -> Request {
         mixed_site: 1,
         attr: Some(Input::Tokens(vec![ident("level", 1), punct('=', false, 1), lit("\"débug\"", 1)])),
         input: Input::Source { file: "main.rs".into(), text: "fn größe() -> u8 {\n    b'\\n' /* ✓ */\n}\n".into() },
+        env: vec![],
     }
 }
 
@@ -161,6 +164,7 @@ fn request_bang_literals() -> Request {
         mixed_site: 0,
         attr: None,
         input: Input::Tokens(input),
+        env: vec![],
     }
 }
 
@@ -238,13 +242,15 @@ fn invalid_vectors() -> Vec<(&'static str, Vec<u8>, bool)> {
     let mut bad_magic = good.clone();
     bad_magic[0] = b'X';
     let mut bad_version = good.clone();
-    bad_version[4] = 2;
+    bad_version[4] = 1; // a shim of the previous format
     let truncated = good[..good.len() - 3].to_vec();
     let mut trailing = good.clone();
     trailing.push(0);
     // The encoder writes what it is given; the decoder must notice the call site names span 7 of 1.
     let bad_span = Request { call_site: 7, ..request_bang_literals() }.encode();
     let wrong_type = response_failed().encode();
+    // The encoder writes what it is given; the decoder must refuse names that are not sorted and unique.
+    let unsorted_env = Request { env: vec![("B".into(), "1".into()), ("A".into(), "2".into())], ..request_bang_literals() }.encode();
     vec![
         ("invalid-magic", bad_magic, true),
         ("invalid-version", bad_version, true),
@@ -252,6 +258,7 @@ fn invalid_vectors() -> Vec<(&'static str, Vec<u8>, bool)> {
         ("invalid-trailing", trailing, true),
         ("invalid-span-id", bad_span, true),
         ("invalid-response-as-request", wrong_type, true),
+        ("invalid-env-order", unsorted_env, true),
     ]
 }
 
@@ -388,7 +395,15 @@ fn json(m: &Message) -> String {
             }
             out.push_str(",\"input\":");
             json_input(&mut out, &r.input);
-            out.push_str("}}");
+            out.push_str(",\"env\":[");
+            for (i, (name, value)) in r.env.iter().enumerate() {
+                out.push_str(if i == 0 { "[" } else { ",[" });
+                json_str(&mut out, name);
+                out.push(',');
+                json_str(&mut out, value);
+                out.push(']');
+            }
+            out.push_str("]}}");
         }
         Message::Response(r) => {
             write!(out, "{{\"response\":{{\"first_span_id\":{},\"spans\":", r.first_span_id).unwrap();

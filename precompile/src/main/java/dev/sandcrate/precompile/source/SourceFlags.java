@@ -31,6 +31,12 @@ public final class SourceFlags {
     private SourceFlags() {
     }
 
+    private static String effect(String api) {
+        return api.equals("std::env")
+                ? "sees only the variables cargo sets for the crate being compiled, as natively; others are absent"
+                : "fails or differs on wasm32";
+    }
+
     public static List<String> scan(Path crateDir) {
         List<String> flags = new ArrayList<>();
         if (Files.isRegularFile(crateDir.resolve("build.rs"))) {
@@ -42,7 +48,7 @@ public final class SourceFlags {
                 if (rel.equals("build.rs") || rel.startsWith("tests/") || rel.startsWith("benches/") || rel.startsWith("examples/")) continue;
                 String text = Files.readString(file);
                 HOST_APIS.forEach((api, pattern) -> {
-                    if (pattern.matcher(text).find()) flags.add("uses " + api + " in " + rel + " (fails or differs on wasm32)");
+                    if (pattern.matcher(text).find()) flags.add("uses " + api + " in " + rel + " (" + effect(api) + ")");
                 });
             }
         } catch (IOException e) {

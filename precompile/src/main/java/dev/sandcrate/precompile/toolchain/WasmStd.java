@@ -29,10 +29,18 @@ import java.util.stream.Stream;
  * {@code --sysroot} instead of rebuilding std. The build itself runs under bubblewrap at fixed mount
  * points so every machine with the same toolchain gets the same rlibs. Rlibs keep both object code and
  * bitcode ({@code -Cembed-bitcode=yes}) so macro builds may use LTO.
+ *
+ * <p>One std file is replaced, inside the sandbox only: {@code std/src/sys/env/unsupported.rs} becomes
+ * {@code std-env-unsupported.rs} (an in-memory environment the bridge server fills per expansion with the request's
+ * explicit inputs; upstream has no environment on this target). The build refuses std sources whose original file
+ * is not the one the replacement was written against.
  */
 public final class WasmStd {
     /** Bump when the way std is built changes: it is part of the cache key. */
-    public static final int RECIPE_VERSION = 1;
+    public static final int RECIPE_VERSION = 2;
+    static final String ENV_FILE = "std/src/sys/env/unsupported.rs";
+    /** sha256 of {@link #ENV_FILE} in the pinned release's std sources, which the replacement was written against. */
+    static final String ENV_FILE_UPSTREAM_SHA256 = "98dfdc48510c03fa3cbab5886ff1f2fc7497c0caa362da44a7ae75936d116bb1";
     public static final String TARGET = "wasm32-unknown-unknown";
     private static final Object IN_PROCESS_LOCK = new Object();
 
@@ -102,7 +110,17 @@ public final class WasmStd {
                 """.formatted(toolchain.stdSources().resolve("vendor")));
         Path log = dir.resolve("std-build.log");
         Files.deleteIfExists(log);
+        Path envFile = toolchain.stdSources().resolve(ENV_FILE);
+        if (!Hashing.sha256(envFile).equals(ENV_FILE_UPSTREAM_SHA256)) {
+            throw new PrecompileException(envFile + " is not the file Sandcrate's std environment patch replaces (sha256 "
+                    + Hashing.sha256(envFile) + "); update precompile's std-env-unsupported.rs for this release");
+        }
+        Path envPatch = work.resolve("std-env-unsupported.rs");
+        try (var in = WasmStd.class.getResourceAsStream("std-env-unsupported.rs")) {
+            Files.write(envPatch, in.readAllBytes());
+        }
         Bubblewrap sandbox = new Bubblewrap().bind(work, "/build").workDir("/build")
+                .readOnly(envPatch, envFile.toString())
                 .env("CARGO_HOME", "/tmp/cargo-home").env("RUSTC", toolchain.rustc().toString())
                 .env("RUSTC_BOOTSTRAP", "1").env("RUSTFLAGS", "-Cembed-bitcode=yes")
                 .env("SOURCE_DATE_EPOCH", "0").env("CARGO_BUILD_JOBS", "2");

@@ -112,7 +112,10 @@ class DebianMacroExpansionTest {
                 Check.ok("getter", "paste", null, "impl S { fn [<get_ field>](&self) -> u32 { self.field } }"),
                 Check.ok("case-modifiers", "paste", null, "const [<MAX_ len:upper>]: usize = 8; struct [<my_type:camel>];"),
                 Check.ok("doc", "paste", null, "#[doc = \"see \" [<get_ x>]] fn f() {}"),
-                Check.error("bad-paste", "paste", null, "fn [<a - b>]() {}", "-")));
+                Check.error("bad-paste", "paste", null, "fn [<a - b>]() {}", "-"),
+                // env! segments read the variables cargo sets for the crate being compiled; others are absent
+                Check.ok("env-segment", "paste", null, "fn [<get_ env!(\"CARGO_CRATE_NAME\") _v env!(\"CARGO_PKG_VERSION_MAJOR\")>]() {}"),
+                Check.error("env-unset", "paste", null, "fn [<a env!(\"SANDCRATE_NOT_SET\")>]() {}", "\"SANDCRATE_NOT_SET\"")));
     }
 
     @Test

@@ -27,6 +27,13 @@ final class NativeOracle {
     }
 
     private static final Path ORACLE_SOURCES = Path.of("rust/oracle");
+    /**
+     * Part of what cargo sets when it compiles the oracle's program crate {@code oracle-run 0.0.0}, where the native
+     * macros run: the sandboxed side gets the same, so macros that read the environment compare.
+     */
+    static final Map<String, String> CARGO_ENV = Map.of("CARGO_CRATE_NAME", "oracle_run", "CARGO_PKG_NAME", "oracle-run",
+            "CARGO_PKG_VERSION", "0.0.0", "CARGO_PKG_VERSION_MAJOR", "0", "CARGO_PKG_VERSION_MINOR", "0",
+            "CARGO_PKG_VERSION_PATCH", "0", "CARGO_PKG_VERSION_PRE", "");
 
     private NativeOracle() {
     }

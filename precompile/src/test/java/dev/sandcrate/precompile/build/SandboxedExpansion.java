@@ -24,7 +24,8 @@ final class SandboxedExpansion {
 
     Response expand(Request.MacroKind kind, String name, String attr, String input) throws Exception {
         try (MacroInstance instance = module.instantiate()) {
-            return Response.decode(instance.expand(Request.fromSource(kind, name, FILE, input, attr).encode()));
+            Request request = Request.fromSource(kind, name, FILE, input, attr).withEnv(NativeOracle.CARGO_ENV);
+            return Response.decode(instance.expand(request.encode()));
         }
     }
 

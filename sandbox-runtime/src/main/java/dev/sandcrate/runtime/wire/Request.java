@@ -1,18 +1,24 @@
 package dev.sandcrate.runtime.wire;
 
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * A macro invocation. {@code attr} is present exactly when {@code kind} is {@link MacroKind#ATTR} (else null).
- * {@code name} is the derive's trait name or the attribute/bang macro's name.
+ * {@code name} is the derive's trait name or the attribute/bang macro's name. {@code env} is the whole environment
+ * the macro's {@code std::env} sees (the variables cargo sets for the crate being compiled), by name.
  */
 public record Request(MacroKind kind, String name, List<SpanInfo> spans, int defSite, int callSite, int mixedSite,
-                      Input attr, Input input) {
+                      Input attr, Input input, SortedMap<String, String> env) {
 
     public enum MacroKind { DERIVE, ATTR, BANG }
 
     public Request {
         spans = List.copyOf(spans);
+        env = Collections.unmodifiableSortedMap(new TreeMap<>(env));
         if ((kind == MacroKind.ATTR) != (attr != null)) {
             throw new IllegalArgumentException("attribute arguments must be given exactly for attribute macros");
         }
@@ -25,7 +31,12 @@ public record Request(MacroKind kind, String name, List<SpanInfo> spans, int def
     public static Request fromSource(MacroKind kind, String name, String file, String inputText, String attrText) {
         List<SpanInfo> spans = List.of(new SpanInfo.Located(file, false, 1, 1, 1, 1, 0, 0, null));
         Input attr = kind == MacroKind.ATTR ? new Input.Source(file, attrText == null ? "" : attrText) : null;
-        return new Request(kind, name, spans, 0, 0, 0, attr, new Input.Source(file, inputText));
+        return new Request(kind, name, spans, 0, 0, 0, attr, new Input.Source(file, inputText), new TreeMap<>());
+    }
+
+    /** This request with {@code env} as the macro's environment. */
+    public Request withEnv(Map<String, String> env) {
+        return new Request(kind, name, spans, defSite, callSite, mixedSite, attr, input, new TreeMap<>(env));
     }
 
     public byte[] encode() {
@@ -40,6 +51,11 @@ public record Request(MacroKind kind, String name, List<SpanInfo> spans, int def
             w.input(attr);
         }
         w.input(input);
+        w.u32(env.size());
+        env.forEach((k, v) -> {
+            w.string(k);
+            w.string(v);
+        });
         return w.finish(Wire.MESSAGE_REQUEST);
     }
 
@@ -59,7 +75,17 @@ public record Request(MacroKind kind, String name, List<SpanInfo> spans, int def
         int mixedSite = r.spanId();
         Input attr = kind == MacroKind.ATTR ? r.input() : null;
         Input input = r.input();
+        int n = r.count(8);
+        TreeMap<String, String> env = new TreeMap<>();
+        for (int i = 0; i < n; i++) {
+            String key = r.string();
+            String value = r.string();
+            if (!env.isEmpty() && env.lastKey().compareTo(key) >= 0) {
+                throw r.errorBefore(8, "environment variable `" + key + "` is out of order or repeated");
+            }
+            env.put(key, value);
+        }
         r.end();
-        return new Request(kind, name, spans, defSite, callSite, mixedSite, attr, input);
+        return new Request(kind, name, spans, defSite, callSite, mixedSite, attr, input, env);
     }
 }

@@ -4,7 +4,7 @@ package dev.sandcrate.runtime.wire;
 public final class Wire {
 
     static final byte[] MAGIC = {'S', 'C', 'W', 'F'};
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     static final int MESSAGE_REQUEST = 1;
     static final int MESSAGE_RESPONSE = 2;
     /** "No string" in string-index fields (u32::MAX). */

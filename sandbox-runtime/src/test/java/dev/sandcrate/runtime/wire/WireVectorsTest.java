@@ -128,6 +128,9 @@ class WireVectorsTest {
         request.put("mixed_site", r.mixedSite());
         request.set("attr", r.attr() == null ? NODES.nullNode() : input(r.attr()));
         request.set("input", input(r.input()));
+        var env = NODES.arrayNode();
+        r.env().forEach((k, v) -> env.add(NODES.arrayNode().add(k).add(v)));
+        request.set("env", env);
         return NODES.objectNode().set("request", request);
     }
 
