@@ -88,7 +88,7 @@ crate "$work/native-b" app ""
 crate "$work/shim-b" app "$patches"
 
 export SANDCRATE_RUNTIME="$launcher" SANDCRATE_RUNTIME_DIR="$work/run" SANDCRATE_CACHE="$work/cache"
-engine=${SANDCRATE_ENGINE:-$("$launcher" --help 2>&1 | sed -n 's/.*(default: \([a-z0-9]*\)).*/\1/p' | head -1)}
+engine=${SANDCRATE_ENGINE:-$("$launcher" --help 2>&1 | tr -s " \n" " " | sed -n 's/.*(default: *\([a-z0-9]*\)).*/\1/p')}
 seconds() { # command... -> wall seconds; fails loudly
     local s=$(date +%s%N)
     "$@" >/dev/null 2>"$work/last.err" || { cat "$work/last.err" >&2; exit 1; }
