@@ -27,7 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * DESIGN §4's eligibility rules for one (macro crate version, feature set), decided without building:
  * <ol>
  *   <li>it is a proc-macro crate, and the requested features exist;</li>
- *   <li>no proc-macro crate in its enabled dependency graph;</li>
+ *   <li>no proc-macro crate in its enabled dependency graph, unless the operator's policy lets them run natively
+ *   inside the build sandbox (then a flag);</li>
  *   <li>every dependency resolves from the crate source (this registry);</li>
  *   <li>no artifact dependency (nightly {@code -Zbindeps}) in its enabled normal/build dependencies: the wasm build
  *   runs the pinned stable cargo, which cannot build them (dev-dependencies, never built, are ignored);</li>
@@ -89,10 +90,17 @@ public final class EligibilityAnalyzer {
         }
         List<String> macroDeps = graph.packages().stream().filter(this::isProcMacro)
                 .map(p -> p.label() + " (via " + p.requiredBy() + ")").toList();
-        checks.add(macroDeps.isEmpty()
-                ? new Check(Eligibility.NO_PROC_MACRO_DEPS, Outcome.PASS, "no proc-macro crate among the resolved dependencies")
-                : new Check(Eligibility.NO_PROC_MACRO_DEPS, Outcome.FAIL, "depends on proc-macro crate(s) " + String.join(", ", macroDeps)
-                        + "; a sandboxed macro cannot run other macros"));
+        if (macroDeps.isEmpty()) {
+            checks.add(new Check(Eligibility.NO_PROC_MACRO_DEPS, Outcome.PASS, "no proc-macro crate among the resolved dependencies"));
+        } else if (policy.nativeDependencyMacros()) {
+            checks.add(new Check(Eligibility.NO_PROC_MACRO_DEPS, Outcome.FLAG, "depends on proc-macro crate(s) " + String.join(", ", macroDeps)
+                    + "; they run natively while the crate is compiled, inside the build sandbox (the operator allows it); "
+                    + "nothing of them is in the wasm"));
+        } else {
+            checks.add(new Check(Eligibility.NO_PROC_MACRO_DEPS, Outcome.FAIL, "depends on proc-macro crate(s) " + String.join(", ", macroDeps)
+                    + "; they would run natively on the build server (an operator can allow that inside the build sandbox: "
+                    + "--precompile-native-dependency-macros)"));
+        }
 
         Policy.Decision decision = policy.decide(name, version);
         List<String> flags = sourceFlags(crate);

@@ -7,11 +7,19 @@ import java.util.Locale;
  * The operator's overrides: {@code deny} keeps crates from being precompiled (and served) whatever the analysis
  * says; {@code allow} records that the operator looked at a crate whose sources are flagged (host APIs), and lifts a deny.
  * Entries are {@code name} (every version) or {@code name@version}; names compare like cargo's ({@code -}/{@code _}
- * and case folded). Allow cannot override hard failures (not a proc-macro, proc-macro dependencies, unresolvable
- * dependencies): those builds cannot be made to work.
+ * and case folded). Allow cannot override hard failures (not a proc-macro, unresolvable dependencies): those builds
+ * cannot be made to work.
+ *
+ * @param nativeDependencyMacros the operator lets macro crates build whose dependencies include other proc-macro
+ *                               crates: cargo builds those for the host and rustc runs them natively, inside the same
+ *                               bubblewrap sandbox and limits that already run build scripts. Off: such crates are refused.
  */
-public record Policy(List<String> allow, List<String> deny) {
+public record Policy(List<String> allow, List<String> deny, boolean nativeDependencyMacros) {
     public enum Decision { ALLOW, DENY, NONE }
+
+    public Policy(List<String> allow, List<String> deny) {
+        this(allow, deny, false);
+    }
 
     public Policy {
         allow = List.copyOf(allow);
@@ -24,6 +32,10 @@ public record Policy(List<String> allow, List<String> deny) {
         return new Policy(List.of(), List.of());
     }
 
+    public Policy withNativeDependencyMacros(boolean allowed) {
+        return new Policy(allow, deny, allowed);
+    }
+
     public Decision decide(String name, String version) {
         if (deny.stream().anyMatch(e -> covers(e, name, version))) return Decision.DENY;
         if (allow.stream().anyMatch(e -> covers(e, name, version))) return Decision.ALLOW;
@@ -31,7 +43,7 @@ public record Policy(List<String> allow, List<String> deny) {
     }
 
     public Policy plus(Policy other) {
-        return new Policy(concat(allow, other.allow), concat(deny, other.deny));
+        return new Policy(concat(allow, other.allow), concat(deny, other.deny), nativeDependencyMacros || other.nativeDependencyMacros);
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

@@ -11,10 +11,15 @@ import java.util.List;
  * Finds the {@code #[proc_macro_derive]}, {@code #[proc_macro_attribute]} and {@code #[proc_macro]} functions at a
  * macro crate's root, and rewrites the root so it compiles as an ordinary rlib: those attributes become spaces
  * (line and column numbers stay, so spans and panic locations match the original), and
- * {@code extern crate proc_macro;} is added when the crate relied on the proc-macro prelude.
+ * {@code extern crate proc_macro;} is added when the crate relied on the proc-macro prelude. A
+ * {@code #[proc_macro_error]} on a macro function (proc-macro-error refuses to wrap a function it cannot see a
+ * proc-macro attribute on) gets the arguments that make it expand exactly as it does on the original:
+ * {@code allow_not_macro, assert_unwind_safe}.
  */
 public final class MacroScanner {
     private static final List<String> MACRO_ATTRIBUTES = List.of("proc_macro_derive", "proc_macro_attribute", "proc_macro");
+    /** What proc-macro-error-attr implies when it sees a proc-macro attribute on the function. */
+    private static final List<String> PROC_MACRO_ERROR_AS_ON_A_MACRO = List.of("allow_not_macro", "assert_unwind_safe");
 
     /** The macros found and the rewritten root source. */
     public record Result(List<MacroDecl> macros, String rewrittenSource) {
@@ -29,6 +34,7 @@ public final class MacroScanner {
         StringBuilder rewritten = new StringBuilder(source);
         boolean hasExternProcMacro = false;
         List<Attribute> pending = new ArrayList<>();
+        List<Insertion> insertions = new ArrayList<>(); // applied last, so the offsets above stay valid
         int depth = 0;
         for (int i = 0; i < tokens.size(); i++) {
             Token t = tokens.get(i);
@@ -60,17 +66,33 @@ public final class MacroScanner {
                     for (int p = macroAttr.start; p < macroAttr.end; p++) {
                         if (rewritten.charAt(p) != '\n') rewritten.setCharAt(p, ' ');
                     }
+                    attrs.stream().filter(a -> a.path().equals("proc_macro_error"))
+                            .forEach(a -> procMacroErrorArguments(a, source).ifPresent(insertions::add));
                 }
             }
             if (t.is("{")) depth++;
             if (t.is("}")) depth--;
         }
+        for (Insertion insertion : insertions.reversed()) rewritten.insert(insertion.offset(), insertion.text());
         if (!hasExternProcMacro) {
             // at the end so no line moves; at the crate root it also puts proc_macro in the extern prelude
             if (rewritten.length() > 0 && rewritten.charAt(rewritten.length() - 1) != '\n') rewritten.append('\n');
             rewritten.append("#[allow(unused_extern_crates)]\nextern crate proc_macro;\n");
         }
         return new Result(List.copyOf(macros), rewritten.toString());
+    }
+
+    private record Insertion(int offset, String text) {
+    }
+
+    /** The arguments a {@code #[proc_macro_error]} on a macro function lacks to behave as it did on the macro. */
+    private static java.util.Optional<Insertion> procMacroErrorArguments(Attribute a, String source) {
+        String args = a.argsText(source);
+        List<String> missing = PROC_MACRO_ERROR_AS_ON_A_MACRO.stream().filter(arg -> !args.contains(arg)).toList();
+        if (missing.isEmpty()) return java.util.Optional.empty();
+        boolean parenthesised = a.body().size() >= 3 && a.body().get(1).is("(");
+        if (!parenthesised) return java.util.Optional.of(new Insertion(a.end - 1, "(" + String.join(", ", missing) + ")"));
+        return java.util.Optional.of(new Insertion(a.body().getLast().start(), (args.isEmpty() ? "" : ", ") + String.join(", ", missing)));
     }
 
     private record Attribute(List<Token> body, int start, int end) {

@@ -118,6 +118,16 @@ class DebianMacroExpansionTest {
                 Check.error("env-unset", "paste", null, "fn [<a env!(\"SANDCRATE_NOT_SET\")>]() {}", "\"SANDCRATE_NOT_SET\"")));
     }
 
+    /** getset's build runs proc-macro-error-attr (a proc-macro dependency) natively; its #[proc_macro_error] wraps every derive. */
+    @Test
+    void getsetBuiltWithItsProcMacroDependency(@TempDir Path work) throws Exception {
+        Path corpus = TestEnv.debianCorpus();
+        compare(corpus.resolve("getset-0.1.2"), new UnpackedCrateFolderSource(corpus), work, List.of(
+                Check.ok("getters", "Getters", null, "#[getset(get = \"pub\")] struct Foo<T> { x: u32, #[getset(get = \"pub with_prefix\")] label: T }"),
+                Check.ok("setters", "Setters", null, "#[set = \"pub\"] struct Foo { x: u32, #[set] y: Vec<u8> }"),
+                Check.error("unnamed-field", "Getters", null, "struct T(#[get] u32);", "#[get]")));
+    }
+
     @Test
     void panickingMacroAndCfgGatedMacros(@TempDir Path work) throws Exception {
         CrateSource sources = CrateSources.layered(List.of(new UnpackedCrateFolderSource(TestEnv.TEST_CRATES), TestEnv.debian()));
@@ -129,6 +139,10 @@ class DebianMacroExpansionTest {
 
     private static void compare(String crateFolder, CrateSource deps, Path work, List<Check> checks) throws Exception {
         Path folder = crateFolder.startsWith("sandcrate-") ? TestEnv.TEST_CRATES.resolve(crateFolder) : TestEnv.DEBIAN_REGISTRY.resolve(crateFolder);
+        compare(folder, deps, work, checks);
+    }
+
+    private static void compare(Path folder, CrateSource deps, Path work, List<Check> checks) throws Exception {
         MacroCrate macro = MacroCrate.load(folder);
         BuildRecord record = TestEnv.artifact(macro, FeatureSet.defaults(), deps);
         byte[] wasm = Files.readAllBytes(cacheFolderOf(record, macro).resolve(record.artifact()));

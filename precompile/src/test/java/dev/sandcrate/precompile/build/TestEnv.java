@@ -27,6 +27,7 @@ public final class TestEnv {
     private static Toolchain toolchain;
     private static WasmStd.Sysroot sysroot;
     private static CrateSource debian;
+    private static Path debianCorpus;
 
     private TestEnv() {
     }
@@ -44,6 +45,18 @@ public final class TestEnv {
     public static synchronized CrateSource debian() {
         if (debian == null) debian = new UnpackedCrateFolderSource(DEBIAN_REGISTRY);
         return debian;
+    }
+
+    /** Every crate Debian packages (scripts/debian-corpus.sh: fetched by `scripts/setup.sh --test`, cached after). */
+    public static synchronized Path debianCorpus() throws IOException, InterruptedException {
+        if (debianCorpus == null) {
+            Process p = new ProcessBuilder("bash", Path.of("../scripts/debian-corpus.sh").toString())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (p.waitFor() != 0) throw new IllegalStateException("scripts/debian-corpus.sh failed (see its messages above)");
+            debianCorpus = Path.of(out.substring(out.lastIndexOf('\n') + 1));
+        }
+        return debianCorpus;
     }
 
     static Precompiler precompiler(Path out) {

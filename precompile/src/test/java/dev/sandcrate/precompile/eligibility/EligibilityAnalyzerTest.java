@@ -58,6 +58,17 @@ class EligibilityAnalyzerTest {
         assertEquals(Eligibility.Outcome.FLAG, check(allowed, Eligibility.HOST_APIS).outcome());
         assertFalse(allowed.eligible());
         assertEquals(List.of(Eligibility.NO_PROC_MACRO_DEPS), allowed.failures().stream().map(f -> f.substring(0, f.indexOf(':'))).toList());
+        assertTrue(check(allowed, Eligibility.NO_PROC_MACRO_DEPS).detail().contains("--precompile-native-dependency-macros"));
+
+        // the operator's setting does: the dependency macros run natively inside the build sandbox, flagged
+        Eligibility sandboxedNative = analyzer.analyze(debianCrate("const-random-macro-0.1.13"), FeatureSet.defaults(),
+                Policy.none().withNativeDependencyMacros(true));
+        assertTrue(sandboxedNative.eligible(), sandboxedNative.checks().toString());
+        assertEquals(Eligibility.Outcome.FLAG, check(sandboxedNative, Eligibility.NO_PROC_MACRO_DEPS).outcome());
+        assertTrue(check(sandboxedNative, Eligibility.NO_PROC_MACRO_DEPS).detail().contains("proc-macro-hack 0.5.19"));
+        // and a deny still blocks
+        assertFalse(analyzer.analyze(debianCrate("const-random-macro-0.1.13"), FeatureSet.defaults(),
+                new Policy(List.of(), List.of("const-random-macro"), true)).eligible());
     }
 
     @Test

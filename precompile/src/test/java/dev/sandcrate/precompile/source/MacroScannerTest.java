@@ -75,4 +75,31 @@ class MacroScannerTest {
         List<MacroDecl> asyncTrait = MacroScanner.scan(Files.readString(registry.resolve("async-trait-0.1.56/src/lib.rs")), "lib.rs").macros();
         assertEquals(List.of(new MacroDecl("attr", "async_trait", "async_trait", List.of(), List.of())), asyncTrait);
     }
+
+    @Test
+    void procMacroErrorOnAMacroFunctionKeepsBehavingAsOnAMacro() {
+        String src = """
+                #[proc_macro_derive(Getters, attributes(get))]
+                #[proc_macro_error]
+                pub fn getters(input: TokenStream) -> TokenStream { input }
+
+                #[proc_macro_error(proc_macro_hack)]
+                #[proc_macro]
+                pub fn hacked(input: TokenStream) -> TokenStream { input }
+
+                #[proc_macro_error(allow_not_macro)]
+                #[proc_macro]
+                pub fn already(input: TokenStream) -> TokenStream { input }
+
+                #[proc_macro_error]
+                fn not_a_macro() {}
+                """;
+        String rewritten = MacroScanner.scan(src, "lib.rs").rewrittenSource();
+        List<String> lines = rewritten.lines().toList();
+        assertEquals("#[proc_macro_error(allow_not_macro, assert_unwind_safe)]", lines.get(1));
+        assertEquals("#[proc_macro_error(proc_macro_hack, allow_not_macro, assert_unwind_safe)]", lines.get(4));
+        assertEquals("#[proc_macro_error(allow_not_macro, assert_unwind_safe)]", lines.get(8));
+        assertEquals("#[proc_macro_error]", lines.get(12), "a function that is not a macro keeps the attribute as it is");
+        assertEquals("pub fn getters(input: TokenStream) -> TokenStream { input }", lines.get(2), "the function's line is unchanged");
+    }
 }

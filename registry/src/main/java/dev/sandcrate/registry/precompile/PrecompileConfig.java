@@ -46,7 +46,11 @@ public record PrecompileConfig(int workers, int topFeatureSets, Policy policy, D
     }
 
     public PrecompileConfig withPolicy(List<String> allow, List<String> deny) {
-        return new PrecompileConfig(workers, topFeatureSets, new Policy(allow, deny), lease, maxAttempts, retryBackoff, poll, buildTimeout);
+        return withPolicy(new Policy(allow, deny, policy.nativeDependencyMacros()));
+    }
+
+    public PrecompileConfig withPolicy(Policy policy) {
+        return new PrecompileConfig(workers, topFeatureSets, policy, lease, maxAttempts, retryBackoff, poll, buildTimeout);
     }
 
     public PrecompileConfig withTopFeatureSets(int n) {

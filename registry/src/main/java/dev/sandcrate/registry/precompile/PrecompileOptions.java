@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.precompile;
 
+import dev.sandcrate.precompile.eligibility.Policy;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
@@ -23,6 +24,11 @@ public final class PrecompileOptions {
             description = "Never precompile (or serve precompiled) these crates.")
     List<String> deny;
 
+    @Option(names = "--precompile-native-dependency-macros",
+            description = "Also precompile macro crates that depend on other proc-macro crates: those run natively while the crate "
+                    + "compiles, inside the same bubblewrap sandbox and limits as build scripts (off: such crates are refused).")
+    boolean nativeDependencyMacros;
+
     @Option(names = "--precompile-lease-seconds", defaultValue = "120", paramLabel = "S",
             description = "How long a job stays with a worker that stopped renewing its lease (default: ${DEFAULT-VALUE}).")
     long leaseSeconds;
@@ -43,6 +49,6 @@ public final class PrecompileOptions {
         PrecompileConfig d = PrecompileConfig.defaults();
         return new PrecompileConfig(workers, topFeatureSets, d.policy(), Duration.ofSeconds(leaseSeconds), maxAttempts,
                 Duration.ofSeconds(retrySeconds), d.poll(), Duration.ofMinutes(buildTimeoutMinutes))
-                .withPolicy(allow == null ? List.of() : allow, deny == null ? List.of() : deny);
+                .withPolicy(new Policy(allow == null ? List.of() : allow, deny == null ? List.of() : deny, nativeDependencyMacros));
     }
 }

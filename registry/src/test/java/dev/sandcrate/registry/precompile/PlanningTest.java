@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.precompile.build.FeatureSet;
 import dev.sandcrate.precompile.eligibility.Eligibility;
+import dev.sandcrate.precompile.eligibility.Policy;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -115,6 +116,24 @@ class PlanningTest {
         assertEquals(3, s.path("feature_sets").size());
         assertEquals(1, s.path("requests").get(0).path("misses").asLong());
         assertEquals("request", jobs("serde_derive", "1.0.152").get("no-default+deserialize_in_place").origin());
+    }
+
+    @Test
+    void anOperatorCanLetDependencyMacrosRunNativelyInsideTheBuildSandbox() throws Exception {
+        registry.close();
+        registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data-native")),
+                PrecompileConfig.embedded().withPolicy(Policy.none().withNativeDependencyMacros(true)));
+        token = PrecompileFixtures.token(registry, "publisher", false);
+        PrecompileFixtures.publishDebian(registry, token, "unicode-ident-1.0.0", "proc-macro2-1.0.47", "quote-1.0.21", "syn-1.0.107",
+                "cfg-if-1.0.0", "getrandom-0.2.8", "lazy_static-1.4.0", "proc-macro-hack-0.5.19", "crunchy-0.2.2", "tiny-keccak-2.0.2",
+                "const-random-macro-0.1.13");
+        registry.precompile().planNow();
+        PrecompileStore.Job constRandom = jobs("const-random-macro", "0.1.13").get("default");
+        assertEquals(PrecompileStore.QUEUED, constRandom.state(), constRandom.checks().toString());
+        Eligibility.Check deps = constRandom.checks().checks().stream()
+                .filter(c -> c.rule().equals(Eligibility.NO_PROC_MACRO_DEPS)).findFirst().orElseThrow();
+        assertEquals(Eligibility.Outcome.FLAG, deps.outcome());
+        assertTrue(deps.detail().contains("proc-macro-hack 0.5.19") && deps.detail().contains("inside the build sandbox"), deps.detail());
     }
 
     @Test
