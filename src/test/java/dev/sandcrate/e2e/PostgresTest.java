@@ -3,6 +3,7 @@ package dev.sandcrate.e2e;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
 import dev.sandcrate.registry.cli.SandcrateCommand;
+import dev.sandcrate.registry.crates.CrateService;
 import dev.sandcrate.registry.db.DatabaseConfig;
 import dev.sandcrate.registry.db.PostgresCluster;
 import org.junit.jupiter.api.AfterAll;
@@ -122,9 +123,10 @@ class PostgresTest {
 
             viaB.ok(lib, "yank", "--registry", "sandcrate", "--version", "0.1.0", "shared-lib");
             assertTrue(a.crates().versions("shared-lib").getFirst().yanked());
-            assertTrue(get(a.url() + "/index/sh/ar/shared-lib").contains("\"yanked\":true"));
+            // A cached the file when it published; a change made through B shows there within INDEX_RECHECK
+            assertTrue(getUntil(a.url() + "/index/sh/ar/shared-lib", "\"yanked\":true").contains("\"yanked\":true"));
             viaA.ok(lib, "yank", "--registry", "sandcrate", "--version", "0.1.0", "--undo", "shared-lib");
-            assertTrue(get(b.url() + "/index/sh/ar/shared-lib").contains("\"yanked\":false"));
+            assertTrue(getUntil(b.url() + "/index/sh/ar/shared-lib", "\"yanked\":false").contains("\"yanked\":false"));
 
             viaA.ok(lib, "owner", "--registry", "sandcrate", "--add", "bob", "shared-lib");
             String owners = viaB.ok(lib, "owner", "--registry", "sandcrate", "--list", "shared-lib").output();
@@ -187,6 +189,17 @@ class PostgresTest {
         out.write(captured.toString());
         err.add(errText.toString().strip());
         return exit;
+    }
+
+    /** The body once it contains {@code expected}, or the last body after twice the documented replica lag. */
+    private static String getUntil(String url, String expected) throws Exception {
+        long deadline = System.nanoTime() + 2 * CrateService.INDEX_RECHECK.toNanos();
+        String body = get(url);
+        while (!body.contains(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            body = get(url);
+        }
+        return body;
     }
 
     private static String get(String url) throws Exception {
