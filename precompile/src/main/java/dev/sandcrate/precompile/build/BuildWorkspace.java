@@ -7,7 +7,7 @@ import dev.sandcrate.index.IndexEntry;
 import dev.sandcrate.index.crate.CrateArchive;
 import dev.sandcrate.index.crate.CrateLimits;
 import dev.sandcrate.precompile.FileTrees;
-import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.index.Checksums;
 import dev.sandcrate.precompile.PrecompileException;
 import dev.sandcrate.precompile.Progress;
 import dev.sandcrate.precompile.sandbox.BuildFolder;
@@ -103,7 +103,7 @@ public final class BuildWorkspace {
                 Files.writeString(dir.resolve("Cargo.lock"), cargoLock);
                 for (LockedPackage p : LockedPackage.parse(cargoLock)) {
                     byte[] bytes = deps.crateBytes(p.name(), p.version());
-                    String sha = Hashing.sha256(bytes);
+                    String sha = Checksums.sha256Hex(bytes);
                     if (!sha.equals(p.checksum())) {
                         throw new PrecompileException(p.name() + " " + p.version() + " from " + deps.describe() + " has sha256 " + sha
                                 + " but the Cargo.lock pins " + p.checksum());

@@ -1,7 +1,7 @@
 package dev.sandcrate.precompile.build;
 
 import dev.sandcrate.precompile.FileTrees;
-import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.index.Checksums;
 import dev.sandcrate.precompile.PrecompileException;
 import dev.sandcrate.precompile.Progress;
 import dev.sandcrate.precompile.artifact.ArtifactManifest;
@@ -100,7 +100,7 @@ public final class Precompiler {
             long prepareMillis = (System.nanoTime() - t0) / 1_000_000;
             progress.step("prepared in " + prepareMillis + " ms: macros " + prepared.macros().stream().map(m -> m.kind() + " " + m.name()).toList()
                     + ", " + LockedPackage.parse(prepared.cargoLock()).size() + " locked crates, lockfile sha256 "
-                    + Hashing.sha256(prepared.cargoLock()).substring(0, 16));
+                    + Checksums.sha256Hex(prepared.cargoLock()).substring(0, 16));
             prepared.patches().forEach(p -> progress.step("compat patch: " + p));
             prepared.flags().forEach(f -> progress.step("flag: " + f));
             if (expected != null && !expected.recipe().rustSourcesSha256().equals(prepared.rustSourcesSha256())) {
@@ -127,14 +127,14 @@ public final class Precompiler {
                 }
                 byte[] wasm = BuildFolder.read(dir, "target/" + WasmStd.TARGET + "/release/" + HarnessGenerator.WASM_FILE, MAX_MODULE_BYTES);
                 modules.add(wasm);
-                runs.add(new BuildRecord.BuildRun(variant.id(), variant.jobs(), Hashing.sha256(wasm), wasm.length, millis, log.toString()));
-                progress.step("build " + variant.id() + " done in " + millis + " ms: " + wasm.length + " bytes, sha256 " + Hashing.sha256(wasm));
+                runs.add(new BuildRecord.BuildRun(variant.id(), variant.jobs(), Checksums.sha256Hex(wasm), wasm.length, millis, log.toString()));
+                progress.step("build " + variant.id() + " done in " + millis + " ms: " + wasm.length + " bytes, sha256 " + Checksums.sha256Hex(wasm));
             }
 
             ArtifactManifest manifest = new ArtifactManifest(ArtifactManifest.FORMAT, macro.name(), macro.version(), macro.sha256(),
                     features, prepared.macros(),
                     new ArtifactManifest.ToolchainIdentity(toolchain.rustcVersion(), toolchain.cargoVersion(), sysroot.sha256()),
-                    Hashing.sha256(prepared.cargoLock()),
+                    Checksums.sha256Hex(prepared.cargoLock()),
                     new ArtifactManifest.Recipe(BuildWorkspace.RECIPE_VERSION, WasmStd.RECIPE_VERSION, CompatPatches.VERSION, prepared.rustSourcesSha256()),
                     prepared.cargoLock());
             String artifactName = base + ".wasm";
@@ -152,7 +152,7 @@ public final class Precompiler {
             Path tmp = outputDir.resolve(artifactName + ".tmp");
             Files.write(tmp, artifact);
             Files.move(tmp, artifactFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            BuildRecord record = new BuildRecord(manifest, true, Hashing.sha256(artifact), artifact.length, artifactName,
+            BuildRecord record = new BuildRecord(manifest, true, Checksums.sha256Hex(artifact), artifact.length, artifactName,
                     runs, null, prepared.flags(), prepared.patches(), prepareMillis);
             record.write(outputDir.resolve(artifactName + ".build.json"));
             progress.step("verified: both builds identical; artifact " + artifactFile + " (" + artifact.length

@@ -6,7 +6,7 @@ import dev.sandcrate.index.crate.CrateContents;
 import dev.sandcrate.index.crate.CrateLimits;
 import dev.sandcrate.index.crate.InvalidCrateException;
 import dev.sandcrate.precompile.FileTrees;
-import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.index.Checksums;
 import dev.sandcrate.precompile.build.FeatureSet;
 import dev.sandcrate.precompile.eligibility.Eligibility.Check;
 import dev.sandcrate.precompile.eligibility.Eligibility.Outcome;
@@ -64,7 +64,7 @@ public final class EligibilityAnalyzer {
         }
         checks.add(new Check(Eligibility.PROC_MACRO, Outcome.PASS, "[lib] proc-macro = true"));
         // the source's own index line when it has this version: it knows which dependencies are on this registry
-        String cksum = Hashing.sha256(crate);
+        String cksum = Checksums.sha256Hex(crate);
         IndexEntry self = source.versions(name).stream().filter(e -> e.vers().equals(version) && cksum.equals(e.cksum())).findFirst()
                 .orElseGet(() -> contents.manifest().toIndexEntry(cksum, null, null));
 

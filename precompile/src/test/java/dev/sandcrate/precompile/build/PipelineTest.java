@@ -1,6 +1,6 @@
 package dev.sandcrate.precompile.build;
 
-import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.index.Checksums;
 import dev.sandcrate.precompile.PrecompileException;
 import dev.sandcrate.precompile.artifact.ArtifactManifest;
 import dev.sandcrate.precompile.artifact.ArtifactValidator;
@@ -30,7 +30,7 @@ class PipelineTest {
         assertEquals(record.builds().get(0).wasmSha256(), record.builds().get(1).wasmSha256());
         assertNotEquals(record.builds().get(0).jobs(), record.builds().get(1).jobs(), "the builds differ in parallelism");
         byte[] wasm = Files.readAllBytes(out.resolve(record.artifact()));
-        assertEquals(record.artifactSha256(), Hashing.sha256(wasm));
+        assertEquals(record.artifactSha256(), Checksums.sha256Hex(wasm));
         assertEquals(List.of(), ArtifactValidator.problems(wasm));
 
         ArtifactManifest manifest = ArtifactManifest.of(wasm);
@@ -47,7 +47,7 @@ class PipelineTest {
                 manifest.features(), withGhost, manifest.toolchain(), manifest.lockfileSha256(), manifest.recipe(), manifest.lockfile());
         assertEquals(List.of("the module does not dispatch bang ghost named in its manifest"), ArtifactValidator.problems(
                 dev.sandcrate.precompile.artifact.WasmSections.appendCustom(bare, ArtifactManifest.SECTION, lying.toJson())));
-        assertEquals(Hashing.sha256(manifest.lockfile()), manifest.lockfileSha256());
+        assertEquals(Checksums.sha256Hex(manifest.lockfile()), manifest.lockfileSha256());
         assertTrue(manifest.toolchain().rustc().contains("release: 1.96"), manifest.toolchain().rustc());
 
         // the artifact runs: function-like macro keeps spans, the derive's panic comes back with its message

@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.precompile;
 
+import dev.sandcrate.index.CrateNames;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.index.IndexEntry;
@@ -143,7 +144,7 @@ public final class PrecompileStore {
         jdbi.useHandle(h -> h.createUpdate("""
                         DELETE FROM precompile_analyses WHERE version_id IN
                         (SELECT v.id FROM versions v JOIN crates c ON c.id = v.crate_id WHERE c.canonical_name = :c)""")
-                .bind("c", canonical(crate)).execute());
+                .bind("c", CrateNames.canonical(crate)).execute());
     }
 
     /** Every published version (any crate) whose index line declares a dependency on {@code crate}. */
@@ -465,9 +466,5 @@ public final class PrecompileStore {
 
     private static String versionFilter(String num) {
         return num == null ? "" : " AND num = :n";
-    }
-
-    static String canonical(String name) {
-        return name.toLowerCase(java.util.Locale.ROOT).replace('-', '_');
     }
 }

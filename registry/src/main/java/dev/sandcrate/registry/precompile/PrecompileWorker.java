@@ -2,7 +2,7 @@ package dev.sandcrate.registry.precompile;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.sandcrate.precompile.FileTrees;
-import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.index.Checksums;
 import dev.sandcrate.precompile.Progress;
 import dev.sandcrate.precompile.build.BuildRecord;
 import dev.sandcrate.precompile.build.MacroCrate;
@@ -147,7 +147,7 @@ final class PrecompileWorker implements Runnable {
             boolean kept;
             if (record.verified()) {
                 byte[] wasm = Files.readAllBytes(out.resolve(record.artifact()));
-                if (!Hashing.sha256(wasm).equals(record.artifactSha256())) {
+                if (!Checksums.sha256Hex(wasm).equals(record.artifactSha256())) {
                     throw new IllegalStateException("the artifact on disk does not match its build record");
                 }
                 artifacts.put(wasm);
