@@ -23,6 +23,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The whole pipeline for one (crate, version, feature set): prepare the workspace, build it twice
@@ -109,27 +113,26 @@ public final class Precompiler {
             }
 
             Files.createDirectories(outputDir.resolve("logs"));
-            List<BuildRecord.BuildRun> runs = new ArrayList<>();
-            List<byte[]> modules = new ArrayList<>();
-            for (BuildVariant variant : variantsForJob()) {
-                Path dir = job.resolve("build-" + variant.id());
-                FileTrees.copy(prepared.dir(), dir, rel -> rel.startsWith("target"));
-                Path log = outputDir.resolve("logs").resolve(base + "-" + variant.id() + ".log");
-                progress.step("build " + variant.id() + ": cargo build -j" + variant.jobs() + " under bubblewrap in " + dir);
-                long start = System.nanoTime();
-                ProcessRunner.Result r = Sandboxes.cargo(dir, toolchain, sysroot, variant.extraEnv()).run(List.of(
-                        toolchain.cargo().toString(), "build", "--release", "--locked", "--offline",
-                        "--target", WasmStd.TARGET, "-p", HarnessGenerator.CRATE, "-j", String.valueOf(variant.jobs())), limits, log);
-                long millis = (System.nanoTime() - start) / 1_000_000;
-                if (!r.ok()) {
-                    throw new PrecompileException("build " + variant.id() + " of " + macro.label() + " failed (" + r.failure(limits.wallClock()) + ")"
-                            + " after " + millis + " ms; log " + log + "\n" + BuildFolder.tail(log, 25));
-                }
-                byte[] wasm = BuildFolder.read(dir, "target/" + WasmStd.TARGET + "/release/" + HarnessGenerator.WASM_FILE, MAX_MODULE_BYTES);
-                modules.add(wasm);
-                runs.add(new BuildRecord.BuildRun(variant.id(), variant.jobs(), Hashing.sha256(wasm), wasm.length, millis, log.toString()));
-                progress.step("build " + variant.id() + " done in " + millis + " ms: " + wasm.length + " bytes, sha256 " + Hashing.sha256(wasm));
+            List<BuildVariant> jobVariants = variantsForJob();
+            for (BuildVariant variant : jobVariants) {
+                FileTrees.copy(prepared.dir(), job.resolve("build-" + variant.id()), rel -> rel.startsWith("target"));
             }
+            boolean concurrent = concurrentBuilds();
+            progress.step(concurrent ? "building twice concurrently (" + Runtime.getRuntime().availableProcessors() + " cores)"
+                    : "building twice, one after the other (1 core)");
+            List<BuildOutcome> outcomes = new ArrayList<>();
+            if (concurrent) {
+                try (ExecutorService pool = Executors.newFixedThreadPool(jobVariants.size(), Thread.ofPlatform().name("build-", 0).factory())) {
+                    List<Future<BuildOutcome>> futures = new ArrayList<>();
+                    for (BuildVariant variant : jobVariants) futures.add(pool.submit(() -> build(job, base, macro, variant)));
+                    for (Future<BuildOutcome> f : futures) outcomes.add(join(f));
+                }
+            } else {
+                for (BuildVariant variant : jobVariants) outcomes.add(build(job, base, macro, variant));
+            }
+            for (BuildOutcome o : outcomes) if (o.failure() != null) throw o.failure();
+            List<BuildRecord.BuildRun> runs = outcomes.stream().map(BuildOutcome::run).toList();
+            List<byte[]> modules = outcomes.stream().map(BuildOutcome::wasm).toList();
 
             ArtifactManifest manifest = new ArtifactManifest(ArtifactManifest.FORMAT, macro.name(), macro.version(), macro.sha256(),
                     features, prepared.macros(),
@@ -162,6 +165,51 @@ public final class Precompiler {
             throw new UncheckedIOException(e);
         } finally {
             cleanUp(job); // logs and modules worth keeping live in the output folder
+        }
+    }
+
+    /** One verification build's result, or why it failed (both builds finish before a failure is reported). */
+    private record BuildOutcome(BuildRecord.BuildRun run, byte[] wasm, PrecompileException failure) {
+    }
+
+    /**
+     * The two builds run at the same time when there is more than one core; they stay independent: own folder,
+     * own job id and TMPDIR, different -j (so cargo schedules units in a different order).
+     */
+    static boolean concurrentBuilds() {
+        return Runtime.getRuntime().availableProcessors() >= 2;
+    }
+
+    private BuildOutcome build(Path job, String base, MacroCrate macro, BuildVariant variant) throws IOException {
+        Path dir = job.resolve("build-" + variant.id());
+        Path log = outputDir.resolve("logs").resolve(base + "-" + variant.id() + ".log");
+        progress.step("build " + variant.id() + ": cargo build -j" + variant.jobs() + " under bubblewrap in " + dir);
+        long start = System.nanoTime();
+        ProcessRunner.Result r = Sandboxes.cargo(dir, toolchain, sysroot, variant.extraEnv()).run(List.of(
+                toolchain.cargo().toString(), "build", "--release", "--locked", "--offline",
+                "--target", WasmStd.TARGET, "-p", HarnessGenerator.CRATE, "-j", String.valueOf(variant.jobs())), limits, log);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        if (!r.ok()) {
+            return new BuildOutcome(null, null, new PrecompileException("build " + variant.id() + " of " + macro.label() + " failed ("
+                    + r.failure(limits.wallClock()) + ")" + " after " + millis + " ms; log " + log + "\n" + BuildFolder.tail(log, 25)));
+        }
+        byte[] wasm = BuildFolder.read(dir, "target/" + WasmStd.TARGET + "/release/" + HarnessGenerator.WASM_FILE, MAX_MODULE_BYTES);
+        progress.step("build " + variant.id() + " done in " + millis + " ms: " + wasm.length + " bytes, sha256 " + Hashing.sha256(wasm));
+        return new BuildOutcome(new BuildRecord.BuildRun(variant.id(), variant.jobs(), Hashing.sha256(wasm), wasm.length, millis, log.toString()), wasm, null);
+    }
+
+    private static BuildOutcome join(Future<BuildOutcome> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PrecompileException("interrupted while building");
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case IOException io -> throw io;
+                case RuntimeException re -> throw re;
+                default -> throw new IllegalStateException(e.getCause());
+            }
         }
     }
 
