@@ -49,6 +49,7 @@ public final class Precompiler {
     private final BuildLimits limits;
     private final Progress progress;
     private List<BuildVariant> variants;
+    private DependencyCache.Store dependencyCache;
 
     public Precompiler(Toolchain toolchain, WasmStd.Sysroot sysroot, Path outputDir, BuildLimits limits, Progress progress) {
         this.toolchain = toolchain;
@@ -73,6 +74,15 @@ public final class Precompiler {
         return this;
     }
 
+    /**
+     * Reuses verified dependency builds from {@code store} and adds the ones this job's two builds agree on
+     * ({@link DependencyCache}). Without it (and always for {@link #rebuild}) every dependency is compiled.
+     */
+    public Precompiler withDependencyCache(DependencyCache.Store store) {
+        this.dependencyCache = store;
+        return this;
+    }
+
     public BuildRecord precompile(MacroCrate macro, FeatureSet features, CrateSource deps) {
         return run(macro, features, deps, null);
     }
@@ -89,7 +99,7 @@ public final class Precompiler {
             throw new PrecompileException(macro.label() + " from " + deps.describe() + " has sha256 " + macro.sha256()
                     + " but the artifact was built from " + manifest.crateSha256());
         }
-        return run(macro, manifest.features(), deps, manifest);
+        return run(macro, manifest.features(), deps, manifest); // from nothing: never the dependency cache
     }
 
     private BuildRecord run(MacroCrate macro, FeatureSet features, CrateSource deps, ArtifactManifest expected) {
@@ -112,10 +122,20 @@ public final class Precompiler {
                         + ", here " + prepared.rustSourcesSha256() + "): use the sandcrate version that built it");
             }
 
+            List<DependencyCache.Dependency> dependencies = DependencyCache.keys(prepared.dir(), prepared.metadata(), toolchain, sysroot.sha256());
             Files.createDirectories(outputDir.resolve("logs"));
             List<BuildVariant> jobVariants = variantsForJob();
+            List<Path> buildDirs = new ArrayList<>();
             for (BuildVariant variant : jobVariants) {
-                FileTrees.copy(prepared.dir(), job.resolve("build-" + variant.id()), rel -> rel.startsWith("target"));
+                buildDirs.add(job.resolve("build-" + variant.id()));
+                FileTrees.copy(prepared.dir(), buildDirs.getLast(), rel -> rel.startsWith("target"));
+            }
+            DependencyCache.Store cache = expected == null ? dependencyCache : null;
+            List<DependencyCache.Dependency> restored = List.of();
+            if (cache != null) {
+                restored = DependencyCache.restore(cache, dependencies, buildDirs, progress);
+                progress.step("dependency cache " + cache.describe() + ": restored " + restored.size() + " of " + dependencies.size()
+                        + " dependencies " + restored.stream().map(DependencyCache.Dependency::label).toList());
             }
             boolean concurrent = concurrentBuilds();
             progress.step(concurrent ? "building twice concurrently (" + Runtime.getRuntime().availableProcessors() + " cores)"
@@ -139,7 +159,7 @@ public final class Precompiler {
                     new ArtifactManifest.ToolchainIdentity(toolchain.rustcVersion(), toolchain.cargoVersion(), sysroot.sha256()),
                     Hashing.sha256(prepared.cargoLock()),
                     new ArtifactManifest.Recipe(BuildWorkspace.RECIPE_VERSION, WasmStd.RECIPE_VERSION, CompatPatches.VERSION, prepared.rustSourcesSha256()),
-                    prepared.cargoLock());
+                    prepared.cargoLock(), expected != null && expected.dependencies() == null ? null : dependencies);
             String artifactName = base + ".wasm";
             if (!runs.get(0).wasmSha256().equals(runs.get(1).wasmSha256())) {
                 String diff = WasmSections.diffSummary(modules.get(0), modules.get(1));
@@ -151,12 +171,14 @@ public final class Precompiler {
             if (!problems.isEmpty()) {
                 return reject(base, manifest, runs, modules, prepared, prepareMillis, "invalid module: " + String.join("; ", problems));
             }
+            DependencyCache.Report cacheReport = cache == null ? null : DependencyCache.store(cache, dependencies, restored,
+                    buildDirs.get(0), Path.of(runs.get(0).log()), buildDirs.get(1), Path.of(runs.get(1).log()), progress);
             Path artifactFile = outputDir.resolve(artifactName);
             Path tmp = outputDir.resolve(artifactName + ".tmp");
             Files.write(tmp, artifact);
             Files.move(tmp, artifactFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             BuildRecord record = new BuildRecord(manifest, true, Hashing.sha256(artifact), artifact.length, artifactName,
-                    runs, null, prepared.flags(), prepared.patches(), prepareMillis);
+                    runs, null, prepared.flags(), prepared.patches(), prepareMillis, cacheReport);
             record.write(outputDir.resolve(artifactName + ".build.json"));
             progress.step("verified: both builds identical; artifact " + artifactFile + " (" + artifact.length
                     + " bytes) sha256 " + record.artifactSha256());
@@ -186,7 +208,7 @@ public final class Precompiler {
         progress.step("build " + variant.id() + ": cargo build -j" + variant.jobs() + " under bubblewrap in " + dir);
         long start = System.nanoTime();
         ProcessRunner.Result r = Sandboxes.cargo(dir, toolchain, sysroot, variant.extraEnv()).run(List.of(
-                toolchain.cargo().toString(), "build", "--release", "--locked", "--offline",
+                toolchain.cargo().toString(), "build", "--release", "--locked", "--offline", "--message-format=json-render-diagnostics",
                 "--target", WasmStd.TARGET, "-p", HarnessGenerator.CRATE, "-j", String.valueOf(variant.jobs())), limits, log);
         long millis = (System.nanoTime() - start) / 1_000_000;
         if (!r.ok()) {
@@ -230,7 +252,7 @@ public final class Precompiler {
         Files.createDirectories(dir);
         for (int i = 0; i < runs.size(); i++) Files.write(dir.resolve("build-" + runs.get(i).id() + ".wasm"), modules.get(i));
         Files.writeString(dir.resolve("reason.txt"), reason + "\n");
-        BuildRecord record = new BuildRecord(manifest, false, null, 0, null, runs, reason, prepared.flags(), prepared.patches(), prepareMillis);
+        BuildRecord record = new BuildRecord(manifest, false, null, 0, null, runs, reason, prepared.flags(), prepared.patches(), prepareMillis, null);
         record.write(dir.resolve("build.json"));
         progress.step("REJECTED " + manifest.label() + ": " + reason + "; both modules kept in " + dir);
         return record;
