@@ -72,11 +72,11 @@ public final class DependencyCache {
 
     /** Where entries live: the registry's blob store (shared by all workers) or a local folder. */
     public interface Store {
-        /** The entry under a key, or null. */
-        byte[] get(String key) throws IOException;
+        /** The entry under a dependency's key, or null. */
+        byte[] get(Dependency dependency) throws IOException;
 
-        /** Stores an entry (a second put of one key may keep either: both are verified). */
-        void put(String key, byte[] entry) throws IOException;
+        /** Stores an entry under the dependency's key (a second put of one key may keep either: both are verified). */
+        void put(Dependency dependency, byte[] entry) throws IOException;
 
         String describe();
     }
@@ -84,7 +84,7 @@ public final class DependencyCache {
     /** One locked dependency and its cache key, as listed in the artifact's manifest. */
     public record Dependency(@JsonProperty("name") String name, @JsonProperty("version") String version,
                              @JsonProperty("key") String key) {
-        String label() {
+        public String label() {
             return name + " " + version;
         }
     }
@@ -101,15 +101,16 @@ public final class DependencyCache {
     public static Store folder(Path dir) {
         return new Store() {
             @Override
-            public byte[] get(String key) throws IOException {
-                Path f = dir.resolve(checkKey(key) + ".tar.gz");
+            public byte[] get(Dependency dependency) throws IOException {
+                Path f = dir.resolve(checkKey(dependency.key()) + ".tar.gz");
                 return Files.isRegularFile(f) ? Files.readAllBytes(f) : null;
             }
 
             @Override
-            public void put(String key, byte[] entry) throws IOException {
+            public void put(Dependency dependency, byte[] entry) throws IOException {
                 Files.createDirectories(dir);
-                Path tmp = dir.resolve(checkKey(key) + ".tmp-" + UUID.randomUUID());
+                String key = checkKey(dependency.key());
+                Path tmp = dir.resolve(key + ".tmp-" + UUID.randomUUID());
                 Files.write(tmp, entry);
                 Files.move(tmp, dir.resolve(key + ".tar.gz"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }
@@ -121,7 +122,7 @@ public final class DependencyCache {
         };
     }
 
-    static String checkKey(String key) {
+    public static String checkKey(String key) {
         if (!key.matches("[0-9a-f]{64}")) throw new IllegalArgumentException("not a dependency cache key: " + key);
         return key;
     }
@@ -206,7 +207,7 @@ public final class DependencyCache {
         for (Dependency d : deps) {
             byte[] entry;
             try {
-                entry = store.get(d.key());
+                entry = store.get(d);
             } catch (IOException e) {
                 progress.step("dependency cache: cannot read " + d.label() + " (" + e.getMessage() + "); building it");
                 continue;
@@ -256,7 +257,7 @@ public final class DependencyCache {
                 continue;
             }
             try {
-                store.put(d.key(), entry);
+                store.put(d, entry);
                 stored.add(d.label());
             } catch (IOException e) {
                 notStored.add(d.label() + ": cannot store (" + e.getMessage() + ")");
