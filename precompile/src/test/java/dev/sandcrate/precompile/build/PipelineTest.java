@@ -24,9 +24,16 @@ class PipelineTest {
 
     @Test
     void buildsTwiceVerifiesEmbedsTheManifestAndRebuildsBitForBit(@TempDir Path out) throws Exception {
-        BuildRecord record = TestEnv.precompiler(out).precompile(TEST_MACROS, FeatureSet.defaults(), TestEnv.debian());
+        List<String> steps = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        BuildRecord record = new Precompiler(TestEnv.toolchain(), TestEnv.sysroot(), out, dev.sandcrate.precompile.sandbox.BuildLimits.defaults(),
+                m -> { steps.add(m); TestEnv.LOG.step(m); }).precompile(TEST_MACROS, FeatureSet.defaults(), TestEnv.debian());
         assertTrue(record.verified(), record.rejection());
         assertEquals(2, record.builds().size());
+        if (Precompiler.concurrentBuilds()) {
+            int firstDone = indexOf(steps, "done in");
+            assertTrue(indexOf(steps, "build a-") < firstDone && indexOf(steps, "build b-") < firstDone,
+                    "with 2+ cores both builds start before either ends: " + steps);
+        }
         assertEquals(record.builds().get(0).wasmSha256(), record.builds().get(1).wasmSha256());
         assertNotEquals(record.builds().get(0).jobs(), record.builds().get(1).jobs(), "the builds differ in parallelism");
         byte[] wasm = Files.readAllBytes(out.resolve(record.artifact()));
@@ -111,5 +118,10 @@ class PipelineTest {
             case dev.sandcrate.runtime.wire.TokenTree.Literal l -> l.text();
             case dev.sandcrate.runtime.wire.TokenTree.Group g -> "group";
         }).reduce((a, b) -> a + " " + b).orElse("");
+    }
+
+    private static int indexOf(List<String> steps, String text) {
+        for (int i = 0; i < steps.size(); i++) if (steps.get(i).contains(text)) return i;
+        return Integer.MAX_VALUE;
     }
 }

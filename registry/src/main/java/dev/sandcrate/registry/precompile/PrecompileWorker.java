@@ -132,6 +132,7 @@ final class PrecompileWorker implements Runnable {
             Progress progress = message -> {
                 LOG.info("job {}: {}", job.id(), message);
                 append(progressLog, message);
+                store.setPhase(job.id(), id, message);
             };
             WasmStd.Sysroot sysroot = WasmStd.ensure(toolchain, WasmStd.cacheRoot(), progress);
             BuildLimits d = BuildLimits.defaults();
@@ -139,6 +140,7 @@ final class PrecompileWorker implements Runnable {
                     d.addressSpaceBytes(), d.maxFileBytes());
             Path out = dir.resolve("out");
             BuildRecord record = new Precompiler(toolchain, sysroot, out, limits, progress)
+                    .withDependencyCache(new BlobDependencyCache(store, artifacts))
                     .precompile(MacroCrate.of(crates.crateBytes(job.crate(), job.num())), job.features(), crates);
             heartbeat.cancel(false);
             if (leaseLost.get() || stopping) return;
