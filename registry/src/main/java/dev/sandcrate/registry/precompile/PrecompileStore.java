@@ -385,7 +385,7 @@ public final class PrecompileStore {
     /** The macro crate's download count (0 if unknown). */
     public long downloads(String crate) {
         return jdbi.withHandle(h -> h.createQuery("SELECT downloads FROM crates WHERE canonical_name = :c")
-                .bind("c", canonical(crate)).mapTo(Long.class).findOne().orElse(0L));
+                .bind("c", CrateNames.canonical(crate)).mapTo(Long.class).findOne().orElse(0L));
     }
 
     /** A running job's current step, written by the worker holding it (ignored once it lost the lease). */
