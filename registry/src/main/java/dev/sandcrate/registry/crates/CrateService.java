@@ -55,6 +55,7 @@ public final class CrateService {
     private final ReentrantLock publishLock = new ReentrantLock();
     private final List<CrateEvents> listeners = new CopyOnWriteArrayList<>();
     private final DownloadCounts downloads;
+    private final IndexChanges changes;
 
     public CrateService(Jdbi jdbi, BlobStore blobs, Supplier<String> indexUrl, long maxUploadBytes, long maxUnpackedBytes) {
         this.jdbi = jdbi;
@@ -63,6 +64,12 @@ public final class CrateService {
         this.maxUploadBytes = maxUploadBytes;
         this.limits = CrateLimits.DEFAULT.withMaxUnpackedBytes(maxUnpackedBytes);
         this.downloads = new DownloadCounts(jdbi);
+        this.changes = new IndexChanges(jdbi);
+    }
+
+    /** The index's change history, shared by every process on the database. */
+    public IndexChanges changes() {
+        return changes;
     }
 
     /** Registers a listener for committed index changes (see {@link CrateEvents}). */
@@ -273,6 +280,7 @@ public final class CrateService {
                 .bind("c", crateId).bind("num", entry.vers()).bind("nnb", version.withoutBuild()).bind("ck", entry.cksum())
                 .bind("size", size).bind("line", IndexFile.line(entry)).bind("by", who.userId()).bind("t", now)
                 .execute();
+        IndexChanges.record(h, CrateEvents.Change.PUBLISHED, name, entry.vers(), IndexFile.line(entry), false, who.login(), now);
     }
 
     private void deleteBlobIfUnreferenced(String cksum) {
@@ -317,8 +325,12 @@ public final class CrateService {
             int n = h.createUpdate("UPDATE versions SET yanked = :y WHERE crate_id = :c AND num = :num")
                     .bind("y", yanked).bind("c", crate.id()).bind("num", num).execute();
             if (n == 0) throw RegistryException.notFound("crate " + crate.name() + " has no version " + num);
+            long now = System.currentTimeMillis();
             h.createUpdate("UPDATE crates SET " + BUMP_INDEX_STAMP + " WHERE id = :id")
-                    .bind("t", System.currentTimeMillis()).bind("id", crate.id()).execute();
+                    .bind("t", now).bind("id", crate.id()).execute();
+            String line = h.createQuery("SELECT index_line FROM versions WHERE crate_id = :c AND num = :num")
+                    .bind("c", crate.id()).bind("num", num).mapTo(String.class).one();
+            IndexChanges.record(h, yanked ? CrateEvents.Change.YANKED : CrateEvents.Change.UNYANKED, crate.name(), num, line, yanked, who.login(), now);
         });
         forgetIndexFile(name);
         LOG.info("{} {} {} by {}", yanked ? "yanked" : "unyanked", name, num, who.login());

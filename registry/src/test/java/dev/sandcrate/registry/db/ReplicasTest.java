@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
+import dev.sandcrate.registry.TestCrates;
+import dev.sandcrate.registry.auth.Scope;
+import dev.sandcrate.registry.precompile.PrecompileStore;
+import dev.sandcrate.registry.storage.BlobStorage;
+import dev.sandcrate.registry.storage.S3MockServer;
 import dev.sandcrate.registry.web.Passwords;
 import dev.sandcrate.registry.web.Sessions;
 import org.junit.jupiter.api.AfterAll;
@@ -18,7 +23,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -31,28 +39,34 @@ class ReplicasTest {
     static final String PUBLIC_URL = "http://registry.test"; // both replicas are one registry to users
     static final String PASSWORD = "correct horse battery";
     static PostgresCluster cluster;
+    static S3MockServer s3;
     @TempDir
     Path tmp;
     Registry a;
     Registry b;
+    String token;
     final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     static void startCluster() throws Exception {
         cluster = PostgresCluster.start();
+        s3 = S3MockServer.start();
     }
 
     @AfterAll
     static void stopCluster() {
         if (cluster != null) cluster.close();
+        if (s3 != null) s3.close();
     }
 
     @BeforeEach
     void startReplicas() throws Exception {
         DatabaseConfig db = cluster.newDatabase();
-        a = Registry.start(RegistryConfig.loopback(tmp.resolve("a")).withDatabase(db).withPublicUrl(PUBLIC_URL));
-        b = Registry.start(RegistryConfig.loopback(tmp.resolve("b")).withDatabase(db).withPublicUrl(PUBLIC_URL));
+        BlobStorage blobs = s3.storage("replicas-" + tmp.getFileName()); // one bucket prefix per test
+        a = Registry.start(RegistryConfig.loopback(tmp.resolve("a")).withDatabase(db).withBlobs(blobs).withPublicUrl(PUBLIC_URL));
+        b = Registry.start(RegistryConfig.loopback(tmp.resolve("b")).withDatabase(db).withBlobs(blobs).withPublicUrl(PUBLIC_URL));
         long alice = a.users().add("alice", false).id();
+        token = a.tokens().create(alice, "t", EnumSet.allOf(Scope.class), List.of(), null).secret();
         try (Database d = Database.open(tmp, db)) {
             new Passwords(d.jdbi()).set(alice, PASSWORD);
         }
@@ -107,5 +121,33 @@ class ReplicasTest {
         // the right password also waits out the backoff, on either replica
         assertEquals(429, send(a, "POST", "/ui/api/login", Map.of("login", "alice", "password", PASSWORD), null).statusCode());
         assertEquals(429, send(b, "POST", "/ui/api/login", Map.of("login", "alice", "password", PASSWORD), null).statusCode());
+    }
+
+    void publish(Registry r, String name, String version, String extraToml) throws Exception {
+        byte[] crate = TestCrates.crate(tmp, name, version, extraToml);
+        HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + r.port() + "/api/v1/crates/new"))
+                .header("Authorization", token).PUT(HttpRequest.BodyPublishers.ofByteArray(TestCrates.publishBody(name, version, crate))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, resp.statusCode(), resp.body());
+    }
+
+    @Test
+    void aPublishThroughOneReplicaWakesThePlannerOfAnother() throws Exception {
+        a.precompile().close(); // A only serves: planning happens on B
+        publish(a, "replica_macro", "1.0.0", "[lib]\nproc-macro = true\n");
+        PrecompileStore store = b.precompile().store();
+        long versionId = store.version("replica_macro", "1.0.0").orElseThrow().id();
+        boolean buildsHere = b.precompile().toolchain().isPresent(); // without a toolchain B analyses but queues nothing
+        long deadline = System.currentTimeMillis() + 10_000;
+        Optional<PrecompileStore.Analysis> analysis = Optional.empty();
+        while ((analysis.isEmpty() || buildsHere && store.jobsOf(versionId).isEmpty()) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+            analysis = store.analysis(versionId);
+        }
+        assertTrue(analysis.isPresent(), "B's planner analysed the version published through A");
+        assertTrue(analysis.get().procMacro());
+        if (buildsHere) assertFalse(store.jobsOf(versionId).isEmpty(), "and queued its default feature set");
+        assertEquals(1, a.crates().changes().latest());
+        assertEquals("replica_macro", b.crates().changes().after(0, 10).getFirst().crate());
     }
 }
