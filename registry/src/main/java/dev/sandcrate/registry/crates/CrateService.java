@@ -56,6 +56,9 @@ public final class CrateService {
     private final List<CrateEvents> listeners = new CopyOnWriteArrayList<>();
     private final DownloadCounts downloads;
     private final IndexChanges changes;
+    /** What this process served, for metrics: index files from memory or rendered from the database, and downloads. */
+    private final java.util.concurrent.atomic.LongAdder indexFromCache = new java.util.concurrent.atomic.LongAdder(),
+            indexRendered = new java.util.concurrent.atomic.LongAdder(), downloadsServed = new java.util.concurrent.atomic.LongAdder();
 
     public CrateService(Jdbi jdbi, BlobStore blobs, Supplier<String> indexUrl, long maxUploadBytes, long maxUnpackedBytes) {
         this.jdbi = jdbi;
@@ -65,6 +68,21 @@ public final class CrateService {
         this.limits = CrateLimits.DEFAULT.withMaxUnpackedBytes(maxUnpackedBytes);
         this.downloads = new DownloadCounts(jdbi);
         this.changes = new IndexChanges(jdbi);
+    }
+
+    /** Index file lookups by this process answered from memory (including after a one-row freshness check). */
+    public long indexFilesFromCache() {
+        return indexFromCache.sum();
+    }
+
+    /** Index file lookups by this process that rendered the file from the database. */
+    public long indexFilesRendered() {
+        return indexRendered.sum();
+    }
+
+    /** Downloads this process served. */
+    public long downloadsServed() {
+        return downloadsServed.sum();
     }
 
     /** The index's change history, shared by every process on the database. */
@@ -413,13 +431,18 @@ public final class CrateService {
         CachedIndexFile cached = indexCache.get(key);
         if (cached != null) {
             long now = System.nanoTime();
-            if (now - cached.checkedAt() < INDEX_RECHECK.toNanos()) return Optional.of(cached.file());
+            if (now - cached.checkedAt() < INDEX_RECHECK.toNanos()) {
+                indexFromCache.increment();
+                return Optional.of(cached.file());
+            }
             long generation = indexGeneration.get();
             if (indexStamp(key) == cached.file().lastModified()) {
                 indexCache.compute(key, (k, old) -> indexGeneration.get() == generation ? new CachedIndexFile(cached.file(), now) : null);
+                indexFromCache.increment();
                 return Optional.of(cached.file());
             }
         }
+        indexRendered.increment();
         long generation = indexGeneration.get();
         long renderedAt = System.nanoTime(); // before reading: a change committed during the render is rechecked for
         Optional<IndexFileBody> fresh = jdbi.withHandle(h -> findCrateByLowerName(h, name).map(crate -> {
@@ -464,6 +487,7 @@ public final class CrateService {
         InputStream in = blobs.open(version.get().cksum());
         if (in == null) throw new IOException("blob " + version.get().cksum() + " of " + name + " " + num + " is missing");
         downloads.count(version.get().crateId(), version.get().versionId());
+        downloadsServed.increment();
         return Optional.of(in);
     }
 
