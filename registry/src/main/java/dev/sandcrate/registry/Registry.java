@@ -71,7 +71,7 @@ public final class Registry implements AutoCloseable {
             this.precompile = dev.sandcrate.registry.precompile.PrecompileService.forRegistry(database.jdbi(), crates, config.dataDir(),
                     storage.open(config.dataDir(), BlobStorage.Area.ARTIFACTS), precompileConfig);
             metrics.watch(precompile.store());
-            this.gitIndex = new dev.sandcrate.registry.gitindex.GitIndexService(config.dataDir().resolve("git-index"), database.jdbi(), crates, this::url, config.authRequired());
+            this.gitIndex = new dev.sandcrate.registry.gitindex.GitIndexService(config.dataDir().resolve("git-index"), crates.changes(), this::url, config.authRequired());
             crates.addListener(gitIndex);
             new dev.sandcrate.registry.gitindex.GitIndexRoutes(gitIndex, auth).register(app);
             this.pullThrough = new dev.sandcrate.registry.mirror.PullThrough(database.jdbi(), storage.open(config.dataDir(), BlobStorage.Area.UPSTREAM));

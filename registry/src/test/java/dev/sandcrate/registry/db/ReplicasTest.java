@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
+import dev.sandcrate.index.IndexPaths;
+import dev.sandcrate.index.git.GitIndexRepository;
 import dev.sandcrate.registry.TestCrates;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.precompile.PrecompileStore;
@@ -45,6 +47,8 @@ class ReplicasTest {
     Registry a;
     Registry b;
     String token;
+    DatabaseConfig db;
+    BlobStorage blobs;
     final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -61,8 +65,8 @@ class ReplicasTest {
 
     @BeforeEach
     void startReplicas() throws Exception {
-        DatabaseConfig db = cluster.newDatabase();
-        BlobStorage blobs = s3.storage("replicas-" + tmp.getFileName()); // one bucket prefix per test
+        db = cluster.newDatabase();
+        blobs = s3.storage("replicas-" + tmp.getFileName()); // one bucket prefix per test
         a = Registry.start(RegistryConfig.loopback(tmp.resolve("a")).withDatabase(db).withBlobs(blobs).withPublicUrl(PUBLIC_URL));
         b = Registry.start(RegistryConfig.loopback(tmp.resolve("b")).withDatabase(db).withBlobs(blobs).withPublicUrl(PUBLIC_URL));
         long alice = a.users().add("alice", false).id();
@@ -149,5 +153,59 @@ class ReplicasTest {
         if (buildsHere) assertFalse(store.jobsOf(versionId).isEmpty(), "and queued its default feature set");
         assertEquals(1, a.crates().changes().latest());
         assertEquals("replica_macro", b.crates().changes().after(0, 10).getFirst().crate());
+    }
+
+    String advertisedHead(Registry r) throws Exception {
+        HttpResponse<String> refs = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + r.port() + "/git/index/info/refs?service=git-upload-pack")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, refs.statusCode());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9a-f]{40}) refs/heads/master").matcher(refs.body());
+        assertTrue(m.find(), refs.body());
+        return m.group(1);
+    }
+
+    @Test
+    void everyReplicaDerivesTheSameGitIndexCommitsFromTheChangeLog() throws Exception {
+        publish(a, "git_one", "1.0.0", "");
+        publish(b, "git_two", "1.0.0", "");
+        publish(b, "git_one", "1.1.0", "");
+        publish(a, "git_two", "2.0.0", "");
+        HttpResponse<String> yank = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + b.port() + "/api/v1/crates/git_one/1.0.0/yank"))
+                .header("Authorization", token).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, yank.statusCode(), yank.body());
+
+        // what a git client sees through either replica: the same head, and the same history behind it
+        String head = advertisedHead(a);
+        assertEquals(head, advertisedHead(b));
+        List<GitIndexRepository.Commit> history = a.gitIndex().repository().log(100);
+        assertEquals(head, history.getFirst().id());
+        assertEquals(history, b.gitIndex().repository().log(100));
+        assertEquals(List.of("Yank git_one 1.0.0", "Publish git_two 2.0.0", "Publish git_one 1.1.0", "Publish git_two 1.0.0", "Publish git_one 1.0.0"),
+                history.subList(0, 5).stream().map(c -> c.message().lines().findFirst().orElseThrow()).toList());
+        assertEquals("alice", history.getFirst().author());
+        for (String name : List.of("git_one", "git_two")) {
+            byte[] sparse = a.crates().indexFile(name).orElseThrow().body();
+            assertArrayEquals(sparse, a.gitIndex().repository().read(IndexPaths.pathOf(name)).orElseThrow(), name + ": git file = sparse file");
+            assertArrayEquals(sparse, b.gitIndex().repository().read(IndexPaths.pathOf(name)).orElseThrow());
+        }
+
+        // a replica started later, and one whose repository was lost, rebuild the very same commits
+        try (Registry c = Registry.start(RegistryConfig.loopback(tmp.resolve("c")).withDatabase(db).withBlobs(blobs).withPublicUrl(PUBLIC_URL))) {
+            assertEquals(head, advertisedHead(c));
+        }
+        b.close();
+        b = null;
+        deleteTree(tmp.resolve("b/git-index"));
+        b = Registry.start(RegistryConfig.loopback(tmp.resolve("b")).withDatabase(db).withBlobs(blobs).withPublicUrl(PUBLIC_URL));
+        assertEquals(head, advertisedHead(b));
+        publish(b, "git_three", "0.1.0", "");
+        assertEquals(advertisedHead(b), advertisedHead(a), "and they stay in step");
+        assertNotEquals(head, advertisedHead(a));
+    }
+
+    static void deleteTree(Path dir) throws Exception {
+        try (var walk = java.nio.file.Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(p);
+        }
     }
 }
