@@ -208,4 +208,9 @@ class ReplicasTest {
             for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(p);
         }
     }
+
+    @Test
+    void migrationV8RecordsExistingVersionsAsTheFirstChangesOnPostgres() throws Exception {
+        ChangeLogMigrationTest.upgrade(tmp, cluster.newDatabase());
+    }
 }
