@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * The git index with real cargo: crates published over HTTP appear as commits in the git repository served at
  * /git/index, cargo resolves and builds a project from it with libgit2 and with the git CLI
- * ({@code net.git-fetch-with-cli}), a yank is a commit too, and a deleted repository is rebuilt from the database. On an
+ * ({@code net.git-fetch-with-cli}), a yank is a commit too, and a deleted repository is rebuilt from the database's change log. On an
  * auth-required registry cargo and git fetch it with the user's git credential (a token) and download with cargo's.
  */
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
@@ -120,14 +120,15 @@ class GitIndexTest {
             assertTrue(push.body().contains("\"detail\""), push.body());
         }
 
-        // a lost repository is rebuilt from the database in one commit
+        // a lost repository is rebuilt from the database's change log, commit for commit
         deleteTree(data.resolve("git-index"));
         try (Registry registry = Registry.start(RegistryConfig.loopback(data))) {
             registry.gitIndex().sync();
             GitIndexRepository repo = registry.gitIndex().repository();
             List<GitIndexRepository.Commit> log = repo.log(10);
-            assertEquals("Rebuild the index from the database (4 crates)", log.getFirst().message());
-            assertEquals(2, log.size(), "config.json, then one commit for all crates");
+            assertEquals("Yank itoa " + registry.crates().versions("itoa").getFirst().num(), log.getFirst().message().lines().findFirst().orElseThrow());
+            assertEquals("alice", log.getFirst().author());
+            assertEquals(1 + CRATES.size() + 1, log.size(), "config.json, then one commit per publish and the yank");
             assertTrue(new String(repo.read(IndexPaths.pathOf("itoa")).orElseThrow(), StandardCharsets.UTF_8).contains("\"yanked\":true"));
         }
     }

@@ -34,6 +34,7 @@ public final class Registry implements AutoCloseable {
     private final dev.sandcrate.registry.mirror.PullThrough pullThrough;
     private final dev.sandcrate.registry.view.PrecompiledView precompiledView;
     private final dev.sandcrate.registry.web.Readmes readmes;
+    private final dev.sandcrate.registry.http.Metrics metrics = new dev.sandcrate.registry.http.Metrics();
     private volatile String publicUrl;
 
     private Registry(RegistryConfig config, dev.sandcrate.registry.precompile.PrecompileConfig precompileConfig) throws IOException {
@@ -61,12 +62,16 @@ public final class Registry implements AutoCloseable {
                 c.http.maxRequestSize = crates.maxPublishBodyBytes(); // bodies with a Content-Length; RequestBodies caps chunked ones
                 c.router.ignoreTrailingSlashes = true;
                 c.jetty.modifyServletContextHandler(HeadAsGet::install);
+                c.requestLogger.http(metrics::requestDone);
             });
             routes.register(app);
             new dev.sandcrate.registry.http.HealthRoutes(database, java.util.Map.of("crates", blobs)).register(app);
+            metrics.register(app);
+            metrics.watch(crates);
             this.precompile = dev.sandcrate.registry.precompile.PrecompileService.forRegistry(database.jdbi(), crates, config.dataDir(),
                     storage.open(config.dataDir(), BlobStorage.Area.ARTIFACTS), precompileConfig);
-            this.gitIndex = new dev.sandcrate.registry.gitindex.GitIndexService(config.dataDir().resolve("git-index"), database.jdbi(), crates, this::url, config.authRequired());
+            metrics.watch(precompile.store());
+            this.gitIndex = new dev.sandcrate.registry.gitindex.GitIndexService(config.dataDir().resolve("git-index"), crates.changes(), this::url, config.authRequired());
             crates.addListener(gitIndex);
             new dev.sandcrate.registry.gitindex.GitIndexRoutes(gitIndex, auth).register(app);
             this.pullThrough = new dev.sandcrate.registry.mirror.PullThrough(database.jdbi(), storage.open(config.dataDir(), BlobStorage.Area.UPSTREAM));
@@ -82,6 +87,7 @@ public final class Registry implements AutoCloseable {
             new dev.sandcrate.registry.web.WebUi(database.jdbi(), crates, users, tokens, sessions, precompile, precompiledView, readmes, config.authRequired(), this::url).register(app);
             new dev.sandcrate.registry.web.AccountKeys(asymmetricKeys, sessions, auth, this::url).register(app);
         } catch (RuntimeException | IOException e) {
+            metrics.close();
             database.close();
             throw e;
         }
@@ -182,6 +188,7 @@ public final class Registry implements AutoCloseable {
             crates.close(); // the download counts still in memory
             readmes.close();
             gitIndex.close();
+            metrics.close();
             database.close();
         }
     }

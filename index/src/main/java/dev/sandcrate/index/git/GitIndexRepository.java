@@ -43,6 +43,7 @@ import java.util.Optional;
 public final class GitIndexRepository implements AutoCloseable {
     public static final String BRANCH = "refs/heads/master";
     private final Repository repo;
+    private boolean startOver;
 
     private GitIndexRepository(Repository repo) {
         this.repo = repo;
@@ -104,9 +105,19 @@ public final class GitIndexRepository implements AutoCloseable {
      * Returns the commit id, or empty if the tree would not change (no empty commits).
      */
     public synchronized Optional<String> commit(Map<String, byte[]> changes, String message, String authorLogin) throws IOException {
+        return commit(changes, message, authorLogin, Instant.now(), false);
+    }
+
+    /**
+     * A commit whose id depends only on its inputs and the branch's head: author {@code authorLogin} and committer
+     * {@code sandcrate}, both at {@code when} in UTC. Two repositories given the same sequence of calls have the same
+     * commit ids. With {@code allowEmpty} an unchanged tree still makes a commit (one commit per call).
+     */
+    public synchronized Optional<String> commit(Map<String, byte[]> changes, String message, String authorLogin, Instant when,
+                                                boolean allowEmpty) throws IOException {
         ObjectId headId = repo.resolve(BRANCH);
         try (ObjectInserter ins = repo.newObjectInserter(); ObjectReader reader = repo.newObjectReader(); RevWalk rw = new RevWalk(reader)) {
-            RevCommit head = headId == null ? null : rw.parseCommit(headId);
+            RevCommit head = headId == null || startOver ? null : rw.parseCommit(headId);
             DirCache index = DirCache.newInCore();
             DirCacheBuilder builder = index.builder();
             if (head != null) builder.addTree(new byte[0], DirCacheEntry.STAGE_0, reader, head.getTree());
@@ -128,14 +139,14 @@ public final class GitIndexRepository implements AutoCloseable {
             }
             editor.finish();
             ObjectId tree = index.writeTree(ins);
-            if (head != null && head.getTree().equals(tree)) return Optional.empty();
+            if (!allowEmpty && head != null && head.getTree().equals(tree)) return Optional.empty();
 
-            PersonIdent author = new PersonIdent(authorLogin, authorLogin + "@sandcrate");
+            PersonIdent author = new PersonIdent(authorLogin, authorLogin + "@sandcrate", when, java.time.ZoneOffset.UTC);
             CommitBuilder cb = new CommitBuilder();
             cb.setTreeId(tree);
             if (head != null) cb.setParentId(head);
             cb.setAuthor(author);
-            cb.setCommitter(new PersonIdent("sandcrate", "sandcrate@localhost"));
+            cb.setCommitter(new PersonIdent("sandcrate", "sandcrate@localhost", when, java.time.ZoneOffset.UTC));
             cb.setMessage(message.endsWith("\n") ? message : message + "\n");
             ObjectId commitId = ins.insert(cb);
             ins.flush();
@@ -143,13 +154,23 @@ public final class GitIndexRepository implements AutoCloseable {
             RefUpdate ru = repo.updateRef(BRANCH);
             ru.setNewObjectId(commitId);
             ru.setExpectedOldObjectId(headId == null ? ObjectId.zeroId() : headId);
+            ru.setForceUpdate(startOver);
             ru.setRefLogMessage("commit: " + message.lines().findFirst().orElse(""), false);
             RefUpdate.Result result = ru.update(rw);
-            if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FAST_FORWARD) {
+            if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FAST_FORWARD && !(startOver && result == RefUpdate.Result.FORCED)) {
                 throw new IOException("could not move " + BRANCH + " to the new commit: " + result);
             }
+            startOver = false;
             return Optional.of(commitId.name());
         }
+    }
+
+    /**
+     * Starts the branch's history over: the next commit has no parent and builds its tree from nothing, and replaces
+     * the branch (a non-fast-forward for clients; the old objects stay, unreachable). Until then the branch is as it was.
+     */
+    public synchronized void startOver() {
+        startOver = true;
     }
 
     /** The branch's history, newest first, at most {@code limit} commits. */

@@ -21,6 +21,13 @@ public final class SandcrateCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = "--log-format", scope = CommandLine.ScopeType.INHERIT, paramLabel = "text|json",
+            defaultValue = "${sandcrate.log.format:-${env:SANDCRATE_LOG_FORMAT:-text}}",
+            description = "Log lines on stderr as text or as one JSON object each (env SANDCRATE_LOG_FORMAT; default: ${DEFAULT-VALUE}).")
+    void logFormat(Logging.Format format) {
+        Logging.use(format);
+    }
+
     @Override
     public void run() {
         spec.commandLine().usage(System.out);

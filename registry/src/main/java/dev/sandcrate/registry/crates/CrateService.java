@@ -56,6 +56,10 @@ public final class CrateService {
     private final ReentrantLock publishLock = new ReentrantLock();
     private final List<CrateEvents> listeners = new CopyOnWriteArrayList<>();
     private final DownloadCounts downloads;
+    private final IndexChanges changes;
+    /** What this process served, for metrics: index files from memory or rendered from the database, and downloads. */
+    private final java.util.concurrent.atomic.LongAdder indexFromCache = new java.util.concurrent.atomic.LongAdder(),
+            indexRendered = new java.util.concurrent.atomic.LongAdder(), downloadsServed = new java.util.concurrent.atomic.LongAdder();
 
     public CrateService(Jdbi jdbi, BlobStore blobs, Supplier<String> indexUrl, long maxUploadBytes, long maxUnpackedBytes) {
         this.jdbi = jdbi;
@@ -64,6 +68,27 @@ public final class CrateService {
         this.maxUploadBytes = maxUploadBytes;
         this.limits = CrateLimits.DEFAULT.withMaxUnpackedBytes(maxUnpackedBytes);
         this.downloads = new DownloadCounts(jdbi);
+        this.changes = new IndexChanges(jdbi);
+    }
+
+    /** Index file lookups by this process answered from memory (including after a one-row freshness check). */
+    public long indexFilesFromCache() {
+        return indexFromCache.sum();
+    }
+
+    /** Index file lookups by this process that rendered the file from the database. */
+    public long indexFilesRendered() {
+        return indexRendered.sum();
+    }
+
+    /** Downloads this process served. */
+    public long downloadsServed() {
+        return downloadsServed.sum();
+    }
+
+    /** The index's change history, shared by every process on the database. */
+    public IndexChanges changes() {
+        return changes;
     }
 
     /** Registers a listener for committed index changes (see {@link CrateEvents}). */
@@ -274,6 +299,7 @@ public final class CrateService {
                 .bind("c", crateId).bind("num", entry.vers()).bind("nnb", version.withoutBuild()).bind("ck", entry.cksum())
                 .bind("size", size).bind("line", IndexFile.line(entry)).bind("by", who.userId()).bind("t", now)
                 .execute();
+        IndexChanges.record(h, CrateEvents.Change.PUBLISHED, name, entry.vers(), IndexFile.line(entry), false, who.login(), now);
     }
 
     private void deleteBlobIfUnreferenced(String cksum) {
@@ -318,8 +344,12 @@ public final class CrateService {
             int n = h.createUpdate("UPDATE versions SET yanked = :y WHERE crate_id = :c AND num = :num")
                     .bind("y", yanked).bind("c", crate.id()).bind("num", num).execute();
             if (n == 0) throw RegistryException.notFound("crate " + crate.name() + " has no version " + num);
+            long now = System.currentTimeMillis();
             h.createUpdate("UPDATE crates SET " + BUMP_INDEX_STAMP + " WHERE id = :id")
-                    .bind("t", System.currentTimeMillis()).bind("id", crate.id()).execute();
+                    .bind("t", now).bind("id", crate.id()).execute();
+            String line = h.createQuery("SELECT index_line FROM versions WHERE crate_id = :c AND num = :num")
+                    .bind("c", crate.id()).bind("num", num).mapTo(String.class).one();
+            IndexChanges.record(h, yanked ? CrateEvents.Change.YANKED : CrateEvents.Change.UNYANKED, crate.name(), num, line, yanked, who.login(), now);
         });
         forgetIndexFile(name);
         LOG.info("{} {} {} by {}", yanked ? "yanked" : "unyanked", name, num, who.login());
@@ -402,13 +432,18 @@ public final class CrateService {
         CachedIndexFile cached = indexCache.get(key);
         if (cached != null) {
             long now = System.nanoTime();
-            if (now - cached.checkedAt() < INDEX_RECHECK.toNanos()) return Optional.of(cached.file());
+            if (now - cached.checkedAt() < INDEX_RECHECK.toNanos()) {
+                indexFromCache.increment();
+                return Optional.of(cached.file());
+            }
             long generation = indexGeneration.get();
             if (indexStamp(key) == cached.file().lastModified()) {
                 indexCache.compute(key, (k, old) -> indexGeneration.get() == generation ? new CachedIndexFile(cached.file(), now) : null);
+                indexFromCache.increment();
                 return Optional.of(cached.file());
             }
         }
+        indexRendered.increment();
         long generation = indexGeneration.get();
         long renderedAt = System.nanoTime(); // before reading: a change committed during the render is rechecked for
         Optional<IndexFileBody> fresh = jdbi.withHandle(h -> findCrateByLowerName(h, name).map(crate -> {
@@ -453,6 +488,7 @@ public final class CrateService {
         InputStream in = blobs.open(version.get().cksum());
         if (in == null) throw new IOException("blob " + version.get().cksum() + " of " + name + " " + num + " is missing");
         downloads.count(version.get().crateId(), version.get().versionId());
+        downloadsServed.increment();
         return Optional.of(in);
     }
 

@@ -2,12 +2,12 @@ package dev.sandcrate.registry.gitindex;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.index.IndexEntry;
+import dev.sandcrate.index.IndexFile;
 import dev.sandcrate.index.IndexPaths;
 import dev.sandcrate.index.git.GitIndexRepository;
 import dev.sandcrate.registry.crates.CrateEvents;
-import dev.sandcrate.registry.crates.CrateService;
+import dev.sandcrate.registry.crates.IndexChanges;
 import dev.sandcrate.registry.http.IndexResponses;
-import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,38 +17,43 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Keeps the git index ({@code dataDir/git-index}, a bare repository) equal to the database: one commit per publish,
- * yank or unyank as it happens (author: who did it), and a sync from the database that catches up with whatever the
- * listener did not see: a missing or deleted repository (rebuilt in one commit), changes made by another process
- * ({@code sandcrate import} beside a running server), a changed public URL in {@code config.json}. The sync runs before
- * the repository is served whenever the database changed since the last one.
+ * The git index ({@code dataDir/git-index}, a bare repository), derived from the database's index change log
+ * ({@link IndexChanges}) alone, so that every replica has the same commit ids and a git client may switch between
+ * them: a first commit holding {@code config.json} (author {@code sandcrate}, time 0), then one commit per change in
+ * the log's order: "Publish|Yank|Unyank crate version", author the login that made it, author and committer time
+ * the change's time in UTC, the crate's file as the previous commit had it with that version's line replaced or
+ * appended, and a {@code Sandcrate-Change: n} trailer naming the change. The repository catches up with the log before
+ * it is served (one single-row query when nothing changed) and when this process makes a change. A repository whose
+ * history was not made this way (an older Sandcrate), or whose {@code config.json} no longer matches (a new public
+ * URL), is started over from the log: clients then see one non-fast-forward, which cargo accepts.
  */
 public final class GitIndexService implements CrateEvents, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GitIndexService.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SYSTEM = "sandcrate";
+    static final String TRAILER = "Sandcrate-Change: ";
+    private static final int BATCH = 500;
     private final GitIndexRepository repo;
-    private final Jdbi jdbi;
-    private final CrateService crates;
+    private final IndexChanges changes;
     private final Supplier<String> publicUrl;
     private final boolean authRequired;
-    /** What the database looked like at the last sync; null until the first one. */
-    private Watermark synced;
-
-    private record Watermark(long crates, long versions, long lastUpdate) {}
+    /** The number of the last change the branch holds, and the config.json it was made with; -1 until read. */
+    private long applied = -1;
+    private byte[] appliedConfig;
 
     /** @param authRequired the registry's {@code --auth-required}, written to {@code config.json} for cargo */
-    public GitIndexService(Path dir, Jdbi jdbi, CrateService crates, Supplier<String> publicUrl, boolean authRequired) throws IOException {
+    public GitIndexService(Path dir, IndexChanges changes, Supplier<String> publicUrl, boolean authRequired) throws IOException {
         this.repo = GitIndexRepository.open(dir);
-        this.jdbi = jdbi;
-        this.crates = crates;
+        this.changes = changes;
         this.publicUrl = publicUrl;
         this.authRequired = authRequired;
     }
@@ -58,63 +63,70 @@ public final class GitIndexService implements CrateEvents, AutoCloseable {
     }
 
     @Override
-    public synchronized void indexChanged(Change change, IndexEntry entry, String actor) {
+    public void indexChanged(Change change, IndexEntry entry, String actor) {
         try {
-            sync(entry.name()); // catch up with everything else first, so this change gets its own commit
-            String verb = switch (change) {
-                case PUBLISHED -> "Publish";
-                case YANKED -> "Yank";
-                case UNYANKED -> "Unyank";
-            };
-            Map<String, byte[]> file = new HashMap<>();
-            file.put(IndexPaths.pathOf(entry.name()), crates.indexFile(entry.name()).map(CrateService.IndexFileBody::body).orElse(null));
-            repo.commit(file, verb + " " + entry.name() + " " + entry.vers(), actor);
-            sync(null);
+            sync();
         } catch (IOException | RuntimeException e) {
-            LOG.error("git index: cannot record {} of {} {} (the next sync catches up)", change, entry.name(), entry.vers(), e);
+            LOG.error("git index: cannot record {} of {} {} (the next fetch catches up)", change, entry.name(), entry.vers(), e);
         }
     }
 
-    /** Brings the repository up to date with the database, if the database changed since the last sync. */
+    /** Brings the repository up to date with the change log. */
     public synchronized void sync() throws IOException {
-        sync(null);
-    }
-
-    /** @param except a crate left for the caller to commit (the watermark is then not advanced) */
-    private void sync(String except) throws IOException {
-        Watermark now = jdbi.withHandle(h -> h.createQuery("""
-                        SELECT (SELECT COUNT(*) FROM crates), (SELECT COUNT(*) FROM versions),
-                               (SELECT COALESCE(MAX(index_updated_at), 0) FROM crates)""")
-                .map((rs, ctx) -> new Watermark(rs.getLong(1), rs.getLong(2), rs.getLong(3))).one());
-        Map<String, String> files = repo.files();
         byte[] config = config();
-        if (!GitIndexRepository.blobId(config).equals(files.get("config.json"))) {
-            repo.commit(Map.of("config.json", config), "Set config.json: downloads and API at " + publicUrl.get()
-                    + (authRequired ? ", reading needs a token" : ""), SYSTEM);
+        if (applied < 0 || !Arrays.equals(config, appliedConfig)) {
+            applied = resume(config);
+            appliedConfig = config;
         }
-        if (now.equals(synced)) return;
-        // After the first sync only crates changed since then can differ; the first compares everything.
-        long since = synced == null ? Long.MIN_VALUE : synced.lastUpdate();
-        List<String> names = jdbi.withHandle(h -> h.createQuery("SELECT name FROM crates WHERE index_updated_at >= :t ORDER BY name")
-                .bind("t", since).mapTo(String.class).list());
-        Map<String, byte[]> changed = new LinkedHashMap<>();
-        for (String name : names) {
-            if (name.equals(except)) continue;
-            String path = IndexPaths.pathOf(name);
-            byte[] body = crates.indexFile(name).map(CrateService.IndexFileBody::body).orElse(null);
-            if (body != null && !GitIndexRepository.blobId(body).equals(files.get(path))) changed.put(path, body);
-        }
-        boolean rebuilding = files.size() <= 1 && changed.size() > 1;
-        if (rebuilding) {
-            repo.commit(changed, "Rebuild the index from the database (" + changed.size() + " crates)", SYSTEM);
-            LOG.info("git index rebuilt from the database: {} crates", changed.size());
-        } else {
-            for (var e : changed.entrySet()) {
-                String name = e.getKey().substring(e.getKey().lastIndexOf('/') + 1);
-                repo.commit(Map.of(e.getKey(), e.getValue()), "Sync " + name + " from the database", SYSTEM);
+        if (changes.latest() == applied) return;
+        for (List<IndexChanges.Change> batch; !(batch = changes.after(applied, BATCH)).isEmpty(); ) {
+            for (IndexChanges.Change c : batch) {
+                commit(c);
+                applied = c.seq();
             }
         }
-        if (except == null) synced = now;
+    }
+
+    /** The change the branch ends with, after starting the history over if it was not made from the log with this config. */
+    private long resume(byte[] config) throws IOException {
+        List<GitIndexRepository.Commit> head = repo.log(1);
+        if (!head.isEmpty()) {
+            Optional<Long> seq = changeOf(head.getFirst().message());
+            boolean fromThisLog = seq.isPresent() && seq.get() <= changes.latest(); // else made from another database
+            if (fromThisLog && Arrays.equals(config, repo.read("config.json").orElse(null))) return seq.get();
+            LOG.info("git index: rebuilding its history from the change log ({})",
+                    fromThisLog ? "config.json changed" : "the history was not made from this database's change log");
+            repo.startOver();
+        }
+        repo.commit(Map.of("config.json", config), "Set config.json: downloads and API at " + publicUrl.get()
+                + (authRequired ? ", reading needs a token" : "") + "\n\n" + TRAILER + 0, SYSTEM, Instant.EPOCH, true);
+        return 0;
+    }
+
+    static Optional<Long> changeOf(String message) {
+        return message.lines().filter(l -> l.startsWith(TRAILER)).reduce((a, b) -> b)
+                .map(l -> l.substring(TRAILER.length()).strip()).filter(n -> n.matches("\\d{1,18}")).map(Long::parseLong);
+    }
+
+    private void commit(IndexChanges.Change c) throws IOException {
+        String path = IndexPaths.pathOf(c.crate());
+        List<String> lines = new ArrayList<>(repo.read(path).map(b -> new String(b, StandardCharsets.UTF_8).lines().toList()).orElse(List.of()));
+        String line = IndexFile.line(c.entry());
+        int at = -1;
+        for (int i = 0; i < lines.size() && at < 0; i++) {
+            if (IndexFile.parseLine(lines.get(i)).vers().equals(c.num())) at = i;
+        }
+        if (at >= 0) lines.set(at, line);
+        else lines.add(line);
+        StringBuilder body = new StringBuilder();
+        for (String l : lines) body.append(l).append('\n');
+        String verb = switch (c.kind()) {
+            case PUBLISHED -> "Publish";
+            case YANKED -> "Yank";
+            case UNYANKED -> "Unyank";
+        };
+        repo.commit(Map.of(path, body.toString().getBytes(StandardCharsets.UTF_8)), verb + " " + c.crate() + " " + c.num() + "\n\n" + TRAILER + c.seq(),
+                c.actor(), Instant.ofEpochMilli(c.changedAt()), true);
     }
 
     private byte[] config() {
@@ -126,7 +138,7 @@ public final class GitIndexService implements CrateEvents, AutoCloseable {
         }
     }
 
-    /** Smart HTTP ref advertisement, after catching up with the database. */
+    /** Smart HTTP ref advertisement, after catching up with the change log. */
     public void advertise(OutputStream out) throws IOException {
         sync();
         repo.advertiseUploadPack(out);

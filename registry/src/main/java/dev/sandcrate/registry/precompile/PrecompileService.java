@@ -28,8 +28,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The precompilation service of one process: the planner (in the registry process: hears every committed publish,
- * analyses and queues), the build workers (in the registry process and/or {@code sandcrate worker} processes, all
+ * The precompilation service of one process: the planner (in the registry process: wakes on every committed publish
+ * through this process, and on changes through other replicas by polling the index change log; analyses and queues), the build workers (in the registry process and/or {@code sandcrate worker} processes, all
  * sharing the job queue in the database), and the artifact store ({@code <data-dir>/precompiled}, content-addressed:
  * verified .wasm artifacts and build logs).
  */
@@ -45,6 +45,11 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final List<PrecompileWorker> workers = new ArrayList<>();
     private final List<Thread> workerThreads = new ArrayList<>();
+    /** How often the planner looks at the change log for changes made through other replicas. */
+    static final java.time.Duration CHANGE_POLL = java.time.Duration.ofSeconds(1);
+    /** How often it plans anyway: admin actions on another replica reopen analyses without a change in the log. */
+    static final java.time.Duration PLAN_ANYWAY = java.time.Duration.ofSeconds(30);
+    private final dev.sandcrate.registry.crates.IndexChanges changes;
     private final Object planSignal = new Object();
     private volatile boolean planRequested = true;
     private volatile boolean closed;
@@ -53,6 +58,7 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
     private PrecompileService(Jdbi jdbi, CrateService crateService, Path dataDir, BlobStore artifacts, PrecompileConfig config, boolean planning) {
         this.store = new PrecompileStore(jdbi);
         this.crates = new RegistryCrateSource(crateService);
+        this.changes = crateService.changes();
         this.artifacts = artifacts;
         this.config = config;
         Toolchain tc = null;
@@ -136,18 +142,29 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
         } catch (RuntimeException e) {
             if (!closed) LOG.error("precompile planning at start failed", e);
         }
+        long seenChange = -1;
+        long lastPlan = System.nanoTime();
         while (!closed) {
             try {
                 synchronized (planSignal) {
-                    while (!planRequested && !closed) planSignal.wait(30_000);
+                    if (!planRequested && !closed) planSignal.wait(CHANGE_POLL.toMillis());
+                }
+                if (closed) return;
+                // a publish or yank through any replica is in the change log: poll it, so every planner wakes on it
+                long latest = changes.latest();
+                boolean due = System.nanoTime() - lastPlan > PLAN_ANYWAY.toNanos();
+                synchronized (planSignal) {
+                    if (!planRequested && latest == seenChange && !due) continue;
                     planRequested = false;
                 }
-                if (!closed) planNow();
+                seenChange = latest;
+                lastPlan = System.nanoTime();
+                planNow();
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
                 if (closed) return;
-                LOG.error("precompile planning failed; retrying on the next publish", e);
+                LOG.error("precompile planning failed; retrying on the next change", e);
             }
         }
     }

@@ -14,6 +14,7 @@ import org.jdbi.v3.core.mapper.RowMapper;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -305,22 +306,26 @@ public final class PrecompileStore {
      */
     public boolean finish(long id, String owner, String state, String artifactSha256, Long artifactSize, String buildRecord,
                           String logs, String error) {
-        return jdbi.withHandle(h -> h.createUpdate("""
+        boolean kept = jdbi.withHandle(h -> h.createUpdate("""
                         UPDATE precompile_jobs SET state = :s, artifact_sha256 = :a, artifact_size = :z, build_record = :r, logs = :l,
                             last_error = :e, finished_at = :now, lease_owner = NULL, lease_until = NULL
                         WHERE id = :id AND lease_owner = :o AND state = 'running'""")
                 .bind("s", state).bind("a", artifactSha256).bind("z", artifactSize).bind("r", buildRecord).bind("l", logs)
                 .bind("e", error).bind("now", System.currentTimeMillis()).bind("id", id).bind("o", owner).execute()) == 1;
+        if (kept) buildEnded(id, state);
+        return kept;
     }
 
     /** A failed attempt: queued again after {@code backoff * 2^(attempts-1)}, or failed for good after the last attempt. */
     public boolean fail(long id, String owner, String error, long backoffMillis, String logs) {
-        return jdbi.inTransaction(h -> {
+        String[] outcome = new String[1];
+        boolean kept = jdbi.inTransaction(h -> {
             Optional<Job> job = findJob(h, id);
             if (job.isEmpty() || !owner.equals(job.get().leaseOwner()) || !RUNNING.equals(job.get().state())) return false;
             boolean last = job.get().attempts() >= job.get().maxAttempts();
             long now = System.currentTimeMillis();
             long delay = backoffMillis << Math.min(20, Math.max(0, job.get().attempts() - 1));
+            outcome[0] = last ? FAILED : "retry";
             return h.createUpdate("""
                             UPDATE precompile_jobs SET state = :s, last_error = :e, next_attempt_at = :next, logs = :l,
                                 finished_at = :now, lease_owner = NULL, lease_until = NULL
@@ -328,6 +333,34 @@ public final class PrecompileStore {
                     .bind("s", last ? FAILED : QUEUED).bind("e", error).bind("next", now + delay).bind("l", logs)
                     .bind("now", now).bind("id", id).bind("o", owner).execute() == 1;
         });
+        if (kept) buildEnded(id, outcome[0]);
+        return kept;
+    }
+
+    /** Hears every build attempt that ends in this process: its outcome and how long it ran (for metrics). */
+    public interface BuildListener {
+        /** @param outcome verified, rejected, retry (failed, queued again) or failed (for good) */
+        void buildEnded(String outcome, java.time.Duration took);
+    }
+
+    private volatile BuildListener buildListener;
+
+    public void onBuildEnded(BuildListener listener) {
+        this.buildListener = listener;
+    }
+
+    private void buildEnded(long id, String outcome) {
+        BuildListener l = buildListener;
+        if (l == null) return;
+        job(id).filter(j -> j.startedAt() != null && j.finishedAt() != null)
+                .ifPresent(j -> l.buildEnded(outcome, java.time.Duration.ofMillis(j.finishedAt() - j.startedAt())));
+    }
+
+    /** How many jobs are in each state (queue depth: {@code queued}), over every toolchain. */
+    public Map<String, Long> jobCountsByState() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT state, COUNT(*) FROM precompile_jobs GROUP BY state")
+                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).list())
+                .stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
     }
 
     /** Admin retry: a finished or failed job goes back to the queue with fresh attempts. */

@@ -60,7 +60,7 @@ public final class WebUi {
     private final Supplier<String> publicUrl;
     private final Assets assets = new Assets();
     private final Readmes readmes;
-    private final LoginThrottle throttle = new LoginThrottle();
+    private final LoginThrottle throttle;
 
     private final PrecompileViews precompile;
     private final Playground playground;
@@ -72,6 +72,7 @@ public final class WebUi {
         this.precompile = new PrecompileViews(precompile, view::failures);
         this.playground = new Playground(precompile);
         this.jdbi = jdbi;
+        this.throttle = new LoginThrottle(jdbi);
         this.crates = crates;
         this.users = users;
         this.tokens = tokens;
