@@ -1,5 +1,6 @@
 package dev.sandcrate.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.sandcrate.index.Checksums;
 import dev.sandcrate.index.crate.CratePacker;
 import dev.sandcrate.registry.Registry;
@@ -39,7 +40,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * PostgreSQL, one S3-compatible bucket (S3Mock). Real cargo publishes through the balancer and another project
  * builds through it with the sparse and with the git index (round robin: a git fetch's two requests land on
  * different replicas); a replica killed with SIGKILL in the middle of a publish loses nothing and leaves nothing half
- * published, and publishing again succeeds.
+ * published, and publishing again succeeds; a worker killed with SIGKILL in the middle of a build leaves its job to
+ * the other worker, which finishes it.
  */
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
 class ReplicasDeploymentTest {
@@ -240,6 +242,61 @@ class ReplicasDeploymentTest {
         awaitStatus("http://127.0.0.1:" + ports[1] + "/ready", 200, tmp.resolve("replica1-restarted.log"));
         assertEquals(head(ports[0]), head(ports[1]));
         assertEquals(head(ports[0]), head(ports[2]));
+
+        // two workers; the one building the macro's job is killed mid-build, the other one finishes it
+        Process[] workers = new Process[2];
+        Path[] workerLogs = new Path[2];
+        for (int i = 0; i < 2; i++) {
+            workerLogs[i] = tmp.resolve("worker" + i + ".log");
+            workers[i] = start(unitCommand("sandcrate-worker@.service", Integer.toString(i + 1), env, tmp.resolve("state")), env, workerLogs[i]);
+        }
+        CratePacker.PackedCrate macro = PrecompileHarness.smallMacro(tmp, "shouting", false);
+        HttpResponse<String> published = http.send(publishRequest(publicUrl, token, macro), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, published.statusCode(), published.body());
+        int building = awaitBuilding(tmp.resolve("state"), workers, workerLogs);
+        workers[building].destroyForcibly().waitFor();
+        System.out.println("killed worker " + (building + 1) + " in the middle of its build");
+        JsonNode set = awaitVerified(publicUrl, workerLogs[1 - building]);
+        assertEquals(2, set.path("attempts").asInt(), "the killed attempt counts, the other worker finished it");
+        byte[] wasm = http.send(HttpRequest.newBuilder(URI.create(set.path("artifact").path("url").asText())).build(),
+                HttpResponse.BodyHandlers.ofByteArray()).body();
+        assertEquals(set.path("artifact").path("sha256").asText(), Checksums.sha256Hex(wasm));
+    }
+
+    /** Waits until a worker is inside the sandboxed build (its progress log reached cargo); returns which one. */
+    static int awaitBuilding(Path stateRoot, Process[] workers, Path[] logs) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+        while (System.nanoTime() < deadline) {
+            for (int i = 0; i < workers.length; i++) {
+                if (!workers[i].isAlive()) fail("worker " + (i + 1) + " exited:\n" + Files.readString(logs[i]));
+                Path work = stateRoot.resolve("worker-" + (i + 1)).resolve("precompiled/work");
+                if (!Files.isDirectory(work)) continue;
+                try (var dirs = Files.list(work)) {
+                    for (Path dir : dirs.toList()) {
+                        Path progress = dir.resolve("progress.log");
+                        if (Files.isRegularFile(progress) && Files.readString(progress).contains("cargo build")) return i;
+                    }
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no worker started building within 4 minutes");
+    }
+
+    JsonNode awaitVerified(String publicUrl, Path workerLog) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(6);
+        JsonNode set = null;
+        while (System.nanoTime() < deadline) {
+            String body = http.send(HttpRequest.newBuilder(URI.create(publicUrl + "/api/v1/crates/shouting/0.1.0/precompiled")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            set = PrecompileHarness.defaultSet(new com.fasterxml.jackson.databind.ObjectMapper().readTree(body));
+            if (PrecompileHarness.finished(set)) {
+                assertEquals("verified", set.path("state").asText(), set.toPrettyString() + "\n" + Files.readString(workerLog));
+                return set;
+            }
+            Thread.sleep(1000);
+        }
+        throw new AssertionError("the job did not finish; last status:\n" + (set == null ? "" : set.toPrettyString()) + "\n" + Files.readString(workerLog));
     }
 
     static HttpRequest publishRequest(String url, String token, CratePacker.PackedCrate crate) {
