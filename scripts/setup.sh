@@ -5,7 +5,7 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
-# The pinned wasm toolchain (DESIGN.md §4): Debian's rustc-web 1.96 with its std sources, lld, bubblewrap.
+# The pinned wasm toolchain (docs/precompile.md): Debian's rustc-web 1.96 with its std sources, lld, bubblewrap.
 packages=(maven rustc-web cargo-web rust-web-src lld bubblewrap)
 if [[ "${1:-}" == "--test" ]]; then
   # Real proc-macro crates and their dependencies, unpacked under /usr/share/cargo/registry.

@@ -170,6 +170,10 @@ class ConsumerOptInTest {
         for (String dep : MACRO_DEPS) assertFalse(compiled(shims, dep), dep + " must not be compiled with shims:\n" + shims.all());
         assertTrue(compiled(shims, "serde_derive") && compiled(shims, "thiserror_impl"), shims.all());
         System.out.printf("clean cargo build of the consumer: from source %d ms, with shims %d ms%n", sourceMs, shimMs);
+        // the installed runtime (its AOT cache included) ran the macros on its default engine, without falling back
+        String daemonLog = Files.readString(runtimeDir("run").resolve("daemon.log"));
+        assertTrue(daemonLog.contains("(engine wasmtime)"), daemonLog);
+        assertFalse(daemonLog.contains("engine worker") || daemonLog.contains("runs on chicory"), daemonLog);
 
         String lock = Files.readString(withShims.resolve("Cargo.lock"));
         for (String dep : MACRO_DEPS) assertFalse(lock.contains("name = \"" + dep + "\""), "Cargo.lock has no " + dep + ":\n" + lock);

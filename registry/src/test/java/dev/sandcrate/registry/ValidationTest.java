@@ -1,7 +1,7 @@
 package dev.sandcrate.registry;
 
 import dev.sandcrate.index.SemVer;
-import dev.sandcrate.registry.crates.CrateNames;
+import dev.sandcrate.index.CrateNames;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,10 +1,12 @@
 package dev.sandcrate.precompile.artifact;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sandcrate.precompile.PrecompileException;
+import dev.sandcrate.precompile.build.DependencyCache;
 import dev.sandcrate.precompile.build.FeatureSet;
 import dev.sandcrate.precompile.source.MacroDecl;
 
@@ -15,9 +17,11 @@ import java.util.List;
 /**
  * What an artifact is, embedded in its {@value #SECTION} custom section as UTF-8 JSON: enough for anyone to
  * rebuild it bit for bit ({@code sandcrate rebuild}) given the same crates. The lockfile is embedded whole
- * (it is a few KB) so the .wasm alone describes its inputs.
+ * (it is a few KB) so the .wasm alone describes its inputs. {@code dependencies} lists every locked registry dependency
+ * with its dependency cache key (the same whether the build reused cached units or compiled them).
  */
-@JsonPropertyOrder({"format", "crate", "version", "crateSha256", "features", "macros", "toolchain", "lockfileSha256", "recipe", "lockfile"})
+@JsonPropertyOrder({"format", "crate", "version", "crateSha256", "features", "macros", "toolchain", "lockfileSha256", "recipe", "lockfile",
+        "dependencies"})
 public record ArtifactManifest(@JsonProperty("format") int format,
                                @JsonProperty("crate") String crate,
                                @JsonProperty("version") String version,
@@ -27,10 +31,18 @@ public record ArtifactManifest(@JsonProperty("format") int format,
                                @JsonProperty("toolchain") ToolchainIdentity toolchain,
                                @JsonProperty("lockfileSha256") String lockfileSha256,
                                @JsonProperty("recipe") Recipe recipe,
-                               @JsonProperty("lockfile") String lockfile) {
+                               @JsonProperty("lockfile") String lockfile,
+                               @JsonInclude(JsonInclude.Include.NON_NULL)
+                               @JsonProperty("dependencies") List<DependencyCache.Dependency> dependencies) {
     public static final String SECTION = "sandcrate-manifest";
     public static final int FORMAT = 1;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+    /** Without dependency cache keys (artifacts built before the cache had none). */
+    public ArtifactManifest(int format, String crate, String version, String crateSha256, FeatureSet features, List<MacroDecl> macros,
+                            ToolchainIdentity toolchain, String lockfileSha256, Recipe recipe, String lockfile) {
+        this(format, crate, version, crateSha256, features, macros, toolchain, lockfileSha256, recipe, lockfile, null);
+    }
 
     /** {@code rustc -vV}, {@code cargo -V}, and the sha256 over the wasm std rlibs the build linked. */
     @JsonPropertyOrder({"rustc", "cargo", "wasmStdSha256"})

@@ -1,5 +1,6 @@
 package dev.sandcrate.precompile.build;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -26,7 +27,9 @@ public record BuildRecord(@JsonProperty("manifest") ArtifactManifest manifest,
                           @JsonProperty("rejection") String rejection,
                           @JsonProperty("flags") List<String> flags,
                           @JsonProperty("patches") List<String> patches,
-                          @JsonProperty("prepareMillis") long prepareMillis) {
+                          @JsonProperty("prepareMillis") long prepareMillis,
+                          @JsonInclude(JsonInclude.Include.NON_NULL)
+                          @JsonProperty("dependencyCache") DependencyCache.Report dependencyCache) {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** One of the two builds: its module's sha256 (before the manifest section is added), size and cost. */

@@ -7,7 +7,7 @@ import dev.sandcrate.index.IndexEntry;
 import dev.sandcrate.index.crate.CrateArchive;
 import dev.sandcrate.index.crate.CrateLimits;
 import dev.sandcrate.precompile.FileTrees;
-import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.index.Checksums;
 import dev.sandcrate.precompile.PrecompileException;
 import dev.sandcrate.precompile.Progress;
 import dev.sandcrate.precompile.sandbox.BuildFolder;
@@ -61,7 +61,7 @@ public final class BuildWorkspace {
 
     /** A prepared workspace and what was learned preparing it. */
     public record Prepared(Path dir, List<MacroDecl> macros, String cargoLock, String rustSourcesSha256,
-                           List<String> flags, List<String> patches) {
+                           List<String> flags, List<String> patches, JsonNode metadata) {
     }
 
     private BuildWorkspace() {
@@ -103,7 +103,7 @@ public final class BuildWorkspace {
                 Files.writeString(dir.resolve("Cargo.lock"), cargoLock);
                 for (LockedPackage p : LockedPackage.parse(cargoLock)) {
                     byte[] bytes = deps.crateBytes(p.name(), p.version());
-                    String sha = Hashing.sha256(bytes);
+                    String sha = Checksums.sha256Hex(bytes);
                     if (!sha.equals(p.checksum())) {
                         throw new PrecompileException(p.name() + " " + p.version() + " from " + deps.describe() + " has sha256 " + sha
                                 + " but the Cargo.lock pins " + p.checksum());
@@ -111,14 +111,15 @@ public final class BuildWorkspace {
                     unpackVendored(bytes, sha, vendor);
                 }
             }
-            List<MacroDecl> active = activeMacros(dir, macro, macros, toolchain);
+            JsonNode metadata = metadata(dir, toolchain);
+            List<MacroDecl> active = activeMacros(metadata, macros, toolchain);
             if (active.isEmpty()) throw new PrecompileException(macro.label() + " declares no macro for features [" + features.key() + "]");
             HarnessGenerator.writeSource(dir, macro, active);
             List<String> patches = new ArrayList<>();
             for (LockedPackage p : LockedPackage.parse(cargoLock)) {
                 patches.addAll(CompatPatches.apply(p.name(), p.version(), vendor.resolve(p.dirName())));
             }
-            return new Prepared(dir, active, cargoLock, rustSha, flags, patches);
+            return new Prepared(dir, active, cargoLock, rustSha, flags, patches, metadata);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -202,9 +203,8 @@ public final class BuildWorkspace {
         }
     }
 
-    /** The declared macros whose cfg holds for the resolved features of the macro crate on the wasm target. */
-    private static List<MacroDecl> activeMacros(Path dir, MacroCrate macro, List<MacroDecl> declared, Toolchain toolchain) throws IOException {
-        if (declared.stream().allMatch(m -> m.cfg().isEmpty())) return declared;
+    /** {@code cargo metadata} of the workspace for the wasm target (resolved features, dependency graph), in the sandbox. */
+    private static JsonNode metadata(Path dir, Toolchain toolchain) throws IOException {
         Path log = dir.resolve("metadata.log");
         ProcessRunner.Result r = Sandboxes.cargo(dir, toolchain, null, Map.of())
                 .run(List.of("/bin/sh", "-c", toolchain.cargo() + " metadata --format-version 1 --offline --locked"
@@ -212,6 +212,14 @@ public final class BuildWorkspace {
                         RESOLVE_LIMITS, log);
         if (!r.ok()) throw new PrecompileException("cargo metadata failed (" + r.failure(RESOLVE_LIMITS.wallClock()) + "):\n" + BuildFolder.tail(log, 15));
         JsonNode metadata = JSON.readTree(BuildFolder.read(dir, "metadata.json", MAX_CARGO_OUTPUT_BYTES));
+        Files.delete(dir.resolve("metadata.json"));
+        Files.delete(log);
+        return metadata;
+    }
+
+    /** The declared macros whose cfg holds for the resolved features of the macro crate on the wasm target. */
+    private static List<MacroDecl> activeMacros(JsonNode metadata, List<MacroDecl> declared, Toolchain toolchain) {
+        if (declared.stream().allMatch(m -> m.cfg().isEmpty())) return declared;
         Set<String> features = new HashSet<>();
         for (JsonNode node : metadata.path("resolve").path("nodes")) {
             if (node.path("id").asText().contains("/crate#") || node.path("id").asText().startsWith("path+file://" + MOUNT + "/crate")) {

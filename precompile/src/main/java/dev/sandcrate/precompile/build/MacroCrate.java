@@ -5,7 +5,7 @@ import dev.sandcrate.index.crate.CrateLimits;
 import dev.sandcrate.index.crate.CrateManifest;
 import dev.sandcrate.index.crate.CratePacker;
 import dev.sandcrate.index.crate.InvalidCrateException;
-import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.index.Checksums;
 import dev.sandcrate.precompile.PrecompileException;
 
 import java.io.IOException;
@@ -18,7 +18,7 @@ public record MacroCrate(String name, String version, byte[] crateBytes, String 
         try {
             CrateManifest m = CrateArchive.read(crateBytes, CrateLimits.DEFAULT).manifest();
             if (!m.procMacro()) throw new PrecompileException(m.name() + " " + m.version() + " is not a proc-macro crate ([lib] proc-macro = true)");
-            return new MacroCrate(m.name(), m.version(), crateBytes, Hashing.sha256(crateBytes));
+            return new MacroCrate(m.name(), m.version(), crateBytes, Checksums.sha256Hex(crateBytes));
         } catch (InvalidCrateException e) {
             throw new PrecompileException("not a valid .crate: " + e.getMessage(), e);
         }

@@ -1,7 +1,7 @@
 package dev.sandcrate.precompile.build;
 
 import dev.sandcrate.precompile.FileTrees;
-import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.index.Checksums;
 import dev.sandcrate.precompile.PrecompileException;
 import dev.sandcrate.precompile.Progress;
 import dev.sandcrate.precompile.artifact.ArtifactManifest;
@@ -23,6 +23,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The whole pipeline for one (crate, version, feature set): prepare the workspace, build it twice
@@ -45,6 +49,7 @@ public final class Precompiler {
     private final BuildLimits limits;
     private final Progress progress;
     private List<BuildVariant> variants;
+    private DependencyCache.Store dependencyCache;
 
     public Precompiler(Toolchain toolchain, WasmStd.Sysroot sysroot, Path outputDir, BuildLimits limits, Progress progress) {
         this.toolchain = toolchain;
@@ -69,6 +74,15 @@ public final class Precompiler {
         return this;
     }
 
+    /**
+     * Reuses verified dependency builds from {@code store} and adds the ones this job's two builds agree on
+     * ({@link DependencyCache}). Without it (and always for {@link #rebuild}) every dependency is compiled.
+     */
+    public Precompiler withDependencyCache(DependencyCache.Store store) {
+        this.dependencyCache = store;
+        return this;
+    }
+
     public BuildRecord precompile(MacroCrate macro, FeatureSet features, CrateSource deps) {
         return run(macro, features, deps, null);
     }
@@ -85,7 +99,7 @@ public final class Precompiler {
             throw new PrecompileException(macro.label() + " from " + deps.describe() + " has sha256 " + macro.sha256()
                     + " but the artifact was built from " + manifest.crateSha256());
         }
-        return run(macro, manifest.features(), deps, manifest);
+        return run(macro, manifest.features(), deps, manifest); // from nothing: never the dependency cache
     }
 
     private BuildRecord run(MacroCrate macro, FeatureSet features, CrateSource deps, ArtifactManifest expected) {
@@ -100,7 +114,7 @@ public final class Precompiler {
             long prepareMillis = (System.nanoTime() - t0) / 1_000_000;
             progress.step("prepared in " + prepareMillis + " ms: macros " + prepared.macros().stream().map(m -> m.kind() + " " + m.name()).toList()
                     + ", " + LockedPackage.parse(prepared.cargoLock()).size() + " locked crates, lockfile sha256 "
-                    + Hashing.sha256(prepared.cargoLock()).substring(0, 16));
+                    + Checksums.sha256Hex(prepared.cargoLock()).substring(0, 16));
             prepared.patches().forEach(p -> progress.step("compat patch: " + p));
             prepared.flags().forEach(f -> progress.step("flag: " + f));
             if (expected != null && !expected.recipe().rustSourcesSha256().equals(prepared.rustSourcesSha256())) {
@@ -108,35 +122,44 @@ public final class Precompiler {
                         + ", here " + prepared.rustSourcesSha256() + "): use the sandcrate version that built it");
             }
 
+            List<DependencyCache.Dependency> dependencies = DependencyCache.keys(prepared.dir(), prepared.metadata(), toolchain, sysroot.sha256());
             Files.createDirectories(outputDir.resolve("logs"));
-            List<BuildRecord.BuildRun> runs = new ArrayList<>();
-            List<byte[]> modules = new ArrayList<>();
-            for (BuildVariant variant : variantsForJob()) {
-                Path dir = job.resolve("build-" + variant.id());
-                FileTrees.copy(prepared.dir(), dir, rel -> rel.startsWith("target"));
-                Path log = outputDir.resolve("logs").resolve(base + "-" + variant.id() + ".log");
-                progress.step("build " + variant.id() + ": cargo build -j" + variant.jobs() + " under bubblewrap in " + dir);
-                long start = System.nanoTime();
-                ProcessRunner.Result r = Sandboxes.cargo(dir, toolchain, sysroot, variant.extraEnv()).run(List.of(
-                        toolchain.cargo().toString(), "build", "--release", "--locked", "--offline",
-                        "--target", WasmStd.TARGET, "-p", HarnessGenerator.CRATE, "-j", String.valueOf(variant.jobs())), limits, log);
-                long millis = (System.nanoTime() - start) / 1_000_000;
-                if (!r.ok()) {
-                    throw new PrecompileException("build " + variant.id() + " of " + macro.label() + " failed (" + r.failure(limits.wallClock()) + ")"
-                            + " after " + millis + " ms; log " + log + "\n" + BuildFolder.tail(log, 25));
-                }
-                byte[] wasm = BuildFolder.read(dir, "target/" + WasmStd.TARGET + "/release/" + HarnessGenerator.WASM_FILE, MAX_MODULE_BYTES);
-                modules.add(wasm);
-                runs.add(new BuildRecord.BuildRun(variant.id(), variant.jobs(), Hashing.sha256(wasm), wasm.length, millis, log.toString()));
-                progress.step("build " + variant.id() + " done in " + millis + " ms: " + wasm.length + " bytes, sha256 " + Hashing.sha256(wasm));
+            List<BuildVariant> jobVariants = variantsForJob();
+            List<Path> buildDirs = new ArrayList<>();
+            for (BuildVariant variant : jobVariants) {
+                buildDirs.add(job.resolve("build-" + variant.id()));
+                FileTrees.copy(prepared.dir(), buildDirs.getLast(), rel -> rel.startsWith("target"));
             }
+            DependencyCache.Store cache = expected == null ? dependencyCache : null;
+            List<DependencyCache.Dependency> restored = List.of();
+            if (cache != null) {
+                restored = DependencyCache.restore(cache, dependencies, buildDirs, progress);
+                progress.step("dependency cache " + cache.describe() + ": restored " + restored.size() + " of " + dependencies.size()
+                        + " dependencies " + restored.stream().map(DependencyCache.Dependency::label).toList());
+            }
+            boolean concurrent = concurrentBuilds();
+            progress.step(concurrent ? "building twice concurrently (" + Runtime.getRuntime().availableProcessors() + " cores)"
+                    : "building twice, one after the other (1 core)");
+            List<BuildOutcome> outcomes = new ArrayList<>();
+            if (concurrent) {
+                try (ExecutorService pool = Executors.newFixedThreadPool(jobVariants.size(), Thread.ofPlatform().name("build-", 0).factory())) {
+                    List<Future<BuildOutcome>> futures = new ArrayList<>();
+                    for (BuildVariant variant : jobVariants) futures.add(pool.submit(() -> build(job, base, macro, variant)));
+                    for (Future<BuildOutcome> f : futures) outcomes.add(join(f));
+                }
+            } else {
+                for (BuildVariant variant : jobVariants) outcomes.add(build(job, base, macro, variant));
+            }
+            for (BuildOutcome o : outcomes) if (o.failure() != null) throw o.failure();
+            List<BuildRecord.BuildRun> runs = outcomes.stream().map(BuildOutcome::run).toList();
+            List<byte[]> modules = outcomes.stream().map(BuildOutcome::wasm).toList();
 
             ArtifactManifest manifest = new ArtifactManifest(ArtifactManifest.FORMAT, macro.name(), macro.version(), macro.sha256(),
                     features, prepared.macros(),
                     new ArtifactManifest.ToolchainIdentity(toolchain.rustcVersion(), toolchain.cargoVersion(), sysroot.sha256()),
-                    Hashing.sha256(prepared.cargoLock()),
+                    Checksums.sha256Hex(prepared.cargoLock()),
                     new ArtifactManifest.Recipe(BuildWorkspace.RECIPE_VERSION, WasmStd.RECIPE_VERSION, CompatPatches.VERSION, prepared.rustSourcesSha256()),
-                    prepared.cargoLock());
+                    prepared.cargoLock(), expected != null && expected.dependencies() == null ? null : dependencies);
             String artifactName = base + ".wasm";
             if (!runs.get(0).wasmSha256().equals(runs.get(1).wasmSha256())) {
                 String diff = WasmSections.diffSummary(modules.get(0), modules.get(1));
@@ -148,12 +171,14 @@ public final class Precompiler {
             if (!problems.isEmpty()) {
                 return reject(base, manifest, runs, modules, prepared, prepareMillis, "invalid module: " + String.join("; ", problems));
             }
+            DependencyCache.Report cacheReport = cache == null ? null : DependencyCache.store(cache, dependencies, restored,
+                    buildDirs.get(0), Path.of(runs.get(0).log()), buildDirs.get(1), Path.of(runs.get(1).log()), progress);
             Path artifactFile = outputDir.resolve(artifactName);
             Path tmp = outputDir.resolve(artifactName + ".tmp");
             Files.write(tmp, artifact);
             Files.move(tmp, artifactFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            BuildRecord record = new BuildRecord(manifest, true, Hashing.sha256(artifact), artifact.length, artifactName,
-                    runs, null, prepared.flags(), prepared.patches(), prepareMillis);
+            BuildRecord record = new BuildRecord(manifest, true, Checksums.sha256Hex(artifact), artifact.length, artifactName,
+                    runs, null, prepared.flags(), prepared.patches(), prepareMillis, cacheReport);
             record.write(outputDir.resolve(artifactName + ".build.json"));
             progress.step("verified: both builds identical; artifact " + artifactFile + " (" + artifact.length
                     + " bytes) sha256 " + record.artifactSha256());
@@ -162,6 +187,51 @@ public final class Precompiler {
             throw new UncheckedIOException(e);
         } finally {
             cleanUp(job); // logs and modules worth keeping live in the output folder
+        }
+    }
+
+    /** One verification build's result, or why it failed (both builds finish before a failure is reported). */
+    private record BuildOutcome(BuildRecord.BuildRun run, byte[] wasm, PrecompileException failure) {
+    }
+
+    /**
+     * The two builds run at the same time when there is more than one core; they stay independent: own folder,
+     * own job id and TMPDIR, different -j (so cargo schedules units in a different order).
+     */
+    static boolean concurrentBuilds() {
+        return Runtime.getRuntime().availableProcessors() >= 2;
+    }
+
+    private BuildOutcome build(Path job, String base, MacroCrate macro, BuildVariant variant) throws IOException {
+        Path dir = job.resolve("build-" + variant.id());
+        Path log = outputDir.resolve("logs").resolve(base + "-" + variant.id() + ".log");
+        progress.step("build " + variant.id() + ": cargo build -j" + variant.jobs() + " under bubblewrap in " + dir);
+        long start = System.nanoTime();
+        ProcessRunner.Result r = Sandboxes.cargo(dir, toolchain, sysroot, variant.extraEnv()).run(List.of(
+                toolchain.cargo().toString(), "build", "--release", "--locked", "--offline", "--message-format=json-render-diagnostics",
+                "--target", WasmStd.TARGET, "-p", HarnessGenerator.CRATE, "-j", String.valueOf(variant.jobs())), limits, log);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        if (!r.ok()) {
+            return new BuildOutcome(null, null, new PrecompileException("build " + variant.id() + " of " + macro.label() + " failed ("
+                    + r.failure(limits.wallClock()) + ")" + " after " + millis + " ms; log " + log + "\n" + BuildFolder.tail(log, 25)));
+        }
+        byte[] wasm = BuildFolder.read(dir, "target/" + WasmStd.TARGET + "/release/" + HarnessGenerator.WASM_FILE, MAX_MODULE_BYTES);
+        progress.step("build " + variant.id() + " done in " + millis + " ms: " + wasm.length + " bytes, sha256 " + Checksums.sha256Hex(wasm));
+        return new BuildOutcome(new BuildRecord.BuildRun(variant.id(), variant.jobs(), Checksums.sha256Hex(wasm), wasm.length, millis, log.toString()), wasm, null);
+    }
+
+    private static BuildOutcome join(Future<BuildOutcome> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PrecompileException("interrupted while building");
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case IOException io -> throw io;
+                case RuntimeException re -> throw re;
+                default -> throw new IllegalStateException(e.getCause());
+            }
         }
     }
 
@@ -182,7 +252,7 @@ public final class Precompiler {
         Files.createDirectories(dir);
         for (int i = 0; i < runs.size(); i++) Files.write(dir.resolve("build-" + runs.get(i).id() + ".wasm"), modules.get(i));
         Files.writeString(dir.resolve("reason.txt"), reason + "\n");
-        BuildRecord record = new BuildRecord(manifest, false, null, 0, null, runs, reason, prepared.flags(), prepared.patches(), prepareMillis);
+        BuildRecord record = new BuildRecord(manifest, false, null, 0, null, runs, reason, prepared.flags(), prepared.patches(), prepareMillis, null);
         record.write(dir.resolve("build.json"));
         progress.step("REJECTED " + manifest.label() + ": " + reason + "; both modules kept in " + dir);
         return record;

@@ -2,7 +2,7 @@ package dev.sandcrate.precompile.build;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
-import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.index.Checksums;
 import dev.sandcrate.precompile.PrecompileException;
 
 import java.io.IOException;
@@ -55,15 +55,15 @@ public final class RustSources {
                         } else {
                             byte[] bytes = Files.readAllBytes(p);
                             Files.write(target, bytes);
-                            listing.append(crate).append('/').append(rel).append(' ').append(Hashing.sha256(bytes)).append('\n');
+                            listing.append(crate).append('/').append(rel).append(' ').append(Checksums.sha256Hex(bytes)).append('\n');
                         }
                     }
                 }
             }
             for (String file : HARNESS_TEMPLATE) {
-                listing.append(file).append(' ').append(Hashing.sha256(Files.readAllBytes(root.resolve(file)))).append('\n');
+                listing.append(file).append(' ').append(Checksums.sha256Hex(Files.readAllBytes(root.resolve(file)))).append('\n');
             }
-            return Hashing.sha256(listing.toString());
+            return Checksums.sha256Hex(listing.toString());
         });
     }
 

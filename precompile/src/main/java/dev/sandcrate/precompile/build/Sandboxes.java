@@ -12,7 +12,16 @@ final class Sandboxes {
     /** Crates allowed to use unstable features: the bridge server implements rustc's internal proc_macro bridge. */
     static final String BOOTSTRAP_CRATES = "sandcrate_bridge_server";
 
+    /** RUSTFLAGS for wasm compilations when a sysroot is given. */
+    private static final String RUSTFLAGS = "--sysroot=" + BuildWorkspace.SYSROOT_MOUNT + " --cap-lints=warn";
+
     private Sandboxes() {
+    }
+
+    /** Everything in {@link #cargo}'s environment that can change a compiled dependency (part of its cache key). */
+    static String cacheRelevantEnvironment() {
+        return "mount " + BuildWorkspace.MOUNT + " target " + BuildWorkspace.MOUNT + "/target RUSTFLAGS " + RUSTFLAGS
+                + " RUSTC_BOOTSTRAP " + BOOTSTRAP_CRATES + " SOURCE_DATE_EPOCH 0";
     }
 
     /**
@@ -29,7 +38,7 @@ final class Sandboxes {
         if (sysroot != null) {
             b.readOnly(sysroot.path(), BuildWorkspace.SYSROOT_MOUNT)
                     // with --target, RUSTFLAGS reach only wasm compilations; build scripts use the host's std
-                    .env("RUSTFLAGS", "--sysroot=" + BuildWorkspace.SYSROOT_MOUNT + " --cap-lints=warn")
+                    .env("RUSTFLAGS", RUSTFLAGS)
                     .env("RUSTC_BOOTSTRAP", BOOTSTRAP_CRATES);
         }
         extraEnv.forEach(b::env);

@@ -3,6 +3,7 @@ package dev.sandcrate.precompile.cli;
 import dev.sandcrate.precompile.PrecompileException;
 import dev.sandcrate.precompile.Progress;
 import dev.sandcrate.precompile.build.BuildRecord;
+import dev.sandcrate.precompile.build.DependencyCache;
 import dev.sandcrate.precompile.build.FeatureSet;
 import dev.sandcrate.precompile.build.MacroCrate;
 import dev.sandcrate.precompile.build.Precompiler;
@@ -45,6 +46,13 @@ public final class PrecompileCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "MINUTES", defaultValue = "20", description = "wall-clock limit per build")
     long timeoutMinutes;
 
+    @Option(names = "--dependency-cache", paramLabel = "DIR", description = "verified dependency builds to reuse and add to "
+            + "(default: <SANDCRATE_CACHE>/dependencies)")
+    Path dependencyCache;
+
+    @Option(names = "--no-dependency-cache", description = "compile every dependency in both builds, reusing and storing nothing")
+    boolean noDependencyCache;
+
     @Option(names = "--install-toolchain", description = "apt-get install the pinned toolchain if it is missing")
     boolean installToolchain;
 
@@ -56,8 +64,12 @@ public final class PrecompileCommand implements Callable<Integer> {
             progress.step("toolchain " + toolchain.release() + " (" + toolchain.identityHash() + "), " + toolchain.cargoVersion());
             WasmStd.Sysroot sysroot = WasmStd.ensure(toolchain, WasmStd.cacheRoot(), progress);
             MacroCrate macro = MacroCrate.load(crate);
-            BuildRecord record = new Precompiler(toolchain, sysroot, out.toAbsolutePath(), limits(timeoutMinutes), progress)
-                    .precompile(macro, FeatureSet.parse(features, noDefaultFeatures), sources(crateDirs));
+            Precompiler precompiler = new Precompiler(toolchain, sysroot, out.toAbsolutePath(), limits(timeoutMinutes), progress);
+            if (!noDependencyCache) {
+                precompiler.withDependencyCache(DependencyCache.folder(dependencyCache != null ? dependencyCache
+                        : WasmStd.cacheRoot().resolve("dependencies")));
+            }
+            BuildRecord record = precompiler.precompile(macro, FeatureSet.parse(features, noDefaultFeatures), sources(crateDirs));
             return report(record, out);
         } catch (PrecompileException | IllegalArgumentException e) {
             System.err.println("sandcrate precompile: " + e.getMessage());

@@ -1,6 +1,6 @@
 package dev.sandcrate.precompile.cli;
 
-import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.index.Checksums;
 import dev.sandcrate.precompile.PrecompileException;
 import dev.sandcrate.precompile.Progress;
 import dev.sandcrate.precompile.artifact.ArtifactManifest;
@@ -58,7 +58,7 @@ public final class RebuildCommand implements Callable<Integer> {
             } else {
                 byte[] wasm = Files.readAllBytes(artifact);
                 manifest = ArtifactManifest.of(wasm);
-                expectedSha = Hashing.sha256(wasm);
+                expectedSha = Checksums.sha256Hex(wasm);
             }
             progress.step("rebuilding " + manifest.label() + ", expecting sha256 " + expectedSha);
             Toolchain toolchain = Toolchain.detect();

@@ -6,7 +6,7 @@ import dev.sandcrate.index.crate.CrateContents;
 import dev.sandcrate.index.crate.CrateLimits;
 import dev.sandcrate.index.crate.InvalidCrateException;
 import dev.sandcrate.precompile.FileTrees;
-import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.index.Checksums;
 import dev.sandcrate.precompile.build.FeatureSet;
 import dev.sandcrate.precompile.eligibility.Eligibility.Check;
 import dev.sandcrate.precompile.eligibility.Eligibility.Outcome;
@@ -24,7 +24,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * DESIGN §4's eligibility rules for one (macro crate version, feature set), decided without building:
+ * The eligibility rules (docs/precompile-service.md) for one (macro crate version, feature set), decided without building:
  * <ol>
  *   <li>it is a proc-macro crate, and the requested features exist;</li>
  *   <li>no proc-macro crate in its enabled dependency graph, unless the operator's policy lets them run natively
@@ -64,7 +64,7 @@ public final class EligibilityAnalyzer {
         }
         checks.add(new Check(Eligibility.PROC_MACRO, Outcome.PASS, "[lib] proc-macro = true"));
         // the source's own index line when it has this version: it knows which dependencies are on this registry
-        String cksum = Hashing.sha256(crate);
+        String cksum = Checksums.sha256Hex(crate);
         IndexEntry self = source.versions(name).stream().filter(e -> e.vers().equals(version) && cksum.equals(e.cksum())).findFirst()
                 .orElseGet(() -> contents.manifest().toIndexEntry(cksum, null, null));
 
@@ -112,7 +112,7 @@ public final class EligibilityAnalyzer {
         if (hostApis.isEmpty()) {
             checks.add(new Check(Eligibility.HOST_APIS, Outcome.PASS, "no std::fs/env/process/net, time or randomness in its sources"));
         } else {
-            // DESIGN rule 6: not a refusal. The artifact has no imports, so in the sandbox these calls fail (or see
+            // Not a refusal. The artifact has no imports, so in the sandbox these calls fail (or see
             // nothing) at expansion time; whether expansions still equal native ones is for real call sites to show.
             checks.add(new Check(Eligibility.HOST_APIS, Outcome.FLAG, String.join("; ", hostApis)
                     + (decision == Policy.Decision.ALLOW ? "; accepted by the operator's allow list"

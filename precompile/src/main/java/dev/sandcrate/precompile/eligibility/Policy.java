@@ -1,7 +1,7 @@
 package dev.sandcrate.precompile.eligibility;
 
+import dev.sandcrate.index.CrateNames;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The operator's overrides: {@code deny} keeps crates from being precompiled (and served) whatever the analysis
@@ -53,16 +53,12 @@ public record Policy(List<String> allow, List<String> deny, boolean nativeDepend
     public static boolean covers(String entry, String name, String version) {
         int at = entry.indexOf('@');
         String n = at < 0 ? entry : entry.substring(0, at);
-        return canonical(n).equals(canonical(name)) && (at < 0 || entry.substring(at + 1).equals(version));
+        return CrateNames.canonical(n).equals(CrateNames.canonical(name)) && (at < 0 || entry.substring(at + 1).equals(version));
     }
 
     private static void validate(String entry) {
         if (!entry.matches("[A-Za-z][A-Za-z0-9_-]{0,63}(@[0-9A-Za-z.+-]+)?")) {
             throw new IllegalArgumentException("invalid allow/deny entry '" + entry + "': use a crate name or name@version");
         }
-    }
-
-    private static String canonical(String name) {
-        return name.toLowerCase(Locale.ROOT).replace('-', '_');
     }
 }

@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Things in a macro crate that may make its sandboxed build behave differently from a native one
- * (DESIGN §4 eligibility rule 5): a build script of its own, and host APIs that fail on wasm32-unknown-unknown.
+ * Things in a macro crate that may make its sandboxed build behave differently from a native one: a build script
+ * of its own, and host APIs that fail on wasm32-unknown-unknown.
  * Flagged, not rejected: the operator's allow/deny list decides.
  */
 public final class SourceFlags {

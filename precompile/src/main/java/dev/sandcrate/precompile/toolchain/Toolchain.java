@@ -1,6 +1,6 @@
 package dev.sandcrate.precompile.toolchain;
 
-import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.index.Checksums;
 import dev.sandcrate.precompile.PrecompileException;
 import dev.sandcrate.precompile.Progress;
 import dev.sandcrate.precompile.sandbox.Bubblewrap;
@@ -89,7 +89,7 @@ public record Toolchain(Path rustc, Path cargo, Path wasmLd, Path stdSources, St
 
     /** The same key from an artifact manifest's toolchain and std recipe (what a build on that toolchain was queued for). */
     public static String identityHash(String rustcVersion, String cargoVersion, int stdRecipe) {
-        return Hashing.sha256(rustcVersion + "\n" + cargoVersion + "\nstd-recipe " + stdRecipe).substring(0, 16);
+        return Checksums.sha256Hex(rustcVersion + "\n" + cargoVersion + "\nstd-recipe " + stdRecipe).substring(0, 16);
     }
 
     /** The cfg set of the wasm target ({@code rustc --print cfg}), for evaluating cfg attributes on macros. */

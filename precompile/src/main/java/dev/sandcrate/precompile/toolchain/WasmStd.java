@@ -1,7 +1,7 @@
 package dev.sandcrate.precompile.toolchain;
 
 import dev.sandcrate.precompile.FileTrees;
-import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.index.Checksums;
 import dev.sandcrate.precompile.PrecompileException;
 import dev.sandcrate.precompile.Progress;
 import dev.sandcrate.precompile.sandbox.Bubblewrap;
@@ -111,9 +111,9 @@ public final class WasmStd {
         Path log = dir.resolve("std-build.log");
         Files.deleteIfExists(log);
         Path envFile = toolchain.stdSources().resolve(ENV_FILE);
-        if (!Hashing.sha256(envFile).equals(ENV_FILE_UPSTREAM_SHA256)) {
+        if (!Checksums.sha256Hex(envFile).equals(ENV_FILE_UPSTREAM_SHA256)) {
             throw new PrecompileException(envFile + " is not the file Sandcrate's std environment patch replaces (sha256 "
-                    + Hashing.sha256(envFile) + "); update precompile's std-env-unsupported.rs for this release");
+                    + Checksums.sha256Hex(envFile) + "); update precompile's std-env-unsupported.rs for this release");
         }
         Path envPatch = work.resolve("std-env-unsupported.rs");
         try (var in = WasmStd.class.getResourceAsStream("std-env-unsupported.rs")) {
@@ -140,10 +140,10 @@ public final class WasmStd {
         StringBuilder digests = new StringBuilder();
         for (Path rlib : rlibs) {
             Files.copy(rlib, libDir.resolve(rlib.getFileName()));
-            digests.append(rlib.getFileName()).append(' ').append(Hashing.sha256(rlib)).append('\n');
+            digests.append(rlib.getFileName()).append(' ').append(Checksums.sha256Hex(rlib)).append('\n');
         }
         Files.writeString(staged.resolve("rlibs.sha256"), digests);
-        String sha = Hashing.sha256(digests.toString());
+        String sha = Checksums.sha256Hex(digests.toString());
         Path sysroot = dir.resolve("sysroot");
         FileTrees.delete(sysroot);
         try {

@@ -1,6 +1,6 @@
 package dev.sandcrate.precompile.build;
 
-import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.index.Checksums;
 import dev.sandcrate.precompile.PrecompileException;
 import dev.sandcrate.precompile.artifact.ArtifactManifest;
 import dev.sandcrate.precompile.artifact.ArtifactValidator;
@@ -24,13 +24,20 @@ class PipelineTest {
 
     @Test
     void buildsTwiceVerifiesEmbedsTheManifestAndRebuildsBitForBit(@TempDir Path out) throws Exception {
-        BuildRecord record = TestEnv.precompiler(out).precompile(TEST_MACROS, FeatureSet.defaults(), TestEnv.debian());
+        List<String> steps = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        BuildRecord record = new Precompiler(TestEnv.toolchain(), TestEnv.sysroot(), out, dev.sandcrate.precompile.sandbox.BuildLimits.defaults(),
+                m -> { steps.add(m); TestEnv.LOG.step(m); }).precompile(TEST_MACROS, FeatureSet.defaults(), TestEnv.debian());
         assertTrue(record.verified(), record.rejection());
         assertEquals(2, record.builds().size());
+        if (Precompiler.concurrentBuilds()) {
+            int firstDone = indexOf(steps, "done in");
+            assertTrue(indexOf(steps, "build a-") < firstDone && indexOf(steps, "build b-") < firstDone,
+                    "with 2+ cores both builds start before either ends: " + steps);
+        }
         assertEquals(record.builds().get(0).wasmSha256(), record.builds().get(1).wasmSha256());
         assertNotEquals(record.builds().get(0).jobs(), record.builds().get(1).jobs(), "the builds differ in parallelism");
         byte[] wasm = Files.readAllBytes(out.resolve(record.artifact()));
-        assertEquals(record.artifactSha256(), Hashing.sha256(wasm));
+        assertEquals(record.artifactSha256(), Checksums.sha256Hex(wasm));
         assertEquals(List.of(), ArtifactValidator.problems(wasm));
 
         ArtifactManifest manifest = ArtifactManifest.of(wasm);
@@ -47,7 +54,7 @@ class PipelineTest {
                 manifest.features(), withGhost, manifest.toolchain(), manifest.lockfileSha256(), manifest.recipe(), manifest.lockfile());
         assertEquals(List.of("the module does not dispatch bang ghost named in its manifest"), ArtifactValidator.problems(
                 dev.sandcrate.precompile.artifact.WasmSections.appendCustom(bare, ArtifactManifest.SECTION, lying.toJson())));
-        assertEquals(Hashing.sha256(manifest.lockfile()), manifest.lockfileSha256());
+        assertEquals(Checksums.sha256Hex(manifest.lockfile()), manifest.lockfileSha256());
         assertTrue(manifest.toolchain().rustc().contains("release: 1.96"), manifest.toolchain().rustc());
 
         // the artifact runs: function-like macro keeps spans, the derive's panic comes back with its message
@@ -111,5 +118,10 @@ class PipelineTest {
             case dev.sandcrate.runtime.wire.TokenTree.Literal l -> l.text();
             case dev.sandcrate.runtime.wire.TokenTree.Group g -> "group";
         }).reduce((a, b) -> a + " " + b).orElse("");
+    }
+
+    private static int indexOf(List<String> steps, String text) {
+        for (int i = 0; i < steps.size(); i++) if (steps.get(i).contains(text)) return i;
+        return Integer.MAX_VALUE;
     }
 }

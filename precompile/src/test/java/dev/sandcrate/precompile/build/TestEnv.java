@@ -1,7 +1,7 @@
 package dev.sandcrate.precompile.build;
 
 import dev.sandcrate.precompile.FileTrees;
-import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.index.Checksums;
 import dev.sandcrate.precompile.Progress;
 import dev.sandcrate.precompile.sandbox.BuildLimits;
 import dev.sandcrate.precompile.source.CompatPatches;
@@ -83,7 +83,7 @@ public final class TestEnv {
             Path tmp = Files.createTempDirectory("sandcrate-rust-sha");
             String rustSha = RustSources.copyTo(tmp);
             FileTrees.delete(tmp);
-            String key = Hashing.sha256(String.join("\n", macro.sha256(), features.key(), toolchain().identityHash(),
+            String key = Checksums.sha256Hex(String.join("\n", macro.sha256(), features.key(), toolchain().identityHash(),
                     sysroot().sha256(), rustSha, "build " + BuildWorkspace.RECIPE_VERSION, "patches " + CompatPatches.VERSION)).substring(0, 24);
             Path dir = WasmStd.cacheRoot().resolve("fixtures").resolve(macro.name() + "-" + macro.version() + "-" + features.key() + "-" + key);
             Path record = dir.resolve(macro.name() + "-" + macro.version() + "-" + features.key() + ".wasm.build.json");

@@ -43,7 +43,7 @@ class CliTest {
         Path wasm = out.resolve("sandcrate-test-macros-0.1.0-default.wasm");
         assertTrue(Files.isRegularFile(wasm));
         String sha = built.out().strip().split("\\s+")[0];
-        assertEquals(dev.sandcrate.precompile.Hashing.sha256(Files.readAllBytes(wasm)), sha);
+        assertEquals(dev.sandcrate.index.Checksums.sha256Hex(Files.readAllBytes(wasm)), sha);
         assertTrue(built.err().contains("verified: both builds identical"), built.err());
 
         Run rebuilt = run("rebuild", wasm.toString(), "--crates", TEST_CRATES, "--crates", "/usr/share/cargo/registry",

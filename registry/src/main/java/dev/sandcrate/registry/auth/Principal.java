@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.auth;
 
+import dev.sandcrate.index.CrateNames;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -26,15 +27,11 @@ public record Principal(long userId, String login, boolean admin, Set<Scope> sco
     /** Whether the token's crate patterns cover this crate (names compared like crates.io: case and -/_ folded). */
     public boolean coversCrate(String crateName) {
         if (cratePatterns.isEmpty()) return true;
-        String canonical = canonical(crateName);
+        String canonical = CrateNames.canonical(crateName);
         for (String pattern : cratePatterns) {
-            String p = canonical(pattern);
+            String p = CrateNames.canonical(pattern);
             if (p.endsWith("*") ? canonical.startsWith(p.substring(0, p.length() - 1)) : canonical.equals(p)) return true;
         }
         return false;
-    }
-
-    private static String canonical(String name) {
-        return name.toLowerCase(java.util.Locale.ROOT).replace('-', '_');
     }
 }

@@ -2,6 +2,7 @@ package dev.sandcrate.registry.crates;
 
 import dev.sandcrate.index.SemVer;
 import dev.sandcrate.index.Checksums;
+import dev.sandcrate.index.CrateNames;
 import dev.sandcrate.index.IndexEntry;
 import dev.sandcrate.index.IndexFile;
 import dev.sandcrate.index.crate.CrateArchive;

@@ -131,14 +131,28 @@ final class PrecompilePlanner {
             // requests recorded before sets were normalised by their closure may spell an already planned set
             FeatureSet normal = FeatureDemand.normalize(v.entry(), r.features());
             if (normal.equals(FeatureSet.defaults())) continue;
-            store.upsertJob(v, normal, toolchain, "request", r.requests(), analyzer.analyze(bytes, normal, p), config.maxAttempts());
+            PrecompileStore.Job job = store.upsertJob(v, normal, toolchain, "request", r.requests(), analyzer.analyze(bytes, normal, p), config.maxAttempts());
+            store.markRequested(v.id(), job.featureKey());
         }
+        store.setPriority(v.id(), priority(v.crate()));
+    }
+
+    /**
+     * Build order after the sets consumers asked for: crates that depend on the macro (any version, not yanked)
+     * times its downloads + 1, so a macro others use but nobody downloaded yet still comes before one nobody uses.
+     */
+    double priority(String crate) {
+        long dependents = store.dependentsOf(crate).stream().filter(d -> !d.entry().yanked())
+                .map(d -> d.entry().name().toLowerCase(java.util.Locale.ROOT)).distinct().count();
+        return dependents * (double) (store.downloads(crate) + 1);
     }
 
     /** A consumer's request for one feature set (known feature names): queued when eligible, else recorded with why. */
     PrecompileStore.Job request(PrecompileStore.VersionRef v, FeatureSet features) {
         FeatureSet normal = FeatureDemand.normalize(v.entry(), features);
         Eligibility e = analyzer.analyze(crates.crateBytes(v.crate(), v.num()), normal, policy.get());
-        return store.upsertJob(v, normal, toolchain, normal.equals(FeatureSet.defaults()) ? "default" : "request", 1, e, config.maxAttempts());
+        PrecompileStore.Job job = store.upsertJob(v, normal, toolchain, normal.equals(FeatureSet.defaults()) ? "default" : "request", 1, e, config.maxAttempts());
+        store.markRequested(v.id(), job.featureKey());
+        return store.job(job.id()).orElseThrow();
     }
 }

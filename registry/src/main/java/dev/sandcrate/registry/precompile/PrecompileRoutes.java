@@ -31,7 +31,7 @@ import dev.sandcrate.registry.precompile.PrecompileStore.VersionRef;
  * GET    /api/v1/admin/precompile/policy                     operator allow/deny entries (admin token)
  * PUT    /api/v1/admin/precompile/{deny|allow}/{name}[?version=V]
  * DELETE /api/v1/admin/precompile/policy/{name}[?version=V]
- * GET    /api/v1/admin/precompile/jobs[?state=S&limit=N]       the queue, newest first
+ * GET    /api/v1/admin/precompile/jobs[?state=S&limit=N]       queue length, ETA, and jobs (newest first; queued: build order) with phase
  * POST   /api/v1/admin/precompile/jobs/{id}/retry
  * </pre>
  */
@@ -130,6 +130,10 @@ public final class PrecompileRoutes {
         m.put("attempts", job.attempts());
         m.put("max_attempts", job.maxAttempts());
         m.put("last_error", job.lastError());
+        m.put("priority", job.priority());
+        m.put("requested_at", job.requestedAt() == null ? null : Instant.ofEpochMilli(job.requestedAt()).toString());
+        m.put("phase", job.phase());
+        m.put("phase_at", job.phaseAt() == null ? null : Instant.ofEpochMilli(job.phaseAt()).toString());
         if (PrecompileStore.VERIFIED.equals(job.state())) {
             m.put("artifact", ordered("sha256", job.artifactSha256(), "size", job.artifactSize(),
                     "url", publicUrl.get() + "/api/v1/precompiled/" + job.artifactSha256() + ".wasm"));
@@ -148,6 +152,8 @@ public final class PrecompileRoutes {
             m.put("lockfile_sha256", manifest.path("lockfileSha256").asText(null));
             m.put("lockfile", manifest.path("lockfile").asText(null));
             m.put("rejection", record.path("rejection").isNull() ? null : record.path("rejection").asText(null));
+            m.put("dependencies", manifest.path("dependencies"));
+            m.put("dependency_cache", record.path("dependencyCache"));
             m.put("flags", record.path("flags"));
             m.put("patches", record.path("patches"));
             List<Map<String, Object>> builds = new ArrayList<>();
@@ -278,8 +284,9 @@ public final class PrecompileRoutes {
             m.put("lease_owner", job.leaseOwner());
             jobs.add(m);
         }
-        ctx.json(Map.of("jobs", jobs));
+        ctx.json(ordered("queue", service.queue(), "jobs", jobs));
     }
+
 
     private void retry(Context ctx) {
         requireAdmin(ctx);

@@ -21,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -203,6 +204,38 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
     /** The toolchain identity jobs are built for, or empty (with {@link #toolchainProblem()}) when there is none. */
     public Optional<Toolchain> toolchain() {
         return Optional.ofNullable(toolchain);
+    }
+
+    /** Recent verified jobs the ETA averages over. */
+    private static final int ETA_SAMPLE = 20;
+
+    /**
+     * Queue length and ETA: the queued jobs plus what the running ones have left (the recent average minus their
+     * elapsed time), spread over the running workers (at least one), each job taking the average of the last
+     * {@value #ETA_SAMPLE} verified jobs. Null until a job has been verified.
+     */
+    public Map<String, Object> queue() {
+        PrecompileStore.QueueStats stats = store.queueStats(ETA_SAMPLE);
+        Long eta = null;
+        if (stats.averageBuildMillis() != null) {
+            long now = System.currentTimeMillis();
+            long left = stats.queued() * stats.averageBuildMillis();
+            for (PrecompileStore.Job running : store.recentJobs(PrecompileStore.RUNNING, 1000)) {
+                long elapsed = running.startedAt() == null ? 0 : now - running.startedAt();
+                left += Math.max(0, stats.averageBuildMillis() - elapsed);
+            }
+            eta = left / Math.max(1, stats.running()) / 1000;
+        }
+        long[] cache = store.dependencyCacheSize();
+        return linked("queued", stats.queued(), "due", stats.due(), "running", stats.running(),
+                "average_job_seconds", stats.averageBuildMillis() == null ? null : stats.averageBuildMillis() / 1000.0,
+                "eta_seconds", eta, "dependency_cache", linked("entries", cache[0], "bytes", cache[1]));
+    }
+
+    private static Map<String, Object> linked(Object... keysAndValues) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        return m;
     }
 
     public String toolchainProblem() {

@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.precompile;
 
+import dev.sandcrate.index.CrateNames;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.index.IndexEntry;
@@ -47,7 +48,11 @@ public final class PrecompileStore {
                       String toolchain, String origin, double demand, String state, Eligibility checks, int attempts,
                       int maxAttempts, long nextAttemptAt, String leaseOwner, Long leaseUntil, String lastError,
                       long createdAt, Long startedAt, Long finishedAt, String artifactSha256, Long artifactSize,
-                      String buildRecord, String logs) {
+                      String buildRecord, String logs, Long requestedAt, double priority, String phase, Long phaseAt) {
+    }
+
+    /** The queue at a glance: how many jobs wait and run, and how long recent verified builds took. */
+    public record QueueStats(long queued, long due, long running, Long averageBuildMillis, int recentBuilds) {
     }
 
     public record Request(String featureKey, FeatureSet features, long requests, long misses, long lastRequestedAt) {
@@ -144,7 +149,7 @@ public final class PrecompileStore {
         jdbi.useHandle(h -> h.createUpdate("""
                         DELETE FROM precompile_analyses WHERE version_id IN
                         (SELECT v.id FROM versions v JOIN crates c ON c.id = v.crate_id WHERE c.canonical_name = :c)""")
-                .bind("c", canonical(crate)).execute());
+                .bind("c", CrateNames.canonical(crate)).execute());
     }
 
     /** Every published version (any crate) whose index line declares a dependency on {@code crate}. */
@@ -166,14 +171,17 @@ public final class PrecompileStore {
     private static final String JOB_SELECT = """
             SELECT id, version_id, crate_name, num, feature_key, features, toolchain, origin, demand, state, checks, attempts,
                    max_attempts, next_attempt_at, lease_owner, lease_until, last_error, created_at, started_at, finished_at,
-                   artifact_sha256, artifact_size, build_record, logs FROM precompile_jobs""";
+                   artifact_sha256, artifact_size, build_record, logs, requested_at, priority, phase, phase_at FROM precompile_jobs""";
+    /** The order workers claim due jobs in: asked-for first, then by priority, then oldest due. */
+    static final String BUILD_ORDER = "CASE WHEN requested_at IS NULL THEN 1 ELSE 0 END, priority DESC, next_attempt_at, id";
 
     private static final RowMapper<Job> JOB_MAPPER = (rs, ctx) -> new Job(rs.getLong(1), rs.getLong(2), rs.getString(3),
             rs.getString(4), rs.getString(5), read(rs.getString(6), FeatureSet.class), rs.getString(7), rs.getString(8),
             rs.getDouble(9), rs.getString(10), rs.getString(11) == null ? null : read(rs.getString(11), Eligibility.class),
             rs.getInt(12), rs.getInt(13), rs.getLong(14), rs.getString(15), (Long) rs.getObject(16, Long.class), rs.getString(17),
             rs.getLong(18), rs.getObject(19, Long.class), rs.getObject(20, Long.class), rs.getString(21),
-            rs.getObject(22, Long.class), rs.getString(23), rs.getString(24));
+            rs.getObject(22, Long.class), rs.getString(23), rs.getString(24), rs.getObject(25, Long.class), rs.getDouble(26),
+            rs.getString(27), rs.getObject(28, Long.class));
 
     /**
      * Records that {@code version} should be built with {@code features} on {@code toolchain}: inserts the job
@@ -221,14 +229,14 @@ public final class PrecompileStore {
             Optional<Long> id = h.createQuery("""
                             SELECT id FROM precompile_jobs
                             WHERE toolchain = :t AND ((state = 'queued' AND next_attempt_at <= :now) OR (state = 'running' AND lease_until < :now))
-                            ORDER BY next_attempt_at, id
+                            ORDER BY %s
                             FETCH FIRST 1 ROWS ONLY
-                            FOR UPDATE SKIP LOCKED""")
+                            FOR UPDATE SKIP LOCKED""".formatted(BUILD_ORDER))
                     .bind("t", toolchain).bind("now", now).mapTo(Long.class).findOne();
             if (id.isEmpty()) return Optional.<Job>empty();
             int n = h.createUpdate("""
                             UPDATE precompile_jobs SET state = 'running', lease_owner = :o, lease_until = :u, attempts = attempts + 1,
-                                started_at = :now, finished_at = NULL
+                                started_at = :now, finished_at = NULL, phase = 'claimed', phase_at = :now
                             WHERE id = :id AND ((state = 'queued' AND next_attempt_at <= :now) OR (state = 'running' AND lease_until < :now))""")
                     .bind("o", owner).bind("u", now + leaseMillis).bind("now", now).bind("id", id.get()).execute();
             return n == 1 ? findJob(h, id.get()) : Optional.<Job>empty();
@@ -390,13 +398,97 @@ public final class PrecompileStore {
         });
     }
 
+    /**
+     * A consumer asked for this version's feature set (the view served its source, {@code why}, or the API): its job
+     * goes to the front of the queue. The first ask counts; later ones do not push others back.
+     */
+    public void markRequested(long versionId, String featureKey) {
+        jdbi.useHandle(h -> h.createUpdate("""
+                        UPDATE precompile_jobs SET requested_at = :now
+                        WHERE version_id = :v AND feature_key = :k AND requested_at IS NULL""")
+                .bind("now", System.currentTimeMillis()).bind("v", versionId).bind("k", featureKey).execute());
+    }
+
+    /** The build priority of every job of a version (dependent crates x (downloads + 1), from the planner). */
+    public void setPriority(long versionId, double priority) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE precompile_jobs SET priority = :p WHERE version_id = :v AND priority <> :p")
+                .bind("p", priority).bind("v", versionId).execute());
+    }
+
+    /** The macro crate's download count (0 if unknown). */
+    public long downloads(String crate) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT downloads FROM crates WHERE canonical_name = :c")
+                .bind("c", CrateNames.canonical(crate)).mapTo(Long.class).findOne().orElse(0L));
+    }
+
+    /** A running job's current step, written by the worker holding it (ignored once it lost the lease). */
+    public void setPhase(long id, String owner, String phase) {
+        String text = phase.length() > 500 ? phase.substring(0, 497) + "..." : phase;
+        jdbi.useHandle(h -> h.createUpdate("""
+                        UPDATE precompile_jobs SET phase = :p, phase_at = :now WHERE id = :id AND lease_owner = :o AND state = 'running'""")
+                .bind("p", text).bind("now", System.currentTimeMillis()).bind("id", id).bind("o", owner).execute());
+    }
+
+    /** Queue length and the average wall time of the last {@code recent} verified jobs (claim to finish). */
+    public QueueStats queueStats(int recent) {
+        return jdbi.withHandle(h -> {
+            long now = System.currentTimeMillis();
+            long queued = h.createQuery("SELECT COUNT(*) FROM precompile_jobs WHERE state = 'queued'").mapTo(Long.class).one();
+            long due = h.createQuery("SELECT COUNT(*) FROM precompile_jobs WHERE state = 'queued' AND next_attempt_at <= :now")
+                    .bind("now", now).mapTo(Long.class).one();
+            long running = h.createQuery("SELECT COUNT(*) FROM precompile_jobs WHERE state = 'running'").mapTo(Long.class).one();
+            List<Long> durations = h.createQuery("""
+                            SELECT finished_at - started_at FROM precompile_jobs
+                            WHERE state = 'verified' AND started_at IS NOT NULL AND finished_at IS NOT NULL
+                            ORDER BY finished_at DESC FETCH FIRST :n ROWS ONLY""")
+                    .bind("n", recent).mapTo(Long.class).list();
+            Long average = durations.isEmpty() ? null : durations.stream().mapToLong(Long::longValue).sum() / durations.size();
+            return new QueueStats(queued, due, running, average, durations.size());
+        });
+    }
+
+    // ---------------------------------------------------------------- dependency cache
+
+    /** The entry blob (sha256) stored for a dependency cache key, if any. */
+    public Optional<String> dependencyCacheEntry(String key) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT entry_sha256 FROM precompile_dependency_cache WHERE cache_key = :k")
+                .bind("k", key).mapTo(String.class).findOne());
+    }
+
+    /** Records an entry (whose blob is stored already); a key stored first by another worker keeps its entry. */
+    public void putDependencyCacheEntry(String key, String label, String entrySha256, long size) {
+        jdbi.useHandle(h -> {
+            if (h.createQuery("SELECT COUNT(*) FROM precompile_dependency_cache WHERE cache_key = :k").bind("k", key).mapTo(Long.class).one() > 0) {
+                return;
+            }
+            try {
+                h.createUpdate("""
+                                INSERT INTO precompile_dependency_cache (cache_key, label, entry_sha256, entry_size, stored_at)
+                                VALUES (:k, :l, :s, :z, :now)""")
+                        .bind("k", key).bind("l", label).bind("s", entrySha256).bind("z", size).bind("now", System.currentTimeMillis()).execute();
+            } catch (RuntimeException e) {
+                if (!dev.sandcrate.registry.db.Database.isUniqueViolation(e)) throw e; // another worker stored the same key at the same time: both are verified
+            }
+        });
+    }
+
+    /** Entries in the dependency cache and their total size, for the operator. */
+    public long[] dependencyCacheSize() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*), COALESCE(SUM(entry_size), 0) FROM precompile_dependency_cache")
+                .map((rs, ctx) -> new long[]{rs.getLong(1), rs.getLong(2)}).one());
+    }
+
     public Optional<Job> job(long id) {
         return jdbi.withHandle(h -> findJob(h, id));
     }
 
-    /** The most recent jobs, optionally in one state, newest first (the operator's view of the queue). */
+    /**
+     * The most recent jobs, optionally in one state, newest first (the operator's view of the queue); queued jobs
+     * in the order workers will take them.
+     */
     public List<Job> recentJobs(String state, int limit) {
-        return jdbi.withHandle(h -> h.createQuery(JOB_SELECT + (state == null ? "" : " WHERE state = :s") + " ORDER BY id DESC FETCH FIRST :n ROWS ONLY")
+        String order = QUEUED.equals(state) ? BUILD_ORDER : "id DESC";
+        return jdbi.withHandle(h -> h.createQuery(JOB_SELECT + (state == null ? "" : " WHERE state = :s") + " ORDER BY " + order + " FETCH FIRST :n ROWS ONLY")
                 .bindMap(state == null ? java.util.Map.of() : java.util.Map.of("s", state)).bind("n", limit).map(JOB_MAPPER).list());
     }
 
@@ -498,9 +590,5 @@ public final class PrecompileStore {
 
     private static String versionFilter(String num) {
         return num == null ? "" : " AND num = :n";
-    }
-
-    static String canonical(String name) {
-        return name.toLowerCase(java.util.Locale.ROOT).replace('-', '_');
     }
 }

@@ -2,7 +2,7 @@ package dev.sandcrate.registry.precompile;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.sandcrate.precompile.FileTrees;
-import dev.sandcrate.precompile.Hashing;
+import dev.sandcrate.index.Checksums;
 import dev.sandcrate.precompile.Progress;
 import dev.sandcrate.precompile.build.BuildRecord;
 import dev.sandcrate.precompile.build.MacroCrate;
@@ -132,6 +132,7 @@ final class PrecompileWorker implements Runnable {
             Progress progress = message -> {
                 LOG.info("job {}: {}", job.id(), message);
                 append(progressLog, message);
+                store.setPhase(job.id(), id, message);
             };
             WasmStd.Sysroot sysroot = WasmStd.ensure(toolchain, WasmStd.cacheRoot(), progress);
             BuildLimits d = BuildLimits.defaults();
@@ -139,6 +140,7 @@ final class PrecompileWorker implements Runnable {
                     d.addressSpaceBytes(), d.maxFileBytes());
             Path out = dir.resolve("out");
             BuildRecord record = new Precompiler(toolchain, sysroot, out, limits, progress)
+                    .withDependencyCache(new BlobDependencyCache(store, artifacts))
                     .precompile(MacroCrate.of(crates.crateBytes(job.crate(), job.num())), job.features(), crates);
             heartbeat.cancel(false);
             if (leaseLost.get() || stopping) return;
@@ -147,7 +149,7 @@ final class PrecompileWorker implements Runnable {
             boolean kept;
             if (record.verified()) {
                 byte[] wasm = Files.readAllBytes(out.resolve(record.artifact()));
-                if (!Hashing.sha256(wasm).equals(record.artifactSha256())) {
+                if (!Checksums.sha256Hex(wasm).equals(record.artifactSha256())) {
                     throw new IllegalStateException("the artifact on disk does not match its build record");
                 }
                 artifacts.put(wasm);

@@ -111,6 +111,7 @@ public final class PrecompiledView {
         if (version.isPresent()) {
             Optional<ShimStore.Shim> shim = shimFor(version.get());
             if (shim.isPresent()) return shims.open(shim.get());
+            precompile.store().markRequested(version.get().id(), DEFAULT_SET); // a consumer waits for it: build it first
             return crates.download(name, num);
         }
         if (pullThrough != null && pullThrough.enabled() && crates.crate(name).isEmpty()) return pullThrough.download(name, num);
@@ -196,7 +197,10 @@ public final class PrecompiledView {
                     new ShimInfo(s.crate(), s.num(), s.cksum(), s.size(), s.featureSets(), s.artifacts()), null);
         }
         Map<String, PrecompileStore.Job> verified = verifiedSets(version.id());
-        if (!verified.containsKey(DEFAULT_SET)) return new Status(Status.SOURCE, notVerifiedReason(version), null, null);
+        if (!verified.containsKey(DEFAULT_SET)) {
+            if (generate) precompile.store().markRequested(version.id(), DEFAULT_SET);
+            return new Status(Status.SOURCE, notVerifiedReason(version), null, null);
+        }
         if (generate) {
             Optional<ShimStore.Shim> shim = shimFor(version);
             if (shim.isPresent()) return status(version, false);

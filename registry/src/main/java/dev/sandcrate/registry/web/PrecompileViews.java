@@ -66,6 +66,11 @@ final class PrecompileViews {
             m.put("artifact_sha256", j.artifactSha256());
             m.put("queued_at", Instant.ofEpochMilli(j.createdAt()).toString());
             m.put("finished_at", j.finishedAt() == null ? null : Instant.ofEpochMilli(j.finishedAt()).toString());
+            m.put("started_at", j.startedAt() == null ? null : Instant.ofEpochMilli(j.startedAt()).toString());
+            m.put("priority", j.priority());
+            m.put("requested", j.requestedAt() != null);
+            m.put("phase", j.phase());
+            m.put("phase_at", j.phaseAt() == null ? null : Instant.ofEpochMilli(j.phaseAt()).toString());
             m.put("retryable", !List.of(PrecompileStore.INELIGIBLE, PrecompileStore.DENIED, PrecompileStore.VERIFIED,
                     PrecompileStore.QUEUED, PrecompileStore.RUNNING).contains(j.state()));
             jobs.add(m);
@@ -89,6 +94,7 @@ final class PrecompileViews {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("toolchain", toolchain);
         out.put("workers", service.config().workers());
+        out.put("queue", service.queue());
         out.put("jobs", jobs);
         out.put("policy", policy);
         out.put("shim_failures", shimFailures.get().stream().map(f -> Map.of("crate", f.crate(), "version", f.version(),

@@ -13,7 +13,7 @@ import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Tokens;
 import dev.sandcrate.registry.auth.Users;
-import dev.sandcrate.registry.crates.CrateNames;
+import dev.sandcrate.index.CrateNames;
 import dev.sandcrate.registry.crates.CrateService;
 import dev.sandcrate.registry.precompile.PrecompileService;
 import io.javalin.Javalin;

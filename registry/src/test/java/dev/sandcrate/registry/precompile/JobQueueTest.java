@@ -182,4 +182,67 @@ public class JobQueueTest {
         assertEquals(1, store.deny("QUEUED", null), "deny matches names case-insensitively");
         assertTrue(store.claim("w", "tc", 60_000).isEmpty(), "denied jobs are not built");
     }
+
+    @Test
+    void requestedJobsComeFirstThenByPriorityThenTheRest() throws Exception {
+        String token = PrecompileFixtures.token(registry, "bob", false);
+        java.util.Map<String, PrecompileStore.Job> jobs = new java.util.LinkedHashMap<>();
+        for (String name : List.of("rest", "popular", "niche", "asked")) {
+            PrecompileFixtures.publish(registry, token, PrecompileFixtures.crate(tmp, name, "1.0.0", "", "pub fn f() {}\n"));
+            jobs.put(name, store.upsertJob(store.version(name, "1.0.0").orElseThrow(), FeatureSet.defaults(), "tc", "default", 0, OK, 3));
+        }
+        store.setPriority(jobs.get("popular").versionId(), 30);
+        store.setPriority(jobs.get("niche").versionId(), 2);
+        store.markRequested(jobs.get("asked").versionId(), "default");
+        PrecompileStore.Job asked = store.job(jobs.get("asked").id()).orElseThrow();
+        assertNotNull(asked.requestedAt());
+        store.markRequested(jobs.get("asked").versionId(), "default");
+        assertEquals(asked.requestedAt(), store.job(asked.id()).orElseThrow().requestedAt(), "the first ask counts");
+
+        List<String> expected = List.of("asked", "popular", "niche", "rest");
+        assertEquals(expected, store.recentJobs(PrecompileStore.QUEUED, 10).stream().map(PrecompileStore.Job::crate)
+                .filter(expected::contains).toList(), "the queue is listed in build order");
+        List<String> claimed = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) store.claim("w", "tc", 60_000).ifPresent(j -> claimed.add(j.crate()));
+        assertEquals(expected, claimed);
+    }
+
+    @Test
+    void runningJobsShowTheirPhaseAndTheQueueItsLengthAndAverage() {
+        store.upsertJob(version, FeatureSet.defaults(), "tc", "default", 0, OK, 3);
+        store.upsertJob(version, new FeatureSet(false, List.of()), "tc", "default", 0, OK, 3);
+        PrecompileStore.QueueStats before = store.queueStats(20);
+        assertEquals(2, before.queued());
+        assertEquals(0, before.running());
+        assertNull(before.averageBuildMillis(), "no job verified yet");
+
+        PrecompileStore.Job job = store.claim("w1", "tc", 60_000).orElseThrow();
+        assertEquals("claimed", job.phase());
+        store.setPhase(job.id(), "w1", "build a-1: cargo build -j2 under bubblewrap");
+        store.setPhase(job.id(), "someone-else", "not my job");
+        assertEquals("build a-1: cargo build -j2 under bubblewrap", store.job(job.id()).orElseThrow().phase());
+        assertEquals(1, store.queueStats(20).running());
+        assertEquals(1, store.queueStats(20).queued());
+
+        assertTrue(store.finish(job.id(), "w1", PrecompileStore.VERIFIED, "ab".repeat(32), 10L, "{}", "[]", null));
+        PrecompileStore.QueueStats after = store.queueStats(20);
+        assertEquals(0, after.running());
+        assertEquals(1, after.recentBuilds());
+        PrecompileStore.Job done = store.job(job.id()).orElseThrow();
+        assertEquals(done.finishedAt() - done.startedAt(), after.averageBuildMillis());
+    }
+
+    @Test
+    void dependencyCacheEntriesAreSharedThroughTheBlobStoreAndTheFirstStoredWins() throws Exception {
+        var blobs = new dev.sandcrate.registry.storage.LocalBlobStore(tmp.resolve("shared-blobs"));
+        BlobDependencyCache workerA = new BlobDependencyCache(store, blobs);
+        BlobDependencyCache workerB = new BlobDependencyCache(store, blobs);
+        var syn = new dev.sandcrate.precompile.build.DependencyCache.Dependency("syn", "2.0.0", "5".repeat(64));
+        assertNull(workerA.get(syn));
+        workerA.put(syn, "entry of a".getBytes());
+        workerB.put(syn, "entry of b".getBytes());
+        assertArrayEquals("entry of a".getBytes(), workerB.get(syn), "a second worker reads the first one's entry");
+        assertArrayEquals(new long[]{1, 10}, store.dependencyCacheSize());
+        assertThrows(IllegalArgumentException.class, () -> workerA.get(new dev.sandcrate.precompile.build.DependencyCache.Dependency("x", "1", "../etc")));
+    }
 }

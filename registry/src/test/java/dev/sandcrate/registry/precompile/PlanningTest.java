@@ -116,6 +116,19 @@ class PlanningTest {
         assertEquals(3, s.path("feature_sets").size());
         assertEquals(1, s.path("requests").get(0).path("misses").asLong());
         assertEquals("request", jobs("serde_derive", "1.0.152").get("no-default+deserialize_in_place").origin());
+
+        // build order: the requested set first, then by dependent crates (serde, in-place) x (downloads + 1), then the rest
+        Map<String, PrecompileStore.Job> planned = jobs("serde_derive", "1.0.152");
+        assertEquals(2.0, planned.get("default").priority(), "serde and in-place depend on serde_derive, no downloads yet");
+        assertNotNull(planned.get("no-default+deserialize_in_place").requestedAt());
+        assertNull(planned.get("default").requestedAt());
+        String admin = PrecompileFixtures.token(registry, "root", true);
+        JsonNode queue = JSON.readTree(PrecompileFixtures.send(registry, "GET", "/api/v1/admin/precompile/jobs?state=queued", admin, null).body());
+        assertEquals("no-default+deserialize_in_place", queue.path("jobs").get(0).path("key").asText(), queue.toPrettyString());
+        assertEquals(2.0, queue.path("jobs").get(1).path("priority").asDouble(), queue.toPrettyString());
+        assertEquals(3, queue.path("queue").path("queued").asLong(), queue.toPrettyString());
+        assertTrue(queue.path("queue").path("eta_seconds").isNull(), "no job verified yet, so no estimate: " + queue.path("queue"));
+        assertTrue(queue.path("jobs").get(0).has("phase"), queue.toPrettyString());
     }
 
     @Test

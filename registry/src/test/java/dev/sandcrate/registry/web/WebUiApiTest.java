@@ -8,8 +8,6 @@ import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.db.Database;
-import dev.sandcrate.runtime.wire.TokenPrinter;
-import dev.sandcrate.runtime.wire.TokenTree;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -439,28 +437,6 @@ class WebUiApiTest {
         assertEquals(404, root.send("POST", "/ui/api/admin/precompile/jobs/999/retry", Map.of(), true).statusCode());
     }
 
-    @Test
-    void playgroundLayoutChangesOnlyWhitespace() {
-        List<TokenTree> stream = List.of(ident("impl"), ident("X"), group(TokenTree.Delimiter.BRACE,
-                ident("fn"), ident("f"), group(TokenTree.Delimiter.PARENTHESIS, ident("a"), punct(',', false), ident("b")),
-                group(TokenTree.Delimiter.BRACE, ident("x"), punct(':', true), punct(':', false), ident("y"), punct(';', false),
-                        new TokenTree.Literal("1u8", 0))));
-        assertEquals("impl X {\n    fn f(a, b) {\n        x::y;\n        1u8\n    }\n}\n", Playground.RustLayout.format(stream));
-        assertEquals(TokenPrinter.print(stream).replaceAll("\\s+", ""), Playground.RustLayout.format(stream).replaceAll("\\s+", ""),
-                "only whitespace differs from the plain printer");
-    }
-
-    static TokenTree ident(String name) {
-        return new TokenTree.Ident(name, false, 0);
-    }
-
-    static TokenTree punct(char ch, boolean joint) {
-        return new TokenTree.Punct(ch, joint ? TokenTree.Spacing.JOINT : TokenTree.Spacing.ALONE, 0);
-    }
-
-    static TokenTree group(TokenTree.Delimiter d, TokenTree... trees) {
-        return new TokenTree.Group(d, 0, 0, 0, List.of(trees));
-    }
 
     // ---------------------------------------------------------------- helpers
 

@@ -17,7 +17,10 @@ final class DaemonCommand implements Callable<Integer> {
             + "$XDG_RUNTIME_DIR/sandcrate or ~/.cache/sandcrate/run).")
     Path dir;
 
-    @Option(names = "--idle-timeout-s", defaultValue = "900", description = "Exit after this many seconds without clients.")
+    private static final String DEFAULT_IDLE_SECONDS = "900";
+    static final Duration DEFAULT_IDLE = Duration.ofSeconds(Long.parseLong(DEFAULT_IDLE_SECONDS));
+
+    @Option(names = "--idle-timeout-s", defaultValue = DEFAULT_IDLE_SECONDS, description = "Exit after this many seconds without clients.")
     long idleSeconds;
 
     @Mixin
@@ -25,8 +28,11 @@ final class DaemonCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path directory = dir != null ? dir : RuntimePaths.defaultDirectory(System.getenv());
-        DaemonServer server = new DaemonServer(new MacroService(engine.create()), directory, Duration.ofSeconds(idleSeconds));
+        return serve(dir != null ? dir : RuntimePaths.defaultDirectory(System.getenv()), Duration.ofSeconds(idleSeconds), engine);
+    }
+
+    static int serve(Path directory, Duration idle, RuntimeCommand.EngineOptions engine) throws Exception {
+        DaemonServer server = new DaemonServer(new MacroService(engine.create()), directory, idle);
         if (!server.start()) {
             System.err.println("sandcrate-runtime: a daemon already serves " + directory.resolve("runtime-v1.sock"));
             return 0;

@@ -37,6 +37,13 @@ public final class FallbackEngine implements MacroEngine {
         return primary.limits();
     }
 
+    /** Counted and logged: a primary engine that keeps failing makes every build slow, and that must not go unseen. */
+    private void fellBack(String what, SandboxException cause) {
+        fallbacks.incrementAndGet();
+        System.err.println("sandcrate-runtime: " + what + " runs on " + fallback.name() + " from now on, " + primary.name()
+                + " failed: " + cause.getMessage());
+    }
+
     /** How many calls were rerun on the fallback engine so far. */
     public long fallbackCount() {
         return fallbacks.get();
@@ -60,7 +67,7 @@ public final class FallbackEngine implements MacroEngine {
             if (e.kind() != SandboxException.Kind.ENGINE_FAILED) {
                 throw e;
             }
-            fallbacks.incrementAndGet();
+            fellBack("module " + sha256, e);
             return fallback.load(wasm);
         }
         return new Module(fast, wasm);
@@ -101,7 +108,7 @@ public final class FallbackEngine implements MacroEngine {
                 if (e.kind() != SandboxException.Kind.ENGINE_FAILED) {
                     throw e;
                 }
-                fallbacks.incrementAndGet();
+                fellBack("an instance of module " + sha256(), e);
                 return slow().instantiate();
             }
         }
@@ -131,7 +138,7 @@ public final class FallbackEngine implements MacroEngine {
                 if (e.kind() != SandboxException.Kind.ENGINE_FAILED) {
                     throw e;
                 }
-                fallbacks.incrementAndGet();
+                fellBack("a session of module " + module.sha256(), e);
                 fast.close();
                 slow = module.slow().instantiate();
                 List<byte[]> replay = answered == null ? List.of() : answered;

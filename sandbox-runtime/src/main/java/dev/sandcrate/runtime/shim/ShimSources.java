@@ -1,5 +1,6 @@
 package dev.sandcrate.runtime.shim;
 
+import dev.sandcrate.runtime.wire.RustKeywords;
 import dev.sandcrate.runtime.RuntimeVersion;
 import dev.sandcrate.runtime.engine.ArtifactAbi;
 import java.io.IOException;
@@ -38,11 +39,6 @@ public final class ShimSources {
     private static final Pattern VERSION = Pattern.compile("[0-9]+\\.[0-9]+\\.[0-9]+[0-9A-Za-z.+-]*");
     private static final Pattern FEATURE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_+.-]*");
     private static final Set<String> EDITIONS = Set.of("2015", "2018", "2021", "2024");
-    private static final Set<String> KEYWORDS = Set.of("as", "break", "const", "continue", "crate", "else", "enum",
-            "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
-            "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use",
-            "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
-            "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen");
 
     private ShimSources() {}
 
@@ -86,7 +82,7 @@ public final class ShimSources {
             require(!artifact.macros().isEmpty(), "an artifact of " + spec.crateName() + " exports no macros");
             Set<String> names = new java.util.HashSet<>();
             for (ShimSpec.MacroDecl macro : artifact.macros()) {
-                require(IDENT.matcher(macro.name()).matches() && !KEYWORDS.contains(macro.name()),
+                require(IDENT.matcher(macro.name()).matches() && !RustKeywords.isReserved(macro.name()),
                         "invalid macro name '" + macro.name() + "'");
                 require(names.add(macro.kind() + " " + macro.name()), "macro " + macro.name() + " is declared twice");
                 require(macro.kind() == ShimSpec.Kind.DERIVE || macro.helperAttributes().isEmpty(),

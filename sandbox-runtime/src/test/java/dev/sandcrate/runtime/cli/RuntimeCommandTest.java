@@ -1,6 +1,8 @@
 package dev.sandcrate.runtime.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sandcrate.runtime.engine.AbiTestModules;
@@ -87,5 +89,54 @@ class RuntimeCommandTest {
         Run imports = run("verify", write("imports.wasm", AbiTestModules.importsFunction()).toString());
         assertEquals(1, imports.exit());
         assertEquals("sandcrate-runtime: module imports env.now; Sandcrate artifacts must not import anything", imports.err().strip());
+    }
+
+    @Test
+    void onlyTheExactCommandLinesShimsUseSkipPicocli() {
+        assertTrue(RuntimeCommand.shimInvocation(new String[] {"daemon", "--dir", "/run/x"}));
+        assertTrue(RuntimeCommand.shimInvocation(new String[] {"--stdio"}));
+        for (String[] other : List.of(new String[] {"daemon"}, new String[] {"daemon", "--dir", "/x", "--engine", "chicory"},
+                new String[] {"daemon", "--dir", "--help"}, new String[] {"--stdio", "--engine", "chicory"}, new String[] {"status"})) {
+            assertFalse(RuntimeCommand.shimInvocation(other), String.join(" ", other));
+        }
+    }
+
+    @Test
+    void theFastPathReadsTheEngineOptionsPicocliWouldGive() {
+        RuntimeCommand parsed = new RuntimeCommand();
+        new picocli.CommandLine(parsed).parseArgs("--stdio");
+        RuntimeCommand.EngineOptions fast = RuntimeCommand.EngineOptions.fromEnvironment(System.getenv());
+        assertEquals(List.of(parsed.engine.name, parsed.engine.timeoutMillis, parsed.engine.memoryMib, parsed.engine.outputMib),
+                List.of(fast.name, fast.timeoutMillis, fast.memoryMib, fast.outputMib));
+
+        RuntimeCommand.EngineOptions set = RuntimeCommand.EngineOptions.fromEnvironment(java.util.Map.of(
+                "SANDCRATE_ENGINE", "chicory", "SANDCRATE_TIMEOUT_MS", "5", "SANDCRATE_MEMORY_MIB", "7", "SANDCRATE_OUTPUT_MIB", "9"));
+        assertEquals(List.of("chicory", 5L, 7L, 9), List.of(set.name, set.timeoutMillis, set.memoryMib, set.outputMib));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> RuntimeCommand.EngineOptions.fromEnvironment(java.util.Map.of("SANDCRATE_TIMEOUT_MS", "soon")));
+        assertEquals("SANDCRATE_TIMEOUT_MS must be a whole number, not 'soon'", bad.getMessage());
+    }
+
+    /** The daemon as a shim starts it: a process of its own, through main's fast path, answering on its socket. */
+    @Test
+    void aDaemonStartedTheWayShimsStartItServes() throws Exception {
+        Path dir = Files.createDirectories(temp.resolve("run"));
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        Process daemon = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), RuntimeCommand.class.getName(),
+                "daemon", "--dir", dir.toString()).redirectErrorStream(true).redirectOutput(temp.resolve("daemon.log").toFile()).start();
+        try {
+            Path socket = dir.resolve(dev.sandcrate.runtime.daemon.Protocol.SOCKET_NAME);
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (!Files.exists(socket) && daemon.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
+            try (var client = dev.sandcrate.runtime.daemon.DaemonClient.connect(socket)) {
+                assertTrue(client.ping().startsWith("sandcrate-runtime "), Files.readString(temp.resolve("daemon.log")));
+                client.shutdown();
+            }
+            assertTrue(daemon.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(0, daemon.exitValue(), Files.readString(temp.resolve("daemon.log")));
+        } finally {
+            daemon.destroyForcibly();
+        }
     }
 }

@@ -55,6 +55,8 @@ public final class IsolatedEngine implements MacroEngine, AutoCloseable {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
                 "--enable-native-access=ALL-UNNAMED",
+                // stdout is the protocol: the JVM's own messages (an AOT cache it cannot map, say) go to stderr
+                "-Xlog:disable", "-Xlog:all=warning:stderr",
                 // a crash leaves its report in the cache, not in the directory the daemon was started from
                 "-XX:ErrorFile=" + cacheRoot.toAbsolutePath().resolve("engine-worker-crash-%p.log"),
                 "-XX:-CreateCoredumpOnCrash"));

@@ -151,6 +151,24 @@ class IsolatedEngineTest extends MacroEngineContractTest {
         assertEquals("the Wasmtime engine worker could not start (see the log above)", e.getMessage());
     }
 
+    /**
+     * The JVM writes its own warnings to stdout unless told otherwise, and stdout is the worker's protocol. An AOT
+     * cache the worker's JVM cannot map (the launcher's, dumped with other flags) made every worker die at its first
+     * answer, and every build ran on Chicory without a word.
+     */
+    @Test
+    void aJvmWarningAtWorkerStartDoesNotReachTheProtocol(@TempDir Path dir) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(IsolatedEngine.workerCommand(TEST_LIMITS, cache));
+        command.add(command.indexOf("-cp"), "-XX:AOTCache=" + dir.resolve("not-there.aot"));
+        IsolatedEngine isolated = new IsolatedEngine(TEST_LIMITS, command);
+        try {
+            assertArrayEquals(request(), isolated.load(AbiTestModules.echo()).instantiate().expand(request()),
+                    "answered by the Wasmtime worker, no fallback involved");
+        } finally {
+            isolated.close();
+        }
+    }
+
     @Test
     void aHungWorkerIsKilledAtTheDeadline() throws Exception {
         SandboxLimits limits = TEST_LIMITS.withTimeout(Duration.ofMillis(500));

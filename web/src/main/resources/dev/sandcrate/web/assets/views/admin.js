@@ -3,12 +3,25 @@ import { api, html, mount, errorBox, currentSession, timeTag, crateUrl } from '.
 function jobRows(jobs) {
   if (jobs.length === 0) return html`<p class="muted">No precompile jobs yet.</p>`;
   return html`<table id="jobs"><thead><tr><th scope="col">Job</th><th scope="col">Crate</th><th scope="col">Features</th>
-    <th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Why / error</th><th scope="col"></th></tr></thead>
+    <th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Phase / why / error</th><th scope="col"></th></tr></thead>
     <tbody>${jobs.map((j) => html`<tr data-job="${j.id}"><th scope="row">${j.id}</th>
-      <td><a href="${crateUrl(j.crate, j.version)}/precompiled">${j.crate} ${j.version}</a></td><td>${j.features}</td>
+      <td><a href="${crateUrl(j.crate, j.version)}/precompiled">${j.crate} ${j.version}</a>${j.requested ? html` <span class="badge macro" title="a consumer asked for it: built first">requested</span>` : ''}</td><td>${j.features}</td>
       <td><span class="badge ${j.state === 'verified' ? 'ok' : ['failed', 'rejected', 'ineligible', 'denied'].includes(j.state) ? 'yanked' : 'macro'}">${j.state}</span></td>
-      <td>${j.attempts}/${j.max_attempts}</td><td class="small">${j.last_error ?? j.reasons.join('; ')}</td>
+      <td>${j.attempts}/${j.max_attempts}</td><td class="small">${j.state === 'running' && j.phase ? html`<span class="phase">${j.phase}</span> (${timeTag(j.phase_at)})` : j.last_error ?? j.reasons.join('; ')}</td>
       <td>${j.retryable ? html`<button type="button" data-retry="${j.id}" aria-label="Retry job ${j.id}">Retry</button>` : ''}</td></tr>`)}</tbody></table>`;
+}
+
+function duration(seconds) {
+  if (seconds == null) return 'unknown until a job is verified';
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+function queueSummary(q) {
+  return html`<p id="queue">${q.queued} queued (${q.due} due), ${q.running} running; estimated time to empty the queue:
+    <strong>${q.queued + q.running === 0 ? 'nothing to do' : duration(q.eta_seconds)}</strong>${q.average_job_seconds != null ? html` (recent jobs take ${duration(q.average_job_seconds)})` : ''}.
+    Dependency cache: ${q.dependency_cache.entries} verified dependency builds, ${Math.round(q.dependency_cache.bytes / 1048576)} MiB.</p>`;
 }
 
 function policyRows(policy) {
@@ -54,6 +67,7 @@ export async function render(main, { navigate }) {
       <p>${pc.toolchain.available ? html`Toolchain: <code>${pc.toolchain.rustc}</code>` : html`<span class="error-text">${pc.toolchain.problem}</span>`};
         ${pc.workers} in-process worker${pc.workers === 1 ? '' : 's'} (more with <code>sandcrate worker</code>).</p>
       <h3>Jobs</h3>
+      <div id="queue-summary">${queueSummary(pc.queue)}</div>
       <div id="job-list">${jobRows(pc.jobs)}</div>
       ${pc.shim_failures?.length ? html`<h3>Shims that fail to generate</h3>
         <p class="error-text">The view serves these versions from source although they are verified: a bug to report.</p>
@@ -77,9 +91,15 @@ export async function render(main, { navigate }) {
     </section>`);
   const reloadPrecompile = async () => {
     const fresh = await api('/ui/api/admin/precompile');
+    mount(main.querySelector('#queue-summary'), queueSummary(fresh.queue));
     mount(main.querySelector('#job-list'), jobRows(fresh.jobs));
     mount(main.querySelector('#policy-list'), policyRows(fresh.policy));
   };
+  // the queue moves by itself: refresh it while this page is shown
+  const timer = setInterval(async () => {
+    if (!main.querySelector('#queue-summary')) { clearInterval(timer); return; }
+    try { await reloadPrecompile(); } catch { /* shown again at the next tick */ }
+  }, 5000);
   main.querySelector('#job-list').addEventListener('click', async (e) => {
     const b = e.target.closest('[data-retry]');
     if (!b) return;

@@ -1,10 +1,10 @@
-package dev.sandcrate.registry.crates;
+package dev.sandcrate.index;
 
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** Crate-name rules as crates.io applies them. */
+/** Crate-name rules as crates.io applies them, and the one canonical form under which names are the same crate. */
 public final class CrateNames {
     public static final int MAX_LENGTH = 64;
     private static final Pattern VALID = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");

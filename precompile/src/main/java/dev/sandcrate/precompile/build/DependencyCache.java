@@ -1,0 +1,406 @@
+package dev.sandcrate.precompile.build;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.sandcrate.index.Checksums;
+import dev.sandcrate.precompile.PrecompileException;
+import dev.sandcrate.precompile.Progress;
+import dev.sandcrate.precompile.source.CompatPatches;
+import dev.sandcrate.precompile.toolchain.Toolchain;
+import dev.sandcrate.precompile.toolchain.WasmStd;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The verified dependency cache: what cargo wrote into {@code target/} for one locked dependency (syn, quote, ...),
+ * reused by later jobs instead of compiling it again. Design (docs/precompile.md, "Dependency cache"):
+ * <ul>
+ * <li>Key: sha256 over the toolchain identity, wasm std, recipe versions, target, sandbox environment, release
+ * profile, the package's name, version, source files (after compat patches), resolved features, and its own
+ * dependencies' keys: a Merkle key computed before building from {@code cargo metadata}.</li>
+ * <li>Entry: the package's units in the target dir (rlib/rmeta/.d, build script and its output, fingerprints),
+ * found through cargo's JSON messages. It is stored only when both verification builds compiled it and wrote the
+ * same bytes.</li>
+ * <li>Reuse: entries are unpacked into both build folders before cargo runs, every file with one fixed mtime, so
+ * cargo's fingerprints (which hash the same /build paths, features, profile and rustc) match and it reports the
+ * units fresh. Anything cargo does not find fresh it simply compiles again: a wrong entry costs time, never
+ * correctness, because cargo's own fingerprint decides.</li>
+ * </ul>
+ */
+public final class DependencyCache {
+    /** Bump when what goes into a key or an entry changes. */
+    public static final int VERSION = 1;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TomlMapper TOML = new TomlMapper();
+    private static final Pattern UNIT_FILE = Pattern.compile("^.+-([0-9a-f]{16})(\\.[A-Za-z0-9_]+)?$");
+    private static final Pattern UNIT_HASH = Pattern.compile("-([0-9a-f]{16})(?=$|[./])");
+    private static final Set<String> UNIT_FOLDERS = Set.of("deps", ".fingerprint", "build");
+    /** An entry larger than this is not stored (a whole syn with bitcode is ~10 MB). */
+    static final long MAX_ENTRY_BYTES = 256L << 20;
+
+    /** Where entries live: the registry's blob store (shared by all workers) or a local folder. */
+    public interface Store {
+        /** The entry under a dependency's key, or null. */
+        byte[] get(Dependency dependency) throws IOException;
+
+        /** Stores an entry under the dependency's key (a second put of one key may keep either: both are verified). */
+        void put(Dependency dependency, byte[] entry) throws IOException;
+
+        String describe();
+    }
+
+    /** One locked dependency and its cache key, as listed in the artifact's manifest. */
+    public record Dependency(@JsonProperty("name") String name, @JsonProperty("version") String version,
+                             @JsonProperty("key") String key) {
+        public String label() {
+            return name + " " + version;
+        }
+    }
+
+    /** What the cache did for one job (in the build record). */
+    public record Report(@JsonProperty("reused") List<String> reused, @JsonProperty("stored") List<String> stored,
+                         @JsonProperty("notStored") List<String> notStored) {
+    }
+
+    private DependencyCache() {
+    }
+
+    /** Entries as {@code <key>.tar.gz} files in a folder (the CLI's and tests' store; written atomically). */
+    public static Store folder(Path dir) {
+        return new Store() {
+            @Override
+            public byte[] get(Dependency dependency) throws IOException {
+                Path f = dir.resolve(checkKey(dependency.key()) + ".tar.gz");
+                return Files.isRegularFile(f) ? Files.readAllBytes(f) : null;
+            }
+
+            @Override
+            public void put(Dependency dependency, byte[] entry) throws IOException {
+                Files.createDirectories(dir);
+                String key = checkKey(dependency.key());
+                Path tmp = dir.resolve(key + ".tmp-" + UUID.randomUUID());
+                Files.write(tmp, entry);
+                Files.move(tmp, dir.resolve(key + ".tar.gz"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+
+            @Override
+            public String describe() {
+                return dir.toString();
+            }
+        };
+    }
+
+    public static String checkKey(String key) {
+        if (!key.matches("[0-9a-f]{64}")) throw new IllegalArgumentException("not a dependency cache key: " + key);
+        return key;
+    }
+
+    /**
+     * The key of every locked registry dependency of a prepared workspace, in a fixed order (by name, version),
+     * from its {@code cargo metadata} resolve; path packages (the harness, the macro crate, the bridge) have none.
+     */
+    static List<Dependency> keys(Path workspace, JsonNode metadata, Toolchain toolchain, String wasmStdSha256) throws IOException {
+        Map<String, JsonNode> packages = new TreeMap<>();
+        for (JsonNode p : metadata.path("packages")) packages.put(p.path("id").asText(), p);
+        Map<String, JsonNode> nodes = new TreeMap<>();
+        for (JsonNode n : metadata.path("resolve").path("nodes")) nodes.put(n.path("id").asText(), n);
+        String context = String.join("\n", "sandcrate dependency cache " + VERSION,
+                "recipe build " + BuildWorkspace.RECIPE_VERSION + " patches " + CompatPatches.VERSION,
+                toolchain.rustcVersion(), toolchain.cargoVersion(), "wasm std " + wasmStdSha256, "target " + WasmStd.TARGET,
+                "sandbox " + Sandboxes.cacheRelevantEnvironment(), "profile " + profile(workspace));
+        Map<String, String> keys = new TreeMap<>();
+        List<Dependency> out = new ArrayList<>();
+        for (String id : nodes.keySet()) {
+            if (!id.startsWith("registry+")) continue;
+            String key = key(id, packages, nodes, keys, context, workspace);
+            JsonNode p = packages.get(id);
+            out.add(new Dependency(p.path("name").asText(), p.path("version").asText(), key));
+        }
+        out.sort((a, b) -> a.name().equals(b.name()) ? a.version().compareTo(b.version()) : a.name().compareTo(b.name()));
+        return out;
+    }
+
+    private static String key(String id, Map<String, JsonNode> packages, Map<String, JsonNode> nodes, Map<String, String> memo,
+                              String context, Path workspace) throws IOException {
+        String known = memo.get(id);
+        if (known != null) return known;
+        JsonNode p = packages.get(id);
+        JsonNode n = nodes.get(id);
+        if (p == null || n == null) throw new PrecompileException("cargo metadata lists " + id + " without its package or resolve node");
+        StringBuilder text = new StringBuilder(context).append("\npackage ").append(p.path("name").asText()).append(' ')
+                .append(p.path("version").asText()).append("\nsource ").append(sourceSha256(workspace, p));
+        TreeSet<String> features = new TreeSet<>();
+        n.path("features").forEach(f -> features.add(f.asText()));
+        text.append("\nfeatures ").append(String.join(",", features));
+        TreeSet<String> deps = new TreeSet<>();
+        for (JsonNode d : n.path("deps")) {
+            String depId = d.path("pkg").asText();
+            if (!depId.startsWith("registry+")) throw new PrecompileException(id + " depends on a non-registry package " + depId);
+            deps.add(d.path("name").asText() + " " + d.path("dep_kinds") + " " + key(depId, packages, nodes, memo, context, workspace));
+        }
+        deps.forEach(d -> text.append("\ndep ").append(d));
+        String key = sha256(text.toString().getBytes(StandardCharsets.UTF_8));
+        memo.put(id, key);
+        return key;
+    }
+
+    /** The release profile of the harness manifest (applies to every dependency). */
+    private static String profile(Path workspace) throws IOException {
+        return JSON.writeValueAsString(TOML.readTree(workspace.resolve("Cargo.toml").toFile()).path("profile"));
+    }
+
+    /** sha256 over the package's files (relative path and bytes, sorted), as patched in vendor/. */
+    private static String sourceSha256(Path workspace, JsonNode pkg) throws IOException {
+        String manifest = pkg.path("manifest_path").asText();
+        String prefix = BuildWorkspace.MOUNT + "/";
+        if (!manifest.startsWith(prefix + "vendor/")) throw new PrecompileException("unexpected manifest path " + manifest);
+        Path root = workspace.resolve(manifest.substring(prefix.length())).getParent();
+        MessageDigest md = digest();
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path f : files.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).sorted().toList()) {
+                md.update((root.relativize(f) + "\0").getBytes(StandardCharsets.UTF_8));
+                md.update(sha256(Files.readAllBytes(f)).getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /**
+     * Unpacks every stored entry of {@code deps} into the target dir of each build folder; returns the reused ones.
+     * All restored files get one mtime, newer than the sources, so cargo's mtime checks between units agree.
+     */
+    static List<Dependency> restore(Store store, List<Dependency> deps, List<Path> buildDirs, Progress progress) throws IOException {
+        List<Dependency> restored = new ArrayList<>();
+        FileTime mtime = FileTime.from(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+        for (Dependency d : deps) {
+            byte[] entry;
+            try {
+                entry = store.get(d);
+            } catch (IOException e) {
+                progress.step("dependency cache: cannot read " + d.label() + " (" + e.getMessage() + "); building it");
+                continue;
+            }
+            if (entry == null) continue;
+            for (Path dir : buildDirs) unpack(entry, dir.resolve("target"), mtime);
+            restored.add(d);
+        }
+        return restored;
+    }
+
+    /**
+     * After two successful builds: every dependency that both builds compiled (none of its units fresh) and whose
+     * files are byte-identical in both target dirs is stored. Returns the report.
+     */
+    static Report store(Store store, List<Dependency> deps, List<Dependency> restored, Path dirA, Path logA, Path dirB, Path logB,
+                        Progress progress) throws IOException {
+        Map<String, Units> unitsA = units(logA);
+        Map<String, Units> unitsB = units(logB);
+        List<String> reused = new ArrayList<>();
+        List<String> stored = new ArrayList<>();
+        List<String> notStored = new ArrayList<>();
+        for (Dependency d : deps) {
+            String id = packageId(d);
+            Units a = unitsA.get(id);
+            Units b = unitsB.get(id);
+            if (a == null || b == null) continue; // not built for this target (e.g. a build-only dependency of nothing)
+            if (a.allFresh() && b.allFresh()) {
+                reused.add(d.label());
+                continue;
+            }
+            if (restored.contains(d)) progress.step("dependency cache: " + d.label() + " was restored but cargo compiled it again");
+            if (a.anyFresh() || b.anyFresh() || !a.hashes().equals(b.hashes())) {
+                notStored.add(d.label() + ": partly reused, or the builds used different units");
+                continue;
+            }
+            Map<String, byte[]> filesA = files(dirA.resolve("target"), a.hashes());
+            Map<String, byte[]> filesB = files(dirB.resolve("target"), b.hashes());
+            String difference = difference(filesA, filesB);
+            if (difference != null) {
+                notStored.add(d.label() + ": the two builds differ (" + difference + ")");
+                continue;
+            }
+            byte[] entry = pack(filesA, dirA.resolve("target"));
+            if (entry.length > MAX_ENTRY_BYTES) {
+                notStored.add(d.label() + ": entry of " + entry.length + " bytes is too large");
+                continue;
+            }
+            try {
+                store.put(d, entry);
+                stored.add(d.label());
+            } catch (IOException e) {
+                notStored.add(d.label() + ": cannot store (" + e.getMessage() + ")");
+            }
+        }
+        progress.step("dependency cache " + store.describe() + ": reused " + reused + ", stored " + stored
+                + (notStored.isEmpty() ? "" : ", not stored " + notStored));
+        return new Report(reused, stored, notStored);
+    }
+
+    /** How cargo's JSON messages name a registry package: {@code registry+<url>#name@version}. */
+    private static String packageId(Dependency d) {
+        return "#" + d.name() + "@" + d.version();
+    }
+
+    private record Units(Set<String> hashes, List<Boolean> fresh) {
+        boolean allFresh() {
+            return !fresh.isEmpty() && fresh.stream().allMatch(f -> f);
+        }
+
+        boolean anyFresh() {
+            return fresh.stream().anyMatch(f -> f);
+        }
+    }
+
+    /** Per registry package ("#name@version"), its unit hashes and whether each compiled unit was fresh. */
+    private static Map<String, Units> units(Path log) throws IOException {
+        Map<String, Units> out = new LinkedHashMap<>();
+        try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+            for (String line : (Iterable<String>) lines::iterator) {
+                if (!line.startsWith("{\"reason\":")) continue;
+                JsonNode m = JSON.readTree(line);
+                String id = m.path("package_id").asText();
+                if (!id.startsWith("registry+")) continue;
+                String reason = m.path("reason").asText();
+                Units u = out.computeIfAbsent(id.substring(id.indexOf('#')), k -> new Units(new TreeSet<>(), new ArrayList<>()));
+                if (reason.equals("compiler-artifact")) {
+                    u.fresh().add(m.path("fresh").asBoolean());
+                    m.path("filenames").forEach(f -> addHashes(f.asText(), u.hashes()));
+                    if (m.hasNonNull("executable")) addHashes(m.path("executable").asText(), u.hashes());
+                } else if (reason.equals("build-script-executed")) {
+                    addHashes(m.path("out_dir").asText(), u.hashes());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void addHashes(String path, Set<String> hashes) {
+        int target = path.indexOf("/target/");
+        Matcher m = UNIT_HASH.matcher(target < 0 ? path : path.substring(target));
+        while (m.find()) hashes.add(m.group(1));
+    }
+
+    /** The files of the given units under a target dir, by relative path: deps/, .fingerprint/ and build/ entries. */
+    private static Map<String, byte[]> files(Path target, Set<String> hashes) throws IOException {
+        Map<String, byte[]> out = new TreeMap<>();
+        try (Stream<Path> all = Files.walk(target)) {
+            for (Path f : all.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).toList()) {
+                Path rel = target.relativize(f);
+                if (belongs(rel, hashes)) out.put(rel.toString(), Files.readAllBytes(f));
+            }
+        }
+        return out;
+    }
+
+    private static boolean belongs(Path rel, Set<String> hashes) {
+        for (int i = 0; i + 1 < rel.getNameCount(); i++) {
+            if (!UNIT_FOLDERS.contains(rel.getName(i).toString())) continue;
+            Matcher m = UNIT_FILE.matcher(rel.getName(i + 1).toString());
+            if (m.matches() && hashes.contains(m.group(1))) return true;
+        }
+        return false;
+    }
+
+    private static String difference(Map<String, byte[]> a, Map<String, byte[]> b) {
+        if (!a.keySet().equals(b.keySet())) {
+            Set<String> onlyA = new TreeSet<>(a.keySet());
+            onlyA.removeAll(b.keySet());
+            Set<String> onlyB = new TreeSet<>(b.keySet());
+            onlyB.removeAll(a.keySet());
+            return "files only in one build: " + onlyA + " " + onlyB;
+        }
+        for (var e : a.entrySet()) {
+            if (!java.util.Arrays.equals(e.getValue(), b.get(e.getKey()))) return e.getKey();
+        }
+        return null;
+    }
+
+    /** A deterministic tar.gz: sorted paths, fixed mtime and owner, mode 0755 for executables, else 0644. */
+    private static byte[] pack(Map<String, byte[]> files, Path target) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(bytes))) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            for (var e : files.entrySet()) {
+                TarArchiveEntry entry = new TarArchiveEntry(e.getKey());
+                entry.setSize(e.getValue().length);
+                entry.setModTime(1000L);
+                boolean executable = Files.getPosixFilePermissions(target.resolve(e.getKey()), LinkOption.NOFOLLOW_LINKS)
+                        .contains(PosixFilePermission.OWNER_EXECUTE);
+                entry.setMode(executable ? 0100755 : 0100644);
+                tar.putArchiveEntry(entry);
+                tar.write(e.getValue());
+                tar.closeArchiveEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void unpack(byte[] entry, Path target, FileTime mtime) throws IOException {
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(new ByteArrayInputStream(entry)))) {
+            TarArchiveEntry e;
+            while ((e = tar.getNextEntry()) != null) {
+                Path rel = Path.of(e.getName()).normalize();
+                if (!e.isFile() || rel.isAbsolute() || rel.startsWith("..") || !belongs(rel, Set.of(unitHashOf(rel)))) {
+                    throw new PrecompileException("dependency cache entry holds an unexpected path " + e.getName());
+                }
+                Path f = target.resolve(rel.toString());
+                Files.createDirectories(f.getParent());
+                Files.copy(tar, f, StandardCopyOption.REPLACE_EXISTING);
+                if ((e.getMode() & 0100) != 0) f.toFile().setExecutable(true, true);
+                Files.setLastModifiedTime(f, mtime);
+            }
+        }
+    }
+
+    private static String unitHashOf(Path rel) {
+        for (int i = 0; i + 1 < rel.getNameCount(); i++) {
+            Matcher m = UNIT_FILE.matcher(rel.getName(i + 1).toString());
+            if (UNIT_FOLDERS.contains(rel.getName(i).toString()) && m.matches()) return m.group(1);
+        }
+        return "";
+    }
+
+    private static MessageDigest digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        return Checksums.sha256Hex(bytes);
+    }
+}
