@@ -144,7 +144,12 @@ public final class GitIndexService implements CrateEvents, AutoCloseable {
         repo.advertiseUploadPack(out);
     }
 
+    /**
+     * Smart HTTP pack negotiation, also after catching up: behind a load balancer the advertisement may have come from
+     * another replica that had seen a newer change; caught up, this one has every commit that one advertised.
+     */
     public void uploadPack(InputStream in, OutputStream out) throws IOException {
+        sync();
         repo.uploadPack(in, out);
     }
 

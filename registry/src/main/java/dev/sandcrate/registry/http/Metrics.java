@@ -39,6 +39,8 @@ public final class Metrics implements AutoCloseable {
     private static final Duration JOB_COUNTS_FRESH = Duration.ofSeconds(2);
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    /** The request timers by their tags: looked up on every request, so without building a meter id each time. */
+    private final Map<RequestKey, Timer> requestTimers = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Map<String, Long> jobCounts = Map.of();
     private volatile long jobCountsAt;
 
@@ -61,11 +63,15 @@ public final class Metrics implements AutoCloseable {
 
     /** Counts one finished request (Javalin's request logger calls this after every request). */
     public void requestDone(Context ctx, float millis) {
-        Timer.builder("http.server.requests").description("HTTP requests by route template, method and status")
-                .tags("method", ctx.method().name(), "route", route(ctx), "status", Integer.toString(ctx.statusCode()))
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
-                .register(registry).record((long) (millis * 1000), TimeUnit.MICROSECONDS);
+        RequestKey key = new RequestKey(ctx.method().name(), route(ctx), ctx.statusCode());
+        requestTimers.computeIfAbsent(key, k -> Timer.builder("http.server.requests").description("HTTP requests by route template, method and status")
+                        .tags("method", k.method(), "route", k.route(), "status", Integer.toString(k.status()))
+                        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+                        .register(registry))
+                .record((long) (millis * 1000), TimeUnit.MICROSECONDS);
     }
+
+    private record RequestKey(String method, String route, int status) {}
 
     /** The matched route's template ({@code /api/v1/crates/{name}/{version}/download}), never the raw path. */
     static String route(Context ctx) {

@@ -49,6 +49,8 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
     static final java.time.Duration CHANGE_POLL = java.time.Duration.ofSeconds(1);
     /** How often it plans anyway: admin actions on another replica reopen analyses without a change in the log. */
     static final java.time.Duration PLAN_ANYWAY = java.time.Duration.ofSeconds(30);
+    /** How long the planner waits after a failure (the database down, say) before it polls again. */
+    static final java.time.Duration FAILURE_PAUSE = java.time.Duration.ofSeconds(10);
     private final dev.sandcrate.registry.crates.IndexChanges changes;
     private final Object planSignal = new Object();
     private volatile boolean planRequested = true;
@@ -164,7 +166,14 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
                 return;
             } catch (RuntimeException e) {
                 if (closed) return;
-                LOG.error("precompile planning failed; retrying on the next change", e);
+                LOG.error("precompile planning failed; retrying in {} s", FAILURE_PAUSE.toSeconds(), e);
+                try {
+                    synchronized (planSignal) {
+                        if (!closed) planSignal.wait(FAILURE_PAUSE.toMillis()); // a database that is down is not polled every second
+                    }
+                } catch (InterruptedException ie) {
+                    return;
+                }
             }
         }
     }
