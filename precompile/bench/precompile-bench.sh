@@ -102,6 +102,10 @@ done
   echo "|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
+  echo "Dependency cache after the run: $(find "$depcache" -name '*.tar.gz' | wc -l) entries, $(du -sh "$depcache" | cut -f1)"
+  echo "($(for f in "$depcache"/*.tar.gz; do tar -tzf "$f" | grep -m1 -o 'deps/lib[a-z0-9_]*' ; done | sed 's|deps/lib||' | sort | tr '\n' ' ')),"
+  echo "largest entry $(ls -S "$depcache"/*.tar.gz | head -1 | xargs du -h | cut -f1)."
+  echo
   echo "The eligible Debian corpus through the service was not run by this script (corpus_minutes=not-run)."
   echo
   echo "RESULT serde_derive_ratio=$serde_ratio corpus_minutes=not-run"
