@@ -7,7 +7,7 @@ import dev.sandcrate.registry.db.Database;
 import dev.sandcrate.registry.http.ApiAuth;
 import dev.sandcrate.registry.http.HeadAsGet;
 import dev.sandcrate.registry.http.Routes;
-import dev.sandcrate.registry.web.Sessions;
+import dev.sandcrate.registry.auth.Sessions;
 import dev.sandcrate.registry.storage.BlobStorage;
 import dev.sandcrate.registry.storage.BlobStore;
 import io.javalin.Javalin;

@@ -1,5 +1,8 @@
 package dev.sandcrate.registry.web;
 
+import dev.sandcrate.registry.auth.LoginThrottle;
+import dev.sandcrate.registry.auth.Sessions;
+import dev.sandcrate.registry.auth.Passwords;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.index.Checksums;
