@@ -118,15 +118,20 @@ def count_calls(text, macros):
 
 
 def call_sites(folder, macros):
-    """A grep estimate of how often the crate in `folder` calls these macros in its library sources (outside its own
-    macro_rules), and the macro_rules it defines around them (futures-util's join! around futures-macro's
-    join_internal!), whose users call the macro too."""
-    n, wrappers = 0, set()
+    """A grep estimate of how often the crate in `folder` calls these macros in its library sources, and the
+    macro_rules it defines around them (futures-util's join! around futures-macro's join_internal!, rmp's macros around
+    paste!). A call inside a macro_rules body counts where that macro_rules is used, in this crate or by its users."""
+    texts, bodies = [], {}
     for path in rust_sources(folder):
-        text, bodies = split_macro_rules(code_of(path))
-        n += count_calls(text, macros)
-        wrappers.update(name for name, body in bodies.items() if count_calls(body, macros) > 0)
-    return n, sorted(wrappers)
+        text, b = split_macro_rules(code_of(path))
+        texts.append(text)
+        for name, body in b.items():
+            bodies[name] = bodies.get(name, "") + body
+    names, wrappers = macros, set()
+    for _ in range(3):  # wrappers of wrappers
+        wrappers |= {name for name, body in bodies.items() if count_calls(body, names) > 0}
+        names = dict(macros, function=sorted(set(macros["function"]) | wrappers))
+    return sum(count_calls(t, names) for t in texts), sorted(wrappers)
 
 
 def dependencies(manifest):
@@ -153,6 +158,7 @@ def cmd_scan(a):
         lib = manifest.get("lib", {})
         c = {"name": manifest["package"]["name"], "version": manifest["package"]["version"], "folder": folder,
              "proc_macro": bool(lib.get("proc-macro") or lib.get("proc_macro")), "deps": dependencies(manifest),
+             "links": manifest["package"].get("links"),
              "features": {k: v for k, v in manifest.get("features", {}).items()},
              "src_bytes": sum(os.path.getsize(p) for p in rust_sources(folder))}
         if c["proc_macro"]:
@@ -287,19 +293,21 @@ def semver_key(v):
     return tuple(int(x) if x.isdigit() else 0 for x in core.split("."))
 
 
-def closure_size(name, by_name, memo):
-    """How many crates of the corpus `name` can pull in (any version, normal dependencies): smaller builds faster."""
+def closure_of(name, by_name, memo):
+    """(how many crates of the corpus `name` can pull in through normal dependencies, whether one of them links a
+    system library): smaller builds faster, and system libraries may be missing on this machine."""
     if name in memo:
         return memo[name]
-    seen, todo = set(), [name]
+    seen, todo, links = set(), [name], False
     while todo:
         n = todo.pop()
         if n in seen:
             continue
         seen.add(n)
         for c in by_name.get(n, [])[:1]:
+            links = links or bool(c.get("links"))
             todo += [d["crate"] for d in c["deps"] if not d["optional"]]
-    memo[name] = len(seen)
+    memo[name] = (len(seen), links)
     return memo[name]
 
 
@@ -422,7 +430,11 @@ class Builder:
 
 
 def last_lines(text, n=6):
+    """The first error cargo or rustc reports (with a few lines after it), else the last lines."""
     lines = [l for l in text.strip().splitlines() if l.strip()]
+    for i, l in enumerate(lines):
+        if l.startswith("error"):
+            return "\n".join(lines[i:i + n])
     return "\n".join(lines[-n:])
 
 
@@ -451,13 +463,13 @@ def candidates(url, macro, by_key, by_name, max_depth=3):
             feature = enabling_feature(crate, dep_name) if r["optional"] else None
             sites, wrappers = call_sites(crate["folder"], names)
             entry = {"name": r["name"], "version": r["version"], "feature": feature, "depth": depth + 1, "sites": sites,
-                     "via": via, "size": closure_size(r["name"], by_name, memo), "src_bytes": crate["src_bytes"], "crate": crate}
+                     "via": via, "closure": closure_of(r["name"], by_name, memo), "src_bytes": crate["src_bytes"], "crate": crate}
             if sites > 0:
                 found.append(entry)
             elif not crate["proc_macro"]:
                 wider = dict(names, function=sorted(set(names["function"]) | set(wrappers)))
                 frontier.append((r["name"], (via + " → " if via else "") + r["name"], depth + 1, wider))
-    found.sort(key=lambda e: (e["depth"], e["size"], e["src_bytes"]))
+    found.sort(key=lambda e: (e["closure"][1], e["depth"], e["closure"][0], e["src_bytes"]))
     return found
 
 
@@ -468,6 +480,15 @@ def cmd_compare(a):
     for c in sorted(corpus["crates"], key=lambda c: semver_key(c["version"]), reverse=True):
         by_name.setdefault(c["name"], []).append(c)
     builder = Builder(a.url, a.work)
+    # every macro version's analysis, the operator's allow/deny aside: what a full run would build
+    overview = {}
+    for c in corpus["crates"]:
+        if c["proc_macro"]:
+            analysis = status(a.url, c["name"], c["version"]).get("analysis") or {}
+            fails = sorted({ch["rule"] for ch in analysis.get("checks", []) if ch.get("outcome") == "FAIL" and ch["rule"] != "operator"})
+            overview[f"{c['name']} {c['version']}"] = {"analysed": bool(analysis), "refused_by": fails}
+    with open(os.path.join(os.path.dirname(a.run_json), "overview.json"), "w") as f:
+        json.dump(overview, f, indent=1)
     results = {}
     for macro in selected_macros(corpus):
         key = f"{macro['name']} {macro['version']}"
@@ -484,6 +505,7 @@ def cmd_compare(a):
             print(f"{key}: verified but no shim: {entry['shim_error']}", flush=True)
             continue
         entry["shim"] = {"cksum": shim["cksum"], "size": shim.get("size"), "feature_sets": shim.get("feature_sets")}
+        entry["status"] = status(a.url, macro["name"], macro["version"])  # the shim exists now
         cands = candidates(a.url, macro, by_key, by_name)
         entry["candidates"] = len(cands)
         print(f"{key}: verified; {len(cands)} crate(s) of the corpus call it", flush=True)
@@ -594,7 +616,8 @@ def cmd_report(a):
     if subset:
         out.append(f"**This is a subset run**: {len(results)} of the corpus's {len(all_macros)} proc-macro crate versions are "
                    f"reported; the other {run['denied']} macro crate names were denied (`--precompile-deny`) so the workers "
-                   "built only these (and macros they depend on). The totals below count only these.\n")
+                   "built only these (and macros they depend on). `verified` and `identical` in the RESULT line count only these; "
+                   "`macros` is the whole corpus.\n")
     out.append(f"- Load average (1/5/15 min): {run['load_start']} at the start, {run.get('load_end', '?')} at the end.")
     out.append(f"- `serve` options: `{run['serve_options'].strip()}` (plus `--precompile-workers {run['workers']}`"
                + (", `--precompile-deny <the other macro crates>`" if subset else "") + ").")
@@ -606,13 +629,26 @@ def cmd_report(a):
                       + (" (**time limit reached**)" if run.get("time_limit_hit") else ""))
     timing.append(f"comparison builds {run.get('compare_seconds', 0) / 60:.1f} min")
     out.append("- Wall time: " + ", ".join(timing) + f"; total {run.get('total_seconds', 0) / 60:.1f} min.")
+    with open(os.path.join(os.path.dirname(a.run_json), "overview.json")) as f:
+        overview = json.load(f)
+    eligible = sum(1 for o in overview.values() if o["analysed"] and not o["refused_by"])
+    by_rule = {}
+    for o in overview.values():
+        for rule in o["refused_by"]:
+            by_rule[rule] = by_rule.get(rule, 0) + 1
+    out.append(f"- Analysis of all {len(overview)} macro versions of the corpus, allow/deny lists aside (with these `serve` options): "
+               f"{eligible} eligible, {len(overview) - eligible} refused"
+               + (" (" + ", ".join(f"{rule}: {n}" for rule, n in sorted(by_rule.items(), key=lambda kv: -kv[1])) + ")" if by_rule else "")
+               + (f", {sum(1 for o in overview.values() if not o['analysed'])} not analysed" if any(not o["analysed"] for o in overview.values()) else "") + ".")
     if job_seconds:
-        out.append(f"- Measured per macro: {avg_job:.0f} s per precompile job (claim to verified, both builds, {len(job_seconds)} jobs), "
-                   f"{avg_cmp:.0f} s per compared crate (both expansions, {len(compare_seconds)} crates).")
-        full = len(all_macros) * (avg_job * 1.5 + 3 * avg_cmp) / 60
-        out.append(f"- A full run ({len(all_macros)} macro versions) would take about {full / 60:.1f} h on this machine with one worker "
-                   f"(estimate: every version built, 1.5 jobs per version for the extra feature sets, 3 crates compared each; "
-                   "refused crates cost nothing, so this is an upper bound).")
+        jobs_per_version = len(job_seconds) / max(1, sum(1 for e in results.values() if e["status"].get("feature_sets")
+                                                          and default_set(e["status"]) and default_set(e["status"])["state"] == "verified"))
+        out.append(f"- Measured: {avg_job:.0f} s per precompile job (claim to verified, both builds; {len(job_seconds)} jobs), "
+                   f"{avg_cmp:.0f} s per compared crate (both expansions; {len(compare_seconds)} crates).")
+        full = eligible * (avg_job * jobs_per_version + 3 * avg_cmp)
+        out.append(f"- A full run would take about {full / 3600:.1f} h on this machine with one worker: {eligible} eligible versions × "
+                   f"({avg_job:.0f} s × {jobs_per_version:.1f} jobs + 3 × {avg_cmp:.0f} s), plus the import; refused versions cost "
+                   "nothing. Versions with more demanded feature sets, and larger dependents, make it longer.")
     if run.get("unplanned"):
         out.append(f"- Not analysed/planned when the wait ended: {', '.join(run['unplanned'])}.")
     out.append("\nColumns: *state* of the default feature set (other sets in brackets); *reason* from the precompile API "

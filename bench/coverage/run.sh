@@ -109,8 +109,8 @@ if [[ $compare_only == 0 ]]; then
   sc import --quiet --as debian --data-dir "$data" "$corpus" > "$work/import.txt" 2>> "$work/sandcrate.log" \
     || { echo "run.sh: import reported failures:" >&2; head -20 "$work/import.txt" >&2; }
   log "imported in $(( $(date +%s) - t )) s: $(head -1 "$work/import.txt")"
-  sc user add coverage-bench --admin --data-dir "$data" >/dev/null
-  sc token create --user coverage-bench --name coverage-bench --data-dir "$data" > "$work/admin-token" 2>/dev/null
+  sc user add coverage-bench --admin --data-dir "$data" >/dev/null 2>> "$work/sandcrate.log"
+  sc token create --user coverage-bench --name coverage-bench --data-dir "$data" > "$work/admin-token" 2>> "$work/sandcrate.log"
   jq --argjson s "$(( $(date +%s) - t ))" '.import_seconds = $s' "$work/run.json" > "$work/run.json.new" && mv "$work/run.json.new" "$work/run.json"
 
   serve "$work/serve-precompile.log" "$workers"
