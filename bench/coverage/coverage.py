@@ -637,7 +637,8 @@ def cmd_report(a):
         for rule in o["refused_by"]:
             by_rule[rule] = by_rule.get(rule, 0) + 1
     out.append(f"- Analysis of all {len(overview)} macro versions of the corpus, allow/deny lists aside (with these `serve` options): "
-               f"{eligible} eligible, {len(overview) - eligible} refused"
+               f"{eligible} eligible (passes every check; whether it builds and verifies is what the workers find out), "
+               f"{len(overview) - eligible} refused"
                + (" (" + ", ".join(f"{rule}: {n}" for rule, n in sorted(by_rule.items(), key=lambda kv: -kv[1])) + ")" if by_rule else "")
                + (f", {sum(1 for o in overview.values() if not o['analysed'])} not analysed" if any(not o["analysed"] for o in overview.values()) else "") + ".")
     if job_seconds:
@@ -655,7 +656,7 @@ def cmd_report(a):
                "(refusal, last error, or the checks flagged on a verified crate); *build a / b* the two verification builds (s); "
                "*job* claim to verified (s); *wasm* the artifact; *shim* what the precompiled view serves; *call sites compared* "
                "crates of the corpus built twice (from `/index/` and through `/precompiled/index/`, `-Zunpretty=expanded`), with a grep "
-               "estimate of the macro's call sites in each; *identical* yes when every compared expansion is byte-identical.\n")
+               "estimate of the macro's call sites in each (same-named macros of other crates count too: ttrpc's `select!` are tokio's); *identical* yes when every compared expansion is byte-identical.\n")
     out.append("| macro crate | state | reason | build a / b (s) | job (s) | wasm | shim | call sites compared | identical |")
     out.append("|---|---|---|---|---|---|---|---|---|")
     out += rows
