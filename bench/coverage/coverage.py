@@ -1,0 +1,701 @@
+#!/usr/bin/env python3
+"""The steps of bench/coverage/run.sh that read TOML and JSON (run.sh does the processes). Subcommands:
+
+  scan CORPUS OUT [--only A,B]           every crate folder of the corpus: name, version, dependencies, features, and for
+                                         proc-macro crates the macros they export
+  deny CORPUS_JSON                       with --only: the macro crates to deny (all others, except macros the chosen
+                                         ones need through their dependencies), comma-separated
+  wait URL TOKEN CORPUS_JSON RUN_JSON    polls until every macro version is analysed and planned and the precompile
+                                         queue is empty (or --max-minutes passed), printing progress
+  compare URL TOKEN CORPUS_JSON RUN_JSON builds reverse dependencies of each verified macro from /index/ and from
+                                         /precompiled/index/ and compares their -Zunpretty=expanded output
+  report RUN_JSON CORPUS_JSON OUT_MD     writes the report
+"""
+import argparse
+import difflib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.error
+import urllib.request
+
+FINAL = ("verified", "rejected", "failed", "ineligible", "denied")
+
+
+# ------------------------------------------------------------------ corpus
+
+
+def rust_sources(folder):
+    src = os.path.join(folder, "src")
+    roots = [src] if os.path.isdir(src) else [folder]
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = [d for d in dirnames if d not in ("tests", "benches", "examples", "target")]
+            for f in filenames:
+                if f.endswith(".rs"):
+                    yield os.path.join(dirpath, f)
+
+
+def read(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+def code_of(path):
+    """The file without comments (doc examples are not call sites)."""
+    return re.sub(r"//[^\n]*", "", re.sub(r"/\*[\s\S]*?\*/", "", read(path)))
+
+
+ATTRS = r"(?:\s*#\[[^\]]*\]|\s*//[^\n]*\n|\s*pub(?:\([^)]*\))?|\s*(?:unsafe|extern\s+\"C\"))*"
+
+
+def exported_macros(folder):
+    """The derive, attribute and function-like macros a proc-macro crate exports (by its #[proc_macro*] attributes)."""
+    derives, attributes, functions = set(), set(), set()
+    for path in rust_sources(folder):
+        text = read(path)
+        derives.update(re.findall(r"#\[\s*proc_macro_derive\s*\(\s*([A-Za-z_]\w*)", text))
+        attributes.update(re.findall(r"#\[\s*proc_macro_attribute\s*\]" + ATTRS + r"\s*fn\s+([A-Za-z_]\w*)", text))
+        functions.update(re.findall(r"#\[\s*proc_macro\s*\]" + ATTRS + r"\s*fn\s+([A-Za-z_]\w*)", text))
+    return {"derive": sorted(derives), "attribute": sorted(attributes), "function": sorted(functions)}
+
+
+# names that rustc or std also use: a call site of a macro with such a name counts only when written with a path
+BUILTIN = {"test", "bench", "derive", "cfg", "cfg_attr", "inline", "allow", "deny", "warn", "doc", "main", "format",
+           "println", "print", "eprintln", "vec", "concat", "include", "include_str", "include_bytes", "env", "assert",
+           "assert_eq", "write", "writeln", "matches", "panic", "todo", "unimplemented", "unreachable", "stringify",
+           "file", "line", "column", "debug_assert", "cfg_if", "Debug", "Clone", "Copy", "Default", "PartialEq", "Eq",
+           "PartialOrd", "Ord", "Hash"}
+
+
+def split_macro_rules(text):
+    """(text without its macro_rules! bodies, {name: body}): a call inside a macro_rules body is only a call site
+    where that macro is used."""
+    bodies, rest, pos = {}, [], 0
+    for m in re.finditer(r"macro_rules!\s*([A-Za-z_]\w*)\s*([\{\(\[])", text):
+        if m.start() < pos:
+            continue
+        open_c = m.group(2)
+        close_c = {"{": "}", "(": ")", "[": "]"}[open_c]
+        depth, i = 0, m.end() - 1
+        while i < len(text):
+            if text[i] == open_c:
+                depth += 1
+            elif text[i] == close_c:
+                depth -= 1
+                if depth == 0:
+                    break
+            i += 1
+        rest.append(text[pos:m.start()])
+        bodies[m.group(1)] = bodies.get(m.group(1), "") + text[m.end():i]
+        pos = i + 1
+    rest.append(text[pos:])
+    return "".join(rest), bodies
+
+
+def count_calls(text, macros):
+    n = 0
+    if macros["derive"]:
+        wanted = set(macros["derive"])
+        for m in re.finditer(r"derive\s*\(([^)]*)\)", text):
+            for item in m.group(1).split(","):
+                item = item.strip()
+                last = item.split("::")[-1].strip()
+                if last in wanted and (last not in BUILTIN or "::" in item):
+                    n += 1
+    for name in macros["attribute"]:
+        pattern = r"#\[\s*(?:\w+::)+" + name + r"\b" if name in BUILTIN else r"#\[\s*(?:\w+::)*" + name + r"\b"
+        n += len(re.findall(pattern, text))
+    for name in macros["function"]:
+        pattern = r"(?:\w+::)+" + name + r"!\s*[\(\[\{]" if name in BUILTIN else r"\b" + name + r"!\s*[\(\[\{]"
+        n += len(re.findall(pattern, text))
+    return n
+
+
+def call_sites(folder, macros):
+    """A grep estimate of how often the crate in `folder` calls these macros in its library sources, and the
+    macro_rules it defines around them (futures-util's join! around futures-macro's join_internal!, rmp's macros around
+    paste!). A call inside a macro_rules body counts where that macro_rules is used, in this crate or by its users."""
+    texts, bodies = [], {}
+    for path in rust_sources(folder):
+        text, b = split_macro_rules(code_of(path))
+        texts.append(text)
+        for name, body in b.items():
+            bodies[name] = bodies.get(name, "") + body
+    names, wrappers = macros, set()
+    for _ in range(3):  # wrappers of wrappers
+        wrappers |= {name for name, body in bodies.items() if count_calls(body, names) > 0}
+        names = dict(macros, function=sorted(set(macros["function"]) | wrappers))
+    return sum(count_calls(t, names) for t in texts), sorted(wrappers)
+
+
+def dependencies(manifest):
+    deps = []
+    tables = [("dependencies", "normal", manifest), ("build-dependencies", "build", manifest)]
+    for target in manifest.get("target", {}).values():
+        tables += [("dependencies", "normal", target), ("build-dependencies", "build", target)]
+    for table, kind, owner in tables:
+        for key, spec in owner.get(table, {}).items():
+            spec = spec if isinstance(spec, dict) else {"version": spec}
+            deps.append({"name": key, "crate": spec.get("package", key), "kind": kind, "optional": bool(spec.get("optional"))})
+    return deps
+
+
+def cmd_scan(a):
+    crates = []
+    for d in sorted(os.listdir(a.corpus)):
+        folder = os.path.join(a.corpus, d)
+        manifest_path = os.path.join(folder, "Cargo.toml")
+        if not os.path.isfile(manifest_path):
+            continue
+        with open(manifest_path, "rb") as f:
+            manifest = tomllib.load(f)
+        lib = manifest.get("lib", {})
+        c = {"name": manifest["package"]["name"], "version": manifest["package"]["version"], "folder": folder,
+             "proc_macro": bool(lib.get("proc-macro") or lib.get("proc_macro")), "deps": dependencies(manifest),
+             "links": manifest["package"].get("links"),
+             "features": {k: v for k, v in manifest.get("features", {}).items()},
+             "src_bytes": sum(os.path.getsize(p) for p in rust_sources(folder))}
+        if c["proc_macro"]:
+            c["exports"] = exported_macros(folder)
+        crates.append(c)
+    only = [s.strip() for s in a.only.split(",") if s.strip()] if a.only else []
+    macro_names = {c["name"] for c in crates if c["proc_macro"]}
+    unknown = [o for o in only if o not in macro_names]
+    if unknown:
+        sys.exit("coverage: --only names crates that are not proc-macro crates of the corpus: " + ", ".join(unknown))
+    with open(a.out, "w") as f:
+        json.dump({"crates": crates, "only": only}, f)
+    print(f"corpus: {len(crates)} crates, {sum(c['proc_macro'] for c in crates)} proc-macro crate versions "
+          f"({len(macro_names)} names)" + (f"; reporting {len(only)} of them" if only else ""), file=sys.stderr)
+
+
+def load_corpus(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def selected_macros(corpus):
+    only = set(corpus["only"])
+    return [c for c in corpus["crates"] if c["proc_macro"] and (not only or c["name"] in only)]
+
+
+def cmd_deny(a):
+    corpus = load_corpus(a.corpus_json)
+    if not corpus["only"]:
+        return
+    by_name = {}
+    for c in corpus["crates"]:
+        by_name.setdefault(c["name"], []).append(c)
+    # every crate the chosen macros can reach through normal/build dependencies (any version, optional or not)
+    needed, todo = set(), list(corpus["only"])
+    while todo:
+        name = todo.pop()
+        if name in needed:
+            continue
+        needed.add(name)
+        for c in by_name.get(name, []):
+            todo += [d["crate"] for d in c["deps"]]
+    deny = sorted({c["name"] for c in corpus["crates"] if c["proc_macro"] and c["name"] not in needed})
+    print(",".join(deny))
+
+
+# ------------------------------------------------------------------ registry API
+
+
+def http(url, token=None, data=None, method=None, timeout=60):
+    req = urllib.request.Request(url, data=data, method=method)
+    if token:
+        req.add_header("Authorization", token)
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return r.read()
+
+
+def get_json(url, token=None):
+    return json.loads(http(url, token))
+
+
+def status(url, name, version):
+    return get_json(f"{url}/api/v1/crates/{name}/{version}/precompiled")
+
+
+def default_set(st):
+    for s in st.get("feature_sets", []):
+        if s.get("key") == "default":
+            return s
+    return None
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def cmd_wait(a):
+    corpus = load_corpus(a.corpus_json)
+    macros = [c for c in corpus["crates"] if c["proc_macro"]]
+    chosen = {(c["name"], c["version"]) for c in selected_macros(corpus)}
+    t0 = time.time()
+    deadline = t0 + a.max_minutes * 60
+    planned = set()
+    last_print = 0
+    time_limit = False
+    while True:
+        # a macro version is planned once it is analysed and (a proc macro) has its jobs
+        for c in macros:
+            key = (c["name"], c["version"])
+            if key in planned:
+                continue
+            try:
+                st = status(a.url, *key)
+            except urllib.error.HTTPError:
+                continue
+            if st.get("analysis") is not None and (st["feature_sets"] or not st["analysis"]["proc_macro"]):
+                planned.add(key)
+        jobs = get_json(f"{a.url}/api/v1/admin/precompile/jobs?limit=1000", a.token)["jobs"]
+        counts = {}
+        for j in jobs:
+            counts[j["state"]] = counts.get(j["state"], 0) + 1
+        busy = counts.get("queued", 0) + counts.get("running", 0)
+        done = len(planned) == len(macros) and busy == 0
+        now = time.time()
+        if done or now - last_print >= 30:
+            running = ", ".join(f"{j['crate']} {j['version']} [{j['key']}]" for j in jobs if j["state"] == "running")
+            print(f"[{int(now - t0) // 60:3d}:{int(now - t0) % 60:02d}] planned {len(planned)}/{len(macros)} macro versions; jobs: "
+                  + " ".join(f"{s} {counts.get(s, 0)}" for s in ("queued", "running", "verified", "failed", "rejected", "ineligible", "denied"))
+                  + f"; load {loadavg()}" + (f"; building {running}" if running else ""), flush=True)
+            last_print = now
+        if done:
+            break
+        if now > deadline:
+            time_limit = True
+            print(f"time limit of {a.max_minutes} min reached: {busy} job(s) still queued or running", flush=True)
+            break
+        time.sleep(10)
+    with open(a.run_json) as f:
+        run = json.load(f)
+    run["time_limit_hit"] = time_limit
+    run["unplanned"] = sorted(f"{n} {v}" for n, v in chosen if (n, v) not in planned)
+    with open(a.run_json, "w") as f:
+        json.dump(run, f, indent=1)
+
+
+# ------------------------------------------------------------------ comparison builds
+
+
+def semver_key(v):
+    core = v.split("+")[0].split("-")[0]
+    return tuple(int(x) if x.isdigit() else 0 for x in core.split("."))
+
+
+def closure_of(name, by_name, memo):
+    """(how many crates of the corpus `name` can pull in through normal dependencies, whether one of them links a
+    system library): smaller builds faster, and system libraries may be missing on this machine."""
+    if name in memo:
+        return memo[name]
+    seen, todo, links = set(), [name], False
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        for c in by_name.get(n, [])[:1]:
+            links = links or bool(c.get("links"))
+            todo += [d["crate"] for d in c["deps"] if not d["optional"]]
+    memo[name] = (len(seen), links)
+    return memo[name]
+
+
+def enabling_feature(crate, dep_name):
+    """The feature of `crate` that turns on its optional dependency `dep_name` (a named one, else the implicit one)."""
+    for feature, values in sorted(crate["features"].items()):
+        if feature == dep_name:
+            return feature
+    for feature, values in sorted(crate["features"].items(), key=lambda kv: len(kv[1])):
+        if f"dep:{dep_name}" in values or dep_name in values:
+            return feature
+    return dep_name
+
+
+class Builder:
+    """Two CARGO_HOMEs (from source, through the view), each with its own shared target dir, and a cache of results."""
+
+    def __init__(self, url, work):
+        self.work = work
+        self.url = url
+        self.homes = {}
+        for side, index in (("source", f"{url}/index/"), ("view", f"{url}/precompiled/index/")):
+            home = os.path.join(work, "cargo", side)
+            os.makedirs(home, exist_ok=True)
+            with open(os.path.join(home, "config.toml"), "w") as f:
+                f.write(f'[registries.sandcrate]\nindex = "sparse+{index}"\n[source.crates-io]\nreplace-with = "sandcrate"\n'
+                        '[net]\nretry = 0\n[build]\njobs = 2\n')
+            self.homes[side] = home
+        # RUSTC_BOOTSTRAP=1 only for the rustc call that prints the expansion: everything else (build scripts that
+        # probe for nightly features, the macros built from source) sees a stable compiler, as a consumer's would
+        self.wrapper = os.path.join(work, "cargo", "rustc-wrapper.sh")
+        with open(self.wrapper, "w") as f:
+            f.write('#!/bin/sh\ncase " $* " in *" -Zunpretty=expanded "*) export RUSTC_BOOTSTRAP=1 ;; esac\nexec "$@"\n')
+        os.chmod(self.wrapper, 0o755)
+        self.cache = {}
+
+    def env(self, side):
+        env = dict(os.environ)
+        for k in ("RUSTC_BOOTSTRAP", "SANDCRATE_RUNTIME", "CARGO_TARGET_DIR", "RUSTC_WRAPPER", "RUSTFLAGS"):
+            env.pop(k, None)
+        env.update({"CARGO_HOME": self.homes[side], "CARGO_TARGET_DIR": os.path.join(self.homes[side], "target"),
+                    "CARGO_TERM_COLOR": "never", "CARGO_TERM_PROGRESS_WHEN": "never", "RUSTC_WRAPPER": self.wrapper,
+                    "HOME": os.path.join(self.work, "home"), "SANDCRATE_RUNTIME_DIR": os.path.join(self.work, "run"),
+                    "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", os.path.expanduser("~/.rustup"))})
+        env["PATH"] = os.path.expanduser("~/.cargo/bin") + ":" + env.get("PATH", "")
+        return env
+
+    def cargo(self, side, project, *args, timeout=1800):
+        t = time.time()
+        try:
+            p = subprocess.run(["cargo", *args], cwd=project, env=self.env(side), capture_output=True, text=True, timeout=timeout)
+            return p.returncode, p.stdout, p.stderr, time.time() - t
+        except subprocess.TimeoutExpired as e:
+            return 124, "", f"timed out after {timeout} s", time.time() - t
+
+    def project(self, side, rdep, feature):
+        slug = f"{rdep['name']}-{rdep['version']}" + (f"-{feature}" if feature else "")
+        d = os.path.join(self.work, "projects", slug, side)
+        os.makedirs(os.path.join(d, "src"), exist_ok=True)
+        feats = f', features = ["{feature}"]' if feature else ""
+        with open(os.path.join(d, "Cargo.toml"), "w") as f:
+            f.write(f'[package]\nname = "coverage-probe"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n'
+                    f'[dependencies]\n{rdep["name"]} = {{ version = "={rdep["version"]}"{feats} }}\n')
+        with open(os.path.join(d, "src", "lib.rs"), "w") as f:
+            f.write("")
+        return d
+
+    @staticmethod
+    def locked(project, name):
+        path = os.path.join(project, "Cargo.lock")
+        if not os.path.isfile(path):
+            return []
+        with open(path, "rb") as f:
+            lock = tomllib.load(f)
+        return [(p["version"], p.get("checksum")) for p in lock.get("package", []) if p["name"] == name]
+
+    def compare(self, rdep, feature, macro, shim_cksum):
+        """Builds rdep's expansion both ways; None when the pair cannot be compared (with why), else a result dict."""
+        key = (rdep["name"], rdep["version"], feature)
+        view = self.project("view", rdep, feature)
+        source = self.project("source", rdep, feature)
+        code, out, err, _ = self.cargo("view", view, "generate-lockfile")
+        if code != 0:
+            return {"usable": False, "why": "resolving through the view failed: " + last_lines(err)}
+        pinned = self.locked(view, macro["name"])
+        if (macro["version"], shim_cksum) not in pinned:
+            return {"usable": False, "why": f"resolves {macro['name']} " + (", ".join(v for v, _ in pinned) or "not at all")
+                    + (" (not the shim)" if any(v == macro["version"] for v, _ in pinned) else "")}
+        if key in self.cache:
+            return self.cache[key]
+        code, out, err, _ = self.cargo("source", source, "generate-lockfile")
+        if code != 0:
+            return {"usable": False, "why": "resolving through /index/ failed: " + last_lines(err)}
+        spec = f"{rdep['name']}@{rdep['version']}"
+        for side, project in (("source", source), ("view", view)):
+            self.cargo(side, project, "clean", "-p", spec)  # a fresh target would otherwise print nothing
+        code_s, out_s, err_s, secs_s = self.cargo("source", source, "rustc", "-p", spec, "--lib", "--", "-Zunpretty=expanded")
+        if code_s != 0:
+            result = {"usable": False, "why": "the from-source build failed: " + last_lines(err_s)}
+            self.cache[key] = result
+            return result
+        code_v, out_v, err_v, secs_v = self.cargo("view", view, "rustc", "-p", spec, "--lib", "--", "-Zunpretty=expanded")
+        out_dir = os.path.join(self.work, "expanded")
+        os.makedirs(out_dir, exist_ok=True)
+        base = os.path.join(out_dir, f"{rdep['name']}-{rdep['version']}" + (f"-{feature}" if feature else ""))
+        for suffix, text in ((".source.rs", out_s), (".view.rs", out_v), (".source.err", err_s), (".view.err", err_v)):
+            with open(base + suffix, "w") as f:
+                f.write(text)
+        shims = [line.split("--crate-name ")[1].split()[0] for line in err_v.splitlines() if "--crate-name" in line]
+        result = {"usable": True, "source_seconds": round(secs_s, 1), "view_seconds": round(secs_v, 1),
+                  "view_ok": code_v == 0, "identical": code_v == 0 and out_s == out_v and len(out_s) > 0,
+                  "expanded_bytes": len(out_s), "files": base}
+        if code_v != 0:
+            result["diff"] = "the build through the view failed:\n" + last_lines(err_v, 25)
+        elif out_s != out_v:
+            diff = difflib.unified_diff(out_s.splitlines(), out_v.splitlines(), "from source", "through the view", n=2, lineterm="")
+            result["diff"] = "\n".join(list(diff)[:40])
+        self.cache[key] = result
+        return result
+
+
+def last_lines(text, n=6):
+    """The first error cargo or rustc reports (with a few lines after it), else the last lines."""
+    lines = [l for l in text.strip().splitlines() if l.strip()]
+    for i, l in enumerate(lines):
+        if l.startswith("error"):
+            return "\n".join(lines[i:i + n])
+    return "\n".join(lines[-n:])
+
+
+def candidates(url, macro, by_key, by_name, max_depth=3):
+    """Crates of the corpus that use `macro`: its reverse dependencies (normal and build); one that calls none of its
+    macros (a facade like thiserror for thiserror-impl) is followed to its own reverse dependencies."""
+    found, seen = [], {macro["name"]}
+    frontier = [(macro["name"], None, 0, macro["exports"])]
+    memo = {}
+    while frontier:
+        name, via, depth, names = frontier.pop(0)
+        if depth >= max_depth:
+            continue
+        try:
+            rdeps = get_json(f"{url}/ui/api/crates/{name}").get("reverse_dependencies", [])
+        except urllib.error.HTTPError:
+            rdeps = []
+        for r in rdeps:
+            if r["kind"] == "dev" or r["name"] in seen:
+                continue
+            seen.add(r["name"])
+            crate = by_key.get((r["name"], r["version"]))
+            if crate is None:
+                continue
+            dep_name = next((d["name"] for d in crate["deps"] if d["crate"] == name), name)
+            feature = enabling_feature(crate, dep_name) if r["optional"] else None
+            sites, wrappers = call_sites(crate["folder"], names)
+            entry = {"name": r["name"], "version": r["version"], "feature": feature, "depth": depth + 1, "sites": sites,
+                     "via": via, "closure": closure_of(r["name"], by_name, memo), "src_bytes": crate["src_bytes"], "crate": crate}
+            if sites > 0:
+                found.append(entry)
+            elif not crate["proc_macro"]:
+                wider = dict(names, function=sorted(set(names["function"]) | set(wrappers)))
+                frontier.append((r["name"], (via + " → " if via else "") + r["name"], depth + 1, wider))
+    found.sort(key=lambda e: (e["closure"][1], e["depth"], e["closure"][0], e["src_bytes"]))
+    return found
+
+
+def cmd_compare(a):
+    corpus = load_corpus(a.corpus_json)
+    by_key = {(c["name"], c["version"]): c for c in corpus["crates"]}
+    by_name = {}
+    for c in sorted(corpus["crates"], key=lambda c: semver_key(c["version"]), reverse=True):
+        by_name.setdefault(c["name"], []).append(c)
+    builder = Builder(a.url, a.work)
+    # every macro version's analysis, the operator's allow/deny aside: what a full run would build
+    overview = {}
+    for c in corpus["crates"]:
+        if c["proc_macro"]:
+            analysis = status(a.url, c["name"], c["version"]).get("analysis") or {}
+            fails = sorted({ch["rule"] for ch in analysis.get("checks", []) if ch.get("outcome") == "FAIL" and ch["rule"] != "operator"})
+            overview[f"{c['name']} {c['version']}"] = {"analysed": bool(analysis), "refused_by": fails}
+    with open(os.path.join(os.path.dirname(a.run_json), "overview.json"), "w") as f:
+        json.dump(overview, f, indent=1)
+    results = {}
+    for macro in selected_macros(corpus):
+        key = f"{macro['name']} {macro['version']}"
+        st = status(a.url, macro["name"], macro["version"])
+        entry = {"status": st, "compared": [], "skipped": []}
+        results[key] = entry
+        ds = default_set(st)
+        if not ds or ds.get("state") != "verified":
+            continue
+        try:
+            shim = get_json(f"{a.url}/api/v1/crates/{macro['name']}/{macro['version']}/shim")
+        except urllib.error.HTTPError as e:
+            entry["shim_error"] = f"HTTP {e.code}: {e.read().decode(errors='replace')[:300]}"
+            print(f"{key}: verified but no shim: {entry['shim_error']}", flush=True)
+            continue
+        entry["shim"] = {"cksum": shim["cksum"], "size": shim.get("size"), "feature_sets": shim.get("feature_sets")}
+        entry["status"] = status(a.url, macro["name"], macro["version"])  # the shim exists now
+        cands = candidates(a.url, macro, by_key, by_name)
+        entry["candidates"] = len(cands)
+        print(f"{key}: verified; {len(cands)} crate(s) of the corpus call it", flush=True)
+        tried = 0
+        for c in cands:
+            if len(entry["compared"]) >= a.rdeps or tried >= a.rdeps + 4:
+                break
+            tried += 1
+            t = time.time()
+            r = builder.compare(c["crate"], c["feature"], macro, shim["cksum"])
+            label = f"{c['name']} {c['version']}" + (f" [{c['feature']}]" if c["feature"] else "") + (f" (via {c['via']})" if c["via"] else "")
+            if not r["usable"]:
+                entry["skipped"].append({"rdep": label, "why": r["why"]})
+                print(f"  {label}: skipped: {r['why'].splitlines()[0][:200]}", flush=True)
+                continue
+            entry["compared"].append({"rdep": label, "sites": c["sites"], **{k: v for k, v in r.items() if k != "usable"}})
+            print(f"  {label}: ~{c['sites']} call site(s), {'identical' if r['identical'] else 'DIFFERENT'} "
+                  f"(source {r['source_seconds']} s, view {r['view_seconds']} s, {int(time.time() - t)} s)", flush=True)
+        with open(os.path.join(os.path.dirname(a.run_json), "results.json"), "w") as f:
+            json.dump(results, f, indent=1)
+    with open(os.path.join(os.path.dirname(a.run_json), "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+
+
+# ------------------------------------------------------------------ report
+
+
+def reason_of(st, ds):
+    if ds is None:
+        analysis = st.get("analysis") or {}
+        fails = [f"{c['rule']}: {c.get('detail', '')}" for c in analysis.get("checks", []) if c.get("outcome") == "FAIL"]
+        return "; ".join(fails) or ("not analysed" if not analysis else "no job")
+    if ds["state"] == "verified":
+        flags = [f"{c['rule']} ({md(c.get('detail') or '', 90)})" for c in ds.get("checks", []) if c.get("outcome") == "FLAG"]
+        return "flags: " + ", ".join(flags) if flags else ""
+    parts = list(ds.get("reasons") or [])
+    if ds.get("last_error"):
+        parts.append(ds["last_error"])
+    return "; ".join(parts)
+
+
+def md(text, limit=300):
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[:limit] + " …"
+    return text.replace("|", "\\|")
+
+
+def cmd_report(a):
+    with open(a.run_json) as f:
+        run = json.load(f)
+    corpus = load_corpus(a.corpus_json)
+    with open(os.path.join(os.path.dirname(a.run_json), "results.json")) as f:
+        results = json.load(f)
+    all_macros = [c for c in corpus["crates"] if c["proc_macro"]]
+    rows, diffs = [], []
+    verified = identical = no_sites = 0
+    job_seconds, compare_seconds = [], []
+    for key, e in results.items():
+        st = e["status"]
+        ds = default_set(st)
+        state = ds["state"] if ds else ("not a proc macro" if st.get("analysis") and not st["analysis"]["proc_macro"] else "no job")
+        if state in ("queued", "running") and run.get("time_limit_hit"):
+            state = "not built (time limit)"
+        others = [f"{s['key']}: {s['state']}" for s in st.get("feature_sets", []) if s["key"] != "default"]
+        builds, wall, wasm = "", "", ""
+        if ds and ds.get("builds"):
+            builds = " / ".join(f"{b['duration_ms'] / 1000:.0f}" for b in ds["builds"])
+        if ds and ds.get("timings", {}).get("started_at") and ds["timings"].get("finished_at") and state in ("verified", "rejected", "failed"):
+            from datetime import datetime
+            t = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+            w = t(ds["timings"]["finished_at"]) - t(ds["timings"]["started_at"])
+            wall = f"{w:.0f}"
+            job_seconds.append(w)
+        if ds and ds.get("artifact"):
+            wasm = f"{ds['artifact']['size'] / 1024:.0f} KB"
+        compared = e.get("compared", [])
+        same = bool(compared) and all(c["identical"] for c in compared)
+        if state == "verified":
+            verified += 1
+            if same:
+                identical += 1
+            if not compared:
+                no_sites += 1
+        for c in compared:
+            compare_seconds.append(c["source_seconds"] + c["view_seconds"])
+        shim = st.get("shim") or {}
+        shim_state = shim.get("state", "")
+        if e.get("shim_error"):
+            shim_state = "none: " + e["shim_error"]
+        sites = "; ".join(f"{c['rdep']} (~{c['sites']}): {'yes' if c['identical'] else 'NO'}" for c in compared)
+        if state == "verified" and not compared:
+            sites = "none" + (": " + "; ".join(f"{s['rdep']}: {s['why'].splitlines()[0]}" for s in e.get("skipped", [])[:3])
+                              if e.get("skipped") else (" in the corpus" if not e.get("shim_error") else ""))
+        rows.append(f"| {key} | {state}{' (' + ', '.join(others) + ')' if others else ''} | {md(reason_of(st, ds))} | {builds} | {wall} "
+                    f"| {wasm} | {md(shim_state, 120)} | {md(sites, 500)} | {('yes' if same else 'no') if state == 'verified' else ''} |")
+        for c in compared:
+            if not c["identical"]:
+                diffs.append(f"### {key} on {c['rdep']}\n\n```diff\n{c.get('diff', '(empty expansion)')}\n```\n")
+    subset = bool(corpus["only"])
+    avg_job = sum(job_seconds) / len(job_seconds) if job_seconds else 0
+    avg_cmp = sum(compare_seconds) / len(compare_seconds) if compare_seconds else 0
+    out = []
+    out.append("# Macro coverage on the Debian corpus (issue 13, item 5)\n")
+    out.append(f"`bench/coverage/run.sh{' --only ' + ','.join(corpus['only']) if subset else ''} --max-minutes {run['max_minutes']}"
+               f" --workers {run['workers']} --rdeps {run['rdeps']}`, commit {run['commit']}, {run['started']} → {run.get('finished', '?')}, "
+               f"{run['cores']} cores.\n")
+    if subset:
+        out.append(f"**This is a subset run**: {len(results)} of the corpus's {len(all_macros)} proc-macro crate versions are "
+                   f"reported; the other {run['denied']} macro crate names were denied (`--precompile-deny`) so the workers "
+                   "built only these (and macros they depend on). `verified` and `identical` in the RESULT line count only these; "
+                   "`macros` is the whole corpus.\n")
+    out.append(f"- Load average (1/5/15 min): {run['load_start']} at the start, {run.get('load_end', '?')} at the end.")
+    out.append(f"- `serve` options: `{run['serve_options'].strip()}` (plus `--precompile-workers {run['workers']}`"
+               + (", `--precompile-deny <the other macro crates>`" if subset else "") + ").")
+    timing = []
+    if "import_seconds" in run:
+        timing.append(f"import {run['import_seconds']} s")
+    if "precompile_seconds" in run:
+        timing.append(f"precompiling until the queue was empty {run['precompile_seconds'] / 60:.1f} min"
+                      + (" (**time limit reached**)" if run.get("time_limit_hit") else ""))
+    timing.append(f"comparison builds {run.get('compare_seconds', 0) / 60:.1f} min")
+    out.append("- Wall time: " + ", ".join(timing) + f"; total {run.get('total_seconds', 0) / 60:.1f} min.")
+    with open(os.path.join(os.path.dirname(a.run_json), "overview.json")) as f:
+        overview = json.load(f)
+    eligible = sum(1 for o in overview.values() if o["analysed"] and not o["refused_by"])
+    by_rule = {}
+    for o in overview.values():
+        for rule in o["refused_by"]:
+            by_rule[rule] = by_rule.get(rule, 0) + 1
+    out.append(f"- Analysis of all {len(overview)} macro versions of the corpus, allow/deny lists aside (with these `serve` options): "
+               f"{eligible} eligible (passes every check; whether it builds and verifies is what the workers find out), "
+               f"{len(overview) - eligible} refused"
+               + (" (" + ", ".join(f"{rule}: {n}" for rule, n in sorted(by_rule.items(), key=lambda kv: -kv[1])) + ")" if by_rule else "")
+               + (f", {sum(1 for o in overview.values() if not o['analysed'])} not analysed" if any(not o["analysed"] for o in overview.values()) else "") + ".")
+    if job_seconds:
+        jobs_per_version = len(job_seconds) / max(1, sum(1 for e in results.values() if e["status"].get("feature_sets")
+                                                          and default_set(e["status"]) and default_set(e["status"])["state"] == "verified"))
+        out.append(f"- Measured: {avg_job:.0f} s per precompile job (claim to verified, both builds; {len(job_seconds)} jobs), "
+                   f"{avg_cmp:.0f} s per compared crate (both expansions; {len(compare_seconds)} crates).")
+        full = eligible * (avg_job * jobs_per_version + 3 * avg_cmp)
+        out.append(f"- A full run would take about {full / 3600:.1f} h on this machine with one worker: {eligible} eligible versions × "
+                   f"({avg_job:.0f} s × {jobs_per_version:.1f} jobs + 3 × {avg_cmp:.0f} s), plus the import; refused versions cost "
+                   "nothing. Versions with more demanded feature sets, and larger dependents, make it longer.")
+    if run.get("unplanned"):
+        out.append(f"- Not analysed/planned when the wait ended: {', '.join(run['unplanned'])}.")
+    out.append("\nColumns: *state* of the default feature set (other sets in brackets); *reason* from the precompile API "
+               "(refusal, last error, or the checks flagged on a verified crate); *build a / b* the two verification builds (s); "
+               "*job* claim to verified (s); *wasm* the artifact; *shim* what the precompiled view serves; *call sites compared* "
+               "crates of the corpus built twice (from `/index/` and through `/precompiled/index/`, `-Zunpretty=expanded`), with a grep "
+               "estimate of the macro's call sites in each (same-named macros of other crates count too: ttrpc's `select!` are tokio's); *identical* yes when every compared expansion is byte-identical.\n")
+    out.append("| macro crate | state | reason | build a / b (s) | job (s) | wasm | shim | call sites compared | identical |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
+    out += rows
+    out.append("")
+    if no_sites:
+        out.append(f"{no_sites} verified macro(s) had no crate in the corpus to compare on (or none that built); they do not count as identical.\n")
+    if diffs:
+        out.append("## Differences\n")
+        out += diffs
+    out.append(f"RESULT macros={len(all_macros)} verified={verified} identical={identical}")
+    with open(a.out_md, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("scan")
+    s.add_argument("corpus")
+    s.add_argument("out")
+    s.add_argument("--only")
+    s = sub.add_parser("deny")
+    s.add_argument("corpus_json")
+    for name in ("wait", "compare"):
+        s = sub.add_parser(name)
+        s.add_argument("url")
+        s.add_argument("token")
+        s.add_argument("corpus_json")
+        s.add_argument("run_json")
+        s.add_argument("--max-minutes", type=int, default=600)
+        s.add_argument("--work")
+        s.add_argument("--rdeps", type=int, default=3)
+    s = sub.add_parser("report")
+    s.add_argument("run_json")
+    s.add_argument("corpus_json")
+    s.add_argument("out_md")
+    a = p.parse_args()
+    {"scan": cmd_scan, "deny": cmd_deny, "wait": cmd_wait, "compare": cmd_compare, "report": cmd_report}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()
