@@ -32,7 +32,7 @@ import java.util.function.Supplier;
  * the log's order: "Publish|Yank|Unyank crate version", author the login that made it, author and committer time
  * the change's time in UTC, the crate's file as the previous commit had it with that version's line replaced or
  * appended, and a {@code Sandcrate-Change: n} trailer naming the change. The repository catches up with the log before
- * it is served (one single-row query when nothing changed) and when this process makes a change. A repository whose
+ * it is served (one single-row query when nothing changed) and, in the background, after this process makes a change. A repository whose
  * history was not made this way (an older Sandcrate), or whose {@code config.json} no longer matches (a new public
  * URL), is started over from the log: clients then see one non-fast-forward, which cargo accepts.
  */
@@ -49,6 +49,12 @@ public final class GitIndexService implements CrateEvents, AutoCloseable {
     /** The number of the last change the branch holds, and the config.json it was made with; -1 until read. */
     private long applied = -1;
     private byte[] appliedConfig;
+    private final java.util.concurrent.ExecutorService background = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "sandcrate-git-index");
+        t.setDaemon(true);
+        return t;
+    });
+    private final java.util.concurrent.atomic.AtomicBoolean syncPending = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** @param authRequired the registry's {@code --auth-required}, written to {@code config.json} for cargo */
     public GitIndexService(Path dir, IndexChanges changes, Supplier<String> publicUrl, boolean authRequired) throws IOException {
@@ -62,12 +68,25 @@ public final class GitIndexService implements CrateEvents, AutoCloseable {
         return repo;
     }
 
+    /**
+     * A change made through this process is committed in the background: the publish does not wait for it (a first
+     * catch-up after an upgrade may replay thousands of changes), and a git fetch catches up itself anyway.
+     */
     @Override
     public void indexChanged(Change change, IndexEntry entry, String actor) {
+        if (!syncPending.compareAndSet(false, true)) return; // one queued catch-up covers every change before it runs
         try {
-            sync();
-        } catch (IOException | RuntimeException e) {
-            LOG.error("git index: cannot record {} of {} {} (the next fetch catches up)", change, entry.name(), entry.vers(), e);
+            background.execute(() -> {
+                syncPending.set(false);
+                try {
+                    sync();
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("git index: cannot catch up with the change log after {} of {} {} (the next fetch retries)",
+                            change, entry.name(), entry.vers(), e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            syncPending.set(false); // closing: the next start catches up
         }
     }
 
@@ -155,6 +174,14 @@ public final class GitIndexService implements CrateEvents, AutoCloseable {
 
     @Override
     public void close() {
-        repo.close();
+        background.shutdown();
+        try {
+            background.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            repo.close();
+        }
     }
 }
