@@ -99,10 +99,8 @@ public final class GitIndexService implements CrateEvents, AutoCloseable {
         }
         if (changes.latest() == applied) return;
         for (List<IndexChanges.Change> batch; !(batch = changes.after(applied, BATCH)).isEmpty(); ) {
-            for (IndexChanges.Change c : batch) {
-                commit(c);
-                applied = c.seq();
-            }
+            repo.commitEach(batch.stream().map(GitIndexService::commitOf).toList());
+            applied = batch.getLast().seq();
         }
     }
 
@@ -127,25 +125,26 @@ public final class GitIndexService implements CrateEvents, AutoCloseable {
                 .map(l -> l.substring(TRAILER.length()).strip()).filter(n -> n.matches("\\d{1,18}")).map(Long::parseLong);
     }
 
-    private void commit(IndexChanges.Change c) throws IOException {
-        String path = IndexPaths.pathOf(c.crate());
-        List<String> lines = new ArrayList<>(repo.read(path).map(b -> new String(b, StandardCharsets.UTF_8).lines().toList()).orElse(List.of()));
+    /** The commit of one change: the crate's file as the commit before has it, with the version's line replaced or appended. */
+    private static GitIndexRepository.FileCommit commitOf(IndexChanges.Change c) {
         String line = IndexFile.line(c.entry());
-        int at = -1;
-        for (int i = 0; i < lines.size() && at < 0; i++) {
-            if (IndexFile.parseLine(lines.get(i)).vers().equals(c.num())) at = i;
-        }
-        if (at >= 0) lines.set(at, line);
-        else lines.add(line);
-        StringBuilder body = new StringBuilder();
-        for (String l : lines) body.append(l).append('\n');
         String verb = switch (c.kind()) {
             case PUBLISHED -> "Publish";
             case YANKED -> "Yank";
             case UNYANKED -> "Unyank";
         };
-        repo.commit(Map.of(path, body.toString().getBytes(StandardCharsets.UTF_8)), verb + " " + c.crate() + " " + c.num() + "\n\n" + TRAILER + c.seq(),
-                c.actor(), Instant.ofEpochMilli(c.changedAt()), true);
+        return new GitIndexRepository.FileCommit(IndexPaths.pathOf(c.crate()), before -> {
+            List<String> lines = new ArrayList<>(before == null ? List.of() : new String(before, StandardCharsets.UTF_8).lines().toList());
+            int at = -1;
+            for (int i = 0; i < lines.size() && at < 0; i++) {
+                if (IndexFile.parseLine(lines.get(i)).vers().equals(c.num())) at = i;
+            }
+            if (at >= 0) lines.set(at, line);
+            else lines.add(line);
+            StringBuilder body = new StringBuilder();
+            for (String l : lines) body.append(l).append('\n');
+            return body.toString().getBytes(StandardCharsets.UTF_8);
+        }, verb + " " + c.crate() + " " + c.num() + "\n\n" + TRAILER + c.seq(), c.actor(), Instant.ofEpochMilli(c.changedAt()));
     }
 
     private byte[] config() {
