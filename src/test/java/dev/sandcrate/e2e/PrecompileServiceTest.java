@@ -51,17 +51,38 @@ class PrecompileServiceTest {
             assertFalse(reasons.contains("host-apis"), "host APIs are flagged, not refused: " + reasons);
 
             long t0 = System.nanoTime();
+            List<JsonNode> sets = new ArrayList<>();
             for (String[] macro : new String[][]{{"serde_derive", "1.0.152"}, {"thiserror-impl", "1.0.38"}}) {
                 JsonNode set = awaitDefault(registry, macro[0], macro[1], Duration.ofMinutes(8), PrecompileHarness::finished);
-                System.out.printf("%s %s: %s after %d s (builds %s ms)%n", macro[0], macro[1], set.path("state").asText(),
-                        (System.nanoTime() - t0) / 1_000_000_000, set.path("builds").findValuesAsText("duration_ms"));
+                System.out.printf("%s %s: %s after %d s (builds %s ms, dependency cache %s)%n", macro[0], macro[1], set.path("state").asText(),
+                        (System.nanoTime() - t0) / 1_000_000_000, set.path("builds").findValuesAsText("duration_ms"), set.path("dependency_cache"));
                 assertEquals("verified", set.path("state").asText(), set.toPrettyString());
                 checkVerified(registry, macro[0], macro[1], set);
+                sets.add(set);
             }
+            // one worker builds them one after the other: the later job reuses what the earlier one verified and stored
+            sets.sort(java.util.Comparator.comparing(s -> s.path("timings").path("finished_at").asText()));
+            JsonNode reusedLater = sets.get(1).path("dependency_cache").path("reused");
+            for (String shared : List.of("proc-macro2 1.0.47", "quote 1.0.21", "unicode-ident 1.0.0", "sandcrate-bridge-server 0.1.0")) {
+                assertTrue(sets.get(0).path("dependency_cache").path("stored").toString().contains(shared), sets.get(0).path("dependency_cache").toString());
+                assertTrue(reusedLater.toString().contains(shared), reusedLater.toString());
+            }
+            assertEquals(keyOf(sets.get(0), "proc-macro2"), keyOf(sets.get(1), "proc-macro2"), "one key per crate, version, features and toolchain");
+            String admin = token(registry, "root", true);
+            HttpResponse<byte[]> jobs = PrecompileHarness.HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    registry.url() + "/api/v1/admin/precompile/jobs")).header("Authorization", admin).build(), HttpResponse.BodyHandlers.ofByteArray());
+            JsonNode queue = new com.fasterxml.jackson.databind.ObjectMapper().readTree(jobs.body()).path("queue");
+            assertTrue(queue.path("average_job_seconds").asDouble() > 0, queue.toString());
+            assertTrue(queue.path("dependency_cache").path("entries").asLong() >= 4, queue.toString());
             JsonNode serde = status(registry, "serde_derive", "1.0.152");
             assertTrue(serde.path("analysis").path("eligible").asBoolean());
             assertEquals(1, serde.path("feature_sets").size(), "top-N 0: the default set only");
         }
+    }
+
+    private static String keyOf(JsonNode set, String dependency) {
+        for (JsonNode d : set.path("dependencies")) if (d.path("name").asText().equals(dependency)) return d.path("key").asText();
+        throw new AssertionError(dependency + " not in " + set.path("dependencies"));
     }
 
     private static void checkVerified(Registry registry, String crate, String version, JsonNode set) throws Exception {

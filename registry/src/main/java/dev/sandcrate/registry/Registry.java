@@ -7,7 +7,7 @@ import dev.sandcrate.registry.db.Database;
 import dev.sandcrate.registry.http.ApiAuth;
 import dev.sandcrate.registry.http.HeadAsGet;
 import dev.sandcrate.registry.http.Routes;
-import dev.sandcrate.registry.web.Sessions;
+import dev.sandcrate.registry.auth.Sessions;
 import dev.sandcrate.registry.storage.BlobStorage;
 import dev.sandcrate.registry.storage.BlobStore;
 import io.javalin.Javalin;
@@ -75,7 +75,7 @@ public final class Registry implements AutoCloseable {
             crates.addListener(gitIndex);
             new dev.sandcrate.registry.gitindex.GitIndexRoutes(gitIndex, auth).register(app);
             this.pullThrough = new dev.sandcrate.registry.mirror.PullThrough(database.jdbi(), storage.open(config.dataDir(), BlobStorage.Area.UPSTREAM));
-            routes.pullThrough(pullThrough);
+            routes.upstream(pullThrough);
             this.precompiledView = new dev.sandcrate.registry.view.PrecompiledView(database.jdbi(), crates, precompile, pullThrough,
                     storage.open(config.dataDir(), BlobStorage.Area.SHIMS), this::url);
             dev.sandcrate.registry.view.RuntimeBundle.fromEnvironment().ifPresent(precompiledView::serveRuntime);

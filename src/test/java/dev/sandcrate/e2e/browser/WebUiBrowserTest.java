@@ -10,7 +10,7 @@ import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.db.Database;
 import dev.sandcrate.registry.precompile.PrecompileConfig;
-import dev.sandcrate.registry.web.Passwords;
+import dev.sandcrate.registry.auth.Passwords;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;

@@ -1,5 +1,7 @@
 package dev.sandcrate.precompile.build;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,8 +31,8 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,6 +69,7 @@ public final class DependencyCache {
     private static final Pattern UNIT_FILE = Pattern.compile("^.+-([0-9a-f]{16})(\\.[A-Za-z0-9_]+)?$");
     private static final Pattern UNIT_HASH = Pattern.compile("-([0-9a-f]{16})(?=$|[./])");
     private static final Set<String> UNIT_FOLDERS = Set.of("deps", ".fingerprint", "build");
+    private static final List<String> CACHED_FOLDERS = List.of("vendor", "sandcrate-rust");
     /** An entry larger than this is not stored (a whole syn with bitcode is ~10 MB). */
     static final long MAX_ENTRY_BYTES = 256L << 20;
 
@@ -83,7 +86,12 @@ public final class DependencyCache {
 
     /** One locked dependency and its cache key, as listed in the artifact's manifest. */
     public record Dependency(@JsonProperty("name") String name, @JsonProperty("version") String version,
-                             @JsonProperty("key") String key) {
+                             @JsonProperty("key") String key, @JsonIgnore String packageId) {
+        @JsonCreator
+        public Dependency(@JsonProperty("name") String name, @JsonProperty("version") String version, @JsonProperty("key") String key) {
+            this(name, version, key, null);
+        }
+
         public String label() {
             return name + " " + version;
         }
@@ -143,10 +151,10 @@ public final class DependencyCache {
         Map<String, String> keys = new TreeMap<>();
         List<Dependency> out = new ArrayList<>();
         for (String id : nodes.keySet()) {
-            if (!id.startsWith("registry+")) continue;
+            if (!cacheable(packages.get(id))) continue;
             String key = key(id, packages, nodes, keys, context, workspace);
             JsonNode p = packages.get(id);
-            out.add(new Dependency(p.path("name").asText(), p.path("version").asText(), key));
+            out.add(new Dependency(p.path("name").asText(), p.path("version").asText(), key, id));
         }
         out.sort((a, b) -> a.name().equals(b.name()) ? a.version().compareTo(b.version()) : a.name().compareTo(b.name()));
         return out;
@@ -167,13 +175,23 @@ public final class DependencyCache {
         TreeSet<String> deps = new TreeSet<>();
         for (JsonNode d : n.path("deps")) {
             String depId = d.path("pkg").asText();
-            if (!depId.startsWith("registry+")) throw new PrecompileException(id + " depends on a non-registry package " + depId);
+            if (!cacheable(packages.get(depId))) throw new PrecompileException(id + " depends on " + depId + ", which is built per job");
             deps.add(d.path("name").asText() + " " + d.path("dep_kinds") + " " + key(depId, packages, nodes, memo, context, workspace));
         }
         deps.forEach(d -> text.append("\ndep ").append(d));
         String key = sha256(text.toString().getBytes(StandardCharsets.UTF_8));
         memo.put(id, key);
         return key;
+    }
+
+    /**
+     * Locked registry crates (vendor/) and sandcrate's own bridge server and wire codec (sandcrate-rust/), the same
+     * for every job; the harness and the macro crate are what each job builds twice.
+     */
+    private static boolean cacheable(JsonNode pkg) {
+        if (pkg == null) return false;
+        String manifest = pkg.path("manifest_path").asText();
+        return CACHED_FOLDERS.stream().anyMatch(f -> manifest.startsWith(BuildWorkspace.MOUNT + "/" + f + "/"));
     }
 
     /** The release profile of the harness manifest (applies to every dependency). */
@@ -185,7 +203,7 @@ public final class DependencyCache {
     private static String sourceSha256(Path workspace, JsonNode pkg) throws IOException {
         String manifest = pkg.path("manifest_path").asText();
         String prefix = BuildWorkspace.MOUNT + "/";
-        if (!manifest.startsWith(prefix + "vendor/")) throw new PrecompileException("unexpected manifest path " + manifest);
+        if (!cacheable(pkg)) throw new PrecompileException("unexpected manifest path " + manifest);
         Path root = workspace.resolve(manifest.substring(prefix.length())).getParent();
         MessageDigest md = digest();
         try (Stream<Path> files = Files.walk(root)) {
@@ -203,7 +221,7 @@ public final class DependencyCache {
      */
     static List<Dependency> restore(Store store, List<Dependency> deps, List<Path> buildDirs, Progress progress) throws IOException {
         List<Dependency> restored = new ArrayList<>();
-        FileTime mtime = FileTime.from(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+        FileTime mtime = FileTime.from(Instant.now()); // after every source file of the workspace was written
         for (Dependency d : deps) {
             byte[] entry;
             try {
@@ -231,9 +249,8 @@ public final class DependencyCache {
         List<String> stored = new ArrayList<>();
         List<String> notStored = new ArrayList<>();
         for (Dependency d : deps) {
-            String id = packageId(d);
-            Units a = unitsA.get(id);
-            Units b = unitsB.get(id);
+            Units a = unitsA.get(d.packageId());
+            Units b = unitsB.get(d.packageId());
             if (a == null || b == null) continue; // not built for this target (e.g. a build-only dependency of nothing)
             if (a.allFresh() && b.allFresh()) {
                 reused.add(d.label());
@@ -268,11 +285,6 @@ public final class DependencyCache {
         return new Report(reused, stored, notStored);
     }
 
-    /** How cargo's JSON messages name a registry package: {@code registry+<url>#name@version}. */
-    private static String packageId(Dependency d) {
-        return "#" + d.name() + "@" + d.version();
-    }
-
     private record Units(Set<String> hashes, List<Boolean> fresh) {
         boolean allFresh() {
             return !fresh.isEmpty() && fresh.stream().allMatch(f -> f);
@@ -283,7 +295,7 @@ public final class DependencyCache {
         }
     }
 
-    /** Per registry package ("#name@version"), its unit hashes and whether each compiled unit was fresh. */
+    /** Per package (cargo's package id, as in {@code cargo metadata}), its unit hashes and whether each compiled unit was fresh. */
     private static Map<String, Units> units(Path log) throws IOException {
         Map<String, Units> out = new LinkedHashMap<>();
         try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
@@ -291,9 +303,9 @@ public final class DependencyCache {
                 if (!line.startsWith("{\"reason\":")) continue;
                 JsonNode m = JSON.readTree(line);
                 String id = m.path("package_id").asText();
-                if (!id.startsWith("registry+")) continue;
+                if (id.isEmpty()) continue;
                 String reason = m.path("reason").asText();
-                Units u = out.computeIfAbsent(id.substring(id.indexOf('#')), k -> new Units(new TreeSet<>(), new ArrayList<>()));
+                Units u = out.computeIfAbsent(id, k -> new Units(new TreeSet<>(), new ArrayList<>()));
                 if (reason.equals("compiler-artifact")) {
                     u.fresh().add(m.path("fresh").asBoolean());
                     m.path("filenames").forEach(f -> addHashes(f.asText(), u.hashes()));
@@ -342,9 +354,28 @@ public final class DependencyCache {
             return "files only in one build: " + onlyA + " " + onlyB;
         }
         for (var e : a.entrySet()) {
-            if (!java.util.Arrays.equals(e.getValue(), b.get(e.getKey()))) return e.getKey();
+            if (Arrays.equals(e.getValue(), b.get(e.getKey()))) continue;
+            if (!isDepInfo(e.getKey()) || !Arrays.equals(sortedBytes(e.getValue()), sortedBytes(b.get(e.getKey())))) return e.getKey();
         }
         return null;
+    }
+
+    /**
+     * Cargo's encoded dep-info of a path package ({@code .fingerprint/<unit>/dep-lib-*}: the source files the unit read,
+     * for its mtime check) lists the files in hash-map order, which differs from run to run. It decides nothing about
+     * the compiled bytes, so two builds agree if it holds the same bytes in another order.
+     */
+    private static boolean isDepInfo(String rel) {
+        Path p = Path.of(rel);
+        int n = p.getNameCount();
+        return n >= 3 && p.getName(n - 3).toString().equals(".fingerprint") && UNIT_FILE.matcher(p.getName(n - 2).toString()).matches()
+                && p.getFileName().toString().startsWith("dep-");
+    }
+
+    private static byte[] sortedBytes(byte[] bytes) {
+        byte[] copy = bytes.clone();
+        Arrays.sort(copy);
+        return copy;
     }
 
     /** A deterministic tar.gz: sorted paths, fixed mtime and owner, mode 0755 for executables, else 0644. */

@@ -25,7 +25,12 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class DebianMacroExpansionTest {
     /** What a case must produce natively, so that a test cannot pass by comparing two empty results. */
-    enum Expect { EXPANSION, COMPILE_ERROR, PANIC }
+    /**
+     * ABORTED: natively a compile_error! that proc-macro-error's abort! produces by unwinding to its entry point,
+     * which turns the diagnostics it stored into tokens. wasm has no unwinding (panic=abort), so in the sandbox the
+     * abort is a panic and the stored message is lost: the build still fails at the macro call, with a poorer message.
+     */
+    enum Expect { EXPANSION, COMPILE_ERROR, PANIC, ABORTED }
 
     record Check(Case c, Expect expect, String errorAt) {
         static Check ok(String id, String macro, String attr, String input) {
@@ -34,6 +39,10 @@ class DebianMacroExpansionTest {
 
         static Check error(String id, String macro, String attr, String input, String errorAt) {
             return new Check(new Case(id, macro, attr, input), Expect.COMPILE_ERROR, errorAt);
+        }
+
+        static Check aborted(String id, String macro, String input) {
+            return new Check(new Case(id, macro, null, input), Expect.ABORTED, null);
         }
 
         static Check panic(String id, String macro, String input) {
@@ -125,7 +134,7 @@ class DebianMacroExpansionTest {
         compare(corpus.resolve("getset-0.1.2"), new UnpackedCrateFolderSource(corpus), work, List.of(
                 Check.ok("getters", "Getters", null, "#[getset(get = \"pub\")] struct Foo<T> { x: u32, #[getset(get = \"pub with_prefix\")] label: T }"),
                 Check.ok("setters", "Setters", null, "#[set = \"pub\"] struct Foo { x: u32, #[set] y: Vec<u8> }"),
-                Check.error("unnamed-field", "Getters", null, "struct T(#[get] u32);", "#[get]")));
+                Check.aborted("unnamed-field", "Getters", "struct T(#[get] u32);")));
     }
 
     @Test
@@ -157,7 +166,7 @@ class DebianMacroExpansionTest {
             switch (check.expect()) {
                 case EXPANSION -> assertFalse(expected.startsWith("panicked") || expected.contains("ident compile_error"),
                         c.id() + ": natively this input should expand:\n" + expected);
-                case COMPILE_ERROR -> assertTrue(expected.contains("ident compile_error"), c.id() + ": natively a compile error:\n" + expected);
+                case COMPILE_ERROR, ABORTED -> assertTrue(expected.contains("ident compile_error"), c.id() + ": natively a compile error:\n" + expected);
                 case PANIC -> assertTrue(expected.startsWith("panicked: "), c.id() + ": natively a panic:\n" + expected);
             }
             String kindName = manifest.macros().stream().filter(m -> m.name().equals(c.macroName())).findFirst().orElseThrow().kind();
@@ -168,6 +177,11 @@ class DebianMacroExpansionTest {
             };
             Response response = sandbox.expand(kind, c.macroName(), c.attr(), c.input());
             String actual = SandboxedExpansion.render(response).strip();
+            if (check.expect() == Expect.ABORTED) {
+                // still an error at the call, but without the macro's message (docs/precompile-service.md)
+                if (!actual.equals("panicked: proc macro panicked")) failures.add(c.id() + ": expected the abort as a panic, got\n" + head(actual));
+                continue;
+            }
             if (!expected.equals(actual)) {
                 failures.add(c.id() + " differs:\n--- native\n" + head(expected) + "\n--- sandboxed\n" + head(actual));
                 continue;

@@ -9,6 +9,7 @@ import dev.sandcrate.registry.auth.CargoOperation;
 import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.crates.CrateService;
+import dev.sandcrate.registry.crates.UpstreamCrates;
 import dev.sandcrate.registry.crates.PublishRequest;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -36,7 +37,7 @@ public final class Routes {
     private final CrateService crates;
     private final ApiAuth auth;
     private final Supplier<String> publicUrl;
-    private dev.sandcrate.registry.mirror.PullThrough pullThrough;
+    private UpstreamCrates upstream;
 
     public Routes(CrateService crates, ApiAuth auth, Supplier<String> publicUrl) {
         this.crates = crates;
@@ -45,8 +46,8 @@ public final class Routes {
     }
 
     /** Crates not published here are looked up in an upstream registry (pull-through proxy), if one is configured. */
-    public void pullThrough(dev.sandcrate.registry.mirror.PullThrough upstream) {
-        this.pullThrough = upstream;
+    public void upstream(UpstreamCrates upstream) {
+        this.upstream = upstream;
     }
 
     public void register(Javalin app) {
@@ -100,7 +101,7 @@ public final class Routes {
         String name = IndexPaths.crateNameOf(path);
         if (name == null) throw RegistryException.notFound("not an index file: " + path);
         CrateService.IndexFileBody file = crates.indexFile(name)
-                .or(() -> pullThrough == null ? Optional.empty() : pullThrough.indexFile(name))
+                .or(() -> upstream == null ? Optional.empty() : upstream.indexFile(name))
                 .orElseThrow(() -> RegistryException.notFound("crate `" + name + "` does not exist"));
         IndexResponses.indexFile(ctx, file);
     }
@@ -161,7 +162,7 @@ public final class Routes {
         // a HEAD is not a download: same answer, no count
         Optional<InputStream> found = HeadAsGet.isHead(ctx)
                 ? crates.crateBytes(name, version).map(java.io.ByteArrayInputStream::new) : crates.download(name, version);
-        if (found.isEmpty() && pullThrough != null && crates.crate(name).isEmpty()) found = pullThrough.download(name, version);
+        if (found.isEmpty() && upstream != null && crates.crate(name).isEmpty()) found = upstream.download(name, version);
         InputStream in = found
                 .orElseThrow(() -> RegistryException.notFound("crate `" + name + "` has no version " + version));
         ctx.contentType("application/gzip");

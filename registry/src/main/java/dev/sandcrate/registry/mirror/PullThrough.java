@@ -8,6 +8,7 @@ import dev.sandcrate.index.IndexFile;
 import dev.sandcrate.index.IndexPaths;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.crates.CrateService;
+import dev.sandcrate.registry.crates.UpstreamCrates;
 import dev.sandcrate.registry.storage.BlobStore;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -35,7 +36,7 @@ import java.util.Optional;
  * When the upstream is down, cached index files are served as they were last fetched and cached .crate files as
  * always; a crate never fetched answers 503 (not 404, which would tell cargo the crate does not exist).
  */
-public final class PullThrough {
+public final class PullThrough implements UpstreamCrates {
     private static final Logger LOG = LoggerFactory.getLogger(PullThrough.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Jdbi jdbi;
@@ -74,6 +75,7 @@ public final class PullThrough {
     }
 
     /** The upstream's index file for a crate (from the cache while fresh or while the upstream is down). */
+    @Override
     public Optional<CrateService.IndexFileBody> indexFile(String name) {
         Upstream up = upstream;
         if (up == null) return Optional.empty();
@@ -135,6 +137,7 @@ public final class PullThrough {
     }
 
     /** A .crate of an upstream crate: from the cache, or fetched, checked against the index cksum and kept. */
+    @Override
     public Optional<InputStream> download(String name, String version) throws IOException {
         Upstream up = upstream;
         if (up == null) return Optional.empty();

@@ -1,6 +1,7 @@
 package dev.sandcrate.registry.precompile;
 
 import dev.sandcrate.index.CrateNames;
+import dev.sandcrate.registry.crates.ReverseDependencies;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.index.IndexEntry;
@@ -141,7 +142,7 @@ public final class PrecompileStore {
     /** Drops the analyses that were missing {@code crate}, so the planner analyses those versions again. */
     public int reopenAnalysesWaitingFor(String crate) {
         return jdbi.withHandle(h -> h.createUpdate("DELETE FROM precompile_analyses WHERE unresolved LIKE :p ESCAPE '!'")
-                .bind("p", "%," + crate.replace("!", "!!").replace("%", "!%").replace("_", "!_") + ",%").execute());
+                .bind("p", "%," + likeEscape(crate) + ",%").execute());
     }
 
     /** Drops every analysis of a crate (after an operator allow/deny change). */
@@ -152,18 +153,9 @@ public final class PrecompileStore {
                 .bind("c", CrateNames.canonical(crate)).execute());
     }
 
-    /** Every published version (any crate) whose index line declares a dependency on {@code crate}. */
+    /** Every published version of another crate that declares a dependency on {@code crate}, with its crate's downloads. */
     public List<FeatureDemand.Dependent> dependentsOf(String crate) {
-        List<FeatureDemand.Dependent> out = new ArrayList<>();
-        jdbi.useHandle(h -> h.createQuery("""
-                        SELECT v.index_line, v.yanked, c.downloads FROM versions v JOIN crates c ON c.id = v.crate_id
-                        WHERE v.index_line LIKE :a ESCAPE '!' OR v.index_line LIKE :b ESCAPE '!'""")
-                .bind("a", "%\"name\":\"" + likeEscape(crate) + "\"%").bind("b", "%\"package\":\"" + likeEscape(crate) + "\"%")
-                .map((rs, ctx) -> new FeatureDemand.Dependent(IndexFile.parseLine(rs.getString(1)).withYanked(rs.getBoolean(2)), rs.getLong(3)))
-                .forEach(d -> {
-                    if (d.entry().deps().stream().anyMatch(dep -> dep.crateName().equals(crate))) out.add(d);
-                }));
-        return out;
+        return ReverseDependencies.of(jdbi, crate).stream().map(d -> new FeatureDemand.Dependent(d.entry(), d.crateDownloads())).toList();
     }
 
     // ---------------------------------------------------------------- jobs

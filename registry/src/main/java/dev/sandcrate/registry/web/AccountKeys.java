@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.web;
 
+import dev.sandcrate.registry.auth.Sessions;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.auth.AsymmetricKeys;

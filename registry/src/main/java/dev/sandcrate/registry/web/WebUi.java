@@ -1,5 +1,8 @@
 package dev.sandcrate.registry.web;
 
+import dev.sandcrate.registry.auth.LoginThrottle;
+import dev.sandcrate.registry.auth.Sessions;
+import dev.sandcrate.registry.auth.Passwords;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.index.Checksums;
@@ -14,6 +17,7 @@ import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Tokens;
 import dev.sandcrate.registry.auth.Users;
 import dev.sandcrate.index.CrateNames;
+import dev.sandcrate.registry.crates.ReverseDependencies;
 import dev.sandcrate.registry.crates.CrateService;
 import dev.sandcrate.registry.precompile.PrecompileService;
 import io.javalin.Javalin;
@@ -388,31 +392,18 @@ public final class WebUi {
      * crates.io), each with its newest version that does, newest first.
      */
     private List<Map<String, Object>> reverseDependencies(String name) {
-        String canonical = CrateNames.canonical(name);
-        record Row(String crate, long crateId, String num, String line, boolean yanked) {}
-        List<Row> rows = jdbi.withHandle(h -> h.createQuery("""
-                        SELECT c.name, c.id, v.num, v.index_line, v.yanked FROM versions v JOIN crates c ON c.id = v.crate_id
-                        WHERE LOWER(v.index_line) LIKE :a OR LOWER(v.index_line) LIKE :b ORDER BY v.id DESC""")
-                .bind("a", "%\"name\":\"" + name.toLowerCase(Locale.ROOT) + "\"%")
-                .bind("b", "%\"package\":\"" + name.toLowerCase(Locale.ROOT) + "\"%")
-                .map((rs, c) -> new Row(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getBoolean(5)))
-                .list());
         Map<Long, Map<String, Object>> byCrate = new LinkedHashMap<>();
-        for (Row r : rows) {
-            if (byCrate.containsKey(r.crateId()) || CrateNames.canonical(r.crate()).equals(canonical)) continue;
-            for (IndexDependency d : IndexFile.parseLine(r.line()).deps()) {
-                boolean onThisRegistry = d.registry() == null || d.registry().equals(CRATES_IO_INDEX);
-                if (onThisRegistry && CrateNames.canonical(d.crateName()).equals(canonical)) {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("name", r.crate());
-                    m.put("version", r.num());
-                    m.put("req", d.req());
-                    m.put("kind", d.kind());
-                    m.put("optional", d.optional());
-                    byCrate.put(r.crateId(), m);
-                    break;
-                }
-            }
+        for (ReverseDependencies.Dependent r : ReverseDependencies.of(jdbi, name)) {
+            IndexDependency d = r.dependency();
+            boolean onThisRegistry = d.registry() == null || d.registry().equals(CRATES_IO_INDEX);
+            if (byCrate.containsKey(r.crateId()) || !onThisRegistry) continue;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", r.crateName());
+            m.put("version", r.entry().vers());
+            m.put("req", d.req());
+            m.put("kind", d.kind());
+            m.put("optional", d.optional());
+            byCrate.put(r.crateId(), m);
         }
         return List.copyOf(byCrate.values());
     }

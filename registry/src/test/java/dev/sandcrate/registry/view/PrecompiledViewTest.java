@@ -56,8 +56,13 @@ class PrecompiledViewTest {
                 assertEquals(304, get(registry.url() + "/precompiled/index/" + IndexPaths.pathOf(crate), etag).statusCode());
                 assertEquals(200, get(registry.url() + "/precompiled/index/" + IndexPaths.pathOf(crate), "\"other\"").statusCode());
             }
+            registry.precompile().planNow();
+            PrecompileStore store = registry.precompile().store();
+            long macroVersion = store.version("my-macro", "0.1.0").orElseThrow().id();
+            assertNull(store.jobsOf(macroVersion).getFirst().requestedAt());
             assertArrayEquals(registry.crates().crateBytes("my-macro", "0.1.0").orElseThrow(),
                     get(registry.url() + "/precompiled/dl/my-macro/0.1.0", null).body(), "no artifact: the original .crate");
+            assertNotNull(store.jobsOf(macroVersion).getFirst().requestedAt(), "a consumer downloaded its source through the view: built first");
 
             JsonNode config = JSON.readTree(get(registry.url() + "/precompiled/index/config.json", null).body());
             assertEquals(registry.url() + "/precompiled/dl/{crate}/{version}", config.path("dl").asText());

@@ -1,5 +1,8 @@
 package dev.sandcrate.registry.web;
 
+import dev.sandcrate.registry.auth.LoginThrottle;
+import dev.sandcrate.registry.auth.Sessions;
+import dev.sandcrate.registry.auth.Passwords;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.registry.db.DatabaseConfig;
@@ -338,6 +341,14 @@ class WebUiApiTest {
                 assertTrue(failed >= 2, failed + " failed renders stored");
             }
         });
+        // dependents found under cargo's name folding: `dash_lib` names the crate `dash-lib`; `_` is no wildcard for others
+        assertEquals(200, publish(token, crate("dash-lib", "1.0.0", "", null)).statusCode());
+        assertEquals(200, publish(token, crate("dashxlib", "1.0.0", "", null)).statusCode());
+        assertEquals(200, publish(token, crate("snake-user", "0.1.0", "[dependencies]\ndash_lib = { version = \"1\", registry-index = \""
+                + registry.sparseIndexUrl() + "\" }\n", null)).statusCode());
+        assertEquals("[\"snake-user\"]", b.ok("GET", "/ui/api/crates/dash-lib", null).get("reverse_dependencies").findValuesAsText("name").stream()
+                .map(n -> "\"" + n + "\"").toList().toString().replace(" ", ""));
+        assertTrue(b.ok("GET", "/ui/api/crates/dashxlib", null).get("reverse_dependencies").isEmpty());
     }
 
     @Test

@@ -1,7 +1,7 @@
-package dev.sandcrate.registry.web;
+package dev.sandcrate.registry.cli;
 
+import dev.sandcrate.registry.auth.Passwords;
 import dev.sandcrate.registry.auth.Users;
-import dev.sandcrate.registry.cli.DataDirOption;
 import dev.sandcrate.registry.db.Database;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

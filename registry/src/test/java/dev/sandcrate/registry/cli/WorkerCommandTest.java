@@ -1,4 +1,4 @@
-package dev.sandcrate.registry.precompile;
+package dev.sandcrate.registry.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package dev.sandcrate.registry.web;
+package dev.sandcrate.registry.auth;
 
 import dev.sandcrate.index.Checksums;
 import dev.sandcrate.registry.db.Database;
@@ -15,20 +15,20 @@ import java.util.Optional;
  * {@link #FORGET_AFTER} without failures, clears the count. The counts live in the database (table
  * {@code web_login_failures}), so every replica behind a load balancer applies the same backoff.
  */
-final class LoginThrottle {
-    static final int FREE_FAILURES = 5;
-    static final Duration MAX_DELAY = Duration.ofMinutes(1);
+public final class LoginThrottle {
+    public static final int FREE_FAILURES = 5;
+    public static final Duration MAX_DELAY = Duration.ofMinutes(1);
     static final Duration FORGET_AFTER = Duration.ofMinutes(15);
     private final Jdbi jdbi;
 
     private record Failures(int count, long last) {}
 
-    LoginThrottle(Jdbi jdbi) {
+    public LoginThrottle(Jdbi jdbi) {
         this.jdbi = jdbi;
     }
 
     /** How long this key must still wait before its next try (zero when it may try now). */
-    Duration waitBeforeNextTry(String key) {
+    public Duration waitBeforeNextTry(String key) {
         Optional<Failures> f = jdbi.withHandle(h -> h.createQuery("SELECT failures, last_failure_at FROM web_login_failures WHERE key_hash = :k")
                 .bind("k", hash(key)).map((rs, ctx) -> new Failures(rs.getInt(1), rs.getLong(2))).findOne());
         if (f.isEmpty()) return Duration.ZERO;
@@ -38,14 +38,14 @@ final class LoginThrottle {
     }
 
     /** The wait after {@code count} failures in a row: none for the first few, then 1 s, 2 s, 4 s, ... up to {@link #MAX_DELAY}. */
-    static Duration delay(int count) {
+    public static Duration delay(int count) {
         if (count < FREE_FAILURES) return Duration.ZERO;
         int doublings = Math.min(count - FREE_FAILURES, 30);
         Duration d = Duration.ofSeconds(1L << doublings);
         return d.compareTo(MAX_DELAY) > 0 ? MAX_DELAY : d;
     }
 
-    void failed(String key) {
+    public void failed(String key) {
         long now = System.currentTimeMillis();
         long forgotten = now - FORGET_AFTER.toMillis();
         String k = hash(key);
@@ -68,7 +68,7 @@ final class LoginThrottle {
         }
     }
 
-    void succeeded(String key) {
+    public void succeeded(String key) {
         jdbi.useHandle(h -> h.createUpdate("DELETE FROM web_login_failures WHERE key_hash = :k").bind("k", hash(key)).execute());
     }
 

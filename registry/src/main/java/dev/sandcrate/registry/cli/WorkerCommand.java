@@ -1,8 +1,9 @@
-package dev.sandcrate.registry.precompile;
+package dev.sandcrate.registry.cli;
 
 import dev.sandcrate.registry.RegistryConfig;
-import dev.sandcrate.registry.cli.DataDirOption;
 import dev.sandcrate.registry.crates.CrateService;
+import dev.sandcrate.registry.precompile.PrecompileConfig;
+import dev.sandcrate.registry.precompile.PrecompileService;
 import dev.sandcrate.registry.db.Database;
 import dev.sandcrate.registry.storage.BlobStorage;
 import picocli.CommandLine.Command;

@@ -1,4 +1,4 @@
-package dev.sandcrate.registry.web;
+package dev.sandcrate.registry.auth;
 
 import dev.sandcrate.index.Checksums;
 import dev.sandcrate.registry.auth.Principal;

@@ -1,4 +1,4 @@
-package dev.sandcrate.registry.web;
+package dev.sandcrate.registry.auth;
 
 import org.jdbi.v3.core.Jdbi;
 
@@ -53,12 +53,12 @@ public final class Passwords {
     }
 
     /** Runs one hash for nothing, so that unknown logins cost as much time as wrong passwords. */
-    static void burnTime(String password) {
+    public static void burnTime(String password) {
         String p = password == null ? "" : password.substring(0, Math.min(password.length(), MAX_LENGTH));
         derive(p, new byte[16], ITERATIONS);
     }
 
-    static String hash(String password, int iterations) {
+    public static String hash(String password, int iterations) {
         checkAcceptable(password);
         byte[] salt = new byte[16];
         RANDOM.nextBytes(salt);
@@ -67,7 +67,7 @@ public final class Passwords {
         return ALGORITHM + "$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(dk);
     }
 
-    static boolean matches(String stored, String password) {
+    public static boolean matches(String stored, String password) {
         if (password == null || password.length() > MAX_LENGTH) return false;
         String[] parts = stored.split("\\$");
         if (parts.length != 4 || !parts[0].equals(ALGORITHM)) {
@@ -79,7 +79,7 @@ public final class Passwords {
         return MessageDigest.isEqual(expected, derive(password, salt, iterations));
     }
 
-    static void checkAcceptable(String password) {
+    public static void checkAcceptable(String password) {
         if (password == null || password.codePointCount(0, password.length()) < MIN_LENGTH) {
             throw new IllegalArgumentException("a password needs at least " + MIN_LENGTH + " characters");
         }
