@@ -100,6 +100,7 @@ class GitIndexTest {
             HttpResponse<String> yank = http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/api/v1/crates/itoa/" + itoa + "/yank"))
                     .header("Authorization", token).DELETE().build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, yank.statusCode(), yank.body());
+            registry.gitIndex().sync(); // as a fetch would
             assertTrue(new String(repo.read(IndexPaths.pathOf("itoa")).orElseThrow(), StandardCharsets.UTF_8).contains("\"yanked\":true"));
 
             // the history, as anyone sees it with git itself over HTTP

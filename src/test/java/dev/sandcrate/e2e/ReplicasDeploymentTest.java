@@ -166,7 +166,8 @@ class ReplicasDeploymentTest {
             commands.add(unitCommand("sandcrate-serve@.service", Integer.toString(ports[i]), env, tmp.resolve("state")));
             replicas[i] = start(commands.get(i), env, tmp.resolve("replica" + i + ".log"));
         }
-        Map<String, String> lbEnv = new HashMap<>(Map.of("SANDCRATE_LB_BIND", "127.0.0.1:" + lb));
+        Path adminSocket = tmp.resolve("haproxy-admin.sock");
+        Map<String, String> lbEnv = new HashMap<>(Map.of("SANDCRATE_LB_BIND", "127.0.0.1:" + lb, "SANDCRATE_LB_ADMIN", adminSocket.toString()));
         for (int i = 0; i < 3; i++) lbEnv.put("SANDCRATE_REPLICA_" + (i + 1), "127.0.0.1:" + ports[i]);
         for (int i = 0; i < 3; i++) awaitStatus("http://127.0.0.1:" + ports[i] + "/ready", 200, tmp.resolve("replica" + i + ".log"));
         start(List.of("/usr/sbin/haproxy", "-db", "-f", DEPLOY.resolve("haproxy.cfg").toString()), lbEnv, tmp.resolve("haproxy.log"));
@@ -261,6 +262,61 @@ class ReplicasDeploymentTest {
         byte[] wasm = http.send(HttpRequest.newBuilder(URI.create(set.path("artifact").path("url").asText())).build(),
                 HttpResponse.BodyHandlers.ofByteArray()).body();
         assertEquals(set.path("artifact").path("sha256").asText(), Checksums.sha256Hex(wasm));
+
+        // cargo publish through the balancer, the replica that has its upload killed: cargo fails, publishing again succeeds
+        haproxy(adminSocket, "set server replicas/replica1 state maint");
+        haproxy(adminSocket, "set server replicas/replica2 state maint"); // so the publish goes to replica 3
+        Path big = tmp.resolve("big-lib");
+        Files.createDirectories(big.resolve("src"));
+        Files.writeString(big.resolve("Cargo.toml"), String.join("\n", "[package]", "name = \"big-lib\"", "version = \"1.0.0\"",
+                "edition = \"2021\"", "description = \"A few MiB, so that its publish takes a while\"", "license = \"MIT\"", ""));
+        Files.writeString(big.resolve("src/lib.rs"), "pub static DATA: &[u8] = include_bytes!(\"data.bin\");\n");
+        byte[] noise = new byte[3 << 20];
+        new java.util.Random(7).nextBytes(noise);
+        Files.write(big.resolve("src/data.bin"), noise);
+        CompletableFuture<Cargo.Result> publishing = CompletableFuture.supplyAsync(() -> {
+            try {
+                return publisher.run(big, null, "publish", "--registry", "sandcrate", "--allow-dirty", "--no-verify");
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        awaitPutOn(adminSocket, "replica3", publishing);
+        replicas[2].destroyForcibly().waitFor(); // SIGKILL while it has the publish
+        Cargo.Result cut = publishing.join();
+        assertNotEquals(0, cut.exit(), "cargo saw the replica die:\n" + cut.output());
+        haproxy(adminSocket, "set server replicas/replica1 state ready");
+        haproxy(adminSocket, "set server replicas/replica2 state ready");
+        awaitStatus(publicUrl + "/ready", 200, null);
+        Cargo.Result again = publisher.run(big, null, "publish", "--registry", "sandcrate", "--allow-dirty", "--no-verify");
+        assertTrue(again.exit() == 0 || again.output().contains("already exists"), again.output());
+        String line = http.send(HttpRequest.newBuilder(URI.create(publicUrl + "/index/bi/g-/big-lib")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        String cksum = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line.strip()).path("cksum").asText();
+        byte[] crate = http.send(HttpRequest.newBuilder(URI.create(publicUrl + "/api/v1/crates/big-lib/1.0.0/download")).build(),
+                HttpResponse.BodyHandlers.ofByteArray()).body();
+        assertEquals(cksum, Checksums.sha256Hex(crate), "the version is complete");
+        System.out.println("cargo publish cut off by the SIGKILL, then published " + (again.exit() == 0 ? "again" : "already: it had committed"));
+    }
+
+    /** A command to HAProxy's runtime API; returns its answer. */
+    static String haproxy(Path socket, String command) throws IOException {
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket))) {
+            ch.write(java.nio.ByteBuffer.wrap((command + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            return new String(java.nio.channels.Channels.newInputStream(ch).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Waits until HAProxy holds a PUT to {@code server} whose response has not begun: a publish in the replica's hands. */
+    static void awaitPutOn(Path socket, String server, CompletableFuture<?> client) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (System.nanoTime() < deadline) {
+            assertFalse(client.isDone(), "the publish ended before it was seen at " + server);
+            for (String session : haproxy(socket, "show sess all").split("\n(?=0x)")) {
+                if (session.contains("server=" + server + " ") && session.contains("meth=4 ") && session.contains("rsp.st=MSG_RPBEFORE")) return;
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("no publish reached " + server);
     }
 
     /** Waits until a worker is inside the sandboxed build (its progress log reached cargo); returns which one. */

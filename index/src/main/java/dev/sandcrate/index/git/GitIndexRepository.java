@@ -141,28 +141,77 @@ public final class GitIndexRepository implements AutoCloseable {
             ObjectId tree = index.writeTree(ins);
             if (!allowEmpty && head != null && head.getTree().equals(tree)) return Optional.empty();
 
-            PersonIdent author = new PersonIdent(authorLogin, authorLogin + "@sandcrate", when, java.time.ZoneOffset.UTC);
-            CommitBuilder cb = new CommitBuilder();
-            cb.setTreeId(tree);
-            if (head != null) cb.setParentId(head);
-            cb.setAuthor(author);
-            cb.setCommitter(new PersonIdent("sandcrate", "sandcrate@localhost", when, java.time.ZoneOffset.UTC));
-            cb.setMessage(message.endsWith("\n") ? message : message + "\n");
-            ObjectId commitId = ins.insert(cb);
+            ObjectId commitId = ins.insert(commitBuilder(tree, head, message, authorLogin, when));
             ins.flush();
-
-            RefUpdate ru = repo.updateRef(BRANCH);
-            ru.setNewObjectId(commitId);
-            ru.setExpectedOldObjectId(headId == null ? ObjectId.zeroId() : headId);
-            ru.setForceUpdate(startOver);
-            ru.setRefLogMessage("commit: " + message.lines().findFirst().orElse(""), false);
-            RefUpdate.Result result = ru.update(rw);
-            if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FAST_FORWARD && !(startOver && result == RefUpdate.Result.FORCED)) {
-                throw new IOException("could not move " + BRANCH + " to the new commit: " + result);
-            }
-            startOver = false;
+            moveBranch(rw, headId, commitId, message);
             return Optional.of(commitId.name());
         }
+    }
+
+    /**
+     * One commit of {@link #commitEach}: the new content of one file, computed from its content in the commit before
+     * (null when it has none), with its message, author and time (as {@link #commit(Map, String, String, Instant, boolean)}).
+     */
+    public record FileCommit(String path, java.util.function.UnaryOperator<byte[]> content, String message, String authorLogin,
+                             Instant when) {}
+
+    /**
+     * Makes one commit per element, in order, each on the one before, and moves the branch once at the end: the same
+     * commits as that many calls of {@link #commit(Map, String, String, Instant, boolean)} with {@code allowEmpty},
+     * without reading the tree back from the repository for every one. Returns the last commit's id (empty if none).
+     */
+    public synchronized Optional<String> commitEach(List<FileCommit> commits) throws IOException {
+        if (commits.isEmpty()) return Optional.empty();
+        ObjectId headId = repo.resolve(BRANCH);
+        try (ObjectInserter ins = repo.newObjectInserter(); ObjectReader reader = ins.newReader(); RevWalk rw = new RevWalk(reader)) {
+            RevCommit head = headId == null || startOver ? null : rw.parseCommit(headId);
+            DirCache index = DirCache.newInCore();
+            DirCacheBuilder builder = index.builder();
+            if (head != null) builder.addTree(new byte[0], DirCacheEntry.STAGE_0, reader, head.getTree());
+            builder.finish();
+            ObjectId parent = head;
+            for (FileCommit c : commits) {
+                DirCacheEntry existing = index.getEntry(c.path());
+                byte[] current = existing == null ? null : reader.open(existing.getObjectId()).getBytes();
+                ObjectId blob = ins.insert(Constants.OBJ_BLOB, c.content().apply(current));
+                DirCacheEditor editor = index.editor();
+                editor.add(new DirCacheEditor.PathEdit(c.path()) {
+                    @Override
+                    public void apply(DirCacheEntry ent) {
+                        ent.setFileMode(FileMode.REGULAR_FILE);
+                        ent.setObjectId(blob);
+                    }
+                });
+                editor.finish();
+                parent = ins.insert(commitBuilder(index.writeTree(ins), parent, c.message(), c.authorLogin(), c.when()));
+            }
+            ins.flush();
+            moveBranch(rw, headId, parent, commits.getLast().message());
+            return Optional.of(parent.name());
+        }
+    }
+
+    private static CommitBuilder commitBuilder(ObjectId tree, ObjectId parent, String message, String authorLogin, Instant when) {
+        CommitBuilder cb = new CommitBuilder();
+        cb.setTreeId(tree);
+        if (parent != null) cb.setParentId(parent);
+        cb.setAuthor(new PersonIdent(authorLogin, authorLogin + "@sandcrate", when, java.time.ZoneOffset.UTC));
+        cb.setCommitter(new PersonIdent("sandcrate", "sandcrate@localhost", when, java.time.ZoneOffset.UTC));
+        cb.setMessage(message.endsWith("\n") ? message : message + "\n");
+        return cb;
+    }
+
+    private void moveBranch(RevWalk rw, ObjectId from, ObjectId to, String message) throws IOException {
+        RefUpdate ru = repo.updateRef(BRANCH);
+        ru.setNewObjectId(to);
+        ru.setExpectedOldObjectId(from == null ? ObjectId.zeroId() : from);
+        ru.setForceUpdate(startOver);
+        ru.setRefLogMessage("commit: " + message.lines().findFirst().orElse(""), false);
+        RefUpdate.Result result = ru.update(rw);
+        if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FAST_FORWARD && !(startOver && result == RefUpdate.Result.FORCED)) {
+            throw new IOException("could not move " + BRANCH + " to the new commit: " + result);
+        }
+        startOver = false;
     }
 
     /**

@@ -71,4 +71,28 @@ class GitIndexRepositoryTest {
         assertEquals(0, p.waitFor(), out);
         assertEquals("carol Publish ab 1.0.0", out.strip());
     }
+
+    @Test
+    void commitsAreAFunctionOfTheirInputsAndCommitEachMakesTheSameOnesAsSingleCommits() throws Exception {
+        java.time.Instant t0 = java.time.Instant.parse("2026-01-02T03:04:05Z");
+        List<String> single = new java.util.ArrayList<>();
+        try (GitIndexRepository one = GitIndexRepository.open(tmp.resolve("one"))) {
+            single.add(one.commit(Map.of("config.json", utf8("{}")), "Root", "sandcrate", java.time.Instant.EPOCH, true).orElseThrow());
+            single.add(one.commit(Map.of("1/a", utf8("a1\n")), "Publish a", "alice", t0, true).orElseThrow());
+            single.add(one.commit(Map.of("1/a", utf8("a1\na2\n")), "Publish a again", "bob", t0.plusSeconds(1), true).orElseThrow());
+            single.add(one.commit(Map.of("1/a", utf8("a1\na2\n")), "Yank nothing", "bob", t0.plusSeconds(2), true).orElseThrow());
+        }
+        try (GitIndexRepository other = GitIndexRepository.open(tmp.resolve("other"))) {
+            other.commit(Map.of("config.json", utf8("{}")), "Root", "sandcrate", java.time.Instant.EPOCH, true);
+            java.util.function.UnaryOperator<byte[]> append = before -> utf8((before == null ? "" : new String(before, StandardCharsets.UTF_8))
+                    + (before == null ? "a1\n" : "a2\n"));
+            String last = other.commitEach(List.of(
+                    new GitIndexRepository.FileCommit("1/a", append, "Publish a", "alice", t0),
+                    new GitIndexRepository.FileCommit("1/a", append, "Publish a again", "bob", t0.plusSeconds(1)),
+                    new GitIndexRepository.FileCommit("1/a", before -> before, "Yank nothing", "bob", t0.plusSeconds(2)))).orElseThrow();
+            assertEquals(single.getLast(), last, "the same ids in another repository, one by one or in one go");
+            assertEquals(single.reversed(), other.log(10).stream().map(GitIndexRepository.Commit::id).toList());
+            assertEquals("a1\na2\n", new String(other.read("1/a").orElseThrow(), StandardCharsets.UTF_8));
+        }
+    }
 }

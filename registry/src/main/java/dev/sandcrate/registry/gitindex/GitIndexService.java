@@ -32,7 +32,7 @@ import java.util.function.Supplier;
  * the log's order: "Publish|Yank|Unyank crate version", author the login that made it, author and committer time
  * the change's time in UTC, the crate's file as the previous commit had it with that version's line replaced or
  * appended, and a {@code Sandcrate-Change: n} trailer naming the change. The repository catches up with the log before
- * it is served (one single-row query when nothing changed) and when this process makes a change. A repository whose
+ * it is served (one single-row query when nothing changed) and, in the background, after this process makes a change. A repository whose
  * history was not made this way (an older Sandcrate), or whose {@code config.json} no longer matches (a new public
  * URL), is started over from the log: clients then see one non-fast-forward, which cargo accepts.
  */
@@ -49,6 +49,12 @@ public final class GitIndexService implements CrateEvents, AutoCloseable {
     /** The number of the last change the branch holds, and the config.json it was made with; -1 until read. */
     private long applied = -1;
     private byte[] appliedConfig;
+    private final java.util.concurrent.ExecutorService background = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "sandcrate-git-index");
+        t.setDaemon(true);
+        return t;
+    });
+    private final java.util.concurrent.atomic.AtomicBoolean syncPending = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** @param authRequired the registry's {@code --auth-required}, written to {@code config.json} for cargo */
     public GitIndexService(Path dir, IndexChanges changes, Supplier<String> publicUrl, boolean authRequired) throws IOException {
@@ -62,12 +68,25 @@ public final class GitIndexService implements CrateEvents, AutoCloseable {
         return repo;
     }
 
+    /**
+     * A change made through this process is committed in the background: the publish does not wait for it (a first
+     * catch-up after an upgrade may replay thousands of changes), and a git fetch catches up itself anyway.
+     */
     @Override
     public void indexChanged(Change change, IndexEntry entry, String actor) {
+        if (!syncPending.compareAndSet(false, true)) return; // one queued catch-up covers every change before it runs
         try {
-            sync();
-        } catch (IOException | RuntimeException e) {
-            LOG.error("git index: cannot record {} of {} {} (the next fetch catches up)", change, entry.name(), entry.vers(), e);
+            background.execute(() -> {
+                syncPending.set(false);
+                try {
+                    sync();
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("git index: cannot catch up with the change log after {} of {} {} (the next fetch retries)",
+                            change, entry.name(), entry.vers(), e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            syncPending.set(false); // closing: the next start catches up
         }
     }
 
@@ -80,10 +99,8 @@ public final class GitIndexService implements CrateEvents, AutoCloseable {
         }
         if (changes.latest() == applied) return;
         for (List<IndexChanges.Change> batch; !(batch = changes.after(applied, BATCH)).isEmpty(); ) {
-            for (IndexChanges.Change c : batch) {
-                commit(c);
-                applied = c.seq();
-            }
+            repo.commitEach(batch.stream().map(GitIndexService::commitOf).toList());
+            applied = batch.getLast().seq();
         }
     }
 
@@ -108,25 +125,26 @@ public final class GitIndexService implements CrateEvents, AutoCloseable {
                 .map(l -> l.substring(TRAILER.length()).strip()).filter(n -> n.matches("\\d{1,18}")).map(Long::parseLong);
     }
 
-    private void commit(IndexChanges.Change c) throws IOException {
-        String path = IndexPaths.pathOf(c.crate());
-        List<String> lines = new ArrayList<>(repo.read(path).map(b -> new String(b, StandardCharsets.UTF_8).lines().toList()).orElse(List.of()));
+    /** The commit of one change: the crate's file as the commit before has it, with the version's line replaced or appended. */
+    private static GitIndexRepository.FileCommit commitOf(IndexChanges.Change c) {
         String line = IndexFile.line(c.entry());
-        int at = -1;
-        for (int i = 0; i < lines.size() && at < 0; i++) {
-            if (IndexFile.parseLine(lines.get(i)).vers().equals(c.num())) at = i;
-        }
-        if (at >= 0) lines.set(at, line);
-        else lines.add(line);
-        StringBuilder body = new StringBuilder();
-        for (String l : lines) body.append(l).append('\n');
         String verb = switch (c.kind()) {
             case PUBLISHED -> "Publish";
             case YANKED -> "Yank";
             case UNYANKED -> "Unyank";
         };
-        repo.commit(Map.of(path, body.toString().getBytes(StandardCharsets.UTF_8)), verb + " " + c.crate() + " " + c.num() + "\n\n" + TRAILER + c.seq(),
-                c.actor(), Instant.ofEpochMilli(c.changedAt()), true);
+        return new GitIndexRepository.FileCommit(IndexPaths.pathOf(c.crate()), before -> {
+            List<String> lines = new ArrayList<>(before == null ? List.of() : new String(before, StandardCharsets.UTF_8).lines().toList());
+            int at = -1;
+            for (int i = 0; i < lines.size() && at < 0; i++) {
+                if (IndexFile.parseLine(lines.get(i)).vers().equals(c.num())) at = i;
+            }
+            if (at >= 0) lines.set(at, line);
+            else lines.add(line);
+            StringBuilder body = new StringBuilder();
+            for (String l : lines) body.append(l).append('\n');
+            return body.toString().getBytes(StandardCharsets.UTF_8);
+        }, verb + " " + c.crate() + " " + c.num() + "\n\n" + TRAILER + c.seq(), c.actor(), Instant.ofEpochMilli(c.changedAt()));
     }
 
     private byte[] config() {
@@ -155,6 +173,14 @@ public final class GitIndexService implements CrateEvents, AutoCloseable {
 
     @Override
     public void close() {
-        repo.close();
+        background.shutdown();
+        try {
+            background.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            repo.close();
+        }
     }
 }
