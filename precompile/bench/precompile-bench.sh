@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Precompile benchmark (not a test). For each crate, side by side in one run:
-#   first  = precompile + verify with the wasm std cached but an empty dependency cache (every dependency is compiled
-#            by both builds and stored: what a registry pays once per dependency build),
+#   first  = precompile + verify with the wasm std cached but an empty dependency cache (every dependency is built
+#            twice by itself and stored, then the job's two builds: what a registry pays once per dependency build),
 #   warm   = the same precompile again, dependencies reused from the verified dependency cache (what every later
 #            job needing the same syn/quote/proc-macro2 pays); the macro crate and harness are still built twice,
 #   native = a clean `cargo build --release -j2` of the same proc-macro crate and its dependencies.
@@ -93,8 +93,9 @@ done
   echo
   echo "Every precompile includes preparation (unpack, resolve, metadata), the two independent verification builds"
   echo "(run concurrently on 2+ cores, -j2 and -j1, each its own sandbox and folder) and validation; the wasm std is cached."
-  echo "*first*: empty dependency cache, every dependency compiled by both builds and stored. *warm*: the same crate"
-  echo "again, its dependencies reused from the verified dependency cache (minimum of $rounds). *native*: clean"
+  echo "*first*: the dependency cache as the crates before left it (empty for the first): each missing dependency is"
+  echo "built twice by itself and stored, then the job's two builds. *warm*: the same crate again, its dependencies"
+  echo "reused from the verified dependency cache (minimum of $rounds). *native*: clean"
   echo "\`cargo build --release -j2\` of the crate and its dependencies (minimum of $rounds, alternating with warm)."
   echo "In parentheses: the two builds' own durations. *ratio* = warm / native."
   echo

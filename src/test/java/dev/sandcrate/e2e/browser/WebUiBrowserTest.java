@@ -396,6 +396,8 @@ class WebUiBrowserTest {
         assertTrue(jobs.contains("thiserror-impl 1.0.38") && jobs.contains("verified"), jobs);
         assertTrue(jobs.contains("serde_derive 1.0.152") && jobs.contains("ineligible"), jobs);
         assertTrue(browser.driver.findElement(By.id("policy")).getText().contains("serde_derive"));
+        String queue = browser.driver.findElement(By.id("queue")).getText();
+        assertTrue(queue.contains(" queued (") && queue.contains("recent jobs take") && queue.matches("(?s).*Dependency cache: [1-9]\\d* verified dependency builds.*"), queue);
         browser.driver.findElement(By.id("new-login")).sendKeys("bob");
         browser.driver.findElement(By.id("new-password")).sendKeys("bob's long password");
         browser.driver.findElement(By.cssSelector("#user-form button[type=submit]")).click();

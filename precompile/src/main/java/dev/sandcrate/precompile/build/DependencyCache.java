@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.sandcrate.index.Checksums;
+import dev.sandcrate.precompile.FileTrees;
 import dev.sandcrate.precompile.PrecompileException;
 import dev.sandcrate.precompile.Progress;
 import dev.sandcrate.precompile.source.CompatPatches;
@@ -86,10 +87,11 @@ public final class DependencyCache {
 
     /** One locked dependency and its cache key, as listed in the artifact's manifest. */
     public record Dependency(@JsonProperty("name") String name, @JsonProperty("version") String version,
-                             @JsonProperty("key") String key, @JsonIgnore String packageId) {
+                             @JsonProperty("key") String key, @JsonIgnore String packageId, @JsonIgnore List<String> dependsOn,
+                             @JsonIgnore List<String> features, @JsonIgnore String path) {
         @JsonCreator
         public Dependency(@JsonProperty("name") String name, @JsonProperty("version") String version, @JsonProperty("key") String key) {
-            this(name, version, key, null);
+            this(name, version, key, null, List.of(), List.of(), null);
         }
 
         public String label() {
@@ -154,7 +156,13 @@ public final class DependencyCache {
             if (!cacheable(packages.get(id))) continue;
             String key = key(id, packages, nodes, keys, context, workspace);
             JsonNode p = packages.get(id);
-            out.add(new Dependency(p.path("name").asText(), p.path("version").asText(), key, id));
+            List<String> dependsOn = new ArrayList<>();
+            nodes.get(id).path("deps").forEach(d -> dependsOn.add(d.path("pkg").asText()));
+            List<String> features = new ArrayList<>();
+            nodes.get(id).path("features").forEach(f -> features.add(f.asText()));
+            String manifest = p.path("manifest_path").asText();
+            String path = id.startsWith("path+") ? Path.of(manifest.substring(BuildWorkspace.MOUNT.length() + 1)).getParent().toString() : null;
+            out.add(new Dependency(p.path("name").asText(), p.path("version").asText(), key, id, List.copyOf(dependsOn), List.copyOf(features), path));
         }
         out.sort((a, b) -> a.name().equals(b.name()) ? a.version().compareTo(b.version()) : a.name().compareTo(b.name()));
         return out;
@@ -238,51 +246,89 @@ public final class DependencyCache {
     }
 
     /**
-     * After two successful builds: every dependency that both builds compiled (none of its units fresh) and whose
-     * files are byte-identical in both target dirs is stored. Returns the report.
+     * Turns a copy of the prepared workspace into the build of {@code d} alone: the root depends on exactly d and what
+     * it depends on, each pinned to its locked version with the features resolved for the job (so cargo computes the
+     * same units as in the job's build), and has no code of its own. The macro crate is not part of it.
      */
-    static Report store(Store store, List<Dependency> deps, List<Dependency> restored, Path dirA, Path logA, Path dirB, Path logB,
-                        Progress progress) throws IOException {
+    static void writeDependencyRoot(Path dir, Dependency d, List<Dependency> closure) throws IOException {
+        com.fasterxml.jackson.databind.node.ObjectNode manifest = (com.fasterxml.jackson.databind.node.ObjectNode) TOML.readTree(dir.resolve("Cargo.toml").toFile());
+        com.fasterxml.jackson.databind.node.ObjectNode deps = JSON.createObjectNode();
+        List<Dependency> all = new ArrayList<>(closure);
+        all.add(d);
+        for (Dependency x : all) {
+            com.fasterxml.jackson.databind.node.ObjectNode spec = deps.putObject("dep_" + x.name().replace('-', '_') + "_" + x.version().replaceAll("[^A-Za-z0-9]", "_"));
+            spec.put("package", x.name());
+            if (x.path() != null) spec.put("path", x.path());
+            else spec.put("version", "=" + x.version());
+            spec.put("default-features", false);
+            spec.putArray("features").addAll(x.features().stream().map(com.fasterxml.jackson.databind.node.TextNode::new).toList());
+        }
+        manifest.set("dependencies", deps);
+        Files.writeString(dir.resolve("Cargo.toml"), TOML.writeValueAsString(manifest));
+        Files.writeString(dir.resolve("lib.rs"), "");
+        FileTrees.delete(dir.resolve("crate"));
+    }
+
+    /** The dependencies in an order where each comes after everything it depends on. */
+    static List<Dependency> buildOrder(List<Dependency> deps) {
+        Map<String, Dependency> byId = new LinkedHashMap<>();
+        deps.forEach(d -> byId.put(d.packageId(), d));
+        List<Dependency> order = new ArrayList<>();
+        Set<String> done = new java.util.HashSet<>();
+        for (Dependency d : deps) visit(d, byId, done, order);
+        return order;
+    }
+
+    private static void visit(Dependency d, Map<String, Dependency> byId, Set<String> done, List<Dependency> order) {
+        if (!done.add(d.packageId())) return;
+        for (String dep : d.dependsOn()) visit(byId.get(dep), byId, done, order);
+        order.add(d);
+    }
+
+    /** What {@code d} depends on, directly or not (without {@code d}). */
+    static List<Dependency> closure(Dependency d, List<Dependency> deps) {
+        Map<String, Dependency> byId = new LinkedHashMap<>();
+        deps.forEach(x -> byId.put(x.packageId(), x));
+        List<Dependency> order = new ArrayList<>();
+        visit(d, byId, new java.util.HashSet<>(), order);
+        order.remove(d);
+        return order;
+    }
+
+    /**
+     * After {@code d}'s own two builds ({@code cargo build -p d}, where only code of d and what it depends on ran):
+     * stores d if both compiled it (none of its units fresh) to byte-identical files. Returns null when stored, else why not.
+     */
+    static String harvest(Store store, Dependency d, Path dirA, Path logA, Path dirB, Path logB) throws IOException {
+        Units a = units(logA).get(d.packageId());
+        Units b = units(logB).get(d.packageId());
+        if (a == null || b == null) return "cargo built none of its units";
+        if (a.anyFresh() || b.anyFresh() || !a.hashes().equals(b.hashes())) return "partly fresh, or the builds used different units";
+        Map<String, byte[]> filesA = files(dirA.resolve("target"), a.hashes());
+        Map<String, byte[]> filesB = files(dirB.resolve("target"), b.hashes());
+        String difference = difference(filesA, filesB);
+        if (difference != null) return "the two builds differ (" + difference + ")";
+        byte[] entry = pack(filesA, dirA.resolve("target"));
+        if (entry.length > MAX_ENTRY_BYTES) return "entry of " + entry.length + " bytes is too large";
+        try {
+            store.put(d, entry);
+            return null;
+        } catch (IOException e) {
+            return "cannot store (" + e.getMessage() + ")";
+        }
+    }
+
+    /** The dependencies cargo found fresh in both job builds (all their units reused from the cache). */
+    static List<String> reused(List<Dependency> deps, Path logA, Path logB) throws IOException {
         Map<String, Units> unitsA = units(logA);
         Map<String, Units> unitsB = units(logB);
         List<String> reused = new ArrayList<>();
-        List<String> stored = new ArrayList<>();
-        List<String> notStored = new ArrayList<>();
         for (Dependency d : deps) {
             Units a = unitsA.get(d.packageId());
             Units b = unitsB.get(d.packageId());
-            if (a == null || b == null) continue; // not built for this target (e.g. a build-only dependency of nothing)
-            if (a.allFresh() && b.allFresh()) {
-                reused.add(d.label());
-                continue;
-            }
-            if (restored.contains(d)) progress.step("dependency cache: " + d.label() + " was restored but cargo compiled it again");
-            if (a.anyFresh() || b.anyFresh() || !a.hashes().equals(b.hashes())) {
-                notStored.add(d.label() + ": partly reused, or the builds used different units");
-                continue;
-            }
-            Map<String, byte[]> filesA = files(dirA.resolve("target"), a.hashes());
-            Map<String, byte[]> filesB = files(dirB.resolve("target"), b.hashes());
-            String difference = difference(filesA, filesB);
-            if (difference != null) {
-                notStored.add(d.label() + ": the two builds differ (" + difference + ")");
-                continue;
-            }
-            byte[] entry = pack(filesA, dirA.resolve("target"));
-            if (entry.length > MAX_ENTRY_BYTES) {
-                notStored.add(d.label() + ": entry of " + entry.length + " bytes is too large");
-                continue;
-            }
-            try {
-                store.put(d, entry);
-                stored.add(d.label());
-            } catch (IOException e) {
-                notStored.add(d.label() + ": cannot store (" + e.getMessage() + ")");
-            }
+            if (a != null && b != null && a.allFresh() && b.allFresh()) reused.add(d.label());
         }
-        progress.step("dependency cache " + store.describe() + ": reused " + reused + ", stored " + stored
-                + (notStored.isEmpty() ? "" : ", not stored " + notStored));
-        return new Report(reused, stored, notStored);
+        return reused;
     }
 
     private record Units(Set<String> hashes, List<Boolean> fresh) {

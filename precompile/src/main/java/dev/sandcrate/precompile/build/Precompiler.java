@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -131,25 +132,23 @@ public final class Precompiler {
                 FileTrees.copy(prepared.dir(), buildDirs.getLast(), rel -> rel.startsWith("target"));
             }
             DependencyCache.Store cache = expected == null ? dependencyCache : null;
-            List<DependencyCache.Dependency> restored = List.of();
+            List<String> stored = new ArrayList<>();
+            List<String> notStored = new ArrayList<>();
             if (cache != null) {
-                restored = DependencyCache.restore(cache, dependencies, buildDirs, progress);
-                progress.step("dependency cache " + cache.describe() + ": restored " + restored.size() + " of " + dependencies.size()
-                        + " dependencies " + restored.stream().map(DependencyCache.Dependency::label).toList());
+                for (DependencyCache.Dependency d : DependencyCache.buildOrder(dependencies)) {
+                    if (cache.get(d) != null) continue;
+                    String why = buildDependency(job, base, prepared, d, dependencies, jobVariants, cache);
+                    if (why == null) stored.add(d.label());
+                    else notStored.add(d.label() + ": " + why);
+                }
+                List<DependencyCache.Dependency> restored = DependencyCache.restore(cache, dependencies, buildDirs, progress);
+                progress.step("dependency cache " + cache.describe() + ": stored " + stored + (notStored.isEmpty() ? "" : ", not stored " + notStored)
+                        + "; restored " + restored.size() + " of " + dependencies.size() + " dependencies");
             }
             boolean concurrent = concurrentBuilds();
             progress.step(concurrent ? "building twice concurrently (" + Runtime.getRuntime().availableProcessors() + " cores)"
                     : "building twice, one after the other (1 core)");
-            List<BuildOutcome> outcomes = new ArrayList<>();
-            if (concurrent) {
-                try (ExecutorService pool = Executors.newFixedThreadPool(jobVariants.size(), Thread.ofPlatform().name("build-", 0).factory())) {
-                    List<Future<BuildOutcome>> futures = new ArrayList<>();
-                    for (BuildVariant variant : jobVariants) futures.add(pool.submit(() -> build(job, base, macro, variant)));
-                    for (Future<BuildOutcome> f : futures) outcomes.add(join(f));
-                }
-            } else {
-                for (BuildVariant variant : jobVariants) outcomes.add(build(job, base, macro, variant));
-            }
+            List<BuildOutcome> outcomes = both(jobVariants.stream().<Callable<BuildOutcome>>map(v -> () -> build(job, base, macro, v)).toList());
             for (BuildOutcome o : outcomes) if (o.failure() != null) throw o.failure();
             List<BuildRecord.BuildRun> runs = outcomes.stream().map(BuildOutcome::run).toList();
             List<byte[]> modules = outcomes.stream().map(BuildOutcome::wasm).toList();
@@ -171,8 +170,12 @@ public final class Precompiler {
             if (!problems.isEmpty()) {
                 return reject(base, manifest, runs, modules, prepared, prepareMillis, "invalid module: " + String.join("; ", problems));
             }
-            DependencyCache.Report cacheReport = cache == null ? null : DependencyCache.store(cache, dependencies, restored,
-                    buildDirs.get(0), Path.of(runs.get(0).log()), buildDirs.get(1), Path.of(runs.get(1).log()), progress);
+            DependencyCache.Report cacheReport = null;
+            if (cache != null) {
+                cacheReport = new DependencyCache.Report(DependencyCache.reused(dependencies, Path.of(runs.get(0).log()), Path.of(runs.get(1).log())),
+                        stored, notStored);
+                progress.step("dependency cache: both builds reused " + cacheReport.reused());
+            }
             Path artifactFile = outputDir.resolve(artifactName);
             Path tmp = outputDir.resolve(artifactName + ".tmp");
             Files.write(tmp, artifact);
@@ -202,14 +205,85 @@ public final class Precompiler {
         return Runtime.getRuntime().availableProcessors() >= 2;
     }
 
+    /**
+     * Builds one dependency the cache lacks by itself, twice (two fresh copies of the prepared workspace whose root
+     * depends on just it and its own dependencies, those restored from the cache): only its own code and that of what it
+     * depends on (all part of its key) runs there, so no other crate of this job (nor the macro crate's build script)
+     * can tamper with what is stored. Returns null when stored, else why not.
+     */
+    private String buildDependency(Path job, String base, BuildWorkspace.Prepared prepared, DependencyCache.Dependency d,
+                                   List<DependencyCache.Dependency> all, List<BuildVariant> jobVariants, DependencyCache.Store cache) throws IOException {
+        List<Path> dirs = new ArrayList<>();
+        for (BuildVariant v : jobVariants) {
+            dirs.add(job.resolve("dep-" + d.name() + "-" + d.version() + "-" + v.id()));
+            FileTrees.copy(prepared.dir(), dirs.getLast(), rel -> rel.startsWith("target"));
+        }
+        try {
+            List<DependencyCache.Dependency> closure = DependencyCache.closure(d, all);
+            for (Path dir : dirs) DependencyCache.writeDependencyRoot(dir, d, closure);
+            DependencyCache.restore(cache, closure, dirs, progress);
+            List<Callable<String>> builds = new ArrayList<>();
+            List<Path> logs = new ArrayList<>();
+            for (int i = 0; i < jobVariants.size(); i++) {
+                BuildVariant v = jobVariants.get(i);
+                Path dir = dirs.get(i);
+                Path log = outputDir.resolve("logs").resolve(base + "-dep-" + d.name() + "-" + d.version() + "-" + v.id() + ".log");
+                logs.add(log);
+                builds.add(() -> {
+                    ProcessRunner.Result r = cargoBuild(dir, v, HarnessGenerator.CRATE, false, log);
+                    return r.ok() ? null : r.failure(limits.wallClock()) + ", log " + log + "\n" + BuildFolder.tail(log, 10);
+                });
+            }
+            long start = System.nanoTime();
+            for (String failure : both(builds)) if (failure != null) return "its own build failed (" + failure + ")";
+            String why = DependencyCache.harvest(cache, d, dirs.get(0), logs.get(0), dirs.get(1), logs.get(1));
+            progress.step("dependency " + d.label() + " built twice by itself in " + (System.nanoTime() - start) / 1_000_000 + " ms: "
+                    + (why == null ? "stored" : "not stored, " + why));
+            return why;
+        } finally {
+            dirs.forEach(FileTrees::delete);
+        }
+    }
+
+    /** Runs callables at the same time when {@link #concurrentBuilds()}, else one after the other; results in order. */
+    private static <T> List<T> both(List<Callable<T>> work) throws IOException {
+        List<T> out = new ArrayList<>();
+        if (!concurrentBuilds()) {
+            for (Callable<T> c : work) out.add(call(c));
+            return out;
+        }
+        try (ExecutorService pool = Executors.newFixedThreadPool(work.size(), Thread.ofPlatform().name("build-", 0).factory())) {
+            List<Future<T>> futures = new ArrayList<>();
+            for (Callable<T> c : work) futures.add(pool.submit(c));
+            for (Future<T> f : futures) out.add(join(f));
+        }
+        return out;
+    }
+
+    private static <T> T call(Callable<T> c) throws IOException {
+        try {
+            return c.call();
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code cargo build} of one package of the workspace for wasm, in the sandbox, with JSON messages in the log. */
+    private ProcessRunner.Result cargoBuild(Path dir, BuildVariant variant, String packageSpec, boolean locked, Path log) {
+        List<String> command = new ArrayList<>(List.of(toolchain.cargo().toString(), "build", "--release", "--offline",
+                "--message-format=json-render-diagnostics", "--target", WasmStd.TARGET, "-p", packageSpec, "-j", String.valueOf(variant.jobs())));
+        if (locked) command.add("--locked"); // a dependency's own build pins versions in its manifest and may rewrite Cargo.lock
+        return Sandboxes.cargo(dir, toolchain, sysroot, variant.extraEnv()).run(command, limits, log);
+    }
+
     private BuildOutcome build(Path job, String base, MacroCrate macro, BuildVariant variant) throws IOException {
         Path dir = job.resolve("build-" + variant.id());
         Path log = outputDir.resolve("logs").resolve(base + "-" + variant.id() + ".log");
         progress.step("build " + variant.id() + ": cargo build -j" + variant.jobs() + " under bubblewrap in " + dir);
         long start = System.nanoTime();
-        ProcessRunner.Result r = Sandboxes.cargo(dir, toolchain, sysroot, variant.extraEnv()).run(List.of(
-                toolchain.cargo().toString(), "build", "--release", "--locked", "--offline", "--message-format=json-render-diagnostics",
-                "--target", WasmStd.TARGET, "-p", HarnessGenerator.CRATE, "-j", String.valueOf(variant.jobs())), limits, log);
+        ProcessRunner.Result r = cargoBuild(dir, variant, HarnessGenerator.CRATE, true, log);
         long millis = (System.nanoTime() - start) / 1_000_000;
         if (!r.ok()) {
             return new BuildOutcome(null, null, new PrecompileException("build " + variant.id() + " of " + macro.label() + " failed ("
@@ -220,7 +294,7 @@ public final class Precompiler {
         return new BuildOutcome(new BuildRecord.BuildRun(variant.id(), variant.jobs(), Checksums.sha256Hex(wasm), wasm.length, millis, log.toString()), wasm, null);
     }
 
-    private static BuildOutcome join(Future<BuildOutcome> f) throws IOException {
+    private static <T> T join(Future<T> f) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {

@@ -14,8 +14,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The verified dependency cache with real builds of Debian's thiserror-impl (syn 1, quote, proc-macro2,
- * unicode-ident, and sandcrate's bridge server and wire codec): the first job stores what both builds agreed on, a second job reuses all of it (cargo reports the
- * units fresh) and produces the same bytes, and a rebuild from nothing reproduces that artifact bit for bit.
+ * unicode-ident, and sandcrate's bridge server and wire codec): the first job builds each dependency twice by itself
+ * and stores it, its own builds then find them all fresh; a second job reuses them and produces the same bytes; a rebuild
+ * from nothing compiles everything and reproduces the artifact bit for bit.
  */
 class DependencyCacheTest {
     private static final MacroCrate THISERROR_IMPL = MacroCrate.load(TestEnv.DEBIAN_REGISTRY.resolve("thiserror-impl-1.0.38"));
@@ -29,8 +30,9 @@ class DependencyCacheTest {
         BuildRecord first = precompiler(tmp.resolve("first")).withDependencyCache(store)
                 .precompile(THISERROR_IMPL, FeatureSet.defaults(), TestEnv.debian());
         assertTrue(first.verified(), first.rejection());
-        assertEquals(List.of(), first.dependencyCache().reused());
-        assertEquals(DEPS, first.dependencyCache().stored(), "everything both builds compiled alike: " + first.dependencyCache());
+        assertEquals(List.of("unicode-ident 1.0.0", "proc-macro2 1.0.47", "quote 1.0.21", "sandcrate-wire 0.1.0", "sandcrate-bridge-server 0.1.0",
+                "syn 1.0.107"), first.dependencyCache().stored(), "each dependency built twice by itself, after what it depends on: " + first.dependencyCache());
+        assertEquals(DEPS, first.dependencyCache().reused(), "the job's own builds already find them fresh: " + first.dependencyCache());
         List<DependencyCache.Dependency> keys = first.manifest().dependencies();
         assertEquals(DEPS, keys.stream().map(DependencyCache.Dependency::label).toList());
         try (Stream<Path> entries = Files.list(tmp.resolve("cache"))) {
