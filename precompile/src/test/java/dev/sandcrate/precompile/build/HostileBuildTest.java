@@ -53,8 +53,11 @@ class HostileBuildTest {
     void aDiskFillerInABuildScriptFailsTheBuildAtTheDiskLimit(@TempDir Path out) throws Exception {
         String message = failure(out, "disk-filler");
         assertTrue(message.contains("failed (killed: disk limit:") && message.contains("(limit 512 MiB)"), message);
+        // one log per build that ran: the second build runs at the same time on 2+ cores, after the first otherwise
         try (Stream<Path> logs = Files.list(out.resolve("logs"))) {
-            assertEquals(1, logs.count(), "the failed build's log is kept");
+            List<Path> kept = logs.toList();
+            assertTrue(kept.size() == 1 || kept.size() == 2, "the failed builds' logs are kept: " + kept);
+            for (Path log : kept) assertTrue(Files.size(log) > 0, log + " is empty");
         }
     }
 }
