@@ -121,6 +121,8 @@ http {
 }
 CONF
 mkdir -p "$work/nginx/tmp"
+# nginx's workers drop to an unprivileged user when started as root: let them reach the files (mktemp -d is 0700)
+chmod a+x "$work" "$work/nginx" && chmod -R a+rX "$root"
 "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' 2>>"$work/nginx/logs/error.log" &
 pids+=($!)
 ng_url="http://127.0.0.1:$nginx_port"
