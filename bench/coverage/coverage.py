@@ -490,6 +490,7 @@ def cmd_compare(a):
     with open(os.path.join(os.path.dirname(a.run_json), "overview.json"), "w") as f:
         json.dump(overview, f, indent=1)
     results = {}
+    deadline = time.time() + a.max_minutes * 60
     for macro in selected_macros(corpus):
         key = f"{macro['name']} {macro['version']}"
         st = status(a.url, macro["name"], macro["version"])
@@ -497,6 +498,9 @@ def cmd_compare(a):
         results[key] = entry
         ds = default_set(st)
         if not ds or ds.get("state") != "verified":
+            continue
+        if time.time() > deadline:
+            entry["not_compared"] = "time limit"
             continue
         try:
             shim = get_json(f"{a.url}/api/v1/crates/{macro['name']}/{macro['version']}/shim")
@@ -562,7 +566,7 @@ def cmd_report(a):
         results = json.load(f)
     all_macros = [c for c in corpus["crates"] if c["proc_macro"]]
     rows, diffs = [], []
-    verified = identical = no_sites = 0
+    verified = identical = no_sites = not_compared = 0
     job_seconds, compare_seconds = [], []
     for key, e in results.items():
         st = e["status"]
@@ -588,7 +592,9 @@ def cmd_report(a):
             verified += 1
             if same:
                 identical += 1
-            if not compared:
+            if e.get("not_compared"):
+                not_compared += 1
+            elif not compared:
                 no_sites += 1
         for c in compared:
             compare_seconds.append(c["source_seconds"] + c["view_seconds"])
@@ -597,7 +603,9 @@ def cmd_report(a):
         if e.get("shim_error"):
             shim_state = "none: " + e["shim_error"]
         sites = "; ".join(f"{c['rdep']} (~{c['sites']}): {'yes' if c['identical'] else 'NO'}" for c in compared)
-        if state == "verified" and not compared:
+        if e.get("not_compared"):
+            sites = f"not compared ({e['not_compared']})"
+        elif state == "verified" and not compared:
             sites = "none" + (": " + "; ".join(f"{s['rdep']}: {s['why'].splitlines()[0]}" for s in e.get("skipped", [])[:3])
                               if e.get("skipped") else (" in the corpus" if not e.get("shim_error") else ""))
         rows.append(f"| {key} | {state}{' (' + ', '.join(others) + ')' if others else ''} | {md(reason_of(st, ds))} | {builds} | {wall} "
@@ -611,6 +619,7 @@ def cmd_report(a):
     out = []
     out.append("# Macro coverage on the Debian corpus (issue 13, item 5)\n")
     out.append(f"`bench/coverage/run.sh{' --only ' + ','.join(corpus['only']) if subset else ''} --max-minutes {run['max_minutes']}"
+               f"{' --compare-max-minutes ' + str(run['compare_max_minutes']) if run.get('compare_max_minutes', 600) != 600 else ''}"
                f" --workers {run['workers']} --rdeps {run['rdeps']}`, commit {run['commit']}, {run['started']} → {run.get('finished', '?')}, "
                f"{run['cores']} cores.\n")
     if subset:
@@ -663,6 +672,9 @@ def cmd_report(a):
     out.append("")
     if no_sites:
         out.append(f"{no_sites} verified macro(s) had no crate in the corpus to compare on (or none that built); they do not count as identical.\n")
+    if not_compared:
+        out.append(f"{not_compared} verified macro(s) were not compared: the comparison builds reached their time limit "
+                   f"(`--compare-max-minutes {run.get('compare_max_minutes')}`); they do not count as identical.\n")
     if diffs:
         out.append("## Differences\n")
         out += diffs

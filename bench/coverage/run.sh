@@ -11,6 +11,8 @@
 #                       reported as "not built (time limit)"
 #   --workers N         precompile workers of `serve` (default 1; each runs two builds)
 #   --rdeps N           reverse dependencies built per verified macro (default 3)
+#   --compare-max-minutes M   start no comparison after M minutes of comparing (default 600); macros left are
+#                       reported as "not compared (time limit)" and do not count as identical
 #   --work-dir DIR      keep everything there (default: a new /tmp/sandcrate-coverage.XXXXXX)
 #   --no-native-dependency-macros   leave out serve's --precompile-native-dependency-macros (on by default)
 #   --compare-only      reuse DIR's data dir (from an earlier run with --work-dir DIR): no import, no precompiling
@@ -28,7 +30,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 usage() { sed -n 2,27p "$0" | sed 's/^# \{0,1\}//'; }
 
-only="" max_minutes=600 workers=1 rdeps=3 work="" native=1 compare_only=0 serve_opts=()
+only="" max_minutes=600 compare_max_minutes=600 workers=1 rdeps=3 work="" native=1 compare_only=0 serve_opts=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
@@ -36,6 +38,7 @@ while [[ $# -gt 0 ]]; do
     --max-minutes) max_minutes=$2; shift 2 ;;
     --workers) workers=$2; shift 2 ;;
     --rdeps) rdeps=$2; shift 2 ;;
+    --compare-max-minutes) compare_max_minutes=$2; shift 2 ;;
     --work-dir) work=$2; shift 2 ;;
     --no-native-dependency-macros) native=0; shift ;;
     --compare-only) compare_only=1; shift ;;
@@ -44,8 +47,8 @@ while [[ $# -gt 0 ]]; do
     *) serve_opts+=("$1"); shift ;;
   esac
 done
-[[ "$max_minutes" =~ ^[0-9]+$ && "$workers" =~ ^[0-9]+$ && "$rdeps" =~ ^[0-9]+$ ]] \
-  || { echo "run.sh: --max-minutes, --workers and --rdeps take whole numbers" >&2; exit 2; }
+[[ "$max_minutes" =~ ^[0-9]+$ && "$compare_max_minutes" =~ ^[0-9]+$ && "$workers" =~ ^[0-9]+$ && "$rdeps" =~ ^[0-9]+$ ]] \
+  || { echo "run.sh: --max-minutes, --compare-max-minutes, --workers and --rdeps take whole numbers" >&2; exit 2; }
 if [[ $compare_only == 1 && ( -z "$work" || ! -d "$work/data" ) ]]; then
   echo "run.sh: --compare-only needs --work-dir DIR of an earlier run (with DIR/data)" >&2; exit 2
 fi
@@ -96,10 +99,10 @@ fi
 
 start_epoch=$(date +%s)
 jq -n --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --arg started "$(date -u +%FT%TZ)" --arg only "$only" \
-   --arg max "$max_minutes" --arg workers "$workers" --arg rdeps "$rdeps" --arg commit "$(git -C "$repo" rev-parse --short HEAD)" \
+   --arg max "$max_minutes" --arg cmax "$compare_max_minutes" --arg workers "$workers" --arg rdeps "$rdeps" --arg commit "$(git -C "$repo" rev-parse --short HEAD)" \
    --arg serve "$(printf '%s ' "${serve_opts[@]}")" --arg denied "$(tr ',' '\n' <<< "$deny" | grep -c . || true)" \
    --arg cores "$(nproc)" --argjson compare_only "$compare_only" \
-   '{load_start:$load, started:$started, only:$only, max_minutes:($max|tonumber), workers:($workers|tonumber),
+   '{load_start:$load, started:$started, only:$only, max_minutes:($max|tonumber), compare_max_minutes:($cmax|tonumber), workers:($workers|tonumber),
      rdeps:($rdeps|tonumber), commit:$commit, serve_options:$serve, denied:($denied|tonumber), cores:($cores|tonumber),
      compare_only:($compare_only == 1)}' > "$work/run.json"
 
@@ -130,7 +133,8 @@ curl -fsSL "$url/runtime/install.sh" | HOME="$work/home" sh > "$work/install.log
   || { cat "$work/install.log"; echo "run.sh: installing the runtime failed" >&2; exit 1; }
 log "$(tail -1 "$work/install.log")"
 t=$(date +%s)
-py compare "$url" "$(cat "$work/admin-token")" "$work/corpus.json" "$work/run.json" --work "$work" --rdeps "$rdeps"
+py compare "$url" "$(cat "$work/admin-token")" "$work/corpus.json" "$work/run.json" --work "$work" --rdeps "$rdeps" \
+  --max-minutes "$compare_max_minutes"
 jq --argjson s "$(( $(date +%s) - t ))" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --arg finished "$(date -u +%FT%TZ)" \
    --argjson total "$(( $(date +%s) - start_epoch ))" \
    '.compare_seconds = $s | .load_end = $load | .finished = $finished | .total_seconds = $total' "$work/run.json" > "$work/run.json.new" \
