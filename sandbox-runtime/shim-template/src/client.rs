@@ -98,7 +98,9 @@ impl Connection {
 }
 
 /// One write per frame: separate small writes wake the runtime for a partial frame (measured: ~0.5 ms per macro call).
-fn write_frame(writer: &mut dyn Write, header: &[u8], parts: &[&[u8]]) -> std::io::Result<()> {
+// generic, not `dyn Write`/`dyn Read`: a trait object instantiates every default method of the trait (read_to_end, ...)
+// for each stream type, code every consumer compiles for nothing
+fn write_frame<W: Write>(writer: &mut W, header: &[u8], parts: &[&[u8]]) -> std::io::Result<()> {
     let mut frame = Vec::with_capacity(header.len() + parts.iter().map(|p| p.len()).sum::<usize>());
     frame.extend_from_slice(header);
     for part in parts {
@@ -108,7 +110,7 @@ fn write_frame(writer: &mut dyn Write, header: &[u8], parts: &[&[u8]]) -> std::i
     writer.flush()
 }
 
-fn read_frame(reader: &mut dyn Read) -> std::io::Result<(u8, Vec<u8>)> {
+fn read_frame<R: Read>(reader: &mut R) -> std::io::Result<(u8, Vec<u8>)> {
     let mut header = [0u8; 5];
     reader.read_exact(&mut header)?;
     let length = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;

@@ -193,4 +193,12 @@ mod tests {
         assert_eq!(names, ["CARGO_BIN_EXE_tool", "CARGO_CRATE_NAME", "CARGO_PKG_NAME", "CARGO_PKG_VERSION", "OUT_DIR"]);
         assert_eq!(env[3].1, "1.2.3");
     }
+
+    #[test]
+    fn a_name_set_twice_keeps_its_smaller_value() {
+        let vars = [("OUT_DIR", "/t/b"), ("CARGO_PKG_NAME", "demo"), ("OUT_DIR", "/t/a"), ("OUT_DIR", "/t/c")]
+            .map(|(k, v)| (OsString::from(k), OsString::from(v)));
+        let env = cargo_env(vars.into_iter());
+        assert_eq!(env, [("CARGO_PKG_NAME".to_string(), "demo".to_string()), ("OUT_DIR".to_string(), "/t/a".to_string())]);
+    }
 }

@@ -7,7 +7,6 @@
 #![forbid(unsafe_code)]
 #![allow(dead_code)]
 
-use std::collections::HashMap;
 #[allow(unused_imports)] // in the prelude only since edition 2021; shims keep the original crate's edition
 use std::convert::TryFrom;
 use std::fmt;
@@ -232,12 +231,63 @@ pub fn is_punct_char(ch: char) -> bool {
 struct Writer {
     body: Vec<u8>,
     strings: Vec<String>,
-    index: HashMap<String, u32>,
+    index: StringIndex,
+}
+
+/// Open-addressing table from string to its index in `Writer::strings` (FNV-1a, linear probing).
+/// Not std's `HashMap`: the shim is compiled in every consumer's debug build, where SipHash and
+/// hashbrown's generic code cost compile time and run slowly.
+struct StringIndex {
+    /// `strings` index + 1 per slot, 0 = empty; the length is a power of two.
+    slots: Vec<u32>,
+}
+
+impl StringIndex {
+    fn hash(s: &str) -> usize {
+        let mut h: u32 = 0x811c_9dc5;
+        for &b in s.as_bytes() {
+            h = (h ^ b as u32).wrapping_mul(0x0100_0193);
+        }
+        h as usize
+    }
+
+    /// The index of `s` in `strings`, or the free slot where it belongs.
+    fn find(&self, strings: &[String], s: &str) -> Result<u32, usize> {
+        let mask = self.slots.len() - 1;
+        let mut slot = Self::hash(s) & mask;
+        loop {
+            let entry = self.slots[slot];
+            if entry == 0 {
+                return Err(slot);
+            }
+            if strings[(entry - 1) as usize] == s {
+                return Ok(entry - 1);
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    /// Records that `strings[index]` is new; keeps the table at most half full.
+    fn insert(&mut self, strings: &[String], slot: usize, index: u32) {
+        self.slots[slot] = index + 1;
+        if strings.len() * 2 > self.slots.len() {
+            let mut slots = vec![0u32; self.slots.len() * 2];
+            let mask = slots.len() - 1;
+            for (i, s) in strings.iter().enumerate() {
+                let mut slot = Self::hash(s) & mask;
+                while slots[slot] != 0 {
+                    slot = (slot + 1) & mask;
+                }
+                slots[slot] = i as u32 + 1;
+            }
+            self.slots = slots;
+        }
+    }
 }
 
 impl Writer {
     fn new() -> Self {
-        Writer { body: Vec::new(), strings: Vec::new(), index: HashMap::new() }
+        Writer { body: Vec::new(), strings: Vec::new(), index: StringIndex { slots: vec![0; 64] } }
     }
 
     fn u8(&mut self, v: u8) {
@@ -253,12 +303,12 @@ impl Writer {
     }
 
     fn string(&mut self, s: &str) {
-        let i = match self.index.get(s) {
-            Some(&i) => i,
-            None => {
+        let i = match self.index.find(&self.strings, s) {
+            Ok(i) => i,
+            Err(slot) => {
                 let i = u32::try_from(self.strings.len()).expect("wire: too many strings");
                 self.strings.push(s.to_owned());
-                self.index.insert(s.to_owned(), i);
+                self.index.insert(&self.strings, slot, i);
                 i
             }
         };
@@ -583,13 +633,25 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
 
+    // u8 and u32 index directly instead of going through `take`: the shim runs this decoder
+    // unoptimized (consumers' debug builds), where every slice helper is a real call
     fn u8(&mut self) -> Result<u8, WireError> {
-        Ok(self.take(1)?[0])
+        match self.bytes.get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                Ok(b)
+            }
+            None => Err(self.error("truncated: needs 1 more bytes, 0 left".into())),
+        }
     }
 
     fn u32(&mut self) -> Result<u32, WireError> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        let (b, p) = (self.bytes, self.pos);
+        if b.len() - p < 4 {
+            return Err(self.error(format!("truncated: needs 4 more bytes, {} left", b.len() - p)));
+        }
+        self.pos = p + 4;
+        Ok(b[p] as u32 | (b[p + 1] as u32) << 8 | (b[p + 2] as u32) << 16 | (b[p + 3] as u32) << 24)
     }
 
     /// A count of items that each take at least `min_item_size` bytes (guards allocations).

@@ -136,12 +136,29 @@ pub fn cargo_env(vars: impl Iterator<Item = (std::ffi::OsString, std::ffi::OsStr
         "CARGO", "CARGO_BIN_NAME", "CARGO_CRATE_NAME", "CARGO_MANIFEST_DIR", "CARGO_MANIFEST_PATH",
         "CARGO_PRIMARY_PACKAGE", "CARGO_RUSTC_CURRENT_DIR", "CARGO_TARGET_TMPDIR", "OUT_DIR",
     ];
-    let mut env: Vec<(String, String)> = vars
-        .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
-        .filter(|(name, _)| EXACT.contains(&name.as_str()) || name.starts_with("CARGO_PKG_") || name.starts_with("CARGO_BIN_EXE_"))
-        .collect();
-    env.sort();
-    env.dedup_by(|a, b| a.0 == b.0);
+    // sorted by insertion, not `sort`: a few dozen entries, and no generic sort code in every shim
+    let mut env: Vec<(String, String)> = Vec::new();
+    for (name, value) in vars {
+        let (name, value) = match (name.into_string(), value.into_string()) {
+            (Ok(name), Ok(value)) => (name, value),
+            _ => continue,
+        };
+        if !(EXACT.contains(&name.as_str()) || name.starts_with("CARGO_PKG_") || name.starts_with("CARGO_BIN_EXE_")) {
+            continue;
+        }
+        let mut at = env.len();
+        while at > 0 && env[at - 1].0 > name {
+            at -= 1;
+        }
+        if at > 0 && env[at - 1].0 == name {
+            // a name set twice: keep the smaller value, as sorting and deduplicating would
+            if value < env[at - 1].1 {
+                env[at - 1].1 = value;
+            }
+            continue;
+        }
+        env.insert(at, (name, value));
+    }
     env
 }
 
@@ -194,8 +211,7 @@ pub fn from_wire(stream: &[w::TokenTree], spans: &[Span]) -> Result<TokenStream,
                 TokenTree::Punct(punct)
             }
             w::TokenTree::Ident(i) => {
-                let valid = !i.name.is_empty() && i.name.chars().all(|c| c == '_' || c == '$' || c.is_alphanumeric());
-                if !valid {
+                if !valid_ident(&i.name) {
                     return Err(format!("invalid identifier `{}` in macro output", i.name));
                 }
                 TokenTree::Ident(if i.is_raw { Ident::new_raw(&i.name, span(i.span)) } else { Ident::new(&i.name, span(i.span)) })
@@ -208,6 +224,20 @@ pub fn from_wire(stream: &[w::TokenTree], spans: &[Span]) -> Result<TokenStream,
         });
     }
     Ok(out.into_iter().collect())
+}
+
+/// Whether `Ident::new` accepts `name` without panicking (a loose check: rustc validates it exactly).
+/// Bytes first: most identifiers are ASCII, and this runs unoptimized in consumers' debug builds.
+fn valid_ident(name: &str) -> bool {
+    let mut ascii = true;
+    for &b in name.as_bytes() {
+        if b >= 0x80 {
+            ascii = false;
+        } else if !(b.is_ascii_alphanumeric() || b == b'_' || b == b'$') {
+            return false;
+        }
+    }
+    !name.is_empty() && (ascii || name.chars().all(|c| c == '_' || c == '$' || c.is_alphanumeric()))
 }
 
 /// `::core::compile_error! { "message" }` at `span`.

@@ -532,6 +532,34 @@ fn strings_are_interned_once() {
 }
 
 #[test]
+fn many_strings_are_interned_once_in_first_use_order() {
+    // enough distinct names to grow the writer's string index several times, each used three times
+    let names: Vec<String> = (0..5000).map(|i| format!("name_{i}")).collect();
+    let mut stream = Vec::new();
+    for round in 0..3 {
+        for (i, name) in names.iter().enumerate() {
+            stream.push(ident(name, 0));
+            if round == 0 && i % 7 == 0 {
+                stream.push(lit(&format!("\"{name}\""), 0));
+            }
+        }
+    }
+    let mut request = request_derive_tokens();
+    request.input = Input::Tokens(stream.clone());
+    let bytes = request.encode();
+    let decoded = Request::decode(&bytes).unwrap();
+    assert_eq!(decoded.input, Input::Tokens(stream));
+    let hay = String::from_utf8_lossy(&bytes);
+    for name in [&names[0], &names[2499], &names[4998]] {
+        assert_eq!(hay.matches(&format!("{name}\"")).count(), 1, "{name}'s literal is stored once");
+    }
+    assert_eq!(hay.matches("name_4998").count(), 2, "the ident and its literal, once each");
+    assert_eq!(hay.matches("name_4999").count(), 1);
+    let at = |s: &str| hay.find(s).unwrap();
+    assert!(at("name_100") < at("name_200") && at("name_200") < at("name_4999"), "strings are stored in first-use order");
+}
+
+#[test]
 fn derived_span_may_not_refer_forward() {
     let r = Response { first_span_id: 2, spans: vec![SpanInfo::Start { base: 2 }], diagnostics: vec![], outcome: Outcome::Expanded(vec![]) };
     let err = Response::decode(&r.encode()).unwrap_err();
