@@ -15,6 +15,8 @@
 #                       reported as "not compared (time limit)" and do not count as identical
 #   --work-dir DIR      keep everything there (default: a new /tmp/sandcrate-coverage.XXXXXX)
 #   --no-native-dependency-macros   leave out serve's --precompile-native-dependency-macros (on by default)
+#   --report FILE       write the report there instead of bench/coverage/report.md (precompile-bench.sh --corpus
+#                       runs this script with --rdeps 0 for the precompile time alone)
 #   --compare-only      reuse DIR's data dir (from an earlier run with --work-dir DIR): no import, no precompiling
 #   other options       passed to `sandcrate serve` (e.g. --precompile-feature-sets 1, --precompile-allow paste)
 #
@@ -24,13 +26,13 @@
 # (the registry's reverse dependencies, smallest first; a crate that only re-exports the macro is followed to its own
 # users) and build each twice, from /index/ and from /precompiled/index/, with
 # `cargo rustc -p CRATE --lib -- -Zunpretty=expanded` (RUSTC_BOOTSTRAP=1 only for that rustc call), and compare.
-# Writes bench/coverage/report.md (last line `RESULT macros=... verified=N identical=M`).
+# Writes bench/coverage/report.md, or --report FILE (last line `RESULT macros=... verified=N identical=M`).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-usage() { sed -n 2,27p "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n 2,29p "$0" | sed 's/^# \{0,1\}//'; }
 
-only="" max_minutes=600 compare_max_minutes=600 workers=1 rdeps=3 work="" native=1 compare_only=0 serve_opts=()
+only="" report="" max_minutes=600 compare_max_minutes=600 workers=1 rdeps=3 work="" native=1 compare_only=0 serve_opts=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
@@ -39,6 +41,7 @@ while [[ $# -gt 0 ]]; do
     --workers) workers=$2; shift 2 ;;
     --rdeps) rdeps=$2; shift 2 ;;
     --compare-max-minutes) compare_max_minutes=$2; shift 2 ;;
+    --report) report=$2; shift 2 ;;
     --work-dir) work=$2; shift 2 ;;
     --no-native-dependency-macros) native=0; shift ;;
     --compare-only) compare_only=1; shift ;;
@@ -139,6 +142,7 @@ jq --argjson s "$(( $(date +%s) - t ))" --arg load "$(cut -d' ' -f1-3 /proc/load
    --argjson total "$(( $(date +%s) - start_epoch ))" \
    '.compare_seconds = $s | .load_end = $load | .finished = $finished | .total_seconds = $total' "$work/run.json" > "$work/run.json.new" \
    && mv "$work/run.json.new" "$work/run.json"
-py report "$work/run.json" "$work/corpus.json" "$here/report.md"
-log "report: $here/report.md (work dir $work)"
-tail -1 "$here/report.md"
+report=${report:-$here/report.md}
+py report "$work/run.json" "$work/corpus.json" "$report"
+log "report: $report (work dir $work)"
+tail -1 "$report"
