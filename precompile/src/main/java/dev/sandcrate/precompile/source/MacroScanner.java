@@ -14,7 +14,8 @@ import java.util.List;
  * {@code extern crate proc_macro;} is added when the crate relied on the proc-macro prelude. A
  * {@code #[proc_macro_error]} on a macro function (proc-macro-error refuses to wrap a function it cannot see a
  * proc-macro attribute on) gets the arguments that make it expand exactly as it does on the original:
- * {@code allow_not_macro, assert_unwind_safe}.
+ * {@code allow_not_macro, assert_unwind_safe}. A macro attribute under {@code #[cfg_attr(predicate, ...)]} is a
+ * macro whose cfg includes the predicate (strum_macros names its derives by feature this way).
  */
 public final class MacroScanner {
     private static final List<String> MACRO_ATTRIBUTES = List.of("proc_macro_derive", "proc_macro_attribute", "proc_macro");
@@ -56,15 +57,22 @@ public final class MacroScanner {
                 List<Attribute> attrs = List.copyOf(pending);
                 pending.clear();
                 Attribute macroAttr = attrs.stream().filter(a -> MACRO_ATTRIBUTES.contains(a.path())).findFirst().orElse(null);
-                if (attrs.stream().anyMatch(a -> a.path().equals("cfg_attr") && mentionsMacroAttribute(a))) {
-                    throw new PrecompileException(fileForMessages + ": proc-macro attributes inside #[cfg_attr] are not supported");
-                }
-                if (macroAttr != null) {
+                List<Attribute> conditional = attrs.stream()
+                        .filter(a -> a.path().equals("cfg_attr") && mentionsMacroAttribute(a)).toList();
+                if (macroAttr != null || !conditional.isEmpty()) {
                     String function = functionName(tokens, i, fileForMessages);
                     List<String> cfg = attrs.stream().filter(a -> a.path().equals("cfg")).map(a -> a.argsText(source)).toList();
-                    macros.add(declare(macroAttr, function, cfg, source, fileForMessages));
-                    for (int p = macroAttr.start; p < macroAttr.end; p++) {
-                        if (rewritten.charAt(p) != '\n') rewritten.setCharAt(p, ' ');
+                    if (macroAttr != null) {
+                        macros.add(declare(macroAttr, function, cfg, source, fileForMessages));
+                        blank(rewritten, macroAttr);
+                    }
+                    // #[cfg_attr(feature = "x", proc_macro_derive(A))]: the macro exists where its predicate holds
+                    for (Attribute a : conditional) {
+                        CfgAttr c = cfgAttr(a, source, fileForMessages);
+                        List<String> withPredicate = new ArrayList<>(cfg);
+                        withPredicate.add(c.predicate());
+                        macros.add(declare(c.macroAttribute(), function, withPredicate, source, fileForMessages));
+                        blank(rewritten, a);
                     }
                     attrs.stream().filter(a -> a.path().equals("proc_macro_error"))
                             .forEach(a -> procMacroErrorArguments(a, source).ifPresent(insertions::add));
@@ -83,6 +91,45 @@ public final class MacroScanner {
     }
 
     private record Insertion(int offset, String text) {
+    }
+
+    /** Spaces over the attribute, newlines kept: no line or column of the function moves. */
+    private static void blank(StringBuilder rewritten, Attribute a) {
+        for (int p = a.start; p < a.end; p++) {
+            if (rewritten.charAt(p) != '\n') rewritten.setCharAt(p, ' ');
+        }
+    }
+
+    private record CfgAttr(String predicate, Attribute macroAttribute) {
+    }
+
+    /**
+     * Reads {@code cfg_attr(PREDICATE, proc_macro_derive(...))}. Only that form: a cfg_attr that also applies other
+     * attributes, or nests cfg_attr, would need those kept on the function, so it is refused with this message.
+     */
+    private static CfgAttr cfgAttr(Attribute a, String source, String file) {
+        List<Token> b = a.body();
+        List<Integer> commas = new ArrayList<>();
+        int nesting = 0;
+        for (int k = 1; k < b.size(); k++) {
+            String t = b.get(k).text();
+            if (t.equals("(") || t.equals("[") || t.equals("{")) nesting++;
+            else if (t.equals(")") || t.equals("]") || t.equals("}")) nesting--;
+            else if (t.equals(",") && nesting == 1) commas.add(k);
+        }
+        int last = b.size() - 1;
+        if (!commas.isEmpty() && commas.getLast() == last - 1) commas.removeLast(); // trailing comma
+        boolean single = b.size() > 3 && b.get(1).is("(") && b.get(last).is(")") && commas.size() == 1
+                && MACRO_ATTRIBUTES.contains(b.get(commas.getFirst() + 1).text());
+        if (!single) {
+            throw new PrecompileException(file + ": #[" + source.substring(a.start() + 2, a.end() - 1).strip()
+                    + "] applies a proc-macro attribute together with other attributes; only"
+                    + " #[cfg_attr(predicate, proc_macro_derive(...))] and the like are supported");
+        }
+        int comma = commas.getFirst();
+        int innerEnd = b.get(last - 1).is(",") ? last - 1 : last;
+        String predicate = source.substring(b.get(1).end(), b.get(comma).start()).strip();
+        return new CfgAttr(predicate, new Attribute(b.subList(comma + 1, innerEnd), a.start(), a.end()));
     }
 
     /** The arguments a {@code #[proc_macro_error]} on a macro function lacks to behave as it did on the macro. */

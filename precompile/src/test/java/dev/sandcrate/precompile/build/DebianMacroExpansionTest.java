@@ -137,6 +137,19 @@ class DebianMacroExpansionTest {
                 Check.aborted("unnamed-field", "Getters", "struct T(#[get] u32);")));
     }
 
+    /** strum_macros names its derives under #[cfg_attr(feature = ..., proc_macro_derive(...))]: the default names. */
+    @Test
+    void strumMacrosDeclaredThroughCfgAttr(@TempDir Path work) throws Exception {
+        Path corpus = TestEnv.debianCorpus();
+        compare(corpus.resolve("strum_macros-0.19.2"), new UnpackedCrateFolderSource(corpus), work, List.of(
+                Check.ok("enum-string", "EnumString", null, """
+                        #[strum(serialize_all = "snake_case")]
+                        enum Color { #[strum(serialize = "b", serialize = "blue")] Blue { shade: u8 }, #[strum(disabled)] Hidden, GreenYellow(u32) }"""),
+                Check.ok("display", "Display", null, "enum E { #[strum(to_string = \"A!\")] A, B(u8) }"),
+                Check.ok("discriminants", "EnumDiscriminants", null, "#[strum_discriminants(derive(Hash))] enum E { A(u8), B { x: u16 } }"),
+                Check.ok("variant-names", "EnumVariantNames", null, "#[strum(serialize_all = \"kebab_case\")] enum E { FirstOne, SecondTwo }")));
+    }
+
     @Test
     void panickingMacroAndCfgGatedMacros(@TempDir Path work) throws Exception {
         CrateSource sources = CrateSources.layered(List.of(new UnpackedCrateFolderSource(TestEnv.TEST_CRATES), TestEnv.debian()));

@@ -59,9 +59,39 @@ class MacroScannerTest {
     }
 
     @Test
-    void rejectsProcMacroAttributesInsideCfgAttr() {
-        String src = "#[cfg_attr(feature = \"x\", proc_macro)]\npub fn m() {}\n";
-        assertThrows(PrecompileException.class, () -> MacroScanner.scan(src, "lib.rs"));
+    void aMacroAttributeInsideCfgAttrIsAMacroUnderThatPredicate() {
+        String src = """
+                #[cfg_attr(
+                    not(feature = "verbose"),
+                    proc_macro_derive(EnumString, attributes(strum))
+                )]
+                #[cfg_attr(feature = "verbose", proc_macro_derive(StrumEnumString, attributes(strum)),)]
+                #[cfg(unix)]
+                pub fn from_string(input: TokenStream) -> TokenStream { input }
+
+                #[cfg_attr(feature = "bang", proc_macro)]
+                pub fn make(input: TokenStream) -> TokenStream { input }
+
+                #[cfg_attr(feature = "doc", doc = "proc_macro is only mentioned in a string")]
+                fn helper() {}
+                """;
+        MacroScanner.Result r = MacroScanner.scan(src, "lib.rs");
+        assertEquals(List.of(
+                new MacroDecl("derive", "EnumString", "from_string", List.of("strum"), List.of("unix", "not(feature = \"verbose\")")),
+                new MacroDecl("derive", "StrumEnumString", "from_string", List.of("strum"), List.of("unix", "feature = \"verbose\"")),
+                new MacroDecl("bang", "make", "make", List.of(), List.of("feature = \"bang\""))), r.macros());
+        String out = r.rewrittenSource();
+        assertFalse(out.contains("proc_macro_derive"), out);
+        assertFalse(out.contains("feature = \"bang\""), out);
+        assertTrue(out.contains("#[cfg_attr(feature = \"doc\", doc = "), "other cfg_attrs stay");
+        assertEquals(src.indexOf("pub fn from_string"), out.indexOf("pub fn from_string"), "no line or column moves");
+    }
+
+    @Test
+    void refusesACfgAttrThatAppliesOtherAttributesWithTheMacroOne() {
+        String src = "#[cfg_attr(feature = \"x\", proc_macro, inline)]\npub fn m() {}\n";
+        PrecompileException e = assertThrows(PrecompileException.class, () -> MacroScanner.scan(src, "lib.rs"));
+        assertTrue(e.getMessage().contains("cfg_attr(feature = \"x\", proc_macro, inline)"), e.getMessage());
     }
 
     @Test
