@@ -627,6 +627,10 @@ def cmd_report(a):
                    f"reported; the other {run['denied']} macro crate names were denied (`--precompile-deny`) so the workers "
                    "built only these (and macros they depend on). `verified` and `identical` in the RESULT line count only these; "
                    "`macros` is the whole corpus.\n")
+    if run.get("compare_only"):
+        out.append(f"- Comparison rerun (`--compare-only`) at commit {run['commit']}, {run['started']}, on the data dir precompiled by "
+                   f"commit {run.get('precompiled_commit', '?')} from {run.get('precompile_started', '?')} (load then "
+                   f"{run.get('precompile_load_start', '?')}); the precompile times below are that run's.")
     out.append(f"- Load average (1/5/15 min): {run['load_start']} at the start, {run.get('load_end', '?')} at the end.")
     out.append(f"- `serve` options: `{run['serve_options'].strip()}` (plus `--precompile-workers {run['workers']}`"
                + (", `--precompile-deny <the other macro crates>`" if subset else "") + ").")

@@ -107,7 +107,14 @@ jq -n --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --arg started "$(date -u +%F
    --arg cores "$(nproc)" --argjson compare_only "$compare_only" \
    '{load_start:$load, started:$started, only:$only, max_minutes:($max|tonumber), compare_max_minutes:($cmax|tonumber), workers:($workers|tonumber),
      rdeps:($rdeps|tonumber), commit:$commit, serve_options:$serve, denied:($denied|tonumber), cores:($cores|tonumber),
-     compare_only:($compare_only == 1)}' > "$work/run.json"
+     compare_only:($compare_only == 1)}' > "$work/run.json.new"
+if [[ $compare_only == 1 && -f "$work/run.json" ]]; then
+  # the data dir's precompile phase is what the report describes: keep its measurements and settings
+  jq -s '.[1] + (.[0] | {import_seconds, precompile_seconds, time_limit_hit, unplanned, max_minutes, workers, serve_options,
+         precompiled_commit: .commit, precompile_started: .started, precompile_load_start: .load_start} | with_entries(select(.value != null)))' \
+     "$work/run.json" "$work/run.json.new" > "$work/run.json.merged" && mv "$work/run.json.merged" "$work/run.json.new"
+fi
+mv "$work/run.json.new" "$work/run.json"
 
 if [[ $compare_only == 0 ]]; then
   rm -rf "$data"
