@@ -64,6 +64,54 @@ class DependencyCacheTest {
         assertEquals(second.artifactSha256(), rebuilt.artifactSha256(), "from nothing, bit for bit");
     }
 
+    /**
+     * A job whose build script overwrites the dependencies restored into its build folder changes nothing in the cache:
+     * entries come only from each dependency's own double build, and the next job reuses them and produces the same
+     * artifact as with a cache of its own.
+     */
+    @Test
+    void aBuildScriptOverwritingRestoredDependenciesDoesNotReachTheCache(@TempDir Path tmp) throws Exception {
+        DependencyCache.Store store = DependencyCache.folder(tmp.resolve("cache"));
+        MacroCrate hostile = MacroCrate.load(TestEnv.TEST_CRATES.resolve("sandcrate-hostile-build"));
+        try {
+            precompiler(tmp.resolve("hostile")).withDependencyCache(store)
+                    .precompile(hostile, new FeatureSet(true, List.of("poison-dependencies")), TestEnv.debian());
+        } catch (dev.sandcrate.precompile.PrecompileException e) {
+            TestEnv.LOG.step("the poisoned job failed: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        String logs;
+        try (Stream<Path> files = Files.walk(tmp.resolve("hostile"))) {
+            logs = files.filter(p -> p.toString().endsWith(".log")).map(p -> {
+                try {
+                    return Files.readString(p);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).collect(java.util.stream.Collectors.joining("\n"));
+        }
+        assertTrue(logs.contains("poisoned ") && logs.contains("libsandcrate_wire"), "the build script reached the restored rlibs");
+        java.util.Map<String, String> entries = entryHashes(tmp.resolve("cache"));
+        assertFalse(entries.isEmpty(), "the job stored its dependencies first");
+
+        MacroCrate clean = MacroCrate.load(TestEnv.TEST_CRATES.resolve("sandcrate-test-macros"));
+        BuildRecord reusing = precompiler(tmp.resolve("reusing")).withDependencyCache(store).precompile(clean, FeatureSet.defaults(), TestEnv.debian());
+        assertTrue(reusing.verified(), reusing.rejection());
+        assertTrue(reusing.dependencyCache().reused().containsAll(List.of("sandcrate-bridge-server 0.1.0", "sandcrate-wire 0.1.0")), "" + reusing.dependencyCache());
+        BuildRecord own = precompiler(tmp.resolve("own")).withDependencyCache(DependencyCache.folder(tmp.resolve("own-cache")))
+                .precompile(clean, FeatureSet.defaults(), TestEnv.debian());
+        assertTrue(own.verified(), own.rejection());
+        assertEquals(own.artifactSha256(), reusing.artifactSha256(), "the shared cache gave the same artifact as a cache of its own");
+        assertEquals(entries, entryHashes(tmp.resolve("cache")), "no entry changed");
+    }
+
+    private static java.util.Map<String, String> entryHashes(Path cache) throws Exception {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        try (Stream<Path> entries = Files.list(cache)) {
+            for (Path p : entries.toList()) out.put(p.getFileName().toString(), dev.sandcrate.index.Checksums.sha256Hex(p));
+        }
+        return out;
+    }
+
     private static Precompiler precompiler(Path out) {
         return new Precompiler(TestEnv.toolchain(), TestEnv.sysroot(), out, BuildLimits.defaults(), TestEnv.LOG);
     }
