@@ -10,35 +10,42 @@ import java.util.List;
 
 /**
  * Versioned source patches for old versions of the token crates that switch off their {@code proc_macro}
- * support on wasm32 (proc-macro2 &lt; 1.0.59 in build.rs, syn &lt; 2.0.18 and quote &lt; 1.0.28 by cfg). Inside the
+ * support on wasm32 (proc-macro2 &lt; 1.0.59 in build.rs; syn &lt; 2.0.18, quote &lt; 1.0.28 and synstructure 0.12 by
+ * cfg). Inside the
  * sandbox the real proc_macro is there (our bridge), so the wasm32 test is replaced by one that never matches.
  * A patch that finds nothing to replace in a version it claims is an error: silently building a macro that
  * cannot see its input would be worse.
  */
 public final class CompatPatches {
     /** Bump when a patch changes: it is part of the build recipe recorded in every manifest. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     record Replace(String file, String from, String to) {
     }
 
-    record Patch(String crate, int[] below, List<Replace> replacements) {
+    /** Applies to versions from {@code from} (inclusive) below {@code below}. */
+    record Patch(String crate, int[] from, int[] below, List<Replace> replacements) {
         boolean appliesTo(String crateName, String version) {
-            return crate.equals(crateName) && compare(parse(version), below) < 0;
+            return crate.equals(crateName) && compare(parse(version), from) >= 0 && compare(parse(version), below) < 0;
         }
     }
+
+    private static final int[] ANY = {0, 0, 0};
 
     private static final String SYN_WASM = "not(all(target_arch = \"wasm32\", any(target_os = \"unknown\", target_os = \"wasi\")))";
     private static final String QUOTE_WASM = "not(all(target_arch = \"wasm32\", target_os = \"unknown\"))";
     private static final String ALWAYS = "all()";
 
     static final List<Patch> PATCHES = List.of(
-            new Patch("proc-macro2", new int[]{1, 0, 59}, List.of(
+            new Patch("proc-macro2", ANY, new int[]{1, 0, 59}, List.of(
                     new Replace("build.rs", "target.contains(\"wasm32\")", "false /* sandcrate: proc_macro is available in the sandbox */"))),
-            new Patch("syn", new int[]{2, 0, 18}, List.of(
+            new Patch("syn", ANY, new int[]{2, 0, 18}, List.of(
                     new Replace("src/lib.rs", SYN_WASM, ALWAYS), new Replace("src/export.rs", SYN_WASM, ALWAYS),
                     new Replace("src/parse.rs", SYN_WASM, ALWAYS), new Replace("src/buffer.rs", SYN_WASM, ALWAYS))),
-            new Patch("quote", new int[]{1, 0, 28}, List.of(new Replace("src/lib.rs", QUOTE_WASM, ALWAYS))));
+            new Patch("quote", ANY, new int[]{1, 0, 28}, List.of(new Replace("src/lib.rs", QUOTE_WASM, ALWAYS))),
+            // decl_derive! needs macros::TokenStream/parse and MacroResult::into_stream, which 0.12 hides on wasm32
+            new Patch("synstructure", new int[]{0, 12, 0}, new int[]{0, 13, 0}, List.of(
+                    new Replace("src/lib.rs", SYN_WASM, ALWAYS), new Replace("src/macros.rs", SYN_WASM, ALWAYS))));
 
     private CompatPatches() {
     }

@@ -15,7 +15,9 @@ import java.util.List;
  * {@code #[proc_macro_error]} on a macro function (proc-macro-error refuses to wrap a function it cannot see a
  * proc-macro attribute on) gets the arguments that make it expand exactly as it does on the original:
  * {@code allow_not_macro, assert_unwind_safe}. A macro attribute under {@code #[cfg_attr(predicate, ...)]} is a
- * macro whose cfg includes the predicate (strum_macros names its derives by feature this way).
+ * macro whose cfg includes the predicate (strum_macros names its derives by feature this way). synstructure's
+ * {@code decl_derive!([Name, attributes(..)] => function)} declares a derive too: a local copy of that macro without
+ * its {@code #[proc_macro_derive]} is put before the first item.
  */
 public final class MacroScanner {
     private static final List<String> MACRO_ATTRIBUTES = List.of("proc_macro_derive", "proc_macro_attribute", "proc_macro");
@@ -34,6 +36,7 @@ public final class MacroScanner {
         List<MacroDecl> macros = new ArrayList<>();
         StringBuilder rewritten = new StringBuilder(source);
         boolean hasExternProcMacro = false;
+        boolean declDerive = false;
         List<Attribute> pending = new ArrayList<>();
         List<Insertion> insertions = new ArrayList<>(); // applied last, so the offsets above stay valid
         int depth = 0;
@@ -47,6 +50,24 @@ public final class MacroScanner {
             }
             if (depth == 0 && t.is("#") && i + 2 < tokens.size() && tokens.get(i + 1).is("!") && tokens.get(i + 2).is("[")) {
                 i = matching(tokens, i + 2); // inner attribute of the crate: not ours
+                continue;
+            }
+            if (depth == 0 && t.is("decl_derive") && i + 2 < tokens.size() && tokens.get(i + 1).is("!")
+                    && List.of("(", "[", "{").contains(tokens.get(i + 2).text())) {
+                int close = matching(tokens, i + 2);
+                List<String> cfg = pending.stream().filter(a -> a.path().equals("cfg")).map(a -> a.argsText(source)).toList();
+                pending.clear();
+                macros.add(declDerive(tokens.subList(i + 3, close), cfg, fileForMessages));
+                declDerive = true;
+                // a #[proc_macro_error] passed on to the generated function no longer sees #[proc_macro_derive] next to it
+                for (int k = i + 3; k + 2 < close; k++) {
+                    if (tokens.get(k).is("#") && tokens.get(k + 1).is("[") && tokens.get(k + 2).is("proc_macro_error")) {
+                        int end = matching(tokens, k + 1);
+                        procMacroErrorArguments(new Attribute(tokens.subList(k + 2, end), tokens.get(k).start(), tokens.get(end).end()), source)
+                                .ifPresent(insertions::add);
+                    }
+                }
+                i = close;
                 continue;
             }
             if (depth == 0 && t.is("extern") && i + 2 < tokens.size() && tokens.get(i + 1).is("crate")
@@ -82,6 +103,11 @@ public final class MacroScanner {
             if (t.is("}")) depth--;
         }
         for (Insertion insertion : insertions.reversed()) rewritten.insert(insertion.offset(), insertion.text());
+        if (declDerive) {
+            // before the first item, after the inner attributes, on the same line: a macro_rules is visible only after
+            // its definition, and no line may move
+            rewritten.insert(firstItemOffset(tokens, source), DECL_DERIVE_WITHOUT_ATTRIBUTE);
+        }
         if (!hasExternProcMacro) {
             // at the end so no line moves; at the crate root it also puts proc_macro in the extern prelude
             if (rewritten.length() > 0 && rewritten.charAt(rewritten.length() - 1) != '\n') rewritten.append('\n');
@@ -91,6 +117,47 @@ public final class MacroScanner {
     }
 
     private record Insertion(int offset, String text) {
+    }
+
+    /**
+     * synstructure 0.12's {@code decl_derive!} without its {@code #[proc_macro_derive]} line: it shadows the imported
+     * macro (a macro_rules defined in the file comes first), so the derive becomes a plain {@code pub fn Name}.
+     */
+    private static final String DECL_DERIVE_WITHOUT_ATTRIBUTE = "/* sandcrate: decl_derive! as a plain function */ "
+            + "macro_rules! decl_derive { ([$derives:ident $($derive_t:tt)*] => $(#[$($attrs:tt)*])* $inner:path) => { "
+            + "#[allow(non_snake_case)] $(#[$($attrs)*])* "
+            + "pub fn $derives(i: ::synstructure::macros::TokenStream) -> ::synstructure::macros::TokenStream { "
+            + "match ::synstructure::macros::parse::<::synstructure::macros::DeriveInput>(i) { "
+            + "Ok(p) => match ::synstructure::Structure::try_new(&p) { "
+            + "Ok(s) => ::synstructure::MacroResult::into_stream($inner(s)), Err(e) => e.to_compile_error().into() }, "
+            + "Err(e) => e.to_compile_error().into() } } }; } ";
+
+    /** {@code [Name, attributes(a, b)] => ... function}: a derive named Name whose function is {@code pub fn Name}. */
+    private static MacroDecl declDerive(List<Token> args, List<String> cfg, String file) {
+        if (args.size() < 3 || !args.get(0).is("[") || args.get(1).kind() != Kind.IDENT) {
+            throw new PrecompileException(file + ": cannot read a decl_derive! invocation (expected [Name, ...] => function)");
+        }
+        String name = args.get(1).text();
+        List<String> helpers = new ArrayList<>();
+        int close = matching(args, 0);
+        for (int k = 2; k + 1 < close; k++) {
+            if (args.get(k).is("attributes") && args.get(k + 1).is("(")) {
+                for (int m = k + 2; m < close && !args.get(m).is(")"); m++) {
+                    if (args.get(m).kind() == Kind.IDENT) helpers.add(args.get(m).text());
+                }
+                break;
+            }
+        }
+        return new MacroDecl(MacroDecl.DERIVE, name, name, helpers, cfg);
+    }
+
+    /** Offset of the first token after the crate's inner attributes. */
+    private static int firstItemOffset(List<Token> tokens, String source) {
+        int k = 0;
+        while (k + 2 < tokens.size() && tokens.get(k).is("#") && tokens.get(k + 1).is("!") && tokens.get(k + 2).is("[")) {
+            k = matching(tokens, k + 2) + 1;
+        }
+        return k < tokens.size() ? tokens.get(k).start() : source.length();
     }
 
     /** Spaces over the attribute, newlines kept: no line or column of the function moves. */

@@ -150,6 +150,16 @@ class DebianMacroExpansionTest {
                 Check.ok("variant-names", "EnumVariantNames", null, "#[strum(serialize_all = \"kebab_case\")] enum E { FirstOne, SecondTwo }")));
     }
 
+    /** zeroize_derive declares its derives with synstructure's decl_derive! (synstructure 0.12 gets a compat patch). */
+    @Test
+    void zeroizeDeriveDeclaredThroughSynstructure(@TempDir Path work) throws Exception {
+        Path corpus = TestEnv.debianCorpus();
+        compare(corpus.resolve("zeroize_derive-1.3.3"), new UnpackedCrateFolderSource(corpus), work, List.of(
+                Check.ok("zeroize-struct", "Zeroize", null, "#[zeroize(drop)] struct Secret { key: [u8; 32], #[zeroize(skip)] id: u32 }"),
+                Check.ok("zeroize-enum", "Zeroize", null, "enum Choice<T> { A(Vec<u8>), B { x: T } }"),
+                Check.ok("on-drop", "ZeroizeOnDrop", null, "struct S { a: String, #[zeroize(skip)] b: u8 }")));
+    }
+
     @Test
     void panickingMacroAndCfgGatedMacros(@TempDir Path work) throws Exception {
         CrateSource sources = CrateSources.layered(List.of(new UnpackedCrateFolderSource(TestEnv.TEST_CRATES), TestEnv.debian()));

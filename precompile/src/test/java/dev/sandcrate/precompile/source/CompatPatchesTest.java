@@ -32,6 +32,17 @@ class CompatPatchesTest {
     }
 
     @Test
+    void patchesSynstructure012FromTheDebianCorpus(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("synstructure");
+        FileTrees.copy(dev.sandcrate.precompile.build.TestEnv.debianCorpus().resolve("synstructure-0.12.3"), dir, rel -> false);
+        List<String> applied = CompatPatches.apply("synstructure", "0.12.3", dir);
+        assertEquals(List.of("synstructure 0.12.3: src/lib.rs (3x wasm32 guard)", "synstructure 0.12.3: src/macros.rs (4x wasm32 guard)"), applied);
+        assertFalse(Files.readString(dir.resolve("src/macros.rs")).contains("target_arch = \"wasm32\""));
+        assertEquals(List.of(), CompatPatches.apply("synstructure", "0.13.1", dir), "0.13 is not claimed");
+        assertEquals(List.of(), CompatPatches.apply("synstructure", "0.11.0", dir), "nor is 0.11");
+    }
+
+    @Test
     void leavesNewVersionsAndOtherCratesAlone(@TempDir Path tmp) throws Exception {
         Files.writeString(tmp.resolve("build.rs"), "fn main() { if target.contains(\"wasm32\") {} }");
         assertEquals(List.of(), CompatPatches.apply("proc-macro2", "1.0.59", tmp));

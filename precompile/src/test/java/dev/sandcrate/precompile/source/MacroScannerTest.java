@@ -88,6 +88,38 @@ class MacroScannerTest {
     }
 
     @Test
+    void synstructureDeclDeriveDeclaresDerivesAndBecomesAPlainFunction() {
+        String src = """
+                //! Derives.
+                #![forbid(unsafe_code)]
+                #![warn(rust_2018_idioms)]
+                use synstructure::{decl_derive, Structure};
+
+                decl_derive!(
+                    [Zeroize, attributes(zeroize)] =>
+                    /// Derive the `Zeroize` trait.
+                    derive_zeroize
+                );
+                decl_derive!([Error, attributes(error, source)] => #[proc_macro_error] error_derive);
+                synstructure::decl_derive!([Plain] => plain);
+
+                fn derive_zeroize(s: Structure<'_>) -> proc_macro2::TokenStream { s.gen_impl(quote::quote!()) }
+                """;
+        MacroScanner.Result r = MacroScanner.scan(src, "lib.rs");
+        assertEquals(List.of(
+                new MacroDecl("derive", "Zeroize", "Zeroize", List.of("zeroize"), List.of()),
+                new MacroDecl("derive", "Error", "Error", List.of("error", "source"), List.of()),
+                new MacroDecl("derive", "Plain", "Plain", List.of(), List.of())), r.macros());
+        List<String> lines = r.rewrittenSource().lines().toList();
+        assertTrue(lines.get(3).startsWith("/* sandcrate: decl_derive! as a plain function */ macro_rules! decl_derive {")
+                && lines.get(3).endsWith("use synstructure::{decl_derive, Structure};"), "defined before the first item, on its line: " + lines.get(3));
+        assertFalse(lines.get(3).contains("proc_macro_derive"), lines.get(3));
+        assertEquals("decl_derive!([Error, attributes(error, source)] => #[proc_macro_error(allow_not_macro, assert_unwind_safe)] error_derive);", lines.get(10));
+        assertEquals(src.lines().count() + 2, lines.size(), "no line moves; extern crate appended");
+        assertEquals(src.lines().toList().get(6), lines.get(6), "the invocations stay as written");
+    }
+
+    @Test
     void refusesACfgAttrThatAppliesOtherAttributesWithTheMacroOne() {
         String src = "#[cfg_attr(feature = \"x\", proc_macro, inline)]\npub fn m() {}\n";
         PrecompileException e = assertThrows(PrecompileException.class, () -> MacroScanner.scan(src, "lib.rs"));
