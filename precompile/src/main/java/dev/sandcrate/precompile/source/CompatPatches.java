@@ -11,7 +11,7 @@ import java.util.List;
 /**
  * Versioned source patches for old versions of the token crates that switch off their {@code proc_macro}
  * support on wasm32 (proc-macro2 &lt; 1.0.59 in build.rs; syn &lt; 2.0.18, quote &lt; 1.0.28 and synstructure 0.12 by
- * cfg). Inside the
+ * cfg; getrandom 0.2 refuses wasm32-unknown-unknown). Inside the
  * sandbox the real proc_macro is there (our bridge), so the wasm32 test is replaced by one that never matches.
  * A patch that finds nothing to replace in a version it claims is an error: silently building a macro that
  * cannot see its input would be worse.
@@ -23,8 +23,15 @@ public final class CompatPatches {
     record Replace(String file, String from, String to) {
     }
 
-    /** Applies to versions from {@code from} (inclusive) below {@code below}. */
-    record Patch(String crate, int[] from, int[] below, List<Replace> replacements) {
+    /**
+     * Applies to versions from {@code from} (inclusive) below {@code below}. A required patch that finds nothing to
+     * replace is an error; an optional one is for crates whose unpatched build fails loudly on its own.
+     */
+    record Patch(String crate, int[] from, int[] below, List<Replace> replacements, boolean required) {
+        Patch(String crate, int[] from, int[] below, List<Replace> replacements) {
+            this(crate, from, below, replacements, true);
+        }
+
         boolean appliesTo(String crateName, String version) {
             return crate.equals(crateName) && compare(parse(version), from) >= 0 && compare(parse(version), below) < 0;
         }
@@ -45,7 +52,15 @@ public final class CompatPatches {
             new Patch("quote", ANY, new int[]{1, 0, 28}, List.of(new Replace("src/lib.rs", QUOTE_WASM, ALWAYS))),
             // decl_derive! needs macros::TokenStream/parse and MacroResult::into_stream, which 0.12 hides on wasm32
             new Patch("synstructure", new int[]{0, 12, 0}, new int[]{0, 13, 0}, List.of(
-                    new Replace("src/lib.rs", SYN_WASM, ALWAYS), new Replace("src/macros.rs", SYN_WASM, ALWAYS))));
+                    new Replace("src/lib.rs", SYN_WASM, ALWAYS), new Replace("src/macros.rs", SYN_WASM, ALWAYS))),
+            // getrandom 0.2 refuses to compile for wasm32-unknown-unknown (rand's std feature pulls it into phf_macros):
+            // in the sandbox it compiles and every call fails with Error::UNSUPPORTED, like file or network access;
+            // the rest of the compile_error! message stays behind as an unused string constant
+            new Patch("getrandom", new int[]{0, 2, 0}, new int[]{0, 3, 0}, List.of(new Replace("src/lib.rs",
+                    "compile_error!(\"the wasm32-unknown-unknown target is not supported by \\",
+                    "mod imp { pub fn getrandom_inner(_: &mut [u8]) -> Result<(), crate::Error> { Err(crate::Error::UNSUPPORTED) } }"
+                            + " const _SANDCRATE_NO_RANDOMNESS: &str = (\"the wasm32-unknown-unknown target is not supported by \\")),
+                    false));
 
     private CompatPatches() {
     }
@@ -71,7 +86,7 @@ public final class CompatPatches {
                     throw new PrecompileException("cannot patch " + file + ": " + e.getMessage(), e);
                 }
             }
-            if (total == 0) {
+            if (total == 0 && patch.required()) {
                 throw new PrecompileException(crateName + " " + version + " should carry the wasm32 guard that switches off proc_macro, "
                         + "but the compat patch found none; extend CompatPatches for this version");
             }

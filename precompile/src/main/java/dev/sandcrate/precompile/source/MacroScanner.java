@@ -17,7 +17,8 @@ import java.util.List;
  * {@code allow_not_macro, assert_unwind_safe}. A macro attribute under {@code #[cfg_attr(predicate, ...)]} is a
  * macro whose cfg includes the predicate (strum_macros names its derives by feature this way). synstructure's
  * {@code decl_derive!([Name, attributes(..)] => function)} declares a derive too: a local copy of that macro without
- * its {@code #[proc_macro_derive]} is put before the first item.
+ * its {@code #[proc_macro_derive]} is put before the first item. proc-macro-hack's {@code #[proc_macro_hack]} on a
+ * function declares the two macros proc-macro-hack generates for it.
  */
 public final class MacroScanner {
     private static final List<String> MACRO_ATTRIBUTES = List.of("proc_macro_derive", "proc_macro_attribute", "proc_macro");
@@ -37,6 +38,7 @@ public final class MacroScanner {
         StringBuilder rewritten = new StringBuilder(source);
         boolean hasExternProcMacro = false;
         boolean declDerive = false;
+        StringBuilder appended = new StringBuilder(); // after the last line, so that no line moves
         List<Attribute> pending = new ArrayList<>();
         List<Insertion> insertions = new ArrayList<>(); // applied last, so the offsets above stay valid
         int depth = 0;
@@ -77,6 +79,20 @@ public final class MacroScanner {
             if (depth == 0 && !pending.isEmpty()) {
                 List<Attribute> attrs = List.copyOf(pending);
                 pending.clear();
+                Attribute hack = attrs.stream().filter(MacroScanner::isProcMacroHack).findFirst().orElse(null);
+                if (hack != null) {
+                    // proc-macro-hack 0.5's #[proc_macro_hack] on `pub fn name` exports the bang macro proc_macro_hack_name
+                    // and the derive _proc_macro_hack_name that its declaring crate's hack calls; the derive's body is
+                    // appended as a plain function
+                    String function = functionName(tokens, i, fileForMessages);
+                    List<String> cfg = attrs.stream().filter(a -> a.path().equals("cfg")).map(a -> a.argsText(source)).toList();
+                    macros.add(new MacroDecl(MacroDecl.BANG, "proc_macro_hack_" + function, function, List.of(), cfg));
+                    macros.add(new MacroDecl(MacroDecl.DERIVE, "_proc_macro_hack_" + function, "_proc_macro_hack_" + function, List.of(), cfg));
+                    blank(rewritten, hack);
+                    StringBuilder wrapper = new StringBuilder("\n");
+                    cfg.forEach(c -> wrapper.append("#[cfg(").append(c).append(")]\n"));
+                    appended.append(wrapper).append(PROC_MACRO_HACK_DERIVE.replace("@NAME@", function));
+                }
                 Attribute macroAttr = attrs.stream().filter(a -> MACRO_ATTRIBUTES.contains(a.path())).findFirst().orElse(null);
                 List<Attribute> conditional = attrs.stream()
                         .filter(a -> a.path().equals("cfg_attr") && mentionsMacroAttribute(a)).toList();
@@ -113,6 +129,10 @@ public final class MacroScanner {
             if (rewritten.length() > 0 && rewritten.charAt(rewritten.length() - 1) != '\n') rewritten.append('\n');
             rewritten.append("#[allow(unused_extern_crates)]\nextern crate proc_macro;\n");
         }
+        if (!appended.isEmpty()) {
+            if (rewritten.charAt(rewritten.length() - 1) != '\n') rewritten.append('\n');
+            rewritten.append(appended);
+        }
         return new Result(List.copyOf(macros), rewritten.toString());
     }
 
@@ -131,6 +151,89 @@ public final class MacroScanner {
             + "Ok(p) => match ::synstructure::Structure::try_new(&p) { "
             + "Ok(s) => ::synstructure::MacroResult::into_stream($inner(s)), Err(e) => e.to_compile_error().into() }, "
             + "Err(e) => e.to_compile_error().into() } } }; } ";
+
+    private static final List<String> PROC_MACRO_HACK_PATHS = List.of("proc_macro_hack", "proc_macro_hack::proc_macro_hack",
+            "::proc_macro_hack::proc_macro_hack");
+
+    private static boolean isProcMacroHack(Attribute a) {
+        StringBuilder path = new StringBuilder();
+        for (Token t : a.body()) path.append(t.text());
+        return PROC_MACRO_HACK_PATHS.contains(path.toString());
+    }
+
+    /**
+     * The derive proc-macro-hack 0.5.19 generates beside a {@code #[proc_macro_hack] fn} ({@code expand_define}), without
+     * its {@code #[proc_macro_derive]}: it takes the input out of {@code enum ProcMacroHack { Value = (stringify!(..), 0).1 }}
+     * and wraps the macro's output in {@code macro_rules! proc_macro_call}.
+     */
+    private static final String PROC_MACRO_HACK_DERIVE = """
+            #[doc(hidden)]
+            #[allow(non_snake_case, unused_imports)]
+            pub fn _proc_macro_hack_@NAME@(input: ::proc_macro::TokenStream) -> ::proc_macro::TokenStream {
+                use std::iter::FromIterator;
+                use ::proc_macro::{Delimiter, Group, Ident, Punct, Spacing, Span, TokenStream, TokenTree};
+                let mut iter = input.into_iter();
+                iter.next().unwrap(); // `enum`
+                iter.next().unwrap(); // `ProcMacroHack`
+                iter.next().unwrap(); // `#`
+                iter.next().unwrap(); // `[allow(dead_code)]`
+                let mut braces = match iter.next().unwrap() {
+                    TokenTree::Group(group) => group.stream().into_iter(),
+                    _ => unimplemented!(),
+                };
+                let variant = braces.next().unwrap(); // `Value` or `Nested`
+                let varname = variant.to_string();
+                let support_nested = varname.starts_with("Nested");
+                braces.next().unwrap(); // `=`
+                let mut parens = match braces.next().unwrap() {
+                    TokenTree::Group(group) => group.stream().into_iter(),
+                    _ => unimplemented!(),
+                };
+                parens.next().unwrap(); // `stringify`
+                parens.next().unwrap(); // `!`
+                let inner = match parens.next().unwrap() {
+                    TokenTree::Group(group) => group.stream(),
+                    _ => unimplemented!(),
+                };
+                let output: TokenStream = @NAME@(inner.clone());
+                fn count_bangs(input: TokenStream) -> usize {
+                    let mut count = 0;
+                    for token in input {
+                        match token {
+                            TokenTree::Punct(punct) => {
+                                if punct.as_char() == '!' {
+                                    count += 1;
+                                }
+                            }
+                            TokenTree::Group(group) => {
+                                count += count_bangs(group.stream());
+                            }
+                            _ => {}
+                        }
+                    }
+                    count
+                }
+                TokenStream::from_iter(vec![
+                    TokenTree::Ident(Ident::new("macro_rules", Span::call_site())),
+                    TokenTree::Punct(Punct::new('!', Spacing::Alone)),
+                    TokenTree::Ident(Ident::new(
+                        &if support_nested {
+                            let extra_bangs = if varname == "Nested" { 0 } else { varname["Nested".len()..].parse().unwrap() };
+                            format!("proc_macro_call_{}", extra_bangs + count_bangs(inner))
+                        } else {
+                            String::from("proc_macro_call")
+                        },
+                        Span::call_site(),
+                    )),
+                    TokenTree::Group(Group::new(Delimiter::Brace, TokenStream::from_iter(vec![
+                        TokenTree::Group(Group::new(Delimiter::Parenthesis, TokenStream::new())),
+                        TokenTree::Punct(Punct::new('=', Spacing::Joint)),
+                        TokenTree::Punct(Punct::new('>', Spacing::Alone)),
+                        TokenTree::Group(Group::new(Delimiter::Brace, output)),
+                    ]))),
+                ])
+            }
+            """;
 
     /** {@code [Name, attributes(a, b)] => ... function}: a derive named Name whose function is {@code pub fn Name}. */
     private static MacroDecl declDerive(List<Token> args, List<String> cfg, String file) {

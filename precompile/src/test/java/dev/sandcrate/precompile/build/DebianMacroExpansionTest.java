@@ -160,6 +160,16 @@ class DebianMacroExpansionTest {
                 Check.ok("on-drop", "ZeroizeOnDrop", null, "struct S { a: String, #[zeroize(skip)] b: u8 }")));
     }
 
+    /** proc-quote-impl's #[proc_macro_hack] functions: the bang macro and the derive its declaring crate's hack calls. */
+    @Test
+    void procQuoteImplDeclaredThroughProcMacroHack(@TempDir Path work) throws Exception {
+        Path corpus = TestEnv.debianCorpus();
+        compare(corpus.resolve("proc-quote-impl-0.3.2"), new UnpackedCrateFolderSource(corpus), work, List.of(
+                Check.ok("bang", "proc_macro_hack_quote", null, "impl #name { fn get(&self) -> #ty { #(#fields)+* } }"),
+                Check.ok("hack-derive", "_proc_macro_hack_quote_spanned", null,
+                        "#[allow(dead_code)] enum ProcMacroHack { Value = (stringify! { span => let #x = 1; }, 0).1, }")));
+    }
+
     @Test
     void panickingMacroAndCfgGatedMacros(@TempDir Path work) throws Exception {
         CrateSource sources = CrateSources.layered(List.of(new UnpackedCrateFolderSource(TestEnv.TEST_CRATES), TestEnv.debian()));

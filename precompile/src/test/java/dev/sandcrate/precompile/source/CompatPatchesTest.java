@@ -43,6 +43,18 @@ class CompatPatchesTest {
     }
 
     @Test
+    void getrandomCompilesForTheSandboxAndAlwaysFails(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("getrandom");
+        FileTrees.copy(dev.sandcrate.precompile.build.TestEnv.debianCorpus().resolve("getrandom-0.2.8"), dir, rel -> false);
+        assertEquals(List.of("getrandom 0.2.8: src/lib.rs (1x wasm32 guard)"), CompatPatches.apply("getrandom", "0.2.8", dir));
+        String lib = Files.readString(dir.resolve("src/lib.rs"));
+        assertTrue(lib.contains("Err(crate::Error::UNSUPPORTED)"), "every call fails");
+        assertFalse(lib.contains("compile_error!(\"the wasm32-unknown-unknown"), "the refusal is gone");
+        Files.writeString(dir.resolve("src/lib.rs"), "// a version without the refusal");
+        assertEquals(List.of(), CompatPatches.apply("getrandom", "0.2.15", dir), "optional: nothing to patch is not an error");
+    }
+
+    @Test
     void leavesNewVersionsAndOtherCratesAlone(@TempDir Path tmp) throws Exception {
         Files.writeString(tmp.resolve("build.rs"), "fn main() { if target.contains(\"wasm32\") {} }");
         assertEquals(List.of(), CompatPatches.apply("proc-macro2", "1.0.59", tmp));

@@ -120,6 +120,34 @@ class MacroScannerTest {
     }
 
     @Test
+    void procMacroHackFunctionsDeclareTheTwoMacrosProcMacroHackGenerates() {
+        String src = """
+                use proc_macro::TokenStream;
+                use proc_macro_hack::proc_macro_hack;
+
+                #[proc_macro_hack]
+                pub fn quote(input: TokenStream) -> TokenStream { input }
+
+                #[cfg(feature = "ordered")]
+                #[::proc_macro_hack::proc_macro_hack]
+                pub fn phf_ordered_map(input: TokenStream) -> TokenStream { input }
+                """;
+        MacroScanner.Result r = MacroScanner.scan(src, "lib.rs");
+        assertEquals(List.of(
+                new MacroDecl("bang", "proc_macro_hack_quote", "quote", List.of(), List.of()),
+                new MacroDecl("derive", "_proc_macro_hack_quote", "_proc_macro_hack_quote", List.of(), List.of()),
+                new MacroDecl("bang", "proc_macro_hack_phf_ordered_map", "phf_ordered_map", List.of(), List.of("feature = \"ordered\"")),
+                new MacroDecl("derive", "_proc_macro_hack_phf_ordered_map", "_proc_macro_hack_phf_ordered_map", List.of(), List.of("feature = \"ordered\""))),
+                r.macros());
+        String out = r.rewrittenSource();
+        assertFalse(out.contains("#[proc_macro_hack]") || out.contains("#[::proc_macro_hack"), out);
+        assertEquals(src.indexOf("pub fn phf_ordered_map"), out.indexOf("pub fn phf_ordered_map"), "no line or column moves");
+        assertTrue(out.contains("pub fn _proc_macro_hack_quote(input: ::proc_macro::TokenStream)"), out);
+        assertTrue(out.contains("#[cfg(feature = \"ordered\")]\n#[doc(hidden)]\n#[allow(non_snake_case, unused_imports)]\npub fn _proc_macro_hack_phf_ordered_map("), out);
+        assertFalse(out.substring(src.length()).contains("proc_macro_derive"));
+    }
+
+    @Test
     void refusesACfgAttrThatAppliesOtherAttributesWithTheMacroOne() {
         String src = "#[cfg_attr(feature = \"x\", proc_macro, inline)]\npub fn m() {}\n";
         PrecompileException e = assertThrows(PrecompileException.class, () -> MacroScanner.scan(src, "lib.rs"));
