@@ -89,6 +89,8 @@ public final class MacroScanner {
                     macros.add(new MacroDecl(MacroDecl.BANG, "proc_macro_hack_" + function, function, List.of(), cfg));
                     macros.add(new MacroDecl(MacroDecl.DERIVE, "_proc_macro_hack_" + function, "_proc_macro_hack_" + function, List.of(), cfg));
                     blank(rewritten, hack);
+                    attrs.stream().filter(a -> a.path().equals("proc_macro_error"))
+                            .forEach(a -> procMacroErrorArguments(a, source).ifPresent(insertions::add));
                     StringBuilder wrapper = new StringBuilder("\n");
                     cfg.forEach(c -> wrapper.append("#[cfg(").append(c).append(")]\n"));
                     appended.append(wrapper).append(PROC_MACRO_HACK_DERIVE.replace("@NAME@", function));

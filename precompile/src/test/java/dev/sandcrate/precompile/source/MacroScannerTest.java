@@ -129,6 +129,7 @@ class MacroScannerTest {
                 pub fn quote(input: TokenStream) -> TokenStream { input }
 
                 #[cfg(feature = "ordered")]
+                #[proc_macro_error]
                 #[::proc_macro_hack::proc_macro_hack]
                 pub fn phf_ordered_map(input: TokenStream) -> TokenStream { input }
                 """;
@@ -141,9 +142,11 @@ class MacroScannerTest {
                 r.macros());
         String out = r.rewrittenSource();
         assertFalse(out.contains("#[proc_macro_hack]") || out.contains("#[::proc_macro_hack"), out);
-        assertEquals(src.indexOf("pub fn phf_ordered_map"), out.indexOf("pub fn phf_ordered_map"), "no line or column moves");
+        assertEquals(src.lines().toList().indexOf("pub fn phf_ordered_map(input: TokenStream) -> TokenStream { input }"),
+                out.lines().toList().indexOf("pub fn phf_ordered_map(input: TokenStream) -> TokenStream { input }"), "no line moves");
         assertTrue(out.contains("pub fn _proc_macro_hack_quote(input: ::proc_macro::TokenStream)"), out);
         assertTrue(out.contains("#[cfg(feature = \"ordered\")]\n#[doc(hidden)]\n#[allow(non_snake_case, unused_imports)]\npub fn _proc_macro_hack_phf_ordered_map("), out);
+        assertTrue(out.contains("#[proc_macro_error(allow_not_macro, assert_unwind_safe)]\n"), "proc_macro_error sees no macro attribute");
         assertFalse(out.substring(src.length()).contains("proc_macro_derive"));
     }
 
