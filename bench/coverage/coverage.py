@@ -285,6 +285,22 @@ def cmd_wait(a):
         json.dump(run, f, indent=1)
 
 
+def cmd_retry(a):
+    """Requeues every failed job (POST .../jobs/{id}/retry): a data dir precompiled by an older commit gets the
+    current commit's fixes for what failed, without rebuilding what was verified."""
+    jobs = get_json(f"{a.url}/api/v1/admin/precompile/jobs?state=failed&limit=1000", a.token)["jobs"]
+    for j in jobs:
+        req = urllib.request.Request(f"{a.url}/api/v1/admin/precompile/jobs/{j['job_id']}/retry", method="POST",
+                                     headers={"Authorization": a.token})
+        urllib.request.urlopen(req).read()
+        print(f"retrying {j['crate']} {j['version']} [{j['key']}] (failed: {(j.get('last_error') or '').splitlines()[0][:120]})", flush=True)
+    with open(a.run_json) as f:
+        run = json.load(f)
+    run["retried"] = sorted(f"{j['crate']} {j['version']} [{j['key']}]" for j in jobs)
+    with open(a.run_json, "w") as f:
+        json.dump(run, f, indent=1)
+
+
 # ------------------------------------------------------------------ comparison builds
 
 
@@ -627,6 +643,10 @@ def cmd_report(a):
                    f"reported; the other {run['denied']} macro crate names were denied (`--precompile-deny`) so the workers "
                    "built only these (and macros they depend on). `verified` and `identical` in the RESULT line count only these; "
                    "`macros` is the whole corpus.\n")
+    if run.get("retried") is not None:
+        out.append(f"- The {len(run['retried'])} failed job(s) of that data dir were retried at commit {run['commit']} "
+                   f"(`--retry-failed`): {run.get('retry_seconds', 0) / 60:.1f} min, load {run.get('retry_load', '?')}. The states, "
+                   "reasons and build times below are after the retry; the precompile wall time is the first run's.")
     if run.get("compare_only"):
         out.append(f"- Comparison rerun (`--compare-only`) at commit {run['commit']}, {run['started']}, on the data dir precompiled by "
                    f"commit {run.get('precompiled_commit', '?')} from {run.get('precompile_started', '?')} (load then "
@@ -696,7 +716,7 @@ def main():
     s.add_argument("--only")
     s = sub.add_parser("deny")
     s.add_argument("corpus_json")
-    for name in ("wait", "compare"):
+    for name in ("wait", "compare", "retry"):
         s = sub.add_parser(name)
         s.add_argument("url")
         s.add_argument("token")
@@ -710,7 +730,7 @@ def main():
     s.add_argument("corpus_json")
     s.add_argument("out_md")
     a = p.parse_args()
-    {"scan": cmd_scan, "deny": cmd_deny, "wait": cmd_wait, "compare": cmd_compare, "report": cmd_report}[a.cmd](a)
+    {"scan": cmd_scan, "deny": cmd_deny, "wait": cmd_wait, "compare": cmd_compare, "retry": cmd_retry, "report": cmd_report}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@
 #   --report FILE       write the report there instead of bench/coverage/report.md (precompile-bench.sh --corpus
 #                       runs this script with --rdeps 0 for the precompile time alone)
 #   --compare-only      reuse DIR's data dir (from an earlier run with --work-dir DIR): no import, no precompiling
+#   --retry-failed      with --compare-only: first retry that data dir's failed jobs with this checkout's workers
 #   other options       passed to `sandcrate serve` (e.g. --precompile-feature-sets 1, --precompile-allow paste)
 #
 # Steps: import the Debian corpus (scripts/debian-corpus.sh) into a fresh data dir; `serve` with precompile workers
@@ -30,9 +31,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-usage() { sed -n 2,29p "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n 2,30p "$0" | sed 's/^# \{0,1\}//'; }
 
-only="" report="" max_minutes=600 compare_max_minutes=600 workers=1 rdeps=3 work="" native=1 compare_only=0 serve_opts=()
+only="" report="" retry=0 max_minutes=600 compare_max_minutes=600 workers=1 rdeps=3 work="" native=1 compare_only=0 serve_opts=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
@@ -45,6 +46,7 @@ while [[ $# -gt 0 ]]; do
     --work-dir) work=$2; shift 2 ;;
     --no-native-dependency-macros) native=0; shift ;;
     --compare-only) compare_only=1; shift ;;
+    --retry-failed) retry=1; shift ;;
     --) shift; serve_opts+=("$@"); break ;;
     --precompile-workers*|--port*|--data-dir*) echo "run.sh: $1 is set by the benchmark (use --workers N)" >&2; exit 2 ;;
     *) serve_opts+=("$1"); shift ;;
@@ -131,6 +133,17 @@ if [[ $compare_only == 0 ]]; then
   t=$(date +%s)
   py wait "$url" "$(cat "$work/admin-token")" "$work/corpus.json" "$work/run.json" --max-minutes "$max_minutes"
   jq --argjson s "$(( $(date +%s) - t ))" '.precompile_seconds = $s' "$work/run.json" > "$work/run.json.new" && mv "$work/run.json.new" "$work/run.json"
+  stop_server
+fi
+
+if [[ $retry == 1 ]]; then
+  serve "$work/serve-retry.log" "$workers"
+  log "serving $url with $workers precompile worker(s) to retry the failed jobs"
+  t=$(date +%s)
+  py retry "$url" "$(cat "$work/admin-token")" "$work/corpus.json" "$work/run.json"
+  py wait "$url" "$(cat "$work/admin-token")" "$work/corpus.json" "$work/run.json" --max-minutes "$max_minutes"
+  jq --argjson s "$(( $(date +%s) - t ))" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '.retry_seconds = $s | .retry_load = $load' \
+     "$work/run.json" > "$work/run.json.new" && mv "$work/run.json.new" "$work/run.json"
   stop_server
 fi
 
