@@ -27,8 +27,6 @@ public final class Registry implements AutoCloseable {
     private final RegistryConfig config;
     private final Services services;
     private final CrateService crates;
-    private final Users users;
-    private final Tokens tokens;
     private final Javalin app;
     private final dev.sandcrate.registry.precompile.PrecompileService precompile;
     private final dev.sandcrate.registry.gitindex.GitIndexService gitIndex;
@@ -50,8 +48,8 @@ public final class Registry implements AutoCloseable {
             Duration leftoverAge = config.database().embedded() ? Duration.ZERO : SHARED_LEFTOVER_AGE;
             blobs.clearTemp(leftoverAge);
             Database database = services.database();
-            this.users = services.users();
-            this.tokens = services.tokens();
+            Users users = services.users();
+            Tokens tokens = services.tokens();
             this.crates = services.crates();
             crates.sweepOrphanBlobs(leftoverAge);
             Sessions sessions = services.sessions();
@@ -147,11 +145,11 @@ public final class Registry implements AutoCloseable {
     }
 
     public Users users() {
-        return users;
+        return services.users();
     }
 
     public Tokens tokens() {
-        return tokens;
+        return services.tokens();
     }
 
     /** The precompile service (eligibility, feature-set planning, job queue, in-process workers). */
