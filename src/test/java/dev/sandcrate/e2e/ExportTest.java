@@ -12,7 +12,8 @@ import dev.sandcrate.precompile.toolchain.Toolchain;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
 import dev.sandcrate.registry.auth.Scope;
-import dev.sandcrate.registry.mirror.DataDirServices;
+import dev.sandcrate.registry.app.Services;
+import dev.sandcrate.registry.storage.BlobStorage;
 import dev.sandcrate.registry.precompile.PrecompileConfig;
 import dev.sandcrate.registry.precompile.PrecompileStore;
 import dev.sandcrate.registry.view.RuntimeBundle;
@@ -129,14 +130,14 @@ class ExportTest {
         Path wasmFile = TestEnv.artifactFile(MacroCrate.of(paste.bytes()), FeatureSet.defaults(), TestEnv.debian());
         BuildRecord record = BuildRecord.read(wasmFile.resolveSibling(wasmFile.getFileName() + ".build.json"));
         byte[] wasm = Files.readAllBytes(wasmFile);
-        try (DataDirServices s = DataDirServices.open(connected, DatabaseConfig.EMBEDDED, dev.sandcrate.registry.storage.BlobStorage.LOCAL, null, RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED)) {
+        try (Services s = Services.open(connected, DatabaseConfig.EMBEDDED, BlobStorage.LOCAL, Services.Publishing.NONE)) {
             PrecompileStore store = new PrecompileStore(s.database().jdbi());
             PrecompileStore.VersionRef version = store.version("paste", paste.version()).orElseThrow();
             var toolchain = record.manifest().toolchain();
             String toolchainId = Toolchain.identityHash(toolchain.rustc(), toolchain.cargo(), record.manifest().recipe().std());
             store.upsertJob(version, FeatureSet.defaults(), toolchainId, "default", 1, new Eligibility(true, List.of()), 1);
             PrecompileStore.Job job = store.claim("connected-worker", toolchainId, 60_000).orElseThrow();
-            s.artifacts().put(wasm);
+            s.store(BlobStorage.Area.ARTIFACTS).put(wasm);
             assertTrue(store.finish(job.id(), "connected-worker", PrecompileStore.VERIFIED, record.artifactSha256(), (long) wasm.length,
                     PrecompileHarness.JSON.writeValueAsString(record), null, null));
         }

@@ -1,5 +1,6 @@
 package dev.sandcrate.registry;
 
+import dev.sandcrate.registry.app.Services;
 import dev.sandcrate.registry.auth.Tokens;
 import dev.sandcrate.registry.auth.Users;
 import dev.sandcrate.registry.crates.CrateService;
@@ -17,17 +18,15 @@ import java.nio.file.Files;
 import java.time.Duration;
 
 /**
- * A running registry: database, blob store and HTTP server. Start with {@link #start}, stop with {@link #close}.
+ * A running registry: the HTTP server over the {@link Services} of its data dir. Start with {@link #start}, stop with {@link #close}.
  * Tests and other services embed it on a free loopback port ({@link RegistryConfig#loopback}).
  */
 public final class Registry implements AutoCloseable {
     /** On storage shared with other processes, how old an unreferenced blob or temp file must be to count as a leftover. */
     static final Duration SHARED_LEFTOVER_AGE = Duration.ofHours(1);
     private final RegistryConfig config;
-    private final Database database;
+    private final Services services;
     private final CrateService crates;
-    private final Users users;
-    private final Tokens tokens;
     private final Javalin app;
     private final dev.sandcrate.registry.precompile.PrecompileService precompile;
     private final dev.sandcrate.registry.gitindex.GitIndexService gitIndex;
@@ -40,20 +39,21 @@ public final class Registry implements AutoCloseable {
     private Registry(RegistryConfig config, dev.sandcrate.registry.precompile.PrecompileConfig precompileConfig) throws IOException {
         this.config = config;
         Files.createDirectories(config.dataDir());
-        this.database = Database.open(config.dataDir(), config.database());
+        this.services = Services.open(config.dataDir(), config.database(), config.blobs(),
+                new Services.Publishing(this::indexUrl, config.maxUploadBytes(), config.maxUnpackedBytes()));
         try {
-            BlobStorage storage = config.blobs();
-            BlobStore blobs = storage.open(config.dataDir(), BlobStorage.Area.CRATES);
+            BlobStore blobs = services.store(BlobStorage.Area.CRATES);
             // With the embedded database this process owns the blob store; with a shared database other registry
             // processes may be mid-publish in the same (shared) store, so only leftovers older than any publish go.
             Duration leftoverAge = config.database().embedded() ? Duration.ZERO : SHARED_LEFTOVER_AGE;
             blobs.clearTemp(leftoverAge);
-            this.users = new Users(database.jdbi());
-            this.tokens = new Tokens(database.jdbi());
-            this.crates = new CrateService(database.jdbi(), blobs, this::indexUrl, config.maxUploadBytes(), config.maxUnpackedBytes());
+            Database database = services.database();
+            Users users = services.users();
+            Tokens tokens = services.tokens();
+            this.crates = services.crates();
             crates.sweepOrphanBlobs(leftoverAge);
-            Sessions sessions = new Sessions(database.jdbi());
-            dev.sandcrate.registry.auth.AsymmetricKeys asymmetricKeys = new dev.sandcrate.registry.auth.AsymmetricKeys(database.jdbi());
+            Sessions sessions = services.sessions();
+            dev.sandcrate.registry.auth.AsymmetricKeys asymmetricKeys = services.keys();
             ApiAuth auth = new ApiAuth(tokens, config.authRequired(), ctx -> sessions.of(ctx, url()).map(Sessions.Session::principal),
                     asymmetricKeys, this::indexUrl);
             Routes routes = new Routes(crates, auth, this::url);
@@ -68,16 +68,15 @@ public final class Registry implements AutoCloseable {
             new dev.sandcrate.registry.http.HealthRoutes(database, java.util.Map.of("crates", blobs)).register(app);
             metrics.register(app);
             metrics.watch(crates);
-            this.precompile = dev.sandcrate.registry.precompile.PrecompileService.forRegistry(database.jdbi(), crates, config.dataDir(),
-                    storage.open(config.dataDir(), BlobStorage.Area.ARTIFACTS), precompileConfig);
+            this.precompile = services.precompile(precompileConfig);
             metrics.watch(precompile.store());
             this.gitIndex = new dev.sandcrate.registry.gitindex.GitIndexService(config.dataDir().resolve("git-index"), crates.changes(), this::url, config.authRequired());
             crates.addListener(gitIndex);
             new dev.sandcrate.registry.gitindex.GitIndexRoutes(gitIndex, auth).register(app);
-            this.pullThrough = new dev.sandcrate.registry.mirror.PullThrough(database.jdbi(), storage.open(config.dataDir(), BlobStorage.Area.UPSTREAM));
+            this.pullThrough = new dev.sandcrate.registry.mirror.PullThrough(database.jdbi(), services.store(BlobStorage.Area.UPSTREAM));
             routes.upstream(pullThrough);
             this.precompiledView = new dev.sandcrate.registry.view.PrecompiledView(database.jdbi(), crates, precompile, pullThrough,
-                    storage.open(config.dataDir(), BlobStorage.Area.SHIMS), this::url);
+                    services.store(BlobStorage.Area.SHIMS), this::url);
             dev.sandcrate.registry.view.RuntimeBundle.fromEnvironment().ifPresent(precompiledView::serveRuntime);
             new dev.sandcrate.registry.view.ViewRoutes(precompiledView, auth, this::url).register(app);
             new dev.sandcrate.registry.precompile.PrecompileRoutes(precompile, auth, this::url,
@@ -88,7 +87,7 @@ public final class Registry implements AutoCloseable {
             new dev.sandcrate.registry.web.AccountKeys(asymmetricKeys, sessions, auth, this::url).register(app);
         } catch (RuntimeException | IOException e) {
             metrics.close();
-            database.close();
+            services.close();
             throw e;
         }
     }
@@ -104,7 +103,7 @@ public final class Registry implements AutoCloseable {
         try {
             r.app.start(config.host(), config.port());
         } catch (RuntimeException e) {
-            r.database.close();
+            r.services.close();
             throw e;
         }
         r.publicUrl = config.publicUrl() != null ? config.publicUrl()
@@ -146,11 +145,11 @@ public final class Registry implements AutoCloseable {
     }
 
     public Users users() {
-        return users;
+        return services.users();
     }
 
     public Tokens tokens() {
-        return tokens;
+        return services.tokens();
     }
 
     /** The precompile service (eligibility, feature-set planning, job queue, in-process workers). */
@@ -175,7 +174,7 @@ public final class Registry implements AutoCloseable {
 
     /** The database, for the tests in this package. */
     Database database() {
-        return database;
+        return services.database();
     }
 
     /** Stops the server and closes the database. */
@@ -185,11 +184,10 @@ public final class Registry implements AutoCloseable {
             precompile.close();
             app.stop();
         } finally {
-            crates.close(); // the download counts still in memory
             readmes.close();
             gitIndex.close();
             metrics.close();
-            database.close();
+            services.close(); // the download counts still in memory, then the database
         }
     }
 

@@ -46,6 +46,7 @@ class CliTest {
         Run add = sandcrate("user", "add", "alice", "--data-dir", data);
         assertEquals(0, add.exit(), add.err());
         assertEquals(1, sandcrate("user", "add", "alice", "--data-dir", data).exit(), "duplicate users are refused");
+        assertFalse(java.nio.file.Files.exists(tmp.resolve("data/blobs")), "account commands open no blob storage");
 
         Run created = sandcrate("token", "create", "--user", "alice", "--scopes", "publish-update,yank", "--crates", "mine-*",
                 "--expires", "30d", "--data-dir", data);
@@ -115,6 +116,28 @@ class CliTest {
             String fresh = key.sign("{\"iat\":\"" + java.time.Instant.now() + "\",\"mutation\":\"yank\",\"name\":\"mine-a\",\"vers\":\"1.0.0\"}", url);
             RegistryException refused = assertThrows(RegistryException.class, () -> keys.authenticate(fresh, url, yank, java.time.Instant.now()));
             assertEquals(401, refused.status());
+        }
+    }
+
+    /** `sandcrate import` and `sandcrate export` work on the data `serve` serves, including while it runs. */
+    @Test
+    void importedCratesAreServedAndExportedFromTheSameDataDir() throws Exception {
+        String data = tmp.resolve("data").toString();
+        Path crate = tmp.resolve("imported-1.0.0.crate");
+        java.nio.file.Files.write(crate, dev.sandcrate.registry.precompile.PrecompileFixtures.crate(tmp, "imported", "1.0.0", "", "").bytes());
+        Run imported = sandcrate("import", "--quiet", "--data-dir", data, crate.toString());
+        assertEquals(0, imported.exit(), imported.err());
+        assertTrue(imported.out().contains("imported 1, already present 0, failed 0"), imported.out());
+
+        try (Registry registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")))) {
+            assertEquals("1.0.0", registry.crates().versions("imported").getFirst().num());
+            Path second = tmp.resolve("imported-1.1.0.crate");
+            java.nio.file.Files.write(second, dev.sandcrate.registry.precompile.PrecompileFixtures.crate(tmp, "imported", "1.1.0", "", "").bytes());
+            assertEquals(0, sandcrate("import", "--quiet", "--data-dir", data, second.toString()).exit(), "import works while the server runs");
+            assertEquals(2, registry.crates().versions("imported").size());
+            Run exported = sandcrate("export", "--data-dir", data, "-o", tmp.resolve("mirror.tar").toString());
+            assertEquals(0, exported.exit(), exported.err());
+            assertTrue(exported.out().contains("2 versions"), exported.out());
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.sandcrate.registry.cli;
 
-import dev.sandcrate.registry.db.Database;
+import dev.sandcrate.registry.app.Services;
 import dev.sandcrate.registry.db.DatabaseConfig;
 import dev.sandcrate.registry.storage.BlobStorage;
 import picocli.CommandLine.Option;
@@ -59,9 +59,14 @@ public final class DataDirOption {
         return DatabaseConfig.parse(databaseUrl, blankToNull(databaseUser), blankToNull(password));
     }
 
-    /** Opens (migrating if needed) the database these options name. */
-    public Database openDatabase() {
-        return Database.open(dataDir, database());
+    /** Opens (migrating if needed) the database these options name, with the other services over it and these blobs. */
+    public Services openServices(Services.Publishing publishing) {
+        return Services.open(dataDir, database(), blobs(), publishing);
+    }
+
+    /** The services of a command that does not publish. */
+    public Services openServices() {
+        return openServices(Services.Publishing.NONE);
     }
 
     private static String blankToNull(String s) {

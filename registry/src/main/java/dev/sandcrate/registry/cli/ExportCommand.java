@@ -1,8 +1,8 @@
 package dev.sandcrate.registry.cli;
 
-import dev.sandcrate.registry.RegistryConfig;
-import dev.sandcrate.registry.mirror.DataDirServices;
+import dev.sandcrate.registry.app.Services;
 import dev.sandcrate.registry.mirror.MirrorBundle;
+import dev.sandcrate.registry.storage.BlobStorage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -35,9 +35,9 @@ public final class ExportCommand implements Callable<Integer> {
             System.err.println("sandcrate export: --since " + since + " does not exist");
             return 2;
         }
-        try (DataDirServices s = DataDirServices.open(data.dataDir, data.database(), data.blobs(), null, RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED)) {
+        try (Services s = data.openServices()) {
             MirrorBundle.ExportSummary summary = MirrorBundle.export(s.database().jdbi(), s.crates(),
-                    s.artifacts(), output, since,
+                    s.store(BlobStorage.Area.ARTIFACTS), output, since,
                     data.dataDir.toAbsolutePath().normalize().toString());
             System.out.println(summary.describe());
             return 0;

@@ -1,8 +1,9 @@
 package dev.sandcrate.registry.cli;
 
+import dev.sandcrate.registry.app.Services;
 import dev.sandcrate.registry.mirror.CrateImporter;
-import dev.sandcrate.registry.mirror.DataDirServices;
 import dev.sandcrate.registry.mirror.ImportProgress;
+import dev.sandcrate.registry.storage.BlobStorage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -59,10 +60,10 @@ public final class ImportCommand implements Callable<Integer> {
             return 2;
         }
         int failed = 0;
-        try (DataDirServices s = DataDirServices.open(data.dataDir, data.database(), data.blobs(), publicUrl, maxUploadMib << 20, maxUnpackedMib << 20)) {
+        try (Services s = data.openServices(Services.Publishing.at(publicUrl, maxUploadMib << 20, maxUnpackedMib << 20))) {
             CrateImporter imports = new CrateImporter(s.database().jdbi(), s.crates(),
                     CrateImporter.importerPrincipal(s.users(), importer), quiet ? ImportProgress.silent() : ImportProgress.stderr(),
-                    noArtifacts ? null : s.artifacts());
+                    noArtifacts ? null : s.store(BlobStorage.Area.ARTIFACTS));
             for (Path p : paths) {
                 CrateImporter.Summary summary;
                 try {

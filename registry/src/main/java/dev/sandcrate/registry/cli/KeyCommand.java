@@ -1,9 +1,9 @@
 package dev.sandcrate.registry.cli;
 
+import dev.sandcrate.registry.app.Services;
 import dev.sandcrate.registry.auth.AsymmetricKeys;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Users;
-import dev.sandcrate.registry.db.Database;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -46,15 +46,15 @@ public final class KeyCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (Database db = data.openDatabase()) {
-                Users.User u = new Users(db.jdbi()).find(user)
+            try (Services services = data.openServices()) {
+                Users.User u = services.users().find(user)
                         .orElseThrow(() -> new IllegalArgumentException("no user '" + user + "'; create it with `sandcrate user add " + user + "`"));
                 Set<Scope> scopeSet = EnumSet.allOf(Scope.class);
                 if (scopes != null) {
                     scopeSet = EnumSet.noneOf(Scope.class);
                     for (String s : scopes) scopeSet.add(Scope.parse(s));
                 }
-                AsymmetricKeys.KeyInfo k = new AsymmetricKeys(db.jdbi()).register(u.id(), name, publicKey, scopeSet,
+                AsymmetricKeys.KeyInfo k = services.keys().register(u.id(), name, publicKey, scopeSet,
                         crates == null ? List.of() : crates);
                 System.out.println(k.keyId());
                 System.err.println("key " + k.id() + " for " + u.login() + " (" + describe(k) + ")");
@@ -75,8 +75,8 @@ public final class KeyCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (Database db = data.openDatabase()) {
-                for (AsymmetricKeys.KeyInfo k : new AsymmetricKeys(db.jdbi()).list(user)) {
+            try (Services services = data.openServices()) {
+                for (AsymmetricKeys.KeyInfo k : services.keys().list(user)) {
                     System.out.println(k.id() + "\t" + k.name() + "\t" + k.keyId() + "\t" + describe(k) + (k.revoked() ? "\tREVOKED" : ""));
                 }
                 return 0;
@@ -93,8 +93,8 @@ public final class KeyCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (Database db = data.openDatabase()) {
-                if (!new AsymmetricKeys(db.jdbi()).revoke(id)) {
+            try (Services services = data.openServices()) {
+                if (!services.keys().revoke(id)) {
                     System.err.println("sandcrate key revoke: no key with id " + id);
                     return 1;
                 }

@@ -1,8 +1,7 @@
 package dev.sandcrate.registry.cli;
 
-import dev.sandcrate.registry.auth.Passwords;
+import dev.sandcrate.registry.app.Services;
 import dev.sandcrate.registry.auth.Users;
-import dev.sandcrate.registry.db.Database;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -31,13 +30,13 @@ public final class PasswdCommand implements Callable<Integer> {
             System.err.println("sandcrate passwd: no password given");
             return 1;
         }
-        try (Database db = data.openDatabase()) {
-            Users.User u = new Users(db.jdbi()).find(login).orElse(null);
+        try (Services services = data.openServices()) {
+            Users.User u = services.users().find(login).orElse(null);
             if (u == null) {
                 System.err.println("sandcrate passwd: no user '" + login + "'; create it with `sandcrate user add " + login + "`");
                 return 1;
             }
-            new Passwords(db.jdbi()).set(u.id(), password);
+            services.passwords().set(u.id(), password);
             System.out.println("password set for " + u.login());
             return 0;
         } catch (IllegalArgumentException e) {

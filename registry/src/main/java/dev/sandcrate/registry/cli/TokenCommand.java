@@ -1,9 +1,9 @@
 package dev.sandcrate.registry.cli;
 
+import dev.sandcrate.registry.app.Services;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Tokens;
 import dev.sandcrate.registry.auth.Users;
-import dev.sandcrate.registry.db.Database;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -53,15 +53,15 @@ public final class TokenCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (Database db = data.openDatabase()) {
-                Users.User u = new Users(db.jdbi()).find(user)
+            try (Services services = data.openServices()) {
+                Users.User u = services.users().find(user)
                         .orElseThrow(() -> new IllegalArgumentException("no user '" + user + "'; create it with `sandcrate user add " + user + "`"));
                 Set<Scope> scopeSet = EnumSet.allOf(Scope.class);
                 if (scopes != null) {
                     scopeSet = EnumSet.noneOf(Scope.class);
                     for (String s : scopes) scopeSet.add(Scope.parse(s));
                 }
-                Tokens.Created t = new Tokens(db.jdbi()).create(u.id(), name, scopeSet,
+                Tokens.Created t = services.tokens().create(u.id(), name, scopeSet,
                         crates == null ? List.of() : crates, Tokens.requireFuture(parseExpiry(expires)));
                 System.out.println(t.secret());
                 System.err.println("token " + t.info().id() + " for " + u.login() + " (" + describe(t.info()) + "); it is not shown again");
@@ -82,8 +82,8 @@ public final class TokenCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (Database db = data.openDatabase()) {
-                for (Tokens.TokenInfo t : new Tokens(db.jdbi()).list(user)) {
+            try (Services services = data.openServices()) {
+                for (Tokens.TokenInfo t : services.tokens().list(user)) {
                     System.out.println(t.id() + "\t" + t.name() + "\t" + describe(t) + (t.revoked() ? "\tREVOKED" : ""));
                 }
                 return 0;
@@ -100,8 +100,8 @@ public final class TokenCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (Database db = data.openDatabase()) {
-                if (!new Tokens(db.jdbi()).revoke(id)) {
+            try (Services services = data.openServices()) {
+                if (!services.tokens().revoke(id)) {
                     System.err.println("sandcrate token revoke: no token with id " + id);
                     return 1;
                 }

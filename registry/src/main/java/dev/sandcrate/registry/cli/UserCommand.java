@@ -1,7 +1,7 @@
 package dev.sandcrate.registry.cli;
 
+import dev.sandcrate.registry.app.Services;
 import dev.sandcrate.registry.auth.Users;
-import dev.sandcrate.registry.db.Database;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,8 +32,8 @@ public final class UserCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (Database db = data.openDatabase()) {
-                Users.User u = new Users(db.jdbi()).add(login, admin);
+            try (Services services = data.openServices()) {
+                Users.User u = services.users().add(login, admin);
                 System.out.println("created user " + u.login() + (u.admin() ? " (admin)" : ""));
                 return 0;
             } catch (IllegalArgumentException e) {
@@ -50,8 +50,8 @@ public final class UserCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (Database db = data.openDatabase()) {
-                for (Users.User u : new Users(db.jdbi()).list()) {
+            try (Services services = data.openServices()) {
+                for (Users.User u : services.users().list()) {
                     System.out.println(u.login() + (u.admin() ? " (admin)" : ""));
                 }
                 return 0;

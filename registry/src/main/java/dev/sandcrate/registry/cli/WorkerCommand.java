@@ -1,10 +1,8 @@
 package dev.sandcrate.registry.cli;
 
-import dev.sandcrate.registry.RegistryConfig;
-import dev.sandcrate.registry.crates.CrateService;
+import dev.sandcrate.registry.app.Services;
 import dev.sandcrate.registry.precompile.PrecompileConfig;
 import dev.sandcrate.registry.precompile.PrecompileService;
-import dev.sandcrate.registry.db.Database;
 import dev.sandcrate.registry.storage.BlobStorage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,6 +34,11 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "Wall-clock limit of each of the two builds (default: ${DEFAULT-VALUE}).")
     long buildTimeoutMinutes;
 
+    /** A worker never publishes, so it needs no index URL (and has no --public-url). */
+    Services openServices() {
+        return data.openServices(Services.Publishing.NONE);
+    }
+
     @Override
     public Integer call() throws Exception {
         if (concurrency < 1) {
@@ -50,23 +53,18 @@ public final class WorkerCommand implements Callable<Integer> {
         PrecompileConfig d = PrecompileConfig.defaults();
         PrecompileConfig config = new PrecompileConfig(concurrency, d.topFeatureSets(), d.policy(), Duration.ofSeconds(leaseSeconds),
                 d.maxAttempts(), d.retryBackoff(), d.poll(), Duration.ofMinutes(buildTimeoutMinutes));
-        Database db = data.openDatabase();
+        Services services = openServices();
         PrecompileService service;
         try {
-            BlobStorage storage = data.blobs();
-            CrateService crates = new CrateService(db.jdbi(), storage.open(data.dataDir, BlobStorage.Area.CRATES),
-                    () -> { throw new IllegalStateException("a worker does not publish"); },
-                    RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED);
-            service = PrecompileService.workerOnly(db.jdbi(), crates, data.dataDir, storage.open(data.dataDir, BlobStorage.Area.ARTIFACTS), config);
+            service = services.precompileWorkers(config);
         } catch (IllegalStateException | IllegalArgumentException | BlobStorage.Unavailable e) {
-            db.close();
+            services.close();
             System.err.println("sandcrate worker: " + e.getMessage());
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            service.close();
-            db.close();
+            services.close();
             stopped.countDown();
         }, "sandcrate-worker-shutdown"));
         service.start();

@@ -49,7 +49,7 @@ public final class CrateService {
     private static final Logger LOG = LoggerFactory.getLogger(CrateService.class);
     private final Jdbi jdbi;
     private final BlobStore blobs;
-    private final Supplier<String> indexUrl;
+    private final Supplier<String> ownIndexUrl;
     private final long maxUploadBytes;
     private final CrateLimits limits;
     /** Serializes the blob-then-commit section so a failed publish never deletes a blob another one just committed. */
@@ -61,10 +61,14 @@ public final class CrateService {
     private final java.util.concurrent.atomic.LongAdder indexFromCache = new java.util.concurrent.atomic.LongAdder(),
             indexRendered = new java.util.concurrent.atomic.LongAdder(), downloadsServed = new java.util.concurrent.atomic.LongAdder();
 
-    public CrateService(Jdbi jdbi, BlobStore blobs, Supplier<String> indexUrl, long maxUploadBytes, long maxUnpackedBytes) {
+    /**
+     * @param ownIndexUrl the registry's sparse index URL: publish stores dependencies on that index as local ones (it may
+     *                    return null when not known); null for a process that never publishes, whose publish and import are refused
+     */
+    public CrateService(Jdbi jdbi, BlobStore blobs, Supplier<String> ownIndexUrl, long maxUploadBytes, long maxUnpackedBytes) {
         this.jdbi = jdbi;
         this.blobs = blobs;
-        this.indexUrl = indexUrl;
+        this.ownIndexUrl = ownIndexUrl;
         this.maxUploadBytes = maxUploadBytes;
         this.limits = CrateLimits.DEFAULT.withMaxUnpackedBytes(maxUnpackedBytes);
         this.downloads = new DownloadCounts(jdbi);
@@ -152,12 +156,17 @@ public final class CrateService {
 
     // ---------------------------------------------------------------- publish
 
+    private void requirePublishing() {
+        if (ownIndexUrl == null) throw new IllegalStateException("this process does not publish");
+    }
+
     /** The largest publish body: the .crate, its JSON metadata (at most {@link PublishRequest#MAX_METADATA}) and two lengths. */
     public long maxPublishBodyBytes() {
         return maxUploadBytes + PublishRequest.MAX_METADATA + 8;
     }
 
     public Published publish(Principal who, byte[] body) {
+        requirePublishing();
         PublishRequest req = PublishRequest.parse(body, maxUploadBytes);
         try {
             // The names crates.io keeps for the Rust project are the registry operators' here: an admin may publish
@@ -176,6 +185,7 @@ public final class CrateService {
      * publisher; an importer principal is an admin with publish scopes, so it needs no owner's token.
      */
     public Published importCrate(Principal importer, byte[] crate) {
+        requirePublishing();
         if (crate.length > maxUploadBytes) {
             throw RegistryException.tooLarge("the .crate is " + crate.length + " bytes; the maximum upload size is " + maxUploadBytes + " bytes");
         }
@@ -224,7 +234,7 @@ public final class CrateService {
 
         String cksum = Checksums.sha256Hex(req.crate());
         String pubtime = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        IndexEntry entry = contents.manifest().toIndexEntry(cksum, indexUrl.get(), pubtime);
+        IndexEntry entry = contents.manifest().toIndexEntry(cksum, ownIndexUrl.get(), pubtime);
         String description = contents.manifest().description() != null ? contents.manifest().description() : req.description();
 
         publishLock.lock();

@@ -10,6 +10,7 @@ import dev.sandcrate.precompile.eligibility.Eligibility;
 import dev.sandcrate.precompile.toolchain.Toolchain;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
+import dev.sandcrate.registry.app.Services;
 import dev.sandcrate.registry.precompile.PrecompileFixtures;
 import dev.sandcrate.registry.precompile.PrecompileStore;
 import dev.sandcrate.registry.storage.BlobStorage;
@@ -59,7 +60,7 @@ class BundleArtifactsTest {
         sha = Checksums.sha256Hex(built.wasm());
         ArtifactManifest m = ArtifactManifest.of(built.wasm());
         toolchain = Toolchain.identityHash(m.toolchain().rustc(), m.toolchain().cargo(), m.recipe().std());
-        try (DataDirServices connected = MirrorImportTest.open(tmp.resolve("connected"))) {
+        try (Services connected = MirrorImportTest.open(tmp.resolve("connected"))) {
             Files.write(tmp.resolve("paste.crate"), built.crate().bytes());
             assertEquals(1, MirrorImportTest.importer(connected).importPath(tmp.resolve("paste.crate")).imported());
             // the precompile service's own path to a verified artifact: queued, claimed by a worker, finished
@@ -67,18 +68,18 @@ class BundleArtifactsTest {
             PrecompileStore.VersionRef v = store.version(CRATE, VERSION).orElseThrow();
             store.upsertJob(v, FeatureSet.defaults(), toolchain, "default", 1, new Eligibility(true, List.of()), 1);
             var job = store.claim("worker", toolchain, 60_000).orElseThrow();
-            connected.artifacts().put(built.wasm());
+            connected.store(BlobStorage.Area.ARTIFACTS).put(built.wasm());
             assertTrue(store.finish(job.id(), "worker", PrecompileStore.VERIFIED, sha, (long) built.wasm().length,
                     JSON.writeValueAsString(built.record()), null, null));
             bundle = tmp.resolve("mirror.tar");
-            assertEquals(1, MirrorBundle.export(connected.database().jdbi(), connected.crates(), connected.artifacts(), bundle, null, "test").artifacts());
+            assertEquals(1, MirrorBundle.export(connected.database().jdbi(), connected.crates(), connected.store(BlobStorage.Area.ARTIFACTS), bundle, null, "test").artifacts());
         }
     }
 
     @Test
     void installsOnceUpgradingAQueuedJobAndTheViewServesTheShimWithThatWasm() throws Exception {
         Path site = tmp.resolve("air-gapped");
-        try (DataDirServices s = MirrorImportTest.open(site)) {
+        try (Services s = MirrorImportTest.open(site)) {
             CrateImporter.Summary skipped = importer(s, false).importPath(bundle);
             assertEquals(1, skipped.imported());
             assertEquals(1, skipped.artifactsSkipped(), skipped.describe());
@@ -105,7 +106,7 @@ class BundleArtifactsTest {
             assertEquals(PrecompileStore.VERIFIED, job.state());
             assertEquals("bundle", job.origin());
             assertEquals(sha, job.artifactSha256());
-            assertTrue(s.artifacts().exists(sha));
+            assertTrue(s.store(BlobStorage.Area.ARTIFACTS).exists(sha));
         }
 
         try (Registry registry = Registry.start(RegistryConfig.loopback(site))) {
@@ -145,8 +146,8 @@ class BundleArtifactsTest {
         Path site = tmp.resolve("bucket-site");
         try (S3MockServer s3 = S3MockServer.start()) {
             BlobStorage storage = s3.storage("site");
-            try (DataDirServices s = DataDirServices.open(site, DatabaseConfig.EMBEDDED, storage, null,
-                    RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED)) {
+            try (Services s = Services.open(site, DatabaseConfig.EMBEDDED, storage,
+                    Services.Publishing.at(null, RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED))) {
                 CrateImporter.Summary installed = importer(s, true).importPath(bundle);
                 assertEquals(1, installed.artifactsInstalled(), installed.describe());
             }
@@ -173,7 +174,7 @@ class BundleArtifactsTest {
             if (name.endsWith(".wasm")) bytes[bytes.length / 2] ^= 0x01;
             return bytes;
         });
-        try (DataDirServices s = MirrorImportTest.open(tmp.resolve("site"))) {
+        try (Services s = MirrorImportTest.open(tmp.resolve("site"))) {
             CrateImporter.Summary r = importer(s, true).importPath(tampered);
             assertEquals(1, r.imported(), "a bad artifact never stops the crates");
             assertEquals(1, r.artifactsFailed(), r.describe());
@@ -187,7 +188,7 @@ class BundleArtifactsTest {
     @Test
     void anArtifactOfAVersionThisRegistryLacksIsRefused() throws Exception {
         Path withoutCrate = rewrite(bundle, (name, bytes) -> name.startsWith("crates/") ? null : bytes);
-        try (DataDirServices s = MirrorImportTest.open(tmp.resolve("site"))) {
+        try (Services s = MirrorImportTest.open(tmp.resolve("site"))) {
             CrateImporter.Summary r = importer(s, true).importPath(withoutCrate);
             assertEquals(0, r.imported());
             assertEquals(1, r.artifactsFailed(), r.describe());
@@ -200,14 +201,14 @@ class BundleArtifactsTest {
     void anIncrementalBundleCarriesAnArtifactBuiltAfterTheEarlierOne() throws Exception {
         Path earlier = rewrite(bundle, (name, bytes) -> name.startsWith("artifacts/") ? null : bytes); // made before the build
         Path incremental = tmp.resolve("incremental.tar");
-        try (DataDirServices connected = MirrorImportTest.open(tmp.resolve("connected"))) {
-            MirrorBundle.ExportSummary e = MirrorBundle.export(connected.database().jdbi(), connected.crates(), connected.artifacts(),
+        try (Services connected = MirrorImportTest.open(tmp.resolve("connected"))) {
+            MirrorBundle.ExportSummary e = MirrorBundle.export(connected.database().jdbi(), connected.crates(), connected.store(BlobStorage.Area.ARTIFACTS),
                     incremental, earlier, "test");
             assertEquals(List.of(0, 1), List.of(e.crateFiles(), e.artifacts()));
-            assertEquals(0, MirrorBundle.export(connected.database().jdbi(), connected.crates(), connected.artifacts(),
+            assertEquals(0, MirrorBundle.export(connected.database().jdbi(), connected.crates(), connected.store(BlobStorage.Area.ARTIFACTS),
                     tmp.resolve("next.tar"), incremental, "test").artifacts(), "the artifact is not carried twice");
         }
-        try (DataDirServices s = MirrorImportTest.open(tmp.resolve("site"))) {
+        try (Services s = MirrorImportTest.open(tmp.resolve("site"))) {
             assertEquals(1, importer(s, true).importPath(earlier).imported());
             CrateImporter.Summary r = importer(s, true).importPath(incremental);
             assertEquals(List.of(), r.failures(), r.describe());
@@ -217,7 +218,7 @@ class BundleArtifactsTest {
 
     @Test
     void anotherVerifiedArtifactForTheSameKeyIsNeverOverwritten() throws Exception {
-        try (DataDirServices s = MirrorImportTest.open(tmp.resolve("site"))) {
+        try (Services s = MirrorImportTest.open(tmp.resolve("site"))) {
             importer(s, false).importPath(bundle);
             PrecompileStore store = new PrecompileStore(s.database().jdbi());
             PrecompileStore.VersionRef v = store.version(CRATE, VERSION).orElseThrow();
@@ -232,9 +233,9 @@ class BundleArtifactsTest {
         }
     }
 
-    private static CrateImporter importer(DataDirServices s, boolean artifacts) {
+    private static CrateImporter importer(Services s, boolean artifacts) throws IOException {
         return new CrateImporter(s.database().jdbi(), s.crates(), CrateImporter.importerPrincipal(s.users(), "mirror-bot"),
-                ImportProgress.silent(), artifacts ? s.artifacts() : null);
+                ImportProgress.silent(), artifacts ? s.store(BlobStorage.Area.ARTIFACTS) : null);
     }
 
     /** A copy of a bundle with each entry's bytes passed through {@code edit} (null drops the entry). */

@@ -4,6 +4,8 @@ import dev.sandcrate.registry.db.DatabaseConfig;
 import dev.sandcrate.index.Checksums;
 import dev.sandcrate.index.crate.CratePacker;
 import dev.sandcrate.registry.RegistryConfig;
+import dev.sandcrate.registry.app.Services;
+import dev.sandcrate.registry.storage.BlobStorage;
 import dev.sandcrate.registry.auth.Principal;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -23,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class MirrorImportTest {
     @TempDir
     Path tmp;
-    DataDirServices registry;
+    Services registry;
     CrateImporter importer;
 
     @BeforeEach
@@ -37,13 +39,14 @@ class MirrorImportTest {
         registry.close();
     }
 
-    static DataDirServices open(Path dataDir) throws IOException {
-        return DataDirServices.open(dataDir, DatabaseConfig.EMBEDDED, dev.sandcrate.registry.storage.BlobStorage.LOCAL, null, RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED);
+    static Services open(Path dataDir) throws IOException {
+        return Services.open(dataDir, DatabaseConfig.EMBEDDED, BlobStorage.LOCAL,
+                Services.Publishing.at(null, RegistryConfig.DEFAULT_MAX_UPLOAD, RegistryConfig.DEFAULT_MAX_UNPACKED));
     }
 
-    static CrateImporter importer(DataDirServices s) {
+    static CrateImporter importer(Services s) throws IOException {
         Principal who = CrateImporter.importerPrincipal(s.users(), "mirror-bot");
-        return new CrateImporter(s.database().jdbi(), s.crates(), who, ImportProgress.silent(), s.artifacts());
+        return new CrateImporter(s.database().jdbi(), s.crates(), who, ImportProgress.silent(), s.store(BlobStorage.Area.ARTIFACTS));
     }
 
     Path folder(String name, String version, String extraToml) throws IOException {
@@ -164,7 +167,7 @@ class MirrorImportTest {
         assertEquals(3, incr.versions());
         assertEquals(1, incr.crateFiles());
 
-        try (DataDirServices site = open(tmp.resolve("air-gapped"))) {
+        try (Services site = open(tmp.resolve("air-gapped"))) {
             CrateImporter there = importer(site);
             CrateImporter.Summary early = there.importPath(incremental);
             assertEquals(1, early.imported());
@@ -197,7 +200,7 @@ class MirrorImportTest {
         int at = indexOf(raw, "crates/epsilon/epsilon-1.0.0.crate".getBytes()) + 512 + 100;
         raw[at] ^= 0x55;
         Files.write(bundle, raw);
-        try (DataDirServices site = open(tmp.resolve("site"))) {
+        try (Services site = open(tmp.resolve("site"))) {
             CrateImporter.Summary s = importer(site).importPath(bundle);
             assertEquals(0, s.imported());
             assertTrue(s.failures().getFirst().reason().contains("sha256 does not match"), s.describe());
@@ -236,7 +239,7 @@ class MirrorImportTest {
 
         assertEquals(0, MirrorBundle.export(registry.database().jdbi(), registry.crates(), artifacts(), tmp.resolve("incr.tar"), bundle, "test")
                 .artifacts(), "an incremental bundle leaves out artifacts the earlier one carries");
-        try (DataDirServices site = open(tmp.resolve("site"))) {
+        try (Services site = open(tmp.resolve("site"))) {
             CrateImporter.Summary s = importer(site).importPath(bundle);
             assertEquals(1, s.imported());
             assertEquals(1, s.artifactsFailed(), s.describe());
