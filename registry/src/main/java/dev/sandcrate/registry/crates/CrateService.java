@@ -535,6 +535,34 @@ public final class CrateService {
         return new SearchResult(hits, matches.size());
     }
 
+    /** A published version as the home page lists it. */
+    public record RecentVersion(String crate, String num, long publishedAt, String description, boolean yanked) {}
+
+    /** The {@code limit} versions published last (yanked ones included), newest first. */
+    public List<RecentVersion> recentlyPublished(int limit) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT c.name, v.num, v.created_at, c.description, v.yanked FROM versions v JOIN crates c ON c.id = v.crate_id
+                        ORDER BY v.created_at DESC, v.id DESC LIMIT :limit""")
+                .bind("limit", limit)
+                .map((rs, ctx) -> new RecentVersion(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getBoolean(5)))
+                .list());
+    }
+
+    /** How much the registry holds: crates, versions, and downloads of all of them. */
+    public record Totals(long crates, long versions, long downloads) {}
+
+    public Totals totals() {
+        return jdbi.withHandle(h -> new Totals(
+                h.createQuery("SELECT COUNT(*) FROM crates").mapTo(Long.class).one(),
+                h.createQuery("SELECT COUNT(*) FROM versions").mapTo(Long.class).one(),
+                h.createQuery("SELECT COALESCE(SUM(downloads), 0) FROM crates").mapTo(Long.class).one()));
+    }
+
+    /** Published versions of other crates that depend on {@code crate}; see {@link ReverseDependencies#of}. */
+    public List<ReverseDependencies.Dependent> dependents(String crate) {
+        return ReverseDependencies.of(jdbi, crate);
+    }
+
     /** The highest version that is not yanked, preferring releases over pre-releases (as crates.io shows). */
     public static String maxVersion(List<VersionRow> versions) {
         Comparator<VersionRow> order = Comparator.<VersionRow, Boolean>comparing(v -> !SemVer.parse(v.num()).isPrerelease())

@@ -5,7 +5,6 @@ import dev.sandcrate.registry.auth.Sessions;
 import dev.sandcrate.registry.auth.Passwords;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sandcrate.index.Checksums;
 import dev.sandcrate.index.IndexDependency;
 import dev.sandcrate.index.IndexFile;
 import dev.sandcrate.index.crate.CrateManifest;
@@ -54,7 +53,6 @@ public final class WebUi {
             "/crates/{name}/{version}/precompiled", "/login", "/account", "/admin", "/setup", "/playground");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final org.jdbi.v3.core.Jdbi jdbi;
     private final CrateService crates;
     private final Users users;
     private final Tokens tokens;
@@ -69,18 +67,17 @@ public final class WebUi {
     private final PrecompileViews precompile;
     private final Playground playground;
 
-    public WebUi(org.jdbi.v3.core.Jdbi jdbi, CrateService crates, Users users, Tokens tokens, Sessions sessions,
+    public WebUi(CrateService crates, Users users, Tokens tokens, Passwords passwords, Sessions sessions, LoginThrottle throttle,
                  PrecompileService precompile, dev.sandcrate.registry.view.PrecompiledView view, Readmes readmes,
                  boolean authRequired, Supplier<String> publicUrl) {
         this.readmes = readmes;
         this.precompile = new PrecompileViews(precompile, view::failures);
         this.playground = new Playground(precompile);
-        this.jdbi = jdbi;
-        this.throttle = new LoginThrottle(jdbi);
+        this.throttle = throttle;
         this.crates = crates;
         this.users = users;
         this.tokens = tokens;
-        this.passwords = new Passwords(jdbi);
+        this.passwords = passwords;
         this.sessions = sessions;
         this.authRequired = authRequired;
         this.publicUrl = publicUrl;
@@ -229,13 +226,12 @@ public final class WebUi {
         }
         Sessions.Opened opened;
         if (token != null) {
-            Principal p = tokens.authenticate(token).orElse(null);
-            Long tokenId = p == null ? null : tokenIdOf(token);
-            if (p == null || tokenId == null) {
+            Tokens.Valid valid = tokens.valid(token).orElse(null);
+            if (valid == null) {
                 throttle.failed(throttleKey);
                 throw new RegistryException(401, "that token is invalid, expired or revoked");
             }
-            opened = sessions.open(p.userId(), tokenId);
+            opened = sessions.open(valid.principal().userId(), valid.tokenId());
         } else {
             if (login == null || password == null) throw RegistryException.badRequest("give a login and a password, or a token");
             Optional<Users.User> user = users.find(login);
@@ -257,15 +253,6 @@ public final class WebUi {
         return false;
     }
 
-    /** The id of a token by its secret (the same sha256 {@link Tokens} stores). */
-    private Long tokenIdOf(String authorization) {
-        String secret = authorization.strip();
-        if (secret.regionMatches(true, 0, "Bearer ", 0, 7)) secret = secret.substring(7).strip();
-        String hash = Checksums.sha256Hex(secret.getBytes(StandardCharsets.UTF_8));
-        return jdbi.withHandle(h -> h.createQuery("SELECT id FROM api_tokens WHERE token_hash = :h").bind("h", hash)
-                .mapTo(Long.class).findOne().orElse(null));
-    }
-
     private void logout(Context ctx) {
         currentSession(ctx).ifPresent(sessions::close);
         setCookie(ctx, "", 0);
@@ -276,25 +263,21 @@ public final class WebUi {
 
     private void home(Context ctx) {
         requireRead(ctx);
-        List<Map<String, Object>> recent = jdbi.withHandle(h -> h.createQuery("""
-                        SELECT c.name, v.num, v.created_at, c.description, v.yanked FROM versions v JOIN crates c ON c.id = v.crate_id
-                        ORDER BY v.created_at DESC, v.id DESC LIMIT 12""")
-                .map((rs, c) -> {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("name", rs.getString(1));
-                    m.put("version", rs.getString(2));
-                    m.put("published_at", Instant.ofEpochMilli(rs.getLong(3)).toString());
-                    m.put("description", rs.getString(4));
-                    m.put("yanked", rs.getBoolean(5));
-                    return m;
-                }).list());
-        Map<String, Object> stats = jdbi.withHandle(h -> {
+        List<Map<String, Object>> recent = new ArrayList<>();
+        for (CrateService.RecentVersion r : crates.recentlyPublished(12)) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("crates", h.createQuery("SELECT COUNT(*) FROM crates").mapTo(Long.class).one());
-            m.put("versions", h.createQuery("SELECT COUNT(*) FROM versions").mapTo(Long.class).one());
-            m.put("downloads", h.createQuery("SELECT COALESCE(SUM(downloads), 0) FROM crates").mapTo(Long.class).one());
-            return m;
-        });
+            m.put("name", r.crate());
+            m.put("version", r.num());
+            m.put("published_at", Instant.ofEpochMilli(r.publishedAt()).toString());
+            m.put("description", r.description());
+            m.put("yanked", r.yanked());
+            recent.add(m);
+        }
+        CrateService.Totals totals = crates.totals();
+        Map<String, Object> stats = new LinkedHashMap<>();
+        stats.put("crates", totals.crates());
+        stats.put("versions", totals.versions());
+        stats.put("downloads", totals.downloads());
         ctx.json(Map.of("recent", recent, "stats", stats, "precompile", precompile.stats()));
     }
 
@@ -393,7 +376,7 @@ public final class WebUi {
      */
     private List<Map<String, Object>> reverseDependencies(String name) {
         Map<Long, Map<String, Object>> byCrate = new LinkedHashMap<>();
-        for (ReverseDependencies.Dependent r : ReverseDependencies.of(jdbi, name)) {
+        for (ReverseDependencies.Dependent r : crates.dependents(name)) {
             IndexDependency d = r.dependency();
             boolean onThisRegistry = d.registry() == null || d.registry().equals(CRATES_IO_INDEX);
             if (byCrate.containsKey(r.crateId()) || !onThisRegistry) continue;
@@ -558,7 +541,7 @@ public final class WebUi {
 
     private void adminUsers(Context ctx) {
         requireAdmin(ctx);
-        Set<Long> withPassword = Set.copyOf(jdbi.withHandle(h -> h.createQuery("SELECT user_id FROM user_passwords").mapTo(Long.class).list()));
+        Set<Long> withPassword = passwords.usersWithPassword();
         List<Map<String, Object>> out = new ArrayList<>();
         for (Users.User u : users.list()) {
             out.add(Map.of("login", u.login(), "admin", u.admin(), "created_at", Instant.ofEpochMilli(u.createdAt()).toString(),
