@@ -53,8 +53,13 @@ public final class Tokens {
         return expiresAt;
     }
 
+    /** A token needs at least one scope; IllegalArgumentException otherwise. */
+    public static void requireScopes(Set<Scope> scopes) {
+        if (scopes.isEmpty()) throw new IllegalArgumentException("pick at least one scope (" + Scope.allLabels() + ")");
+    }
+
     public Created create(long userId, String name, Set<Scope> scopes, List<String> cratePatterns, Instant expiresAt) {
-        if (scopes.isEmpty()) throw new IllegalArgumentException("a token needs at least one scope (" + Scope.allLabels() + ")");
+        requireScopes(scopes);
         for (String p : cratePatterns) {
             if (!p.matches("[A-Za-z0-9_-]+\\*?")) {
                 throw new IllegalArgumentException("invalid crate pattern '" + p + "': use a crate name, optionally ending in *");

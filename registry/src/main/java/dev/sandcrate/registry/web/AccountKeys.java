@@ -76,7 +76,7 @@ public final class AccountKeys {
         if (!who.cratePatterns().isEmpty()) {
             if (patterns.isEmpty()) patterns = who.cratePatterns();
             for (String p : patterns) {
-                if (!WebUi.patternWithin(p, who)) throw RegistryException.forbidden("crate pattern `" + p + "` is outside what your token covers (" + String.join(", ", who.cratePatterns()) + ")");
+                if (!who.coversPattern(p)) throw RegistryException.forbidden("crate pattern `" + p + "` is outside what your token covers (" + String.join(", ", who.cratePatterns()) + ")");
             }
         }
         String name = WebUi.text(body, "name");

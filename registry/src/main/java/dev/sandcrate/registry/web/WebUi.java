@@ -15,7 +15,6 @@ import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Tokens;
 import dev.sandcrate.registry.auth.Users;
-import dev.sandcrate.index.CrateNames;
 import dev.sandcrate.registry.crates.ReverseDependencies;
 import dev.sandcrate.registry.crates.CrateService;
 import dev.sandcrate.registry.precompile.PrecompileService;
@@ -446,7 +445,11 @@ public final class WebUi {
                 throw RegistryException.badRequest(e.getMessage());
             }
         }
-        if (scopes.isEmpty()) throw RegistryException.badRequest("pick at least one scope (" + Scope.allLabels() + ")");
+        try {
+            Tokens.requireScopes(scopes);
+        } catch (IllegalArgumentException e) {
+            throw RegistryException.badRequest(e.getMessage());
+        }
         for (Scope sc : scopes) {
             if (!who.has(sc)) throw RegistryException.forbidden("you signed in with a token that lacks the " + sc.label() + " scope, so you cannot grant it");
         }
@@ -454,7 +457,7 @@ public final class WebUi {
         if (!who.cratePatterns().isEmpty()) {
             if (patterns.isEmpty()) throw RegistryException.forbidden("you signed in with a token limited to " + String.join(", ", who.cratePatterns()) + "; limit the new token to those crates too");
             for (String p : patterns) {
-                if (!patternWithin(p, who)) throw RegistryException.forbidden("crate pattern `" + p + "` is outside what your sign-in token covers (" + String.join(", ", who.cratePatterns()) + ")");
+                if (!who.coversPattern(p)) throw RegistryException.forbidden("crate pattern `" + p + "` is outside what your sign-in token covers (" + String.join(", ", who.cratePatterns()) + ")");
             }
         }
         Instant expires = parseExpiry(text(body, "expires"));
@@ -466,21 +469,6 @@ public final class WebUi {
         }
         ctx.header("Cache-Control", "no-store");
         ctx.status(201).json(Map.of("secret", created.secret(), "token", tokenJson(created.info())));
-    }
-
-    /** Whether every crate a pattern names is covered by the principal's own patterns. */
-    static boolean patternWithin(String pattern, Principal who) {
-        String p = CrateNames.canonical(pattern);
-        for (String mine : who.cratePatterns()) {
-            String q = CrateNames.canonical(mine);
-            if (q.endsWith("*")) {
-                String prefix = q.substring(0, q.length() - 1);
-                if ((p.endsWith("*") ? p.substring(0, p.length() - 1) : p).startsWith(prefix)) return true;
-            } else if (p.equals(q)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     static Instant parseExpiry(String s) {
