@@ -58,9 +58,9 @@ public final class AccountKeys {
     }
 
     private void add(Context ctx, Principal who) {
-        JsonNode body = WebUi.jsonBody(ctx);
+        JsonNode body = JsonBodies.object(ctx);
         Set<Scope> scopes = EnumSet.noneOf(Scope.class);
-        List<String> labels = WebUi.stringList(body, "scopes");
+        List<String> labels = JsonBodies.stringList(body, "scopes");
         if (!body.has("scopes")) scopes.addAll(who.scopes()); // not given: what the registrar may do
         for (String label : labels) {
             try {
@@ -72,17 +72,17 @@ public final class AccountKeys {
         for (Scope sc : scopes) {
             if (!who.has(sc)) throw RegistryException.forbidden("you are signed in with a token that lacks the " + sc.label() + " scope, so a key cannot have it");
         }
-        List<String> patterns = WebUi.stringList(body, "crates").stream().map(String::strip).filter(p -> !p.isEmpty()).toList();
+        List<String> patterns = JsonBodies.stringList(body, "crates").stream().map(String::strip).filter(p -> !p.isEmpty()).toList();
         if (!who.cratePatterns().isEmpty()) {
             if (patterns.isEmpty()) patterns = who.cratePatterns();
             for (String p : patterns) {
                 if (!who.coversPattern(p)) throw RegistryException.forbidden("crate pattern `" + p + "` is outside what your token covers (" + String.join(", ", who.cratePatterns()) + ")");
             }
         }
-        String name = WebUi.text(body, "name");
+        String name = JsonBodies.text(body, "name");
         AsymmetricKeys.KeyInfo key;
         try {
-            key = keys.register(who.userId(), name == null ? "cargo" : name, WebUi.text(body, "public_key"), scopes, patterns);
+            key = keys.register(who.userId(), name == null ? "cargo" : name, JsonBodies.text(body, "public_key"), scopes, patterns);
         } catch (IllegalArgumentException e) {
             throw RegistryException.badRequest(e.getMessage());
         }
