@@ -27,11 +27,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -114,17 +112,9 @@ public final class CrateService {
 
     public record Owner(long id, String login) {}
 
-    public record SearchHit(String name, String maxVersion, String description, long downloads) {
-        /** As crates.io's search API lists a crate (the web UI's search uses the same fields). */
-        public Map<String, Object> toJson() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", name);
-            m.put("max_version", maxVersion);
-            m.put("description", description);
-            m.put("downloads", downloads);
-            return m;
-        }
-    }
+    /** A search result; written as JSON as crates.io's search API lists a crate (the web UI's search uses the same). */
+    public record SearchHit(String name, @com.fasterxml.jackson.annotation.JsonProperty("max_version") String maxVersion,
+                            String description, long downloads) {}
 
     /** A crate's index file, with its ETag (computed once, when the file is made). */
     public record IndexFileBody(byte[] body, long lastModified, String etag) {
@@ -548,7 +538,7 @@ public final class CrateService {
                 .list());
     }
 
-    /** How much the registry holds: crates, versions, and downloads of all of them. */
+    /** How much the registry holds: crates, versions, and downloads of all of them (the home page's {@code stats} JSON). */
     public record Totals(long crates, long versions, long downloads) {}
 
     public Totals totals() {

@@ -5,12 +5,11 @@ import dev.sandcrate.index.crate.CrateManifest;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.crates.CrateService;
 import dev.sandcrate.registry.crates.ReverseDependencies;
+import dev.sandcrate.registry.http.CrateJson;
 import dev.sandcrate.registry.http.Params;
 import io.javalin.http.Context;
 
 import java.io.IOException;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,30 +30,16 @@ final class CratePages {
 
     void home(Context ctx) {
         access.requireRead(ctx);
-        List<Map<String, Object>> recent = new ArrayList<>();
-        for (CrateService.RecentVersion r : crates.recentlyPublished(12)) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", r.crate());
-            m.put("version", r.num());
-            m.put("published_at", Instant.ofEpochMilli(r.publishedAt()).toString());
-            m.put("description", r.description());
-            m.put("yanked", r.yanked());
-            recent.add(m);
-        }
-        CrateService.Totals totals = crates.totals();
-        Map<String, Object> stats = new LinkedHashMap<>();
-        stats.put("crates", totals.crates());
-        stats.put("versions", totals.versions());
-        stats.put("downloads", totals.downloads());
-        ctx.json(Map.of("recent", recent, "stats", stats, "precompile", precompile.stats()));
+        List<PageJson.Recent> recent = crates.recentlyPublished(12).stream().map(r ->
+                new PageJson.Recent(r.crate(), r.num(), CrateJson.time(r.publishedAt()), r.description(), r.yanked())).toList();
+        ctx.json(Map.of("recent", recent, "stats", crates.totals(), "precompile", precompile.stats()));
     }
 
     void search(Context ctx) {
         access.requireRead(ctx);
         int page = Params.intParam(ctx, "page", 1, 1, 100_000);
         CrateService.SearchResult result = crates.search(ctx.queryParam("q"), 20, page);
-        List<Map<String, Object>> hits = result.hits().stream().map(CrateService.SearchHit::toJson).toList();
-        ctx.json(Map.of("crates", hits, "total", result.total(), "page", page, "per_page", 20));
+        ctx.json(Map.of("crates", result.hits(), "total", result.total(), "page", page, "per_page", 20));
     }
 
     void crate(Context ctx) throws IOException {
@@ -71,45 +56,15 @@ final class CratePages {
         CrateManifest mf = readmes.doc(selected.cksum(), bytes).manifest();
         Readmes.Readme readme = readmes.of(selected, crate.name(), bytes);
 
-        Map<String, Object> v = new LinkedHashMap<>();
-        v.put("num", selected.num());
-        v.put("yanked", selected.yanked());
-        v.put("published_at", Instant.ofEpochMilli(selected.createdAt()).toString());
-        v.put("downloads", selected.downloads());
-        v.put("cksum", selected.cksum());
-        v.put("size", bytes.length);
-        v.put("dl_path", "/api/v1/crates/" + crate.name() + "/" + selected.num() + "/download");
-        v.put("proc_macro", mf.procMacro());
-        v.put("license", mf.license());
-        v.put("repository", safeLink(mf.repository()));
-        v.put("homepage", safeLink(mf.homepage()));
-        v.put("documentation", safeLink(mf.documentation()));
-        v.put("keywords", mf.keywords());
-        v.put("categories", mf.categories());
-        v.put("authors", mf.authors());
-        v.put("rust_version", mf.rustVersion());
-        v.put("links", mf.links());
-        v.put("features", selected.entry().allFeatures());
-        v.put("dependencies", selected.entry().deps().stream().map(this::dependency).toList());
-        v.put("readme_path", readme.path());
-        v.put("readme_html", readme.html());
-        v.put("readme_failure", readme.failure());
-
-        List<Map<String, Object>> vs = new ArrayList<>();
-        for (CrateService.VersionRow r : versions.reversed()) {
-            vs.add(Map.of("num", r.num(), "yanked", r.yanked(), "published_at", Instant.ofEpochMilli(r.createdAt()).toString(),
-                    "downloads", r.downloads()));
-        }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("name", crate.name());
-        out.put("description", crate.description());
-        out.put("downloads", crate.downloads());
-        out.put("max_version", CrateService.maxVersion(versions));
-        out.put("version", v);
-        out.put("versions", vs);
-        out.put("owners", crates.owners(crate.name()).stream().map(CrateService.Owner::login).toList());
-        out.put("reverse_dependencies", reverseDependencies(crate.name()));
-        ctx.json(out);
+        PageJson.VersionPage shown = new PageJson.VersionPage(selected.num(), selected.yanked(), CrateJson.time(selected.createdAt()),
+                selected.downloads(), selected.cksum(), bytes.length, CrateJson.downloadPath(crate.name(), selected.num()),
+                mf.procMacro(), mf.license(), safeLink(mf.repository()), safeLink(mf.homepage()), safeLink(mf.documentation()),
+                mf.keywords(), mf.categories(), mf.authors(), mf.rustVersion(), mf.links(), selected.entry().allFeatures(),
+                selected.entry().deps().stream().map(this::dependency).toList(), readme.path(), readme.html(), readme.failure());
+        List<PageJson.ListedVersion> listed = versions.reversed().stream()
+                .map(r -> new PageJson.ListedVersion(r.num(), r.yanked(), CrateJson.time(r.createdAt()), r.downloads())).toList();
+        ctx.json(new PageJson.CratePage(CrateJson.Crate.of(crate, versions), shown, listed,
+                crates.owners(crate.name()).stream().map(CrateService.Owner::login).toList(), reverseDependencies(crate.name())));
     }
 
     /** crates.io's index URL, as index lines name it for crates.io dependencies. */
@@ -124,37 +79,22 @@ final class CratePages {
         return d.registry().equals(CRATES_IO_INDEX) && crates.crate(d.crateName()).isPresent();
     }
 
-    private Map<String, Object> dependency(IndexDependency d) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", d.name());
-        m.put("crate", d.crateName());
-        m.put("req", d.req());
-        m.put("kind", d.kind());
-        m.put("optional", d.optional());
-        m.put("target", d.target());
-        m.put("features", d.features());
-        m.put("registry", d.registry());
-        m.put("local", resolvesHere(d));
-        return m;
+    private PageJson.Dependency dependency(IndexDependency d) {
+        return new PageJson.Dependency(d.name(), d.crateName(), d.req(), d.kind(), d.optional(), d.target(), d.features(),
+                d.registry(), resolvesHere(d));
     }
 
     /**
      * Crates of this registry that depend on {@code name} (any kind; through this registry or, for mirrored crates,
      * crates.io), each with its newest version that does, newest first.
      */
-    private List<Map<String, Object>> reverseDependencies(String name) {
-        Map<Long, Map<String, Object>> byCrate = new LinkedHashMap<>();
+    private List<PageJson.Dependent> reverseDependencies(String name) {
+        Map<Long, PageJson.Dependent> byCrate = new LinkedHashMap<>();
         for (ReverseDependencies.Dependent r : crates.dependents(name)) {
             IndexDependency d = r.dependency();
             boolean onThisRegistry = d.registry() == null || d.registry().equals(CRATES_IO_INDEX);
             if (byCrate.containsKey(r.crateId()) || !onThisRegistry) continue;
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", r.crateName());
-            m.put("version", r.entry().vers());
-            m.put("req", d.req());
-            m.put("kind", d.kind());
-            m.put("optional", d.optional());
-            byCrate.put(r.crateId(), m);
+            byCrate.put(r.crateId(), new PageJson.Dependent(r.crateName(), r.entry().vers(), d.req(), d.kind(), d.optional()));
         }
         return List.copyOf(byCrate.values());
     }
