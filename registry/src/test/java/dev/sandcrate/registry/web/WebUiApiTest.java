@@ -228,6 +228,30 @@ class WebUiApiTest {
     }
 
     @Test
+    void accountKeysAreManagedWithASessionOnTheUiAndWithATokenOnTheApi() throws Exception {
+        String paserk = new dev.sandcrate.registry.auth.PasetoSigner().paserkPublic();
+        assertEquals(401, new Browser().send("GET", "/ui/api/keys", null, false).statusCode());
+        Browser b = new Browser();
+        b.login(Map.of("login", "alice", "password", PASSWORD));
+        assertEquals(0, b.ok("GET", "/ui/api/keys", null).get("keys").size());
+        HttpResponse<String> added = b.send("POST", "/ui/api/keys", Map.of("name", "laptop", "public_key", paserk), true);
+        assertEquals(201, added.statusCode(), added.body());
+        long id = JSON.readTree(added.body()).at("/key/id").asLong();
+
+        String token = registry.tokens().create(registry.users().find("alice").orElseThrow().id(), "t",
+                EnumSet.allOf(Scope.class), List.of(), null).secret();
+        HttpResponse<String> listed = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registry.url() + "/api/v1/me/keys"))
+                .header("Authorization", token).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, listed.statusCode(), listed.body());
+        assertEquals("laptop", JSON.readTree(listed.body()).at("/keys/0/name").asText());
+
+        assertEquals(400, b.send("DELETE", "/ui/api/keys/abc", null, true).statusCode());
+        assertEquals(404, b.send("DELETE", "/ui/api/keys/" + (id + 1000), null, true).statusCode());
+        b.ok("DELETE", "/ui/api/keys/" + id, null);
+        assertTrue(b.ok("GET", "/ui/api/keys", null).at("/keys/0/revoked").asBoolean());
+    }
+
+    @Test
     void changingThePasswordSignsOutOtherSessions() throws Exception {
         Browser one = new Browser();
         Browser two = new Browser();
