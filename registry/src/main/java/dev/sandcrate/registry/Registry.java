@@ -85,8 +85,7 @@ public final class Registry implements AutoCloseable {
             this.readmes = new dev.sandcrate.registry.web.Readmes(database.jdbi(), crates);
             crates.addListener(readmes);
             new dev.sandcrate.registry.web.WebUi(crates, users, tokens, new dev.sandcrate.registry.auth.Passwords(database.jdbi()), sessions,
-                    new dev.sandcrate.registry.auth.LoginThrottle(database.jdbi()), precompile, precompiledView, readmes, config.authRequired(), this::url).register(app);
-            new dev.sandcrate.registry.web.AccountKeys(asymmetricKeys, sessions, auth, this::url).register(app);
+                    new dev.sandcrate.registry.auth.LoginThrottle(database.jdbi()), asymmetricKeys, auth, precompile, precompiledView, readmes, config.authRequired(), this::url).register(app);
         } catch (RuntimeException | IOException e) {
             metrics.close();
             database.close();

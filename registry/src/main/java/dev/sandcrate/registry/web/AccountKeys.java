@@ -1,6 +1,5 @@
 package dev.sandcrate.registry.web;
 
-import dev.sandcrate.registry.auth.Sessions;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.auth.AsymmetricKeys;
@@ -17,27 +16,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * Registering PASERK k3.public keys for cargo's asymmetric tokens ({@code -Zasymmetric-token}): from the web UI's
  * account page (signed-in session, CSRF-checked like every {@code /ui/api} change) and from the API with a registry
  * token ({@code /api/v1/me/keys}). A key can grant no scope or crate its registrar's session or token lacks.
  */
-public final class AccountKeys {
+final class AccountKeys {
     private final AsymmetricKeys keys;
-    private final Sessions sessions;
+    private final WebAccess access;
     private final ApiAuth auth;
-    private final Supplier<String> publicUrl;
 
-    public AccountKeys(AsymmetricKeys keys, Sessions sessions, ApiAuth auth, Supplier<String> publicUrl) {
+    AccountKeys(AsymmetricKeys keys, WebAccess access, ApiAuth auth) {
         this.keys = keys;
-        this.sessions = sessions;
+        this.access = access;
         this.auth = auth;
-        this.publicUrl = publicUrl;
     }
 
-    public void register(Javalin app) {
+    void register(Javalin app) {
         app.get("/ui/api/keys", ctx -> list(ctx, session(ctx)));
         app.post("/ui/api/keys", ctx -> add(ctx, session(ctx)));
         app.delete("/ui/api/keys/{id}", ctx -> revoke(ctx, session(ctx)));
@@ -47,7 +43,7 @@ public final class AccountKeys {
     }
 
     private Principal session(Context ctx) {
-        return sessions.of(ctx, publicUrl.get()).orElseThrow(() -> new RegistryException(401, "sign in first")).principal();
+        return access.requireSession(ctx).principal();
     }
 
     private void list(Context ctx, Principal who) {
@@ -90,12 +86,7 @@ public final class AccountKeys {
     }
 
     private void revoke(Context ctx, Principal who) {
-        long id;
-        try {
-            id = Long.parseLong(ctx.pathParam("id"));
-        } catch (NumberFormatException e) {
-            throw RegistryException.badRequest("`id` must be a number");
-        }
+        long id = JsonBodies.pathLong(ctx, "id");
         if (keys.list(who.login()).stream().noneMatch(k -> k.id() == id)) throw RegistryException.notFound("you have no key with id " + id);
         keys.revoke(id);
         ctx.json(Map.of("ok", true));

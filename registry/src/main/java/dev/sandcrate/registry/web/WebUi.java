@@ -1,12 +1,14 @@
 package dev.sandcrate.registry.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sandcrate.registry.auth.AsymmetricKeys;
 import dev.sandcrate.registry.auth.LoginThrottle;
 import dev.sandcrate.registry.auth.Passwords;
 import dev.sandcrate.registry.auth.Sessions;
 import dev.sandcrate.registry.auth.Tokens;
 import dev.sandcrate.registry.auth.Users;
 import dev.sandcrate.registry.crates.CrateService;
+import dev.sandcrate.registry.http.ApiAuth;
 import dev.sandcrate.registry.precompile.PrecompileService;
 import dev.sandcrate.registry.view.PrecompiledView;
 import io.javalin.Javalin;
@@ -22,7 +24,8 @@ import java.util.function.Supplier;
  * session); changes need a session and its CSRF token in the {@code X-CSRF-Token} header ({@link WebAccess}).
  * <p>
  * Every route of the UI is registered here; the handlers live by page: {@link SignIn}, {@link CratePages},
- * {@link AccountPages}, {@link AdminPages} (and {@link AccountKeys}, which {@code /api/v1/me/keys} shares).
+ * {@link AccountPages}, {@link AdminPages}, and {@link AccountKeys}, which registers the account page's key routes
+ * together with the API's {@code /api/v1/me/keys}.
  */
 public final class WebUi {
     static final String CSRF_HEADER = "X-CSRF-Token";
@@ -37,9 +40,10 @@ public final class WebUi {
     private final AccountPages account;
     private final AdminPages admin;
     private final Playground playground;
+    private final AccountKeys keys;
 
     public WebUi(CrateService crates, Users users, Tokens tokens, Passwords passwords, Sessions sessions, LoginThrottle throttle,
-                 PrecompileService precompile, PrecompiledView view, Readmes readmes,
+                 AsymmetricKeys asymmetricKeys, ApiAuth auth, PrecompileService precompile, PrecompiledView view, Readmes readmes,
                  boolean authRequired, Supplier<String> publicUrl) {
         PrecompileViews precompileViews = new PrecompileViews(precompile, view::failures);
         this.access = new WebAccess(sessions, authRequired, publicUrl);
@@ -48,6 +52,7 @@ public final class WebUi {
         this.account = new AccountPages(access, sessions, tokens, passwords);
         this.admin = new AdminPages(access, users, passwords, precompileViews);
         this.playground = new Playground(precompile);
+        this.keys = new AccountKeys(asymmetricKeys, access, auth);
     }
 
     public void register(Javalin app) {
@@ -66,6 +71,7 @@ public final class WebUi {
         app.post("/ui/api/tokens", account::createToken);
         app.delete("/ui/api/tokens/{id}", account::revokeToken);
         app.post("/ui/api/password", account::changePassword);
+        keys.register(app); // /ui/api/keys and /api/v1/me/keys
         app.get("/ui/api/admin/users", admin::users);
         app.post("/ui/api/admin/users", admin::addUser);
         app.get("/ui/api/admin/precompile", admin::precompile);
