@@ -11,7 +11,6 @@ import io.javalin.http.Context;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,20 +54,12 @@ final class AccountKeys {
 
     private void add(Context ctx, Principal who) {
         JsonNode body = JsonBodies.object(ctx);
-        Set<Scope> scopes = EnumSet.noneOf(Scope.class);
-        List<String> labels = JsonBodies.stringList(body, "scopes");
+        Set<Scope> scopes = JsonBodies.scopes(body, "scopes");
         if (!body.has("scopes")) scopes.addAll(who.scopes()); // not given: what the registrar may do
-        for (String label : labels) {
-            try {
-                scopes.add(Scope.parse(label));
-            } catch (IllegalArgumentException e) {
-                throw RegistryException.badRequest(e.getMessage());
-            }
-        }
         for (Scope sc : scopes) {
             if (!who.has(sc)) throw RegistryException.forbidden("you are signed in with a token that lacks the " + sc.label() + " scope, so a key cannot have it");
         }
-        List<String> patterns = JsonBodies.stringList(body, "crates").stream().map(String::strip).filter(p -> !p.isEmpty()).toList();
+        List<String> patterns = JsonBodies.cratePatterns(body, "crates");
         if (!who.cratePatterns().isEmpty()) {
             if (patterns.isEmpty()) patterns = who.cratePatterns();
             for (String p : patterns) {

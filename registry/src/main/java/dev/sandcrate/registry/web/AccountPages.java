@@ -14,7 +14,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,14 +61,7 @@ final class AccountPages {
         JsonNode body = JsonBodies.object(ctx);
         String name = JsonBodies.text(body, "name");
         if (name == null || name.isBlank() || name.length() > 128) throw RegistryException.badRequest("give the token a name (1-128 characters), e.g. what it is for");
-        Set<Scope> scopes = EnumSet.noneOf(Scope.class);
-        for (String label : JsonBodies.stringList(body, "scopes")) {
-            try {
-                scopes.add(Scope.parse(label));
-            } catch (IllegalArgumentException e) {
-                throw RegistryException.badRequest(e.getMessage());
-            }
-        }
+        Set<Scope> scopes = JsonBodies.scopes(body, "scopes");
         try {
             Tokens.requireScopes(scopes);
         } catch (IllegalArgumentException e) {
@@ -78,7 +70,7 @@ final class AccountPages {
         for (Scope sc : scopes) {
             if (!who.has(sc)) throw RegistryException.forbidden("you signed in with a token that lacks the " + sc.label() + " scope, so you cannot grant it");
         }
-        List<String> patterns = JsonBodies.stringList(body, "crates").stream().map(String::strip).filter(p -> !p.isEmpty()).toList();
+        List<String> patterns = JsonBodies.cratePatterns(body, "crates");
         if (!who.cratePatterns().isEmpty()) {
             if (patterns.isEmpty()) throw RegistryException.forbidden("you signed in with a token limited to " + String.join(", ", who.cratePatterns()) + "; limit the new token to those crates too");
             for (String p : patterns) {
