@@ -52,6 +52,11 @@ public final class Passwords {
         return matches(stored.get(), password);
     }
 
+    /** The ids of the users who have a password (the others sign in with a token only). */
+    public java.util.Set<Long> usersWithPassword() {
+        return java.util.Set.copyOf(jdbi.withHandle(h -> h.createQuery("SELECT user_id FROM user_passwords").mapTo(Long.class).list()));
+    }
+
     /** Runs one hash for nothing, so that unknown logins cost as much time as wrong passwords. */
     public static void burnTime(String password) {
         String p = password == null ? "" : password.substring(0, Math.min(password.length(), MAX_LENGTH));

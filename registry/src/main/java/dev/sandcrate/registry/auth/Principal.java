@@ -34,4 +34,13 @@ public record Principal(long userId, String login, boolean admin, Set<Scope> sco
         }
         return false;
     }
+
+    /**
+     * Whether every crate a pattern ({@code foo} or {@code foo*}) names is covered by these crate patterns: what a
+     * new token or key may be limited to when its creator signed in with a limited token. A {@code foo*} pattern is
+     * covered only by a prefix pattern it extends; that is {@link #coversCrate} applied to the pattern itself.
+     */
+    public boolean coversPattern(String pattern) {
+        return coversCrate(pattern);
+    }
 }

@@ -30,7 +30,10 @@ public final class Tokens {
     private final Jdbi jdbi;
     private final java.util.concurrent.ConcurrentHashMap<String, CheckedToken> recentChecks = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private record CheckedToken(Principal principal, long validUntil) {}
+    private record CheckedToken(Valid token, long validUntil) {}
+
+    /** A valid, unexpired, unrevoked token: its id and who it acts for. */
+    public record Valid(long tokenId, Principal principal) {}
 
     public record TokenInfo(long id, String login, String name, Set<Scope> scopes, List<String> cratePatterns,
                             Long expiresAt, long createdAt, Long lastUsedAt, boolean revoked) {}
@@ -50,8 +53,13 @@ public final class Tokens {
         return expiresAt;
     }
 
+    /** A token needs at least one scope; IllegalArgumentException otherwise. */
+    public static void requireScopes(Set<Scope> scopes) {
+        if (scopes.isEmpty()) throw new IllegalArgumentException("pick at least one scope (" + Scope.allLabels() + ")");
+    }
+
     public Created create(long userId, String name, Set<Scope> scopes, List<String> cratePatterns, Instant expiresAt) {
-        if (scopes.isEmpty()) throw new IllegalArgumentException("a token needs at least one scope (" + Scope.allLabels() + ")");
+        requireScopes(scopes);
         for (String p : cratePatterns) {
             if (!p.matches("[A-Za-z0-9_-]+\\*?")) {
                 throw new IllegalArgumentException("invalid crate pattern '" + p + "': use a crate name, optionally ending in *");
@@ -75,6 +83,14 @@ public final class Tokens {
 
     /** The principal for an Authorization header value, if it names a valid, unexpired, unrevoked token. */
     public Optional<Principal> authenticate(String authorization) {
+        return valid(authorization).map(Valid::principal);
+    }
+
+    /**
+     * The token an Authorization header value names, with its id, if it is valid, unexpired and unrevoked (a browser
+     * session opened with a token remembers the id, so it ends with the token).
+     */
+    public Optional<Valid> valid(String authorization) {
         if (authorization == null) return Optional.empty();
         String secret = authorization.strip();
         if (secret.regionMatches(true, 0, "Bearer ", 0, 7)) secret = secret.substring(7).strip();
@@ -82,10 +98,10 @@ public final class Tokens {
         String tokenHash = hash(secret);
         long now = System.currentTimeMillis();
         CheckedToken recent = recentChecks.get(tokenHash);
-        if (recent != null && now < recent.validUntil()) return Optional.of(recent.principal());
+        if (recent != null && now < recent.validUntil()) return Optional.of(recent.token());
         if (recentChecks.size() > 10_000) recentChecks.clear(); // a bound, not an eviction policy: checks are cheap to redo
         return jdbi.withHandle(h -> {
-            Optional<Principal> p = h.createQuery("""
+            Optional<Valid> p = h.createQuery("""
                             SELECT t.id, u.id, u.login, u.admin, t.scopes, t.crate_patterns, t.expires_at FROM api_tokens t
                             JOIN users u ON u.id = t.user_id
                             WHERE t.token_hash = :h AND NOT t.revoked AND (t.expires_at IS NULL OR t.expires_at > :now)""")
@@ -95,10 +111,11 @@ public final class Tokens {
                                 .bind("now", now).bind("id", rs.getLong(1)).execute();
                         Principal principal = new Principal(rs.getLong(2), rs.getString(3), rs.getBoolean(4),
                                 parseScopes(rs.getString(5)), parsePatterns(rs.getString(6)));
+                        Valid token = new Valid(rs.getLong(1), principal);
                         Long expiresAt = (Long) rs.getObject(7);
                         long reuseUntil = now + CHECK_REUSE.toMillis();
-                        recentChecks.put(tokenHash, new CheckedToken(principal, expiresAt == null ? reuseUntil : Math.min(reuseUntil, expiresAt)));
-                        return principal;
+                        recentChecks.put(tokenHash, new CheckedToken(token, expiresAt == null ? reuseUntil : Math.min(reuseUntil, expiresAt)));
+                        return token;
                     })
                     .findOne();
             return p;

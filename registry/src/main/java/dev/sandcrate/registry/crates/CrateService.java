@@ -27,11 +27,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -118,17 +116,9 @@ public final class CrateService {
 
     public record Owner(long id, String login) {}
 
-    public record SearchHit(String name, String maxVersion, String description, long downloads) {
-        /** As crates.io's search API lists a crate (the web UI's search uses the same fields). */
-        public Map<String, Object> toJson() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", name);
-            m.put("max_version", maxVersion);
-            m.put("description", description);
-            m.put("downloads", downloads);
-            return m;
-        }
-    }
+    /** A search result; written as JSON as crates.io's search API lists a crate (the web UI's search uses the same). */
+    public record SearchHit(String name, @com.fasterxml.jackson.annotation.JsonProperty("max_version") String maxVersion,
+                            String description, long downloads) {}
 
     /** A crate's index file, with its ETag (computed once, when the file is made). */
     public record IndexFileBody(byte[] body, long lastModified, String etag) {
@@ -543,6 +533,34 @@ public final class CrateService {
                 .map(c -> new SearchHit(c.name(), maxVersion(versions(c.name())), c.description(), c.downloads()))
                 .toList();
         return new SearchResult(hits, matches.size());
+    }
+
+    /** A published version as the home page lists it. */
+    public record RecentVersion(String crate, String num, long publishedAt, String description, boolean yanked) {}
+
+    /** The {@code limit} versions published last (yanked ones included), newest first. */
+    public List<RecentVersion> recentlyPublished(int limit) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT c.name, v.num, v.created_at, c.description, v.yanked FROM versions v JOIN crates c ON c.id = v.crate_id
+                        ORDER BY v.created_at DESC, v.id DESC LIMIT :limit""")
+                .bind("limit", limit)
+                .map((rs, ctx) -> new RecentVersion(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getBoolean(5)))
+                .list());
+    }
+
+    /** How much the registry holds: crates, versions, and downloads of all of them (the home page's {@code stats} JSON). */
+    public record Totals(long crates, long versions, long downloads) {}
+
+    public Totals totals() {
+        return jdbi.withHandle(h -> new Totals(
+                h.createQuery("SELECT COUNT(*) FROM crates").mapTo(Long.class).one(),
+                h.createQuery("SELECT COUNT(*) FROM versions").mapTo(Long.class).one(),
+                h.createQuery("SELECT COALESCE(SUM(downloads), 0) FROM crates").mapTo(Long.class).one()));
+    }
+
+    /** Published versions of other crates that depend on {@code crate}; see {@link ReverseDependencies#of}. */
+    public List<ReverseDependencies.Dependent> dependents(String crate) {
+        return ReverseDependencies.of(jdbi, crate);
     }
 
     /** The highest version that is not yanked, preferring releases over pre-releases (as crates.io shows). */

@@ -19,7 +19,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -175,23 +174,8 @@ public final class Routes {
         String name = ctx.pathParam("name");
         CrateService.CrateRow crate = crates.crate(name).orElseThrow(() -> RegistryException.notFound("crate `" + name + "` does not exist"));
         List<CrateService.VersionRow> versions = crates.versions(crate.name());
-        List<Map<String, Object>> vs = new ArrayList<>();
-        for (CrateService.VersionRow v : versions.reversed()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("num", v.num());
-            m.put("cksum", v.cksum());
-            m.put("yanked", v.yanked());
-            m.put("created_at", Instant.ofEpochMilli(v.createdAt()).toString());
-            m.put("downloads", v.downloads());
-            m.put("dl_path", "/api/v1/crates/" + crate.name() + "/" + v.num() + "/download");
-            vs.add(m);
-        }
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("name", crate.name());
-        c.put("description", crate.description());
-        c.put("downloads", crate.downloads());
-        c.put("max_version", CrateService.maxVersion(versions));
-        ctx.json(Map.of("crate", c, "versions", vs));
+        List<CrateJson.Version> vs = versions.reversed().stream().map(v -> CrateJson.Version.of(crate.name(), v)).toList();
+        ctx.json(Map.of("crate", CrateJson.Crate.of(crate, versions), "versions", vs));
     }
 
     private void search(Context ctx) {
@@ -199,8 +183,7 @@ public final class Routes {
         int perPage = Params.intParam(ctx, "per_page", 10, 1, 100);
         int page = Params.intParam(ctx, "page", 1, 1, 1_000_000);
         CrateService.SearchResult result = crates.search(ctx.queryParam("q"), perPage, page);
-        List<Map<String, Object>> list = result.hits().stream().map(CrateService.SearchHit::toJson).toList();
-        ctx.json(Map.of("crates", list, "meta", Map.of("total", result.total())));
+        ctx.json(Map.of("crates", result.hits(), "meta", Map.of("total", result.total())));
     }
 
     /** cargo login tells users to get a token at {@code <api>/me}: a browser goes to the web UI's account page. */

@@ -1,6 +1,5 @@
 package dev.sandcrate.registry.web;
 
-import dev.sandcrate.registry.auth.Sessions;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.auth.AsymmetricKeys;
@@ -12,32 +11,28 @@ import io.javalin.http.Context;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * Registering PASERK k3.public keys for cargo's asymmetric tokens ({@code -Zasymmetric-token}): from the web UI's
  * account page (signed-in session, CSRF-checked like every {@code /ui/api} change) and from the API with a registry
  * token ({@code /api/v1/me/keys}). A key can grant no scope or crate its registrar's session or token lacks.
  */
-public final class AccountKeys {
+final class AccountKeys {
     private final AsymmetricKeys keys;
-    private final Sessions sessions;
+    private final WebAccess access;
     private final ApiAuth auth;
-    private final Supplier<String> publicUrl;
 
-    public AccountKeys(AsymmetricKeys keys, Sessions sessions, ApiAuth auth, Supplier<String> publicUrl) {
+    AccountKeys(AsymmetricKeys keys, WebAccess access, ApiAuth auth) {
         this.keys = keys;
-        this.sessions = sessions;
+        this.access = access;
         this.auth = auth;
-        this.publicUrl = publicUrl;
     }
 
-    public void register(Javalin app) {
+    void register(Javalin app) {
         app.get("/ui/api/keys", ctx -> list(ctx, session(ctx)));
         app.post("/ui/api/keys", ctx -> add(ctx, session(ctx)));
         app.delete("/ui/api/keys/{id}", ctx -> revoke(ctx, session(ctx)));
@@ -47,7 +42,7 @@ public final class AccountKeys {
     }
 
     private Principal session(Context ctx) {
-        return sessions.of(ctx, publicUrl.get()).orElseThrow(() -> new RegistryException(401, "sign in first")).principal();
+        return access.requireSession(ctx).principal();
     }
 
     private void list(Context ctx, Principal who) {
@@ -58,31 +53,23 @@ public final class AccountKeys {
     }
 
     private void add(Context ctx, Principal who) {
-        JsonNode body = WebUi.jsonBody(ctx);
-        Set<Scope> scopes = EnumSet.noneOf(Scope.class);
-        List<String> labels = WebUi.stringList(body, "scopes");
+        JsonNode body = JsonBodies.object(ctx);
+        Set<Scope> scopes = JsonBodies.scopes(body, "scopes");
         if (!body.has("scopes")) scopes.addAll(who.scopes()); // not given: what the registrar may do
-        for (String label : labels) {
-            try {
-                scopes.add(Scope.parse(label));
-            } catch (IllegalArgumentException e) {
-                throw RegistryException.badRequest(e.getMessage());
-            }
-        }
         for (Scope sc : scopes) {
             if (!who.has(sc)) throw RegistryException.forbidden("you are signed in with a token that lacks the " + sc.label() + " scope, so a key cannot have it");
         }
-        List<String> patterns = WebUi.stringList(body, "crates").stream().map(String::strip).filter(p -> !p.isEmpty()).toList();
+        List<String> patterns = JsonBodies.cratePatterns(body, "crates");
         if (!who.cratePatterns().isEmpty()) {
             if (patterns.isEmpty()) patterns = who.cratePatterns();
             for (String p : patterns) {
-                if (!WebUi.patternWithin(p, who)) throw RegistryException.forbidden("crate pattern `" + p + "` is outside what your token covers (" + String.join(", ", who.cratePatterns()) + ")");
+                if (!who.coversPattern(p)) throw RegistryException.forbidden("crate pattern `" + p + "` is outside what your token covers (" + String.join(", ", who.cratePatterns()) + ")");
             }
         }
-        String name = WebUi.text(body, "name");
+        String name = JsonBodies.text(body, "name");
         AsymmetricKeys.KeyInfo key;
         try {
-            key = keys.register(who.userId(), name == null ? "cargo" : name, WebUi.text(body, "public_key"), scopes, patterns);
+            key = keys.register(who.userId(), name == null ? "cargo" : name, JsonBodies.text(body, "public_key"), scopes, patterns);
         } catch (IllegalArgumentException e) {
             throw RegistryException.badRequest(e.getMessage());
         }
@@ -90,12 +77,7 @@ public final class AccountKeys {
     }
 
     private void revoke(Context ctx, Principal who) {
-        long id;
-        try {
-            id = Long.parseLong(ctx.pathParam("id"));
-        } catch (NumberFormatException e) {
-            throw RegistryException.badRequest("`id` must be a number");
-        }
+        long id = JsonBodies.pathLong(ctx, "id");
         if (keys.list(who.login()).stream().noneMatch(k -> k.id() == id)) throw RegistryException.notFound("you have no key with id " + id);
         keys.revoke(id);
         ctx.json(Map.of("ok", true));

@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -227,6 +228,30 @@ class WebUiApiTest {
     }
 
     @Test
+    void accountKeysAreManagedWithASessionOnTheUiAndWithATokenOnTheApi() throws Exception {
+        String paserk = new dev.sandcrate.registry.auth.PasetoSigner().paserkPublic();
+        assertEquals(401, new Browser().send("GET", "/ui/api/keys", null, false).statusCode());
+        Browser b = new Browser();
+        b.login(Map.of("login", "alice", "password", PASSWORD));
+        assertEquals(0, b.ok("GET", "/ui/api/keys", null).get("keys").size());
+        HttpResponse<String> added = b.send("POST", "/ui/api/keys", Map.of("name", "laptop", "public_key", paserk), true);
+        assertEquals(201, added.statusCode(), added.body());
+        long id = JSON.readTree(added.body()).at("/key/id").asLong();
+
+        String token = registry.tokens().create(registry.users().find("alice").orElseThrow().id(), "t",
+                EnumSet.allOf(Scope.class), List.of(), null).secret();
+        HttpResponse<String> listed = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registry.url() + "/api/v1/me/keys"))
+                .header("Authorization", token).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, listed.statusCode(), listed.body());
+        assertEquals("laptop", JSON.readTree(listed.body()).at("/keys/0/name").asText());
+
+        assertEquals(400, b.send("DELETE", "/ui/api/keys/abc", null, true).statusCode());
+        assertEquals(404, b.send("DELETE", "/ui/api/keys/" + (id + 1000), null, true).statusCode());
+        b.ok("DELETE", "/ui/api/keys/" + id, null);
+        assertTrue(b.ok("GET", "/ui/api/keys", null).at("/keys/0/revoked").asBoolean());
+    }
+
+    @Test
     void changingThePasswordSignsOutOtherSessions() throws Exception {
         Browser one = new Browser();
         Browser two = new Browser();
@@ -308,6 +333,114 @@ class WebUiApiTest {
         assertEquals(3, home.at("/stats/versions").asInt());
         assertEquals("user-crate", home.at("/recent/0/name").asText());
         assertEquals("base", b.ok("GET", "/ui/api/search?q=bas", null).at("/crates/0/name").asText());
+    }
+
+    /**
+     * The JSON the pages and cargo read, byte for byte where its order is fixed: every object built in a fixed field
+     * order (crate and version data of the UI and the cargo API, home, search, tokens, session) keeps its fields,
+     * their order and their values. Objects built from {@code Map.of} (a few wrappers) have no fixed order and are
+     * compared by field set.
+     */
+    @Test
+    void crateAndAccountJsonKeepTheirFieldsOrderAndValues() throws Exception {
+        String token = registry.tokens().create(registry.users().find("alice").orElseThrow().id(), "t",
+                EnumSet.allOf(Scope.class), List.of(), null).secret();
+        assertEquals(200, publish(token, crate("wire", "1.0.0", "repository = \"https://git.example/wire\"\nhomepage = \"javascript:x\"\n"
+                + "keywords = [\"k\"]\n[features]\ndefault = [\"a\"]\na = []\n", "# Wire\n")).statusCode());
+        assertEquals(200, publish(token, crate("wire", "1.1.0", "", null)).statusCode());
+        assertEquals(200, publish(token, crate("wire-user", "0.1.0", "[dependencies]\nwire = { version = \"1\", optional = true, registry-index = \""
+                + registry.sparseIndexUrl() + "\" }\n", null)).statusCode());
+        registry.crates().setYanked(registry.tokens().authenticate(token).orElseThrow(), "wire", "1.1.0", true);
+        var rows = registry.crates().versions("wire");
+        String t0 = java.time.Instant.ofEpochMilli(rows.get(0).createdAt()).toString();
+        String t1 = java.time.Instant.ofEpochMilli(rows.get(1).createdAt()).toString();
+        String c0 = rows.get(0).cksum();
+        String c1 = rows.get(1).cksum();
+
+        // cargo's API
+        HttpResponse<String> api = new Browser().send("GET", "/api/v1/crates/wire", null, false);
+        JsonNode apiJson = canonical(api);
+        assertEquals(Set.of("crate", "versions"), fieldSet(apiJson));
+        assertEquals("{\"name\":\"wire\",\"description\":\"web test crate wire\",\"downloads\":0,\"max_version\":\"1.0.0\"}",
+                apiJson.get("crate").toString());
+        assertEquals("[{\"num\":\"1.1.0\",\"cksum\":\"" + c1 + "\",\"yanked\":true,\"created_at\":\"" + t1
+                + "\",\"downloads\":0,\"dl_path\":\"/api/v1/crates/wire/1.1.0/download\"},"
+                + "{\"num\":\"1.0.0\",\"cksum\":\"" + c0 + "\",\"yanked\":false,\"created_at\":\"" + t0
+                + "\",\"downloads\":0,\"dl_path\":\"/api/v1/crates/wire/1.0.0/download\"}]", apiJson.get("versions").toString());
+        JsonNode apiSearch = canonical(new Browser().send("GET", "/api/v1/crates?q=wire&per_page=1", null, false));
+        assertEquals(Set.of("crates", "meta"), fieldSet(apiSearch));
+        assertEquals("[{\"name\":\"wire\",\"max_version\":\"1.0.0\",\"description\":\"web test crate wire\",\"downloads\":0}]",
+                apiSearch.get("crates").toString());
+        assertEquals("{\"total\":2}", apiSearch.get("meta").toString());
+
+        // the UI's crate page
+        Browser b = new Browser();
+        JsonNode page = canonical(b.send("GET", "/ui/api/crates/wire", null, false));
+        assertEquals(List.of("name", "description", "downloads", "max_version", "version", "versions", "owners", "reverse_dependencies"),
+                fieldNames(page));
+        assertEquals("wire|web test crate wire|0|1.0.0|[\"alice\"]", String.join("|", page.get("name").asText(),
+                page.get("description").asText(), page.get("downloads").toString(), page.get("max_version").asText(), page.get("owners").toString()));
+        JsonNode v = page.get("version");
+        String readmeHtml = JSON.writeValueAsString(v.get("readme_html").asText());
+        assertEquals("{\"num\":\"1.0.0\",\"yanked\":false,\"published_at\":\"" + t0 + "\",\"downloads\":0,\"cksum\":\"" + c0
+                + "\",\"size\":" + v.get("size").asInt() + ",\"dl_path\":\"/api/v1/crates/wire/1.0.0/download\",\"proc_macro\":false,"
+                + "\"license\":\"MIT\",\"repository\":\"https://git.example/wire\",\"homepage\":null,\"documentation\":null,"
+                + "\"keywords\":[\"k\"],\"categories\":[],\"authors\":[],\"rust_version\":null,\"links\":null,"
+                + "\"features\":{\"a\":[],\"default\":[\"a\"]},\"dependencies\":[],\"readme_path\":\"README.md\",\"readme_html\":"
+                + readmeHtml + ",\"readme_failure\":null}", v.toString());
+        assertTrue(v.get("size").asInt() > 0);
+        assertEquals(2, page.get("versions").size());
+        for (JsonNode listed : page.get("versions")) assertEquals(Set.of("num", "yanked", "published_at", "downloads"), fieldSet(listed));
+        assertEquals("1.1.0|true|" + t1 + "|0", String.join("|", page.at("/versions/0/num").asText(),
+                page.at("/versions/0/yanked").toString(), page.at("/versions/0/published_at").asText(), page.at("/versions/0/downloads").toString()));
+        assertEquals("[{\"name\":\"wire-user\",\"version\":\"0.1.0\",\"req\":\"1\",\"kind\":\"normal\",\"optional\":true}]",
+                page.get("reverse_dependencies").toString());
+        JsonNode user = canonical(b.send("GET", "/ui/api/crates/wire-user", null, false));
+        assertEquals("[{\"name\":\"wire\",\"crate\":\"wire\",\"req\":\"1\",\"kind\":\"normal\",\"optional\":true,\"target\":null,"
+                + "\"features\":[],\"registry\":null,\"local\":true}]", user.at("/version/dependencies").toString());
+
+        // home and search
+        JsonNode home = canonical(b.send("GET", "/ui/api/home", null, false));
+        assertEquals(Set.of("recent", "stats", "precompile"), fieldSet(home));
+        assertEquals("{\"crates\":2,\"versions\":3,\"downloads\":0}", home.get("stats").toString());
+        assertEquals("{\"name\":\"wire\",\"version\":\"1.1.0\",\"published_at\":\"" + t1
+                + "\",\"description\":\"web test crate wire\",\"yanked\":true}", home.at("/recent/1").toString());
+        JsonNode search = canonical(b.send("GET", "/ui/api/search?q=wire", null, false));
+        assertEquals(Set.of("crates", "total", "page", "per_page"), fieldSet(search));
+        assertEquals("{\"name\":\"wire\",\"max_version\":\"1.0.0\",\"description\":\"web test crate wire\",\"downloads\":0}",
+                search.at("/crates/0").toString());
+
+        // session and tokens
+        HttpResponse<String> signIn = b.send("POST", "/ui/api/login", Map.of("login", "alice", "password", PASSWORD), false);
+        JsonNode session = canonical(signIn);
+        b.csrf = session.get("csrf_token").asText();
+        assertEquals(List.of("auth_required", "url", "user", "csrf_token", "via_token", "scopes", "crates"), fieldNames(session));
+        assertEquals("[\"publish-new\",\"publish-update\",\"yank\",\"change-owners\",\"read\"]", session.get("scopes").toString());
+        assertEquals(List.of("auth_required", "url", "user"), fieldNames(canonical(new Browser().send("GET", "/ui/api/session", null, false))));
+        HttpResponse<String> created = b.send("POST", "/ui/api/tokens", Map.of("name", "ci", "scopes", List.of("yank"), "crates", List.of("wire*")), true);
+        assertEquals(201, created.statusCode());
+        JsonNode tok = canonical(created).get("token");
+        assertEquals("{\"id\":" + tok.get("id") + ",\"name\":\"ci\",\"scopes\":[\"yank\"],\"crates\":[\"wire*\"],\"created_at\":"
+                + tok.get("created_at") + ",\"expires_at\":null,\"last_used_at\":null,\"expired\":false,\"revoked\":false}", tok.toString());
+        assertEquals(tok.toString(), canonical(b.send("GET", "/ui/api/tokens", null, false)).at("/tokens/1").toString());
+    }
+
+    /** The parsed body of a 2xx answer, checked to be exactly what Jackson writes for it (so field order is the wire's). */
+    static JsonNode canonical(HttpResponse<String> r) throws Exception {
+        assertEquals(2, r.statusCode() / 100, r.body());
+        JsonNode n = JSON.readTree(r.body());
+        assertEquals(r.body(), JSON.writeValueAsString(n));
+        return n;
+    }
+
+    static List<String> fieldNames(JsonNode n) {
+        List<String> out = new java.util.ArrayList<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    static Set<String> fieldSet(JsonNode n) {
+        return Set.copyOf(fieldNames(n));
     }
 
     @Test
