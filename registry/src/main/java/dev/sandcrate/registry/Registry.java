@@ -83,7 +83,7 @@ public final class Registry implements AutoCloseable {
                     v -> precompiledView.status(v.crate(), v.num()).map(dev.sandcrate.registry.view.PrecompiledView.Status::toJson).orElse(null)).register(app);
             this.readmes = new dev.sandcrate.registry.web.Readmes(database.jdbi(), crates);
             crates.addListener(readmes);
-            new dev.sandcrate.registry.web.WebUi(crates, users, tokens, new dev.sandcrate.registry.auth.Passwords(database.jdbi()), sessions,
+            new dev.sandcrate.registry.web.WebUi(crates, users, tokens, services.passwords(), sessions,
                     new dev.sandcrate.registry.auth.LoginThrottle(database.jdbi()), asymmetricKeys, auth, precompile, precompiledView, readmes, config.authRequired(), this::url).register(app);
         } catch (RuntimeException | IOException e) {
             metrics.close();
