@@ -134,7 +134,7 @@ public final class PrecompileRoutes {
         m.put("requested_at", job.requestedAt() == null ? null : Instant.ofEpochMilli(job.requestedAt()).toString());
         m.put("phase", job.phase());
         m.put("phase_at", job.phaseAt() == null ? null : Instant.ofEpochMilli(job.phaseAt()).toString());
-        if (PrecompileStore.VERIFIED.equals(job.state())) {
+        if (job.state() == JobState.VERIFIED) {
             m.put("artifact", ordered("sha256", job.artifactSha256(), "size", job.artifactSize(),
                     "url", publicUrl.get() + "/api/v1/precompiled/" + job.artifactSha256() + ".wasm"));
         }
@@ -202,7 +202,7 @@ public final class PrecompileRoutes {
             throw RegistryException.badRequest(e.getMessage());
         }
         PrecompileStore.Job job = service.request(ctx.pathParam("name"), ctx.pathParam("version"), features);
-        ctx.status(PrecompileStore.VERIFIED.equals(job.state()) ? 200 : 202).json(describe(job));
+        ctx.status(job.state() == JobState.VERIFIED ? 200 : 202).json(describe(job));
     }
 
     private void artifact(Context ctx) {
@@ -263,13 +263,11 @@ public final class PrecompileRoutes {
         ctx.json(Map.of("ok", true));
     }
 
-    private static final List<String> STATES = List.of(PrecompileStore.INELIGIBLE, PrecompileStore.QUEUED, PrecompileStore.RUNNING,
-            PrecompileStore.VERIFIED, PrecompileStore.REJECTED, PrecompileStore.FAILED, PrecompileStore.DENIED);
-
     private void listJobs(Context ctx) {
         requireAdmin(ctx);
-        String state = ctx.queryParam("state");
-        if (state != null && !STATES.contains(state)) throw RegistryException.badRequest("`state` must be one of " + String.join(", ", STATES));
+        String stateParam = ctx.queryParam("state");
+        JobState state = stateParam == null ? null : JobState.parse(stateParam)
+                .orElseThrow(() -> RegistryException.badRequest("`state` must be one of " + JobState.allLabels()));
         int limit;
         try {
             limit = ctx.queryParam("limit") == null ? 100 : Integer.parseInt(ctx.queryParam("limit"));
@@ -297,7 +295,7 @@ public final class PrecompileRoutes {
             throw RegistryException.badRequest("job id must be a number");
         }
         PrecompileStore.Job job = service.store().job(id).orElseThrow(() -> RegistryException.notFound("no precompile job " + id));
-        if (List.of(PrecompileStore.INELIGIBLE, PrecompileStore.DENIED).contains(job.state())) {
+        if (job.state().needsAllow()) {
             throw RegistryException.conflict("job " + id + " is " + job.state() + ": " + String.join("; ", job.checks() == null ? List.of() : job.checks().failures())
                     + " (allow the crate with PUT /api/v1/admin/precompile/allow/" + job.crate() + " if that is what you want)");
         }

@@ -220,7 +220,7 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
         if (stats.averageBuildMillis() != null) {
             long now = System.currentTimeMillis();
             long left = stats.queued() * stats.averageBuildMillis();
-            for (PrecompileStore.Job running : store.recentJobs(PrecompileStore.RUNNING, 1000)) {
+            for (PrecompileStore.Job running : store.recentJobs(JobState.RUNNING, 1000)) {
                 long elapsed = running.startedAt() == null ? 0 : now - running.startedAt();
                 left += Math.max(0, stats.averageBuildMillis() - elapsed);
             }
@@ -261,7 +261,7 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
         synchronized (this) {
             job = planner.request(v, features);
         }
-        store.recordRequest(v.id(), job.features(), !PrecompileStore.VERIFIED.equals(job.state()));
+        store.recordRequest(v.id(), job.features(), job.state() != JobState.VERIFIED);
         return job;
     }
 

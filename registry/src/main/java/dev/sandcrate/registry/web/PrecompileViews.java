@@ -1,6 +1,7 @@
 package dev.sandcrate.registry.web;
 
 import dev.sandcrate.registry.RegistryException;
+import dev.sandcrate.registry.precompile.JobState;
 import dev.sandcrate.registry.precompile.PrecompileService;
 import dev.sandcrate.registry.precompile.PrecompileStore;
 
@@ -39,7 +40,7 @@ final class PrecompileViews {
         long eligible = versions.stream().filter(v -> service.store().analysis(v.id())
                 .map(a -> a.eligibility().eligible()).orElse(false)).count();
         Map<String, Long> byState = new TreeMap<>();
-        for (PrecompileStore.Job j : allJobs()) byState.merge(j.state(), 1L, Long::sum);
+        for (PrecompileStore.Job j : allJobs()) byState.merge(j.state().label(), 1L, Long::sum);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("macro_versions", versions.size());
         m.put("eligible_versions", eligible);
@@ -71,8 +72,7 @@ final class PrecompileViews {
             m.put("requested", j.requestedAt() != null);
             m.put("phase", j.phase());
             m.put("phase_at", j.phaseAt() == null ? null : Instant.ofEpochMilli(j.phaseAt()).toString());
-            m.put("retryable", !List.of(PrecompileStore.INELIGIBLE, PrecompileStore.DENIED, PrecompileStore.VERIFIED,
-                    PrecompileStore.QUEUED, PrecompileStore.RUNNING).contains(j.state()));
+            m.put("retryable", j.state().retryable());
             jobs.add(m);
         });
         List<Map<String, Object>> policy = new ArrayList<>();
@@ -125,7 +125,7 @@ final class PrecompileViews {
 
     void retry(long id) {
         PrecompileStore.Job job = service.store().job(id).orElseThrow(() -> RegistryException.notFound("no precompile job " + id));
-        if (List.of(PrecompileStore.INELIGIBLE, PrecompileStore.DENIED).contains(job.state())) {
+        if (job.state().needsAllow()) {
             throw RegistryException.conflict("job " + id + " is " + job.state() + "; allow the crate first if it should be built");
         }
         service.store().retry(id).orElseThrow(() -> RegistryException.conflict("job " + id + " cannot be retried now"));

@@ -11,6 +11,7 @@ import dev.sandcrate.precompile.toolchain.Toolchain;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
 import dev.sandcrate.registry.precompile.PrecompileFixtures;
+import dev.sandcrate.registry.precompile.JobState;
 import dev.sandcrate.registry.precompile.PrecompileStore;
 import dev.sandcrate.registry.storage.BlobStorage;
 import dev.sandcrate.registry.storage.S3MockServer;
@@ -68,7 +69,7 @@ class BundleArtifactsTest {
             store.upsertJob(v, FeatureSet.defaults(), toolchain, "default", 1, new Eligibility(true, List.of()), 1);
             var job = store.claim("worker", toolchain, 60_000).orElseThrow();
             connected.artifacts().put(built.wasm());
-            assertTrue(store.finish(job.id(), "worker", PrecompileStore.VERIFIED, sha, (long) built.wasm().length,
+            assertTrue(store.finish(job.id(), "worker", JobState.VERIFIED, sha, (long) built.wasm().length,
                     JSON.writeValueAsString(built.record()), null, null));
             bundle = tmp.resolve("mirror.tar");
             assertEquals(1, MirrorBundle.export(connected.database().jdbi(), connected.crates(), connected.artifacts(), bundle, null, "test").artifacts());
@@ -102,7 +103,7 @@ class BundleArtifactsTest {
             assertEquals(List.of(), again.failures());
             PrecompileStore.Job job = store.jobsOf(v.id()).getFirst();
             assertEquals(1, store.jobsOf(v.id()).size());
-            assertEquals(PrecompileStore.VERIFIED, job.state());
+            assertEquals(JobState.VERIFIED, job.state());
             assertEquals("bundle", job.origin());
             assertEquals(sha, job.artifactSha256());
             assertTrue(s.artifacts().exists(sha));
@@ -115,7 +116,7 @@ class BundleArtifactsTest {
             PrecompileStore.Job job = registry.precompile().store().jobsOf(registry.precompile().store().version(CRATE, VERSION).orElseThrow().id()).getFirst();
             assertTrue(job.checks().checks().stream().anyMatch(c -> c.rule().equals("host-apis")
                     && c.outcome() == dev.sandcrate.precompile.eligibility.Eligibility.Outcome.FLAG), "the planner has analysed it here: " + job.checks());
-            assertEquals(PrecompileStore.VERIFIED, job.state());
+            assertEquals(JobState.VERIFIED, job.state());
             assertEquals(sha, job.artifactSha256());
 
             var shim = registry.precompiledView().shim(CRATE, VERSION).orElseThrow();
@@ -223,7 +224,7 @@ class BundleArtifactsTest {
             PrecompileStore.VersionRef v = store.version(CRATE, VERSION).orElseThrow();
             store.upsertJob(v, FeatureSet.defaults(), toolchain, "default", 1, new Eligibility(true, List.of()), 1);
             var job = store.claim("local-worker", toolchain, 60_000).orElseThrow();
-            assertTrue(store.finish(job.id(), "local-worker", PrecompileStore.VERIFIED, "ab".repeat(32), 8L, "{}", null, null));
+            assertTrue(store.finish(job.id(), "local-worker", JobState.VERIFIED, "ab".repeat(32), 8L, "{}", null, null));
 
             CrateImporter.Summary r = importer(s, true).importPath(bundle);
             assertEquals(1, r.artifactsFailed(), r.describe());
