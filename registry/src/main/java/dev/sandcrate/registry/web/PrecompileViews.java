@@ -1,7 +1,7 @@
 package dev.sandcrate.registry.web;
 
-import dev.sandcrate.registry.RegistryException;
-import dev.sandcrate.registry.precompile.JobState;
+import dev.sandcrate.registry.auth.Principal;
+import dev.sandcrate.registry.precompile.PrecompileAdmin;
 import dev.sandcrate.registry.precompile.PrecompileService;
 import dev.sandcrate.registry.precompile.PrecompileStore;
 
@@ -16,7 +16,8 @@ import java.util.TreeMap;
 /**
  * What the home and admin pages show of the precompile service, read through its public API (the per-version
  * report page reads {@code GET /api/v1/crates/{name}/{version}/precompiled} itself), and the admin actions
- * (allow/deny, retry) the admin page performs for a signed-in admin.
+ * (allow/deny, retry) the admin page performs, through {@link PrecompileAdmin} like the admin API: it decides whether
+ * the signed-in principal may.
  */
 final class PrecompileViews {
     private final PrecompileService service;
@@ -49,7 +50,9 @@ final class PrecompileViews {
         return m;
     }
 
-    Map<String, Object> admin() {
+    /** The admin page's data: toolchain, workers, queue, jobs, allow/deny entries, shim failures. */
+    Map<String, Object> admin(Principal who) {
+        List<PrecompileAdmin.PolicyListing> policy = service.admin().policy(who, "admin");
         List<Map<String, Object>> jobs = new ArrayList<>();
         allJobs().stream().sorted(Comparator.comparingLong(PrecompileStore.Job::id).reversed()).forEach(j -> {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -75,14 +78,6 @@ final class PrecompileViews {
             m.put("retryable", j.state().retryable());
             jobs.add(m);
         });
-        List<Map<String, Object>> policy = new ArrayList<>();
-        var config = service.config().policy();
-        config.allow().forEach(e -> policy.add(Map.of("entry", e, "action", "allow", "source", "command line")));
-        config.deny().forEach(e -> policy.add(Map.of("entry", e, "action", "deny", "source", "command line")));
-        for (PrecompileStore.PolicyEntry e : service.store().policyEntries()) {
-            policy.add(Map.of("entry", e.entry(), "action", e.action(), "source", "admin", "by", e.createdBy(),
-                    "at", Instant.ofEpochMilli(e.createdAt()).toString()));
-        }
         Map<String, Object> toolchain = new LinkedHashMap<>();
         service.toolchain().ifPresentOrElse(t -> {
             toolchain.put("available", true);
@@ -102,32 +97,19 @@ final class PrecompileViews {
         return out;
     }
 
-    String setPolicy(String action, String crate, String version, String by) {
-        if (crate == null || crate.isBlank()) throw RegistryException.badRequest("give a crate name");
-        String v = version == null || version.isBlank() ? null : version.strip();
-        String what = crate.strip() + (v == null ? "" : " " + v);
-        return switch (action == null ? "" : action) {
-            case "deny" -> what + " denied; " + service.deny(crate.strip(), v, by) + " job(s) stopped or withdrawn";
-            case "allow" -> {
-                service.allow(crate.strip(), v, by);
-                yield what + " allowed; it is analysed and planned again";
-            }
-            default -> throw RegistryException.badRequest("action must be allow or deny");
-        };
+    Principal authorize(Principal who) {
+        return service.admin().authorize(who);
     }
 
-    void clearPolicy(String crate, String version) {
-        String v = version == null || version.isBlank() ? null : version;
-        if (crate == null || !service.clearPolicy(crate, v)) {
-            throw RegistryException.notFound("no allow/deny entry for " + crate + (v == null ? "" : "@" + v) + " was added by an admin");
-        }
+    String setPolicy(Principal who, String action, String crate, String version) {
+        return service.admin().setPolicy(who, action, crate, version);
     }
 
-    void retry(long id) {
-        PrecompileStore.Job job = service.store().job(id).orElseThrow(() -> RegistryException.notFound("no precompile job " + id));
-        if (job.state().needsAllow()) {
-            throw RegistryException.conflict("job " + id + " is " + job.state() + "; allow the crate first if it should be built");
-        }
-        service.store().retry(id).orElseThrow(() -> RegistryException.conflict("job " + id + " cannot be retried now"));
+    void clearPolicy(Principal who, String crate, String version) {
+        service.admin().clearPolicy(who, crate, version);
+    }
+
+    void retry(Principal who, long id) {
+        service.admin().retry(who, id);
     }
 }
