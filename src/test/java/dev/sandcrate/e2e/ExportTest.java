@@ -15,6 +15,7 @@ import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.app.Services;
 import dev.sandcrate.registry.storage.BlobStorage;
 import dev.sandcrate.registry.precompile.PrecompileConfig;
+import dev.sandcrate.registry.precompile.JobState;
 import dev.sandcrate.registry.precompile.PrecompileStore;
 import dev.sandcrate.registry.view.RuntimeBundle;
 import org.junit.jupiter.api.Test;
@@ -138,7 +139,7 @@ class ExportTest {
             store.upsertJob(version, FeatureSet.defaults(), toolchainId, "default", 1, new Eligibility(true, List.of()), 1);
             PrecompileStore.Job job = store.claim("connected-worker", toolchainId, 60_000).orElseThrow();
             s.store(BlobStorage.Area.ARTIFACTS).put(wasm);
-            assertTrue(store.finish(job.id(), "connected-worker", PrecompileStore.VERIFIED, record.artifactSha256(), (long) wasm.length,
+            assertTrue(store.finish(job.id(), "connected-worker", JobState.VERIFIED, record.artifactSha256(), (long) wasm.length,
                     PrecompileHarness.JSON.writeValueAsString(record), null, null));
         }
         Path bundle = tmp.resolve("mirror.tar");
@@ -187,7 +188,7 @@ class ExportTest {
             }
             PrecompileStore.Job job = registry.precompile().store().jobsOf(
                     registry.precompile().store().version("paste", paste.version()).orElseThrow().id()).getFirst();
-            assertEquals(List.of("verified", "bundle", record.artifactSha256(), 0),
+            assertEquals(List.of(JobState.VERIFIED, "bundle", record.artifactSha256(), 0),
                     List.of(job.state(), job.origin(), job.artifactSha256(), job.attempts()), "installed, never built here");
         }
     }

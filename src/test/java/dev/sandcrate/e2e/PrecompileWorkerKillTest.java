@@ -5,6 +5,7 @@ import dev.sandcrate.index.Checksums;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
 import dev.sandcrate.registry.precompile.PrecompileConfig;
+import dev.sandcrate.registry.precompile.JobState;
 import dev.sandcrate.registry.precompile.PrecompileStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,7 +46,7 @@ class PrecompileWorkerKillTest {
                 // wait until the first worker is inside the sandboxed build, then kill it
                 Path building = awaitBuildStarted(data, jobId, Duration.ofMinutes(3), first, tmp.resolve("worker-1.log"));
                 PrecompileStore.Job before = registry.precompile().store().job(jobId).orElseThrow();
-                assertEquals(PrecompileStore.RUNNING, before.state());
+                assertEquals(JobState.RUNNING, before.state());
                 assertTrue(before.leaseOwner().startsWith(first.pid() + "@"), before.leaseOwner());
                 first.destroyForcibly().waitFor();
                 System.out.println("killed worker " + first.pid() + " while it built in " + building);

@@ -1,6 +1,7 @@
 package dev.sandcrate.registry.auth;
 
 import dev.sandcrate.index.CrateNames;
+import dev.sandcrate.registry.RegistryException;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -18,6 +19,20 @@ public record Principal(long userId, String login, boolean admin, Set<Scope> sco
      */
     public boolean actsAsAdmin() {
         return admin && scopes.containsAll(EnumSet.allOf(Scope.class)) && cratePatterns.isEmpty();
+    }
+
+    /**
+     * This principal, if it {@linkplain #actsAsAdmin() acts as an admin}; otherwise a 403 that says why not. Every
+     * admin-only action checks with this, whether it came through the API (a token) or the web UI (a session).
+     *
+     * @param mayWhat what only admins may do, for the message ("change precompilation")
+     */
+    public Principal requireAdmin(String mayWhat) {
+        if (!actsAsAdmin()) {
+            throw RegistryException.forbidden("only registry admins, signed in with a password or with a token restricted neither by scopes"
+                    + " nor by crates, may " + mayWhat + (admin ? " (this token of " + login + " is restricted)" : " (user " + login + " is not an admin)"));
+        }
+        return this;
     }
 
     public boolean has(Scope scope) {

@@ -2,6 +2,7 @@ package dev.sandcrate.registry.http;
 
 import dev.sandcrate.registry.crates.CrateEvents;
 import dev.sandcrate.registry.crates.CrateService;
+import dev.sandcrate.registry.precompile.JobState;
 import dev.sandcrate.registry.precompile.PrecompileStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -33,15 +34,15 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Metrics implements AutoCloseable {
     /** Job states shown as {@code sandcrate_precompile_jobs{state=...}}; {@code queued} is the queue depth. */
-    private static final List<String> JOB_STATES = List.of(PrecompileStore.QUEUED, PrecompileStore.RUNNING, PrecompileStore.VERIFIED,
-            PrecompileStore.REJECTED, PrecompileStore.FAILED, PrecompileStore.INELIGIBLE, PrecompileStore.DENIED);
+    private static final List<JobState> JOB_STATES = List.of(JobState.QUEUED, JobState.RUNNING, JobState.VERIFIED,
+            JobState.REJECTED, JobState.FAILED, JobState.INELIGIBLE, JobState.DENIED);
     /** The job counts are one query; a scrape reads them once, not once per state. */
     private static final Duration JOB_COUNTS_FRESH = Duration.ofSeconds(2);
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
     /** The request timers by their tags: looked up on every request, so without building a meter id each time. */
     private final Map<RequestKey, Timer> requestTimers = new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile Map<String, Long> jobCounts = Map.of();
+    private volatile Map<JobState, Long> jobCounts = Map.of();
     private volatile long jobCountsAt;
 
     public Metrics() {
@@ -101,10 +102,10 @@ public final class Metrics implements AutoCloseable {
 
     /** The precompile queue (every process's jobs, from the database) and the builds run in this process. */
     public void watch(PrecompileStore store) {
-        for (String state : JOB_STATES) {
+        for (JobState state : JOB_STATES) {
             Gauge.builder("sandcrate.precompile.jobs", store, s -> jobCounts(s).getOrDefault(state, 0L))
                     .description("precompile jobs by state, over all processes (state=queued is the queue depth)")
-                    .tag("state", state).register(registry);
+                    .tag("state", state.label()).register(registry);
         }
         store.onBuildEnded((outcome, took) -> Timer.builder("sandcrate.precompile.builds")
                 .description("build attempts run in this process, by outcome").tag("outcome", outcome)
@@ -112,7 +113,7 @@ public final class Metrics implements AutoCloseable {
                 .register(registry).record(took));
     }
 
-    private Map<String, Long> jobCounts(PrecompileStore store) {
+    private Map<JobState, Long> jobCounts(PrecompileStore store) {
         long now = System.nanoTime();
         if (now - jobCountsAt > JOB_COUNTS_FRESH.toNanos()) {
             jobCounts = store.jobCountsByState();

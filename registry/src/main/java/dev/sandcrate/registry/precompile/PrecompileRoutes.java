@@ -66,13 +66,9 @@ public final class PrecompileRoutes {
 
     // ---------------------------------------------------------------- auth
 
-    private Principal requireAdmin(Context ctx) {
-        Principal p = auth.requireToken(ctx);
-        if (!p.actsAsAdmin()) {
-            throw RegistryException.forbidden("only registry admins, with a token restricted neither by scopes nor by crates, may change precompilation"
-                    + (p.admin() ? " (this token of " + p.login() + " is restricted)" : " (user " + p.login() + " is not an admin)"));
-        }
-        return p;
+    /** The token's principal, for {@link PrecompileAdmin}, which decides whether it may (the web UI's admin page asks it too). */
+    private Principal caller(Context ctx) {
+        return auth.requireToken(ctx);
     }
 
     // ---------------------------------------------------------------- consumers
@@ -134,7 +130,7 @@ public final class PrecompileRoutes {
         m.put("requested_at", job.requestedAt() == null ? null : Instant.ofEpochMilli(job.requestedAt()).toString());
         m.put("phase", job.phase());
         m.put("phase_at", job.phaseAt() == null ? null : Instant.ofEpochMilli(job.phaseAt()).toString());
-        if (PrecompileStore.VERIFIED.equals(job.state())) {
+        if (job.state() == JobState.VERIFIED) {
             m.put("artifact", ordered("sha256", job.artifactSha256(), "size", job.artifactSize(),
                     "url", publicUrl.get() + "/api/v1/precompiled/" + job.artifactSha256() + ".wasm"));
         }
@@ -202,7 +198,7 @@ public final class PrecompileRoutes {
             throw RegistryException.badRequest(e.getMessage());
         }
         PrecompileStore.Job job = service.request(ctx.pathParam("name"), ctx.pathParam("version"), features);
-        ctx.status(PrecompileStore.VERIFIED.equals(job.state()) ? 200 : 202).json(describe(job));
+        ctx.status(job.state() == JobState.VERIFIED ? 200 : 202).json(describe(job));
     }
 
     private void artifact(Context ctx) {
@@ -228,48 +224,24 @@ public final class PrecompileRoutes {
     // ---------------------------------------------------------------- admins
 
     private void listPolicy(Context ctx) {
-        requireAdmin(ctx);
-        var config = service.config().policy();
-        List<Map<String, Object>> entries = new ArrayList<>();
-        config.allow().forEach(e -> entries.add(ordered("entry", e, "action", "allow", "source", "command line")));
-        config.deny().forEach(e -> entries.add(ordered("entry", e, "action", "deny", "source", "command line")));
-        for (PrecompileStore.PolicyEntry e : service.store().policyEntries()) {
-            entries.add(ordered("entry", e.entry(), "action", e.action(), "source", "admin API", "by", e.createdBy(),
-                    "at", Instant.ofEpochMilli(e.createdAt()).toString()));
-        }
-        ctx.json(Map.of("entries", entries));
+        ctx.json(Map.of("entries", service.admin().policy(caller(ctx), "admin API")));
     }
 
     private void setPolicy(Context ctx, String action) {
-        Principal admin = requireAdmin(ctx);
-        String name = ctx.pathParam("name");
-        String version = ctx.queryParam("version");
-        if (action.equals("deny")) {
-            int n = service.deny(name, version, admin.login());
-            ctx.json(Map.of("ok", true, "msg", name + (version == null ? "" : " " + version) + " denied; " + n + " job(s) stopped or withdrawn"));
-        } else {
-            service.allow(name, version, admin.login());
-            ctx.json(Map.of("ok", true, "msg", name + (version == null ? "" : " " + version) + " allowed; it is analysed and planned again"));
-        }
+        String msg = service.admin().setPolicy(caller(ctx), action, ctx.pathParam("name"), ctx.queryParam("version"));
+        ctx.json(Map.of("ok", true, "msg", msg));
     }
 
     private void clearPolicy(Context ctx) {
-        requireAdmin(ctx);
-        String name = ctx.pathParam("name");
-        String version = ctx.queryParam("version");
-        if (!service.clearPolicy(name, version)) {
-            throw RegistryException.notFound("no allow/deny entry for " + name + (version == null ? "" : "@" + version) + " was added through the API");
-        }
+        service.admin().clearPolicy(caller(ctx), ctx.pathParam("name"), ctx.queryParam("version"));
         ctx.json(Map.of("ok", true));
     }
 
-    private static final List<String> STATES = List.of(PrecompileStore.INELIGIBLE, PrecompileStore.QUEUED, PrecompileStore.RUNNING,
-            PrecompileStore.VERIFIED, PrecompileStore.REJECTED, PrecompileStore.FAILED, PrecompileStore.DENIED);
-
     private void listJobs(Context ctx) {
-        requireAdmin(ctx);
-        String state = ctx.queryParam("state");
-        if (state != null && !STATES.contains(state)) throw RegistryException.badRequest("`state` must be one of " + String.join(", ", STATES));
+        service.admin().authorize(caller(ctx));
+        String stateParam = ctx.queryParam("state");
+        JobState state = stateParam == null ? null : JobState.parse(stateParam)
+                .orElseThrow(() -> RegistryException.badRequest("`state` must be one of " + JobState.allLabels()));
         int limit;
         try {
             limit = ctx.queryParam("limit") == null ? 100 : Integer.parseInt(ctx.queryParam("limit"));
@@ -287,21 +259,15 @@ public final class PrecompileRoutes {
         ctx.json(ordered("queue", service.queue(), "jobs", jobs));
     }
 
-
     private void retry(Context ctx) {
-        requireAdmin(ctx);
+        Principal who = service.admin().authorize(caller(ctx)); // a non-admin learns nothing about the id
         long id;
         try {
             id = Long.parseLong(ctx.pathParam("id"));
         } catch (NumberFormatException e) {
             throw RegistryException.badRequest("job id must be a number");
         }
-        PrecompileStore.Job job = service.store().job(id).orElseThrow(() -> RegistryException.notFound("no precompile job " + id));
-        if (List.of(PrecompileStore.INELIGIBLE, PrecompileStore.DENIED).contains(job.state())) {
-            throw RegistryException.conflict("job " + id + " is " + job.state() + ": " + String.join("; ", job.checks() == null ? List.of() : job.checks().failures())
-                    + " (allow the crate with PUT /api/v1/admin/precompile/allow/" + job.crate() + " if that is what you want)");
-        }
-        ctx.json(describe(service.store().retry(id).orElseThrow()));
+        ctx.json(describe(service.admin().retry(who, id)));
     }
 
     private static Map<String, Object> ordered(Object... keysAndValues) {

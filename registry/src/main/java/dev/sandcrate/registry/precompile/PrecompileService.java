@@ -44,6 +44,7 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
     private final PrecompilePlanner planner;
     private final ScheduledExecutorService scheduler;
     private final List<PrecompileWorker> workers = new ArrayList<>();
+    private final PrecompileAdmin admin = new PrecompileAdmin(this);
     private final List<Thread> workerThreads = new ArrayList<>();
     /** How often the planner looks at the change log for changes made through other replicas. */
     static final java.time.Duration CHANGE_POLL = java.time.Duration.ofSeconds(1);
@@ -201,6 +202,11 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
         return config;
     }
 
+    /** Allow, deny and retry, for admins only: what the admin API and the web UI's admin page both call. */
+    public PrecompileAdmin admin() {
+        return admin;
+    }
+
     /** The toolchain identity jobs are built for, or empty (with {@link #toolchainProblem()}) when there is none. */
     public Optional<Toolchain> toolchain() {
         return Optional.ofNullable(toolchain);
@@ -220,7 +226,7 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
         if (stats.averageBuildMillis() != null) {
             long now = System.currentTimeMillis();
             long left = stats.queued() * stats.averageBuildMillis();
-            for (PrecompileStore.Job running : store.recentJobs(PrecompileStore.RUNNING, 1000)) {
+            for (PrecompileStore.Job running : store.recentJobs(JobState.RUNNING, 1000)) {
                 long elapsed = running.startedAt() == null ? 0 : now - running.startedAt();
                 left += Math.max(0, stats.averageBuildMillis() - elapsed);
             }
@@ -261,7 +267,7 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
         synchronized (this) {
             job = planner.request(v, features);
         }
-        store.recordRequest(v.id(), job.features(), !PrecompileStore.VERIFIED.equals(job.state()));
+        store.recordRequest(v.id(), job.features(), job.state() != JobState.VERIFIED);
         return job;
     }
 
@@ -283,8 +289,8 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
         }
     }
 
-    /** Admin: deny (stop building and serving) a crate or one version. */
-    public int deny(String crate, String num, String by) {
+    /** Admin ({@link PrecompileAdmin} checked who): deny (stop building and serving) a crate or one version. */
+    int deny(String crate, String num, String by) {
         String entry = num == null ? crate : crate + "@" + num;
         store.setPolicy(validEntry(entry), "deny", by);
         int n = store.deny(crate, num);
@@ -293,8 +299,8 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
         return n;
     }
 
-    /** Admin: allow a crate whose sources are flagged (host APIs), or lift a deny. */
-    public void allow(String crate, String num, String by) {
+    /** Admin ({@link PrecompileAdmin} checked who): allow a crate whose sources are flagged (host APIs), or lift a deny. */
+    void allow(String crate, String num, String by) {
         String entry = num == null ? crate : crate + "@" + num;
         store.setPolicy(validEntry(entry), "allow", by);
         store.undeny(crate, num);
@@ -302,8 +308,8 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
         wakePlanner();
     }
 
-    /** Admin: remove an allow/deny entry added through the API. */
-    public boolean clearPolicy(String crate, String num) {
+    /** Admin ({@link PrecompileAdmin} checked who): remove an allow/deny entry an admin added. */
+    boolean clearPolicy(String crate, String num) {
         String entry = num == null ? crate : crate + "@" + num;
         boolean removed = store.removePolicy(entry);
         store.undeny(crate, num);

@@ -14,6 +14,7 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.mapper.RowMapper;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,9 +30,6 @@ import java.util.Optional;
 public final class PrecompileStore {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    public static final String INELIGIBLE = "ineligible", QUEUED = "queued", RUNNING = "running", VERIFIED = "verified",
-            REJECTED = "rejected", FAILED = "failed", DENIED = "denied";
-
     private final Jdbi jdbi;
 
     public PrecompileStore(Jdbi jdbi) {
@@ -46,7 +44,7 @@ public final class PrecompileStore {
     }
 
     public record Job(long id, long versionId, String crate, String num, String featureKey, FeatureSet features,
-                      String toolchain, String origin, double demand, String state, Eligibility checks, int attempts,
+                      String toolchain, String origin, double demand, JobState state, Eligibility checks, int attempts,
                       int maxAttempts, long nextAttemptAt, String leaseOwner, Long leaseUntil, String lastError,
                       long createdAt, Long startedAt, Long finishedAt, String artifactSha256, Long artifactSize,
                       String buildRecord, String logs, Long requestedAt, double priority, String phase, Long phaseAt) {
@@ -169,7 +167,7 @@ public final class PrecompileStore {
 
     private static final RowMapper<Job> JOB_MAPPER = (rs, ctx) -> new Job(rs.getLong(1), rs.getLong(2), rs.getString(3),
             rs.getString(4), rs.getString(5), read(rs.getString(6), FeatureSet.class), rs.getString(7), rs.getString(8),
-            rs.getDouble(9), rs.getString(10), rs.getString(11) == null ? null : read(rs.getString(11), Eligibility.class),
+            rs.getDouble(9), JobState.fromLabel(rs.getString(10)), rs.getString(11) == null ? null : read(rs.getString(11), Eligibility.class),
             rs.getInt(12), rs.getInt(13), rs.getLong(14), rs.getString(15), (Long) rs.getObject(16, Long.class), rs.getString(17),
             rs.getLong(18), rs.getObject(19, Long.class), rs.getObject(20, Long.class), rs.getString(21),
             rs.getObject(22, Long.class), rs.getString(23), rs.getString(24), rs.getObject(25, Long.class), rs.getDouble(26),
@@ -192,20 +190,20 @@ public final class PrecompileStore {
                                 VALUES (:v, :c, :n, :k, :f, :t, :o, :d, :s, :ch, :m, :now, :now)""")
                         .bind("v", version.id()).bind("c", version.crate()).bind("n", version.num()).bind("k", features.key())
                         .bind("f", json(features)).bind("t", toolchain).bind("o", origin).bind("d", demand)
-                        .bind("s", eligibility.eligible() ? QUEUED : INELIGIBLE).bind("ch", json(eligibility))
+                        .bind("s", (eligibility.eligible() ? JobState.QUEUED : JobState.INELIGIBLE).label()).bind("ch", json(eligibility))
                         .bind("m", maxAttempts).bind("now", now)
                         .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
                 return findJob(h, id).orElseThrow();
             }
             Job job = existing.get();
-            String state = job.state();
-            if (state.equals(INELIGIBLE) && eligibility.eligible()) state = QUEUED;
-            else if (state.equals(QUEUED) && !eligibility.eligible()) state = INELIGIBLE;
+            JobState state = job.state();
+            if (state == JobState.INELIGIBLE && eligibility.eligible()) state = JobState.QUEUED;
+            else if (state == JobState.QUEUED && !eligibility.eligible()) state = JobState.INELIGIBLE;
             h.createUpdate("""
                             UPDATE precompile_jobs SET demand = :d, checks = :ch, state = :s,
                                 next_attempt_at = CASE WHEN :s = 'queued' AND state <> 'queued' THEN :now ELSE next_attempt_at END
                             WHERE id = :id""")
-                    .bind("d", Math.max(demand, job.demand())).bind("ch", json(eligibility)).bind("s", state)
+                    .bind("d", Math.max(demand, job.demand())).bind("ch", json(eligibility)).bind("s", state.label())
                     .bind("now", now).bind("id", job.id()).execute();
             return findJob(h, job.id()).orElseThrow();
         }));
@@ -262,7 +260,7 @@ public final class PrecompileStore {
                 return Installed.INSTALLED;
             }
             Job job = existing.get();
-            if (VERIFIED.equals(job.state()) && artifactSha256.equals(job.artifactSha256())) return Installed.ALREADY_PRESENT;
+            if (job.state() == JobState.VERIFIED && artifactSha256.equals(job.artifactSha256())) return Installed.ALREADY_PRESENT;
             String here = "this registry's job " + job.id() + " for " + version.crate() + " " + version.num() + " [" + features.key() + "]";
             switch (job.state()) {
                 case VERIFIED -> throw new IllegalStateException(here + " is verified with another artifact (sha256 "
@@ -274,12 +272,12 @@ public final class PrecompileStore {
                                         build_record = :r, logs = NULL, last_error = NULL, finished_at = :now
                                     WHERE id = :id AND state = :s""")
                             .bind("o", origin).bind("a", artifactSha256).bind("z", artifactSize).bind("r", buildRecord)
-                            .bind("now", now).bind("id", job.id()).bind("s", job.state()).execute();
+                            .bind("now", now).bind("id", job.id()).bind("s", job.state().label()).execute();
                     if (n != 1) throw new IllegalStateException(here + " changed while importing; import again");
                     return Installed.INSTALLED;
                 }
                 default -> throw new IllegalStateException(here + " is " + job.state()
-                        + (DENIED.equals(job.state()) ? " (an operator denied the crate)" : RUNNING.equals(job.state())
+                        + (job.state() == JobState.DENIED ? " (an operator denied the crate)" : job.state() == JobState.RUNNING
                         ? " (being built here right now; import again when it has finished)" : " (" + job.lastError() + ")"));
             }
         });
@@ -296,15 +294,15 @@ public final class PrecompileStore {
      * Finishes a job the owner still holds: {@code verified} with its artifact, or {@code rejected} (the two builds
      * differ, or the module is invalid; never served). False when the lease was lost: the result is dropped.
      */
-    public boolean finish(long id, String owner, String state, String artifactSha256, Long artifactSize, String buildRecord,
+    public boolean finish(long id, String owner, JobState state, String artifactSha256, Long artifactSize, String buildRecord,
                           String logs, String error) {
         boolean kept = jdbi.withHandle(h -> h.createUpdate("""
                         UPDATE precompile_jobs SET state = :s, artifact_sha256 = :a, artifact_size = :z, build_record = :r, logs = :l,
                             last_error = :e, finished_at = :now, lease_owner = NULL, lease_until = NULL
                         WHERE id = :id AND lease_owner = :o AND state = 'running'""")
-                .bind("s", state).bind("a", artifactSha256).bind("z", artifactSize).bind("r", buildRecord).bind("l", logs)
+                .bind("s", state.label()).bind("a", artifactSha256).bind("z", artifactSize).bind("r", buildRecord).bind("l", logs)
                 .bind("e", error).bind("now", System.currentTimeMillis()).bind("id", id).bind("o", owner).execute()) == 1;
-        if (kept) buildEnded(id, state);
+        if (kept) buildEnded(id, state.label());
         return kept;
     }
 
@@ -313,16 +311,16 @@ public final class PrecompileStore {
         String[] outcome = new String[1];
         boolean kept = jdbi.inTransaction(h -> {
             Optional<Job> job = findJob(h, id);
-            if (job.isEmpty() || !owner.equals(job.get().leaseOwner()) || !RUNNING.equals(job.get().state())) return false;
+            if (job.isEmpty() || !owner.equals(job.get().leaseOwner()) || job.get().state() != JobState.RUNNING) return false;
             boolean last = job.get().attempts() >= job.get().maxAttempts();
             long now = System.currentTimeMillis();
             long delay = backoffMillis << Math.min(20, Math.max(0, job.get().attempts() - 1));
-            outcome[0] = last ? FAILED : "retry";
+            outcome[0] = last ? JobState.FAILED.label() : "retry";
             return h.createUpdate("""
                             UPDATE precompile_jobs SET state = :s, last_error = :e, next_attempt_at = :next, logs = :l,
                                 finished_at = :now, lease_owner = NULL, lease_until = NULL
                             WHERE id = :id AND lease_owner = :o AND state = 'running'""")
-                    .bind("s", last ? FAILED : QUEUED).bind("e", error).bind("next", now + delay).bind("l", logs)
+                    .bind("s", (last ? JobState.FAILED : JobState.QUEUED).label()).bind("e", error).bind("next", now + delay).bind("l", logs)
                     .bind("now", now).bind("id", id).bind("o", owner).execute() == 1;
         });
         if (kept) buildEnded(id, outcome[0]);
@@ -348,11 +346,13 @@ public final class PrecompileStore {
                 .ifPresent(j -> l.buildEnded(outcome, java.time.Duration.ofMillis(j.finishedAt() - j.startedAt())));
     }
 
-    /** How many jobs are in each state (queue depth: {@code queued}), over every toolchain. */
-    public Map<String, Long> jobCountsByState() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT state, COUNT(*) FROM precompile_jobs GROUP BY state")
-                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).list())
-                .stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+    /** How many jobs are in each state (queue depth: {@code queued}), over every toolchain; states without jobs are absent. */
+    public Map<JobState, Long> jobCountsByState() {
+        Map<JobState, Long> counts = new EnumMap<>(JobState.class);
+        jdbi.useHandle(h -> h.createQuery("SELECT state, COUNT(*) FROM precompile_jobs GROUP BY state")
+                .map((rs, ctx) -> Map.entry(JobState.fromLabel(rs.getString(1)), rs.getLong(2)))
+                .forEach(e -> counts.put(e.getKey(), e.getValue())));
+        return counts;
     }
 
     /** Admin retry: a finished or failed job goes back to the queue with fresh attempts. */
@@ -360,7 +360,7 @@ public final class PrecompileStore {
         return jdbi.inTransaction(h -> {
             Optional<Job> job = findJob(h, id);
             if (job.isEmpty()) return Optional.<Job>empty();
-            if (List.of(QUEUED, RUNNING, VERIFIED).contains(job.get().state())) return job;
+            if (List.of(JobState.QUEUED, JobState.RUNNING, JobState.VERIFIED).contains(job.get().state())) return job;
             h.createUpdate("""
                             UPDATE precompile_jobs SET state = 'queued', attempts = 0, next_attempt_at = :now, last_error = NULL
                             WHERE id = :id""").bind("now", System.currentTimeMillis()).bind("id", id).execute();
@@ -478,10 +478,10 @@ public final class PrecompileStore {
      * The most recent jobs, optionally in one state, newest first (the operator's view of the queue); queued jobs
      * in the order workers will take them.
      */
-    public List<Job> recentJobs(String state, int limit) {
-        String order = QUEUED.equals(state) ? BUILD_ORDER : "id DESC";
+    public List<Job> recentJobs(JobState state, int limit) {
+        String order = state == JobState.QUEUED ? BUILD_ORDER : "id DESC";
         return jdbi.withHandle(h -> h.createQuery(JOB_SELECT + (state == null ? "" : " WHERE state = :s") + " ORDER BY " + order + " FETCH FIRST :n ROWS ONLY")
-                .bindMap(state == null ? java.util.Map.of() : java.util.Map.of("s", state)).bind("n", limit).map(JOB_MAPPER).list());
+                .bindMap(state == null ? java.util.Map.of() : java.util.Map.of("s", state.label())).bind("n", limit).map(JOB_MAPPER).list());
     }
 
     public List<Job> jobsOf(long versionId) {

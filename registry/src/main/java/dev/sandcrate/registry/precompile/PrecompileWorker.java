@@ -153,10 +153,10 @@ final class PrecompileWorker implements Runnable {
                     throw new IllegalStateException("the artifact on disk does not match its build record");
                 }
                 artifacts.put(wasm);
-                kept = store.finish(job.id(), id, PrecompileStore.VERIFIED, record.artifactSha256(), (long) wasm.length, recordJson, logs, null);
+                kept = store.finish(job.id(), id, JobState.VERIFIED, record.artifactSha256(), (long) wasm.length, recordJson, logs, null);
                 LOG.info("job {} verified: {} sha256 {} ({} bytes)", job.id(), label, record.artifactSha256(), wasm.length);
             } else {
-                kept = store.finish(job.id(), id, PrecompileStore.REJECTED, null, null, recordJson, logs, record.rejection());
+                kept = store.finish(job.id(), id, JobState.REJECTED, null, null, recordJson, logs, record.rejection());
                 LOG.warn("job {} rejected: {}: {} (outputs kept in {})", job.id(), label, record.rejection(), out.resolve("rejected"));
             }
             if (!kept) LOG.warn("worker {} no longer held job {} when it finished; its result was dropped", id, job.id());

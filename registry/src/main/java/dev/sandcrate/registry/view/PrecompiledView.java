@@ -9,6 +9,7 @@ import dev.sandcrate.index.crate.CratePacker;
 import dev.sandcrate.precompile.shim.ShimGenerator;
 import dev.sandcrate.registry.crates.CrateService;
 import dev.sandcrate.registry.mirror.PullThrough;
+import dev.sandcrate.registry.precompile.JobState;
 import dev.sandcrate.registry.precompile.PrecompileService;
 import dev.sandcrate.registry.precompile.PrecompileStore;
 import org.jdbi.v3.core.Jdbi;
@@ -240,7 +241,7 @@ public final class PrecompiledView {
         }
         PrecompileStore.Job j = job.get();
         List<String> reasons = j.checks() == null ? List.of() : j.checks().failures();
-        return "its default feature set is " + j.state()
+        return "its default feature set is " + j.state().label()
                 + (reasons.isEmpty() ? "" : ": " + String.join("; ", reasons))
                 + (j.lastError() == null ? "" : " (" + j.lastError() + ")");
     }
@@ -295,7 +296,7 @@ public final class PrecompiledView {
     private Map<String, PrecompileStore.Job> verifiedSets(long versionId) {
         Map<String, PrecompileStore.Job> sets = new LinkedHashMap<>();
         for (PrecompileStore.Job job : precompile.store().jobsOf(versionId)) {
-            if (PrecompileStore.VERIFIED.equals(job.state()) && job.artifactSha256() != null) sets.put(job.featureKey(), job);
+            if (job.state() == JobState.VERIFIED && job.artifactSha256() != null) sets.put(job.featureKey(), job);
         }
         return sets;
     }

@@ -3,6 +3,7 @@ package dev.sandcrate.registry.web;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.registry.RegistryException;
+import dev.sandcrate.registry.precompile.JobState;
 import dev.sandcrate.registry.precompile.PrecompileService;
 import dev.sandcrate.registry.precompile.PrecompileStore;
 import dev.sandcrate.runtime.engine.Engines;
@@ -67,7 +68,7 @@ public final class Playground {
         for (PrecompileStore.VersionRef v : precompile.store().allMacroVersions()) {
             if (v.yanked()) continue;
             for (PrecompileStore.Job job : precompile.store().jobsOf(v.id())) {
-                if (!PrecompileStore.VERIFIED.equals(job.state()) || job.buildRecord() == null) continue;
+                if (job.state() != JobState.VERIFIED || job.buildRecord() == null) continue;
                 for (JsonNode m : read(job.buildRecord()).path("manifest").path("macros")) {
                     List<String> helpers = new ArrayList<>();
                     m.path("attributes").forEach(a -> helpers.add(a.asText()));

@@ -1,13 +1,16 @@
 package dev.sandcrate.registry.web;
 
-import dev.sandcrate.registry.RegistryException;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.sandcrate.registry.auth.Principal;
+import dev.sandcrate.registry.precompile.JobState;
+import dev.sandcrate.registry.precompile.PrecompileAdmin;
 import dev.sandcrate.registry.precompile.PrecompileService;
 import dev.sandcrate.registry.precompile.PrecompileStore;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -15,7 +18,8 @@ import java.util.TreeMap;
 /**
  * What the home and admin pages show of the precompile service, read through its public API (the per-version
  * report page reads {@code GET /api/v1/crates/{name}/{version}/precompiled} itself), and the admin actions
- * (allow/deny, retry) the admin page performs for a signed-in admin.
+ * (allow/deny, retry) the admin page performs, through {@link PrecompileAdmin} like the admin API: it decides whether
+ * the signed-in principal may.
  */
 final class PrecompileViews {
     private final PrecompileService service;
@@ -33,101 +37,77 @@ final class PrecompileViews {
         return jobs;
     }
 
-    /** Counts for the home page: proc-macro versions, eligible ones, and feature-set jobs by state. */
-    Map<String, Object> stats() {
+    /** The home page's counts: proc-macro versions, eligible ones, feature-set jobs by state, the toolchain's rustc. */
+    record Stats(@JsonProperty("macro_versions") int macroVersions, @JsonProperty("eligible_versions") long eligibleVersions,
+                 @JsonProperty("jobs_by_state") Map<String, Long> jobsByState, String toolchain) {
+    }
+
+    Stats stats() {
         List<PrecompileStore.VersionRef> versions = service.store().allMacroVersions();
         long eligible = versions.stream().filter(v -> service.store().analysis(v.id())
                 .map(a -> a.eligibility().eligible()).orElse(false)).count();
         Map<String, Long> byState = new TreeMap<>();
-        for (PrecompileStore.Job j : allJobs()) byState.merge(j.state(), 1L, Long::sum);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("macro_versions", versions.size());
-        m.put("eligible_versions", eligible);
-        m.put("jobs_by_state", byState);
-        m.put("toolchain", service.toolchain().map(t -> t.rustcVersion().lines().findFirst().orElse("")).orElse(null));
-        return m;
+        for (PrecompileStore.Job j : allJobs()) byState.merge(j.state().label(), 1L, Long::sum);
+        return new Stats(versions.size(), eligible, byState,
+                service.toolchain().map(t -> t.rustcVersion().lines().findFirst().orElse("")).orElse(null));
     }
 
-    Map<String, Object> admin() {
-        List<Map<String, Object>> jobs = new ArrayList<>();
-        allJobs().stream().sorted(Comparator.comparingLong(PrecompileStore.Job::id).reversed()).forEach(j -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", j.id());
-            m.put("crate", j.crate());
-            m.put("version", j.num());
-            m.put("features", j.featureKey());
-            m.put("state", j.state());
-            m.put("origin", j.origin());
-            m.put("demand", j.demand());
-            m.put("attempts", j.attempts());
-            m.put("max_attempts", j.maxAttempts());
-            m.put("reasons", j.checks() == null ? List.of() : j.checks().failures());
-            m.put("last_error", j.lastError());
-            m.put("artifact_sha256", j.artifactSha256());
-            m.put("queued_at", Instant.ofEpochMilli(j.createdAt()).toString());
-            m.put("finished_at", j.finishedAt() == null ? null : Instant.ofEpochMilli(j.finishedAt()).toString());
-            m.put("started_at", j.startedAt() == null ? null : Instant.ofEpochMilli(j.startedAt()).toString());
-            m.put("priority", j.priority());
-            m.put("requested", j.requestedAt() != null);
-            m.put("phase", j.phase());
-            m.put("phase_at", j.phaseAt() == null ? null : Instant.ofEpochMilli(j.phaseAt()).toString());
-            m.put("retryable", !List.of(PrecompileStore.INELIGIBLE, PrecompileStore.DENIED, PrecompileStore.VERIFIED,
-                    PrecompileStore.QUEUED, PrecompileStore.RUNNING).contains(j.state()));
-            jobs.add(m);
-        });
-        List<Map<String, Object>> policy = new ArrayList<>();
-        var config = service.config().policy();
-        config.allow().forEach(e -> policy.add(Map.of("entry", e, "action", "allow", "source", "command line")));
-        config.deny().forEach(e -> policy.add(Map.of("entry", e, "action", "deny", "source", "command line")));
-        for (PrecompileStore.PolicyEntry e : service.store().policyEntries()) {
-            policy.add(Map.of("entry", e.entry(), "action", e.action(), "source", "admin", "by", e.createdBy(),
-                    "at", Instant.ofEpochMilli(e.createdAt()).toString()));
-        }
-        Map<String, Object> toolchain = new LinkedHashMap<>();
-        service.toolchain().ifPresentOrElse(t -> {
-            toolchain.put("available", true);
-            toolchain.put("rustc", t.rustcVersion().lines().findFirst().orElse(""));
-        }, () -> {
-            toolchain.put("available", false);
-            toolchain.put("problem", service.toolchainProblem());
-        });
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("toolchain", toolchain);
-        out.put("workers", service.config().workers());
-        out.put("queue", service.queue());
-        out.put("jobs", jobs);
-        out.put("policy", policy);
-        out.put("shim_failures", shimFailures.get().stream().map(f -> Map.of("crate", f.crate(), "version", f.version(),
-                "error", f.error(), "at", Instant.ofEpochMilli(f.at()).toString())).toList());
-        return out;
+    /** The admin page's data. */
+    record Admin(Toolchain toolchain, int workers, Map<String, Object> queue, List<JobRow> jobs,
+                 List<PrecompileAdmin.PolicyListing> policy, @JsonProperty("shim_failures") List<ShimFailure> shimFailures) {
     }
 
-    String setPolicy(String action, String crate, String version, String by) {
-        if (crate == null || crate.isBlank()) throw RegistryException.badRequest("give a crate name");
-        String v = version == null || version.isBlank() ? null : version.strip();
-        String what = crate.strip() + (v == null ? "" : " " + v);
-        return switch (action == null ? "" : action) {
-            case "deny" -> what + " denied; " + service.deny(crate.strip(), v, by) + " job(s) stopped or withdrawn";
-            case "allow" -> {
-                service.allow(crate.strip(), v, by);
-                yield what + " allowed; it is analysed and planned again";
-            }
-            default -> throw RegistryException.badRequest("action must be allow or deny");
-        };
+    /** The toolchain jobs are built with: its rustc's first line, or why there is none. */
+    record Toolchain(boolean available, @JsonInclude(JsonInclude.Include.NON_NULL) String rustc,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) String problem) {
     }
 
-    void clearPolicy(String crate, String version) {
-        String v = version == null || version.isBlank() ? null : version;
-        if (crate == null || !service.clearPolicy(crate, v)) {
-            throw RegistryException.notFound("no allow/deny entry for " + crate + (v == null ? "" : "@" + v) + " was added by an admin");
+    /** One job in the admin page's table. */
+    record JobRow(long id, String crate, String version, String features, JobState state, String origin, double demand,
+                  int attempts, @JsonProperty("max_attempts") int maxAttempts, List<String> reasons,
+                  @JsonProperty("last_error") String lastError, @JsonProperty("artifact_sha256") String artifactSha256,
+                  @JsonProperty("queued_at") String queuedAt, @JsonProperty("finished_at") String finishedAt,
+                  @JsonProperty("started_at") String startedAt, double priority, boolean requested, String phase,
+                  @JsonProperty("phase_at") String phaseAt, boolean retryable) {
+        static JobRow of(PrecompileStore.Job j) {
+            return new JobRow(j.id(), j.crate(), j.num(), j.featureKey(), j.state(), j.origin(), j.demand(), j.attempts(),
+                    j.maxAttempts(), j.checks() == null ? List.of() : j.checks().failures(), j.lastError(), j.artifactSha256(),
+                    instant(j.createdAt()), instant(j.finishedAt()), instant(j.startedAt()), j.priority(), j.requestedAt() != null,
+                    j.phase(), instant(j.phaseAt()), j.state().retryable());
         }
     }
 
-    void retry(long id) {
-        PrecompileStore.Job job = service.store().job(id).orElseThrow(() -> RegistryException.notFound("no precompile job " + id));
-        if (List.of(PrecompileStore.INELIGIBLE, PrecompileStore.DENIED).contains(job.state())) {
-            throw RegistryException.conflict("job " + id + " is " + job.state() + "; allow the crate first if it should be built");
-        }
-        service.store().retry(id).orElseThrow(() -> RegistryException.conflict("job " + id + " cannot be retried now"));
+    /** A verified artifact the view could not serve (it served the source). */
+    record ShimFailure(String crate, String version, String error, String at) {
+    }
+
+    /** The admin page's data: toolchain, workers, queue, jobs (newest first), allow/deny entries, shim failures. */
+    Admin admin(Principal who) {
+        List<PrecompileAdmin.PolicyListing> policy = service.admin().policy(who, "admin");
+        List<JobRow> jobs = allJobs().stream().sorted(Comparator.comparingLong(PrecompileStore.Job::id).reversed()).map(JobRow::of).toList();
+        Toolchain toolchain = service.toolchain().map(t -> new Toolchain(true, t.rustcVersion().lines().findFirst().orElse(""), null))
+                .orElseGet(() -> new Toolchain(false, null, service.toolchainProblem()));
+        return new Admin(toolchain, service.config().workers(), service.queue(), jobs, policy,
+                shimFailures.get().stream().map(f -> new ShimFailure(f.crate(), f.version(), f.error(), instant(f.at()))).toList());
+    }
+
+    private static String instant(Long millis) {
+        return millis == null ? null : Instant.ofEpochMilli(millis).toString();
+    }
+
+    Principal authorize(Principal who) {
+        return service.admin().authorize(who);
+    }
+
+    String setPolicy(Principal who, String action, String crate, String version) {
+        return service.admin().setPolicy(who, action, crate, version);
+    }
+
+    void clearPolicy(Principal who, String crate, String version) {
+        service.admin().clearPolicy(who, crate, version);
+    }
+
+    void retry(Principal who, long id) {
+        service.admin().retry(who, id);
     }
 }

@@ -85,11 +85,8 @@ final class WebAccess {
         return u.getScheme() + "://" + u.getRawAuthority();
     }
 
-    /** Admin pages need an admin signed in with a password or with an unrestricted token. */
+    /** Admin pages need an admin signed in with a password or with an unrestricted token ({@link Principal#requireAdmin}). */
     Principal requireAdmin(Context ctx) {
-        Principal p = requireSession(ctx).principal();
-        if (!p.admin()) throw RegistryException.forbidden("only registry admins can see this");
-        if (!p.actsAsAdmin()) throw RegistryException.forbidden("admin pages need a sign-in with your password or an unrestricted token");
-        return p;
+        return requireSession(ctx).principal().requireAdmin("see or manage users");
     }
 }

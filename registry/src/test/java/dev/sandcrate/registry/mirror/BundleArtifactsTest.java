@@ -12,6 +12,7 @@ import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
 import dev.sandcrate.registry.app.Services;
 import dev.sandcrate.registry.precompile.PrecompileFixtures;
+import dev.sandcrate.registry.precompile.JobState;
 import dev.sandcrate.registry.precompile.PrecompileStore;
 import dev.sandcrate.registry.storage.BlobStorage;
 import dev.sandcrate.registry.storage.S3MockServer;
@@ -69,7 +70,7 @@ class BundleArtifactsTest {
             store.upsertJob(v, FeatureSet.defaults(), toolchain, "default", 1, new Eligibility(true, List.of()), 1);
             var job = store.claim("worker", toolchain, 60_000).orElseThrow();
             connected.store(BlobStorage.Area.ARTIFACTS).put(built.wasm());
-            assertTrue(store.finish(job.id(), "worker", PrecompileStore.VERIFIED, sha, (long) built.wasm().length,
+            assertTrue(store.finish(job.id(), "worker", JobState.VERIFIED, sha, (long) built.wasm().length,
                     JSON.writeValueAsString(built.record()), null, null));
             bundle = tmp.resolve("mirror.tar");
             assertEquals(1, MirrorBundle.export(connected.database().jdbi(), connected.crates(), connected.store(BlobStorage.Area.ARTIFACTS), bundle, null, "test").artifacts());
@@ -103,7 +104,7 @@ class BundleArtifactsTest {
             assertEquals(List.of(), again.failures());
             PrecompileStore.Job job = store.jobsOf(v.id()).getFirst();
             assertEquals(1, store.jobsOf(v.id()).size());
-            assertEquals(PrecompileStore.VERIFIED, job.state());
+            assertEquals(JobState.VERIFIED, job.state());
             assertEquals("bundle", job.origin());
             assertEquals(sha, job.artifactSha256());
             assertTrue(s.store(BlobStorage.Area.ARTIFACTS).exists(sha));
@@ -116,7 +117,7 @@ class BundleArtifactsTest {
             PrecompileStore.Job job = registry.precompile().store().jobsOf(registry.precompile().store().version(CRATE, VERSION).orElseThrow().id()).getFirst();
             assertTrue(job.checks().checks().stream().anyMatch(c -> c.rule().equals("host-apis")
                     && c.outcome() == dev.sandcrate.precompile.eligibility.Eligibility.Outcome.FLAG), "the planner has analysed it here: " + job.checks());
-            assertEquals(PrecompileStore.VERIFIED, job.state());
+            assertEquals(JobState.VERIFIED, job.state());
             assertEquals(sha, job.artifactSha256());
 
             var shim = registry.precompiledView().shim(CRATE, VERSION).orElseThrow();
@@ -224,7 +225,7 @@ class BundleArtifactsTest {
             PrecompileStore.VersionRef v = store.version(CRATE, VERSION).orElseThrow();
             store.upsertJob(v, FeatureSet.defaults(), toolchain, "default", 1, new Eligibility(true, List.of()), 1);
             var job = store.claim("local-worker", toolchain, 60_000).orElseThrow();
-            assertTrue(store.finish(job.id(), "local-worker", PrecompileStore.VERIFIED, "ab".repeat(32), 8L, "{}", null, null));
+            assertTrue(store.finish(job.id(), "local-worker", JobState.VERIFIED, "ab".repeat(32), 8L, "{}", null, null));
 
             CrateImporter.Summary r = importer(s, true).importPath(bundle);
             assertEquals(1, r.artifactsFailed(), r.describe());

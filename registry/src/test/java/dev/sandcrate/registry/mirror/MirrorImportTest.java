@@ -224,7 +224,7 @@ class MirrorImportTest {
         var job = store.claim("worker-1", "toolchain-x", 60_000).orElseThrow();
         byte[] wasm = {0, 'a', 's', 'm', 1, 0, 0, 0};
         String sha = artifacts().put(wasm);
-        assertTrue(store.finish(job.id(), "worker-1", "verified", sha, (long) wasm.length, "{\"builds\":2}", null, null));
+        assertTrue(store.finish(job.id(), "worker-1", dev.sandcrate.registry.precompile.JobState.VERIFIED, sha, (long) wasm.length, "{\"builds\":2}", null, null));
 
         Path bundle = tmp.resolve("with-artifacts.tar");
         MirrorBundle.ExportSummary summary = MirrorBundle.export(registry.database().jdbi(), registry.crates(), artifacts(), bundle, null, "test");

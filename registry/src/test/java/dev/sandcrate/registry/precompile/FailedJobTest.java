@@ -30,9 +30,9 @@ class FailedJobTest {
                 Thread.sleep(1000);
                 long versionId = store.version("broken_macro", "1.0.0").orElseThrow().id();
                 job = store.jobsOf(versionId).stream().findFirst().orElse(null);
-            } while ((job == null || !job.state().equals(PrecompileStore.FAILED)) && System.nanoTime() < deadline);
+            } while ((job == null || !job.state().equals(JobState.FAILED)) && System.nanoTime() < deadline);
             assertNotNull(job, "no job was planned");
-            assertEquals(PrecompileStore.FAILED, job.state(), "the job did not fail in time: " + job);
+            assertEquals(JobState.FAILED, job.state(), "the job did not fail in time: " + job);
             assertTrue(job.lastError().contains("failed (exit 101)") && job.lastError().contains("mismatched types"), job.lastError());
             assertTrue(job.logs().contains("\"build\":\"progress\"") && job.logs().contains("-a-"), "the build log is stored: " + job.logs());
             Path work = tmp.resolve("data/precompiled/work");

@@ -80,14 +80,14 @@ public class JobQueueTest {
         assertEquals(1, winners.size(), winners.toString());
         String owner = winners.keySet().iterator().next();
         PrecompileStore.Job running = store.job(a.id()).orElseThrow();
-        assertEquals(PrecompileStore.RUNNING, running.state());
+        assertEquals(JobState.RUNNING, running.state());
         assertEquals(owner, running.leaseOwner());
         assertEquals(1, running.attempts());
         assertTrue(store.claim("late", "tc1", 60_000).isEmpty());
         assertTrue(store.heartbeat(a.id(), owner, 60_000));
         assertFalse(store.heartbeat(a.id(), "late", 60_000), "only the owner renews");
-        assertFalse(store.finish(a.id(), "late", PrecompileStore.VERIFIED, "a".repeat(64), 1L, "{}", "[]", null));
-        assertTrue(store.finish(a.id(), owner, PrecompileStore.VERIFIED, "a".repeat(64), 1L, "{}", "[]", null));
+        assertFalse(store.finish(a.id(), "late", JobState.VERIFIED, "a".repeat(64), 1L, "{}", "[]", null));
+        assertTrue(store.finish(a.id(), owner, JobState.VERIFIED, "a".repeat(64), 1L, "{}", "[]", null));
         assertTrue(store.servable("a".repeat(64)));
         assertTrue(store.claim("late", "tc1", 60_000).isEmpty(), "a verified job is done");
     }
@@ -125,8 +125,8 @@ public class JobQueueTest {
         assertEquals(job.id(), retaken.id());
         assertEquals(2, retaken.attempts());
         assertFalse(store.heartbeat(job.id(), "dies", 60_000));
-        assertFalse(store.finish(job.id(), "dies", PrecompileStore.VERIFIED, "b".repeat(64), 1L, "{}", "[]", null));
-        assertTrue(store.finish(job.id(), "other", PrecompileStore.VERIFIED, "c".repeat(64), 1L, "{}", "[]", null));
+        assertFalse(store.finish(job.id(), "dies", JobState.VERIFIED, "b".repeat(64), 1L, "{}", "[]", null));
+        assertTrue(store.finish(job.id(), "other", JobState.VERIFIED, "c".repeat(64), 1L, "{}", "[]", null));
         assertFalse(store.servable("b".repeat(64)));
         assertEquals("c".repeat(64), store.job(job.id()).orElseThrow().artifactSha256());
     }
@@ -137,7 +137,7 @@ public class JobQueueTest {
         store.claim("w", "tc", 60_000).orElseThrow();
         assertTrue(store.fail(job.id(), "w", "boom", 60_000, "[]"));
         PrecompileStore.Job queued = store.job(job.id()).orElseThrow();
-        assertEquals(PrecompileStore.QUEUED, queued.state());
+        assertEquals(JobState.QUEUED, queued.state());
         assertTrue(queued.nextAttemptAt() >= System.currentTimeMillis() + 50_000, "backoff of a minute");
         assertTrue(store.claim("w", "tc", 60_000).isEmpty(), "not due yet");
 
@@ -148,12 +148,12 @@ public class JobQueueTest {
         assertEquals(soon.id(), store.claim("w", "tc", 60_000).orElseThrow().id());
         assertTrue(store.fail(soon.id(), "w", "second", 1, "[]"));
         PrecompileStore.Job failed = store.job(soon.id()).orElseThrow();
-        assertEquals(PrecompileStore.FAILED, failed.state());
+        assertEquals(JobState.FAILED, failed.state());
         assertEquals("second", failed.lastError());
         Thread.sleep(20);
         assertTrue(store.claim("w", "tc", 60_000).isEmpty());
 
-        assertEquals(PrecompileStore.QUEUED, store.retry(soon.id()).orElseThrow().state());
+        assertEquals(JobState.QUEUED, store.retry(soon.id()).orElseThrow().state());
         assertEquals(0, store.job(soon.id()).orElseThrow().attempts());
         assertEquals(soon.id(), store.claim("w", "tc", 60_000).orElseThrow().id());
     }
@@ -175,10 +175,10 @@ public class JobQueueTest {
     void ineligibleJobsAreRecordedNotQueuedAndBecomeQueuedWhenEligible() {
         Eligibility no = Eligibility.of(List.of(new Eligibility.Check(Eligibility.HOST_APIS, Eligibility.Outcome.FAIL, "uses std::fs")));
         PrecompileStore.Job job = store.upsertJob(version, FeatureSet.defaults(), "tc", "default", 0, no, 3);
-        assertEquals(PrecompileStore.INELIGIBLE, job.state());
+        assertEquals(JobState.INELIGIBLE, job.state());
         assertEquals(List.of("host-apis: uses std::fs"), job.checks().failures());
         assertTrue(store.claim("w", "tc", 60_000).isEmpty());
-        assertEquals(PrecompileStore.QUEUED, store.upsertJob(version, FeatureSet.defaults(), "tc", "default", 0, OK, 3).state());
+        assertEquals(JobState.QUEUED, store.upsertJob(version, FeatureSet.defaults(), "tc", "default", 0, OK, 3).state());
         assertEquals(1, store.deny("QUEUED", null), "deny matches names case-insensitively");
         assertTrue(store.claim("w", "tc", 60_000).isEmpty(), "denied jobs are not built");
     }
@@ -200,7 +200,7 @@ public class JobQueueTest {
         assertEquals(asked.requestedAt(), store.job(asked.id()).orElseThrow().requestedAt(), "the first ask counts");
 
         List<String> expected = List.of("asked", "popular", "niche", "rest");
-        assertEquals(expected, store.recentJobs(PrecompileStore.QUEUED, 10).stream().map(PrecompileStore.Job::crate)
+        assertEquals(expected, store.recentJobs(JobState.QUEUED, 10).stream().map(PrecompileStore.Job::crate)
                 .filter(expected::contains).toList(), "the queue is listed in build order");
         List<String> claimed = new java.util.ArrayList<>();
         for (int i = 0; i < 5; i++) store.claim("w", "tc", 60_000).ifPresent(j -> claimed.add(j.crate()));
@@ -224,7 +224,7 @@ public class JobQueueTest {
         assertEquals(1, store.queueStats(20).running());
         assertEquals(1, store.queueStats(20).queued());
 
-        assertTrue(store.finish(job.id(), "w1", PrecompileStore.VERIFIED, "ab".repeat(32), 10L, "{}", "[]", null));
+        assertTrue(store.finish(job.id(), "w1", JobState.VERIFIED, "ab".repeat(32), 10L, "{}", "[]", null));
         PrecompileStore.QueueStats after = store.queueStats(20);
         assertEquals(0, after.running());
         assertEquals(1, after.recentBuilds());

@@ -62,7 +62,7 @@ class PlanningTest {
         PrecompileFixtures.publishDebian(registry, token, "serde_derive-1.0.152");
         registry.precompile().planNow();
         PrecompileStore.Job waiting = jobs("serde_derive", "1.0.152").get("default");
-        assertEquals(PrecompileStore.INELIGIBLE, waiting.state());
+        assertEquals(JobState.INELIGIBLE, waiting.state());
         assertTrue(waiting.checks().failed(Eligibility.DEPS_RESOLVE), waiting.checks().toString());
         JsonNode before = status("serde_derive", "1.0.152");
         assertFalse(before.path("analysis").path("eligible").asBoolean());
@@ -71,7 +71,7 @@ class PlanningTest {
 
         PrecompileFixtures.publishDebian(registry, token, "unicode-ident-1.0.0", "proc-macro2-1.0.47", "quote-1.0.21", "syn-1.0.107");
         registry.precompile().planNow();
-        assertEquals(PrecompileStore.QUEUED, jobs("serde_derive", "1.0.152").get("default").state());
+        assertEquals(JobState.QUEUED, jobs("serde_derive", "1.0.152").get("default").state());
         JsonNode after = status("serde_derive", "1.0.152");
         assertTrue(after.path("analysis").path("eligible").asBoolean(), after.toPrettyString());
         assertEquals("queued", after.path("feature_sets").get(0).path("state").asText());
@@ -99,7 +99,7 @@ class PlanningTest {
         Map<String, PrecompileStore.Job> jobs = jobs("serde_derive", "1.0.152");
         assertEquals(List.of("default", "default+deserialize_in_place"), jobs.keySet().stream().sorted().toList());
         assertEquals("dependents", jobs.get("default+deserialize_in_place").origin());
-        assertEquals(PrecompileStore.QUEUED, jobs.get("default+deserialize_in_place").state());
+        assertEquals(JobState.QUEUED, jobs.get("default+deserialize_in_place").state());
 
         // N = 0 keeps only the default set for new versions; a consumer request adds one and records the miss
         HttpResponse<String> bad = PrecompileFixtures.send(registry, "POST", "/api/v1/crates/serde_derive/1.0.152/precompiled", null,
@@ -142,7 +142,7 @@ class PlanningTest {
                 "const-random-macro-0.1.13");
         registry.precompile().planNow();
         PrecompileStore.Job constRandom = jobs("const-random-macro", "0.1.13").get("default");
-        assertEquals(PrecompileStore.QUEUED, constRandom.state(), constRandom.checks().toString());
+        assertEquals(JobState.QUEUED, constRandom.state(), constRandom.checks().toString());
         Eligibility.Check deps = constRandom.checks().checks().stream()
                 .filter(c -> c.rule().equals(Eligibility.NO_PROC_MACRO_DEPS)).findFirst().orElseThrow();
         assertEquals(Eligibility.Outcome.FLAG, deps.outcome());
@@ -166,13 +166,13 @@ class PlanningTest {
         registry.precompile().planNow();
 
         PrecompileStore.Job constRandom = jobs("const-random-macro", "0.1.13").get("default");
-        assertEquals(PrecompileStore.INELIGIBLE, constRandom.state());
+        assertEquals(JobState.INELIGIBLE, constRandom.state());
         assertTrue(constRandom.checks().failed(Eligibility.NO_PROC_MACRO_DEPS));
         assertTrue(constRandom.checks().failures().toString().contains("proc-macro-hack 0.5.19"), constRandom.checks().failures().toString());
 
         // host APIs are flagged, not refused (rule 6: in the sandbox std::fs fails at expansion time)
         PrecompileStore.Job readsFiles = jobs("reads-files", "0.1.0").get("default");
-        assertEquals(PrecompileStore.QUEUED, readsFiles.state(), readsFiles.checks().toString());
+        assertEquals(JobState.QUEUED, readsFiles.state(), readsFiles.checks().toString());
         assertTrue(readsFiles.checks().failures().isEmpty(), readsFiles.checks().failures().toString());
         Eligibility.Check hostApis = readsFiles.checks().checks().stream().filter(c -> c.rule().equals(Eligibility.HOST_APIS)).findFirst().orElseThrow();
         assertEquals(Eligibility.Outcome.FLAG, hostApis.outcome());
@@ -191,13 +191,13 @@ class PlanningTest {
         assertEquals(200, PrecompileFixtures.send(registry, "PUT", "/api/v1/admin/precompile/allow/reads-files", adminToken, null).statusCode());
         registry.precompile().planNow();
         PrecompileStore.Job allowed = jobs("reads-files", "0.1.0").get("default");
-        assertEquals(PrecompileStore.QUEUED, allowed.state(), allowed.checks().toString());
+        assertEquals(JobState.QUEUED, allowed.state(), allowed.checks().toString());
         assertTrue(allowed.checks().checks().stream().anyMatch(c -> c.rule().equals(Eligibility.HOST_APIS) && c.outcome() == Eligibility.Outcome.FLAG
                 && c.detail().contains("allow list")));
         // allowing cannot lift a proc-macro dependency
         assertEquals(200, PrecompileFixtures.send(registry, "PUT", "/api/v1/admin/precompile/allow/const-random-macro", adminToken, null).statusCode());
         registry.precompile().planNow();
-        assertEquals(PrecompileStore.INELIGIBLE, jobs("const-random-macro", "0.1.13").get("default").state());
+        assertEquals(JobState.INELIGIBLE, jobs("const-random-macro", "0.1.13").get("default").state());
 
         JsonNode queue = JSON.readTree(PrecompileFixtures.send(registry, "GET", "/api/v1/admin/precompile/jobs?state=ineligible", adminToken, null).body());
         assertEquals(List.of("const-random-macro"), queue.path("jobs").findValuesAsText("crate"), queue.toPrettyString());
@@ -206,14 +206,14 @@ class PlanningTest {
 
         HttpResponse<String> deny = PrecompileFixtures.send(registry, "PUT", "/api/v1/admin/precompile/deny/reads-files?version=0.1.0", adminToken, null);
         assertEquals(200, deny.statusCode(), deny.body());
-        assertEquals(PrecompileStore.DENIED, jobs("reads-files", "0.1.0").get("default").state());
+        assertEquals(JobState.DENIED, jobs("reads-files", "0.1.0").get("default").state());
         registry.precompile().planNow();
         assertTrue(jobs("reads-files", "0.1.0").get("default").checks().failed(Eligibility.OPERATOR));
         JsonNode policy = JSON.readTree(PrecompileFixtures.send(registry, "GET", "/api/v1/admin/precompile/policy", adminToken, null).body());
         assertTrue(policy.toString().contains("\"entry\":\"reads-files@0.1.0\",\"action\":\"deny\""), policy.toString());
         assertEquals(200, PrecompileFixtures.send(registry, "DELETE", "/api/v1/admin/precompile/policy/reads-files?version=0.1.0", adminToken, null).statusCode());
         registry.precompile().planNow();
-        assertEquals(PrecompileStore.QUEUED, jobs("reads-files", "0.1.0").get("default").state(), "the crate-wide allow applies again");
+        assertEquals(JobState.QUEUED, jobs("reads-files", "0.1.0").get("default").state(), "the crate-wide allow applies again");
     }
 
     @Test

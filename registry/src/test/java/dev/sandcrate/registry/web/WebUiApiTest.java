@@ -557,6 +557,63 @@ class WebUiApiTest {
                 "input", "x".repeat(Playground.MAX_INPUT_CHARS + 1)), true).statusCode());
     }
 
+    /** A call to the admin API with a token in the Authorization header, as cargo and scripts make it. */
+    HttpResponse<String> api(String method, String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(registry.url() + path)).method(method, HttpRequest.BodyPublishers.noBody());
+        if (token != null) b.header("Authorization", token);
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void theAdminApiAndTheAdminPageGiveTheSamePrincipalTheSameAnswer() throws Exception {
+        long root = registry.users().find("root").orElseThrow().id();
+        long alice = registry.users().find("alice").orElseThrow().id();
+        Map<String, String> tokens = new java.util.LinkedHashMap<>();
+        tokens.put("admin, unrestricted", registry.tokens().create(root, "full", EnumSet.allOf(Scope.class), List.of(), null).secret());
+        tokens.put("admin, read scope only", registry.tokens().create(root, "read", EnumSet.of(Scope.READ), List.of(), null).secret());
+        tokens.put("admin, some crates", registry.tokens().create(root, "some", EnumSet.allOf(Scope.class), List.of("mine-*"), null).secret());
+        tokens.put("not an admin", registry.tokens().create(alice, "full", EnumSet.allOf(Scope.class), List.of(), null).secret());
+        for (var t : tokens.entrySet()) {
+            Browser b = new Browser();
+            b.login(Map.of("token", t.getValue()));
+            HttpResponse<String> viaApi = api("GET", "/api/v1/admin/precompile/policy", t.getValue());
+            HttpResponse<String> viaPage = b.send("GET", "/ui/api/admin/precompile", null, true);
+            assertEquals(viaApi.statusCode(), viaPage.statusCode(), t.getKey() + ": " + viaApi.body() + " / " + viaPage.body());
+            if (viaApi.statusCode() == 200) continue;
+            assertEquals(403, viaApi.statusCode(), t.getKey());
+            assertEquals(detail(viaApi), detail(viaPage), t.getKey());
+            // the changes answer the same as the reads
+            HttpResponse<String> denyViaApi = api("PUT", "/api/v1/admin/precompile/deny/foo", t.getValue());
+            HttpResponse<String> denyViaPage = b.send("POST", "/ui/api/admin/precompile/policy", Map.of("action", "deny", "crate", "foo"), true);
+            assertEquals(List.of(403, detail(viaApi)), List.of(denyViaApi.statusCode(), detail(denyViaApi)), t.getKey());
+            assertEquals(List.of(403, detail(viaApi)), List.of(denyViaPage.statusCode(), detail(denyViaPage)), t.getKey());
+            HttpResponse<String> retryViaApi = api("POST", "/api/v1/admin/precompile/jobs/x/retry", t.getValue());
+            assertEquals(List.of(403, detail(viaApi)), List.of(retryViaApi.statusCode(), detail(retryViaApi)), t.getKey());
+        }
+        assertEquals(200, api("GET", "/api/v1/admin/precompile/policy", tokens.get("admin, unrestricted")).statusCode());
+        assertTrue(detail(api("GET", "/api/v1/admin/precompile/policy", tokens.get("admin, some crates"))).contains("is restricted"));
+        assertTrue(detail(api("GET", "/api/v1/admin/precompile/policy", tokens.get("not an admin"))).contains("user alice is not an admin"));
+
+        // an empty ?version= means the whole crate, as the admin page's empty version field does
+        String admin = tokens.get("admin, unrestricted");
+        HttpResponse<String> deny = api("PUT", "/api/v1/admin/precompile/deny/foo?version=", admin);
+        assertEquals(200, deny.statusCode(), deny.body());
+        assertTrue(JSON.readTree(deny.body()).get("msg").asText().startsWith("foo denied;"), deny.body());
+        Browser page = new Browser();
+        page.login(Map.of("login", "root", "password", PASSWORD));
+        JsonNode policy = page.ok("GET", "/ui/api/admin/precompile", null).get("policy");
+        assertEquals(1, policy.size(), policy.toString());
+        assertEquals("foo", policy.at("/0/entry").asText());
+        HttpResponse<String> clearAgain = page.send("DELETE", "/ui/api/admin/precompile/policy?crate=foo&version=", null, true);
+        assertEquals(200, clearAgain.statusCode(), clearAgain.body());
+        HttpResponse<String> gone = api("DELETE", "/api/v1/admin/precompile/policy/foo?version=", admin);
+        assertEquals(404, gone.statusCode());
+        assertEquals(detail(gone), detail(page.send("DELETE", "/ui/api/admin/precompile/policy?crate=foo", null, true)));
+        HttpResponse<String> noJob = api("POST", "/api/v1/admin/precompile/jobs/999/retry", admin);
+        assertEquals(List.of(404, detail(noJob)), List.of(page.send("POST", "/ui/api/admin/precompile/jobs/999/retry", Map.of(), true).statusCode(),
+                detail(page.send("POST", "/ui/api/admin/precompile/jobs/999/retry", Map.of(), true))));
+    }
+
     @Test
     void precompileAdministrationIsForAdminsAndChecksItsInput() throws Exception {
         Browser alice = new Browser();
