@@ -6,8 +6,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sandcrate.precompile.PrecompileException;
-import dev.sandcrate.precompile.build.DependencyCache;
-import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.pipeline.DependencyCache;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.source.MacroDecl;
 
 import java.io.IOException;

@@ -2,11 +2,11 @@ package dev.sandcrate.precompile.cli;
 
 import dev.sandcrate.precompile.PrecompileException;
 import dev.sandcrate.precompile.Progress;
-import dev.sandcrate.precompile.build.BuildRecord;
-import dev.sandcrate.precompile.build.DependencyCache;
-import dev.sandcrate.precompile.build.FeatureSet;
-import dev.sandcrate.precompile.build.MacroCrate;
-import dev.sandcrate.precompile.build.Precompiler;
+import dev.sandcrate.precompile.pipeline.BuildRecord;
+import dev.sandcrate.precompile.pipeline.DependencyCache;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
+import dev.sandcrate.precompile.pipeline.MacroCrate;
+import dev.sandcrate.precompile.pipeline.Precompiler;
 import dev.sandcrate.precompile.sandbox.BuildLimits;
 import dev.sandcrate.precompile.source.CrateSource;
 import dev.sandcrate.precompile.source.CrateSources;

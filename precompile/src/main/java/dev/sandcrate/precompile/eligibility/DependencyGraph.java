@@ -4,7 +4,7 @@ import dev.sandcrate.index.IndexDependency;
 import dev.sandcrate.index.IndexEntry;
 import dev.sandcrate.index.SemVer;
 import dev.sandcrate.precompile.PrecompileException;
-import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.source.CfgEvaluator;
 import dev.sandcrate.precompile.source.CrateSource;
 

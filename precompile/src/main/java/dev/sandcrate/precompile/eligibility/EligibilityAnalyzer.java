@@ -7,7 +7,7 @@ import dev.sandcrate.index.crate.CrateLimits;
 import dev.sandcrate.index.crate.InvalidCrateException;
 import dev.sandcrate.precompile.FileTrees;
 import dev.sandcrate.index.Checksums;
-import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.eligibility.Eligibility.Check;
 import dev.sandcrate.precompile.eligibility.Eligibility.Outcome;
 import dev.sandcrate.precompile.source.CrateSource;

@@ -2,7 +2,7 @@ package dev.sandcrate.precompile.eligibility;
 
 import dev.sandcrate.index.IndexDependency;
 import dev.sandcrate.index.IndexEntry;
-import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,7 +1,7 @@
 package dev.sandcrate.precompile.eligibility;
 
 import dev.sandcrate.index.crate.CratePacker;
-import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.source.CrateSource;
 import dev.sandcrate.precompile.source.UnpackedCrateFolderSource;
 import org.junit.jupiter.api.BeforeAll;

@@ -15,7 +15,7 @@ import dev.sandcrate.index.crate.CratePacker;
 import dev.sandcrate.precompile.PrecompileException;
 import dev.sandcrate.precompile.artifact.ArtifactManifest;
 import dev.sandcrate.precompile.artifact.WasmSections;
-import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.source.MacroDecl;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

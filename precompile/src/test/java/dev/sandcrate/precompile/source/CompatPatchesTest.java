@@ -34,7 +34,7 @@ class CompatPatchesTest {
     @Test
     void patchesSynstructure012FromTheDebianCorpus(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("synstructure");
-        FileTrees.copy(dev.sandcrate.precompile.build.TestEnv.debianCorpus().resolve("synstructure-0.12.3"), dir, rel -> false);
+        FileTrees.copy(dev.sandcrate.precompile.pipeline.TestEnv.debianCorpus().resolve("synstructure-0.12.3"), dir, rel -> false);
         List<String> applied = CompatPatches.apply("synstructure", "0.12.3", dir);
         assertEquals(List.of("synstructure 0.12.3: src/lib.rs (3x wasm32 guard)", "synstructure 0.12.3: src/macros.rs (4x wasm32 guard)"), applied);
         assertFalse(Files.readString(dir.resolve("src/macros.rs")).contains("target_arch = \"wasm32\""));
@@ -45,7 +45,7 @@ class CompatPatchesTest {
     @Test
     void getrandomCompilesForTheSandboxAndAlwaysFails(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("getrandom");
-        FileTrees.copy(dev.sandcrate.precompile.build.TestEnv.debianCorpus().resolve("getrandom-0.2.8"), dir, rel -> false);
+        FileTrees.copy(dev.sandcrate.precompile.pipeline.TestEnv.debianCorpus().resolve("getrandom-0.2.8"), dir, rel -> false);
         assertEquals(List.of("getrandom 0.2.8: src/lib.rs (1x wasm32 guard)"), CompatPatches.apply("getrandom", "0.2.8", dir));
         String lib = Files.readString(dir.resolve("src/lib.rs"));
         assertTrue(lib.contains("Err(crate::Error::UNSUPPORTED)"), "every call fails");

@@ -1,7 +1,7 @@
 package dev.sandcrate.registry.precompile;
 
 import dev.sandcrate.index.Checksums;
-import dev.sandcrate.precompile.build.DependencyCache;
+import dev.sandcrate.precompile.pipeline.DependencyCache;
 import dev.sandcrate.registry.storage.BlobStore;
 
 import java.io.IOException;

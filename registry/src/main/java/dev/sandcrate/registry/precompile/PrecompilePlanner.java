@@ -1,7 +1,7 @@
 package dev.sandcrate.registry.precompile;
 
 import dev.sandcrate.index.IndexDependency;
-import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.eligibility.DependencyGraph;
 import dev.sandcrate.precompile.eligibility.Eligibility;
 import dev.sandcrate.precompile.eligibility.EligibilityAnalyzer;

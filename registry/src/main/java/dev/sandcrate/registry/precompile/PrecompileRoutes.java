@@ -2,7 +2,7 @@ package dev.sandcrate.registry.precompile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.http.ApiAuth;
 import dev.sandcrate.registry.http.RequestBodies;

@@ -1,7 +1,7 @@
 package dev.sandcrate.registry.precompile;
 
 import dev.sandcrate.precompile.PrecompileException;
-import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.eligibility.EligibilityAnalyzer;
 import dev.sandcrate.precompile.eligibility.FeatureClosure;
 import dev.sandcrate.precompile.eligibility.Policy;

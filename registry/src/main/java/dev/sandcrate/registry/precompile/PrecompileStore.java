@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.index.IndexEntry;
 import dev.sandcrate.index.IndexFile;
-import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.eligibility.Eligibility;
 import dev.sandcrate.precompile.eligibility.FeatureDemand;
 import org.jdbi.v3.core.Handle;

@@ -1,7 +1,7 @@
 package dev.sandcrate.registry.cli;
 
 import dev.sandcrate.index.crate.CratePacker;
-import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.eligibility.Eligibility;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;

@@ -1,6 +1,6 @@
 package dev.sandcrate.registry.http;
 
-import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.eligibility.Eligibility;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;

@@ -5,7 +5,7 @@ import dev.sandcrate.index.Checksums;
 import dev.sandcrate.index.crate.CrateArchive;
 import dev.sandcrate.index.crate.CrateLimits;
 import dev.sandcrate.precompile.artifact.ArtifactManifest;
-import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.eligibility.Eligibility;
 import dev.sandcrate.precompile.toolchain.Toolchain;
 import dev.sandcrate.registry.Registry;

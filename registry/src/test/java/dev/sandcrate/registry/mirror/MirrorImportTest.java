@@ -220,7 +220,7 @@ class MirrorImportTest {
         var store = new dev.sandcrate.registry.precompile.PrecompileStore(registry.database().jdbi());
         var version = store.version("zeta-macro", "1.0.0").orElseThrow();
         var eligible = new dev.sandcrate.precompile.eligibility.Eligibility(true, List.of());
-        store.upsertJob(version, dev.sandcrate.precompile.build.FeatureSet.defaults(), "toolchain-x", "default", 1, eligible, 1);
+        store.upsertJob(version, dev.sandcrate.precompile.pipeline.FeatureSet.defaults(), "toolchain-x", "default", 1, eligible, 1);
         var job = store.claim("worker-1", "toolchain-x", 60_000).orElseThrow();
         byte[] wasm = {0, 'a', 's', 'm', 1, 0, 0, 0};
         String sha = artifacts().put(wasm);

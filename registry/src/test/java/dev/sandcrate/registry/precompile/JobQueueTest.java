@@ -1,6 +1,6 @@
 package dev.sandcrate.registry.precompile;
 
-import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.eligibility.Eligibility;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
@@ -237,12 +237,12 @@ public class JobQueueTest {
         var blobs = new dev.sandcrate.registry.storage.LocalBlobStore(tmp.resolve("shared-blobs"));
         BlobDependencyCache workerA = new BlobDependencyCache(store, blobs);
         BlobDependencyCache workerB = new BlobDependencyCache(store, blobs);
-        var syn = new dev.sandcrate.precompile.build.DependencyCache.Dependency("syn", "2.0.0", "5".repeat(64));
+        var syn = new dev.sandcrate.precompile.pipeline.DependencyCache.Dependency("syn", "2.0.0", "5".repeat(64));
         assertNull(workerA.get(syn));
         workerA.put(syn, "entry of a".getBytes());
         workerB.put(syn, "entry of b".getBytes());
         assertArrayEquals("entry of a".getBytes(), workerB.get(syn), "a second worker reads the first one's entry");
         assertArrayEquals(new long[]{1, 10}, store.dependencyCacheSize());
-        assertThrows(IllegalArgumentException.class, () -> workerA.get(new dev.sandcrate.precompile.build.DependencyCache.Dependency("x", "1", "../etc")));
+        assertThrows(IllegalArgumentException.class, () -> workerA.get(new dev.sandcrate.precompile.pipeline.DependencyCache.Dependency("x", "1", "../etc")));
     }
 }

@@ -2,7 +2,7 @@ package dev.sandcrate.registry.precompile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.eligibility.Eligibility;
 import dev.sandcrate.precompile.eligibility.Policy;
 import dev.sandcrate.registry.Registry;

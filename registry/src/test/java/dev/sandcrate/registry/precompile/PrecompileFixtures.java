@@ -1,10 +1,10 @@
 package dev.sandcrate.registry.precompile;
 
 import dev.sandcrate.index.crate.CratePacker;
-import dev.sandcrate.precompile.build.BuildRecord;
-import dev.sandcrate.precompile.build.FeatureSet;
-import dev.sandcrate.precompile.build.MacroCrate;
-import dev.sandcrate.precompile.build.TestEnv;
+import dev.sandcrate.precompile.pipeline.BuildRecord;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
+import dev.sandcrate.precompile.pipeline.MacroCrate;
+import dev.sandcrate.precompile.pipeline.TestEnv;
 import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.auth.Scope;
 

@@ -7,7 +7,7 @@ import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
 import dev.sandcrate.precompile.artifact.ArtifactManifest;
 import dev.sandcrate.precompile.artifact.WasmSections;
-import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.source.MacroDecl;
 import dev.sandcrate.registry.precompile.PrecompileFixtures;
 import dev.sandcrate.registry.precompile.PrecompileStore;

@@ -1,7 +1,7 @@
 package dev.sandcrate.registry.web;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sandcrate.precompile.build.FeatureSet;
+import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.registry.precompile.JobState;
 import dev.sandcrate.registry.precompile.PrecompileAdmin;
 import dev.sandcrate.registry.precompile.PrecompileStore;

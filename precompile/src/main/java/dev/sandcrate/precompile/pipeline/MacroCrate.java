@@ -1,4 +1,4 @@
-package dev.sandcrate.precompile.build;
+package dev.sandcrate.precompile.pipeline;
 
 import dev.sandcrate.index.crate.CrateArchive;
 import dev.sandcrate.index.crate.CrateLimits;

@@ -1,7 +1,7 @@
-package dev.sandcrate.precompile.build;
+package dev.sandcrate.precompile.pipeline;
 
 import dev.sandcrate.precompile.artifact.ArtifactManifest;
-import dev.sandcrate.precompile.build.NativeOracle.Case;
+import dev.sandcrate.precompile.pipeline.NativeOracle.Case;
 import dev.sandcrate.precompile.source.CrateSource;
 import dev.sandcrate.precompile.source.CrateSources;
 import dev.sandcrate.precompile.source.UnpackedCrateFolderSource;

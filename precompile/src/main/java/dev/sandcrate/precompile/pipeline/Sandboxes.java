@@ -1,4 +1,4 @@
-package dev.sandcrate.precompile.build;
+package dev.sandcrate.precompile.pipeline;
 
 import dev.sandcrate.precompile.sandbox.Bubblewrap;
 import dev.sandcrate.precompile.toolchain.Toolchain;

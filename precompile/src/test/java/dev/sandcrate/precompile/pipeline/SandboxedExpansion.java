@@ -1,4 +1,4 @@
-package dev.sandcrate.precompile.build;
+package dev.sandcrate.precompile.pipeline;
 
 import dev.sandcrate.runtime.engine.Engines;
 import dev.sandcrate.runtime.engine.MacroInstance;

@@ -1,4 +1,4 @@
-package dev.sandcrate.precompile.build;
+package dev.sandcrate.precompile.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
