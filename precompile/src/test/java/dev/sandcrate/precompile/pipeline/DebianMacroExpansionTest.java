@@ -130,8 +130,7 @@ class DebianMacroExpansionTest {
     /** getset's build runs proc-macro-error-attr (a proc-macro dependency) natively; its #[proc_macro_error] wraps every derive. */
     @Test
     void getsetBuiltWithItsProcMacroDependency(@TempDir Path work) throws Exception {
-        Path corpus = TestEnv.debianCorpus();
-        compare(corpus.resolve("getset-0.1.2"), new UnpackedCrateFolderSource(corpus), work, List.of(
+        compareCorpusCrate("getset-0.1.2", work, List.of(
                 Check.ok("getters", "Getters", null, "#[getset(get = \"pub\")] struct Foo<T> { x: u32, #[getset(get = \"pub with_prefix\")] label: T }"),
                 Check.ok("setters", "Setters", null, "#[set = \"pub\"] struct Foo { x: u32, #[set] y: Vec<u8> }"),
                 Check.aborted("unnamed-field", "Getters", "struct T(#[get] u32);")));
@@ -140,8 +139,7 @@ class DebianMacroExpansionTest {
     /** strum_macros names its derives under #[cfg_attr(feature = ..., proc_macro_derive(...))]: the default names. */
     @Test
     void strumMacrosDeclaredThroughCfgAttr(@TempDir Path work) throws Exception {
-        Path corpus = TestEnv.debianCorpus();
-        compare(corpus.resolve("strum_macros-0.19.2"), new UnpackedCrateFolderSource(corpus), work, List.of(
+        compareCorpusCrate("strum_macros-0.19.2", work, List.of(
                 Check.ok("enum-string", "EnumString", null, """
                         #[strum(serialize_all = "snake_case")]
                         enum Color { #[strum(serialize = "b", serialize = "blue")] Blue { shade: u8 }, #[strum(disabled)] Hidden, GreenYellow(u32) }"""),
@@ -153,8 +151,7 @@ class DebianMacroExpansionTest {
     /** zeroize_derive declares its derives with synstructure's decl_derive! (synstructure 0.12 gets a compat patch). */
     @Test
     void zeroizeDeriveDeclaredThroughSynstructure(@TempDir Path work) throws Exception {
-        Path corpus = TestEnv.debianCorpus();
-        compare(corpus.resolve("zeroize_derive-1.3.3"), new UnpackedCrateFolderSource(corpus), work, List.of(
+        compareCorpusCrate("zeroize_derive-1.3.3", work, List.of(
                 Check.ok("zeroize-struct", "Zeroize", null, "#[zeroize(drop)] struct Secret { key: [u8; 32], #[zeroize(skip)] id: u32 }"),
                 Check.ok("zeroize-enum", "Zeroize", null, "enum Choice<T> { A(Vec<u8>), B { x: T } }"),
                 Check.ok("on-drop", "ZeroizeOnDrop", null, "struct S { a: String, #[zeroize(skip)] b: u8 }")));
@@ -163,8 +160,7 @@ class DebianMacroExpansionTest {
     /** proc-quote-impl's #[proc_macro_hack] functions: the bang macro and the derive its declaring crate's hack calls. */
     @Test
     void procQuoteImplDeclaredThroughProcMacroHack(@TempDir Path work) throws Exception {
-        Path corpus = TestEnv.debianCorpus();
-        compare(corpus.resolve("proc-quote-impl-0.3.2"), new UnpackedCrateFolderSource(corpus), work, List.of(
+        compareCorpusCrate("proc-quote-impl-0.3.2", work, List.of(
                 Check.ok("bang", "proc_macro_hack_quote", null, "impl #name { fn get(&self) -> #ty { #(#fields)+* } }"),
                 Check.ok("hack-derive", "_proc_macro_hack_quote_spanned", null,
                         "#[allow(dead_code)] enum ProcMacroHack { Value = (stringify! { span => let #x = 1; }, 0).1, }")));
@@ -177,6 +173,12 @@ class DebianMacroExpansionTest {
                 Check.ok("shout", "shout", null, "let x = y + 1;"),
                 Check.ok("describe", "Describe", null, "pub struct Point { x: i32 }"),
                 Check.panic("describe-enum", "Describe", "enum E { A }")));
+    }
+
+    /** A crate folder of the whole Debian corpus (scripts/debian-corpus.sh), its dependencies from the same corpus. */
+    private static void compareCorpusCrate(String crateFolder, Path work, List<Check> checks) throws Exception {
+        Path corpus = TestEnv.debianCorpus();
+        compare(corpus.resolve(crateFolder), new UnpackedCrateFolderSource(corpus), work, checks);
     }
 
     private static void compare(String crateFolder, CrateSource deps, Path work, List<Check> checks) throws Exception {
