@@ -26,6 +26,19 @@ public final class RlibRewrite {
     private RlibRewrite() {
     }
 
+    /**
+     * {@code b = { path = "../b", version = "1" }} becomes {@code b = { version = "1" }}, as {@code cargo package} writes
+     * it: an unpacked folder (Debian's rsass-macros) can still carry the path, which points outside the crate.
+     */
+    static void dropPathsOfVersionedDependencies(ObjectNode table) {
+        for (String deps : List.of("dependencies", "build-dependencies", "build_dependencies")) {
+            if (!(table.get(deps) instanceof ObjectNode specs)) continue;
+            for (Iterator<JsonNode> it = specs.elements(); it.hasNext(); ) {
+                if (it.next() instanceof ObjectNode spec && spec.has("path") && spec.has("version")) spec.remove("path");
+            }
+        }
+    }
+
     public static List<MacroDecl> apply(Path crateDir) {
         Path manifestFile = crateDir.resolve("Cargo.toml");
         try {
@@ -37,10 +50,14 @@ public final class RlibRewrite {
             lib.putArray("crate-type").add("rlib");
             String libPath = lib.path("path").asText("src/lib.rs");
             DROPPED_TABLES.forEach(root::remove);
+            dropPathsOfVersionedDependencies(root);
             JsonNode targets = root.get("target");
             if (targets instanceof ObjectNode t) {
                 for (Iterator<JsonNode> it = t.elements(); it.hasNext(); ) {
-                    if (it.next() instanceof ObjectNode perTarget) perTarget.remove(List.of("dev-dependencies", "dev_dependencies"));
+                    if (it.next() instanceof ObjectNode perTarget) {
+                        perTarget.remove(List.of("dev-dependencies", "dev_dependencies"));
+                        dropPathsOfVersionedDependencies(perTarget);
+                    }
                 }
             }
             ObjectNode pkg = (ObjectNode) root.get("package");
