@@ -433,14 +433,8 @@ class Builder:
             with open(base + suffix, "w") as f:
                 f.write(text)
         shims = [line.split("--crate-name ")[1].split()[0] for line in err_v.splitlines() if "--crate-name" in line]
-        result = {"usable": True, "source_seconds": round(secs_s, 1), "view_seconds": round(secs_v, 1),
-                  "view_ok": code_v == 0, "identical": code_v == 0 and out_s == out_v and len(out_s) > 0,
-                  "expanded_bytes": len(out_s), "files": base}
-        if code_v != 0:
-            result["diff"] = "the build through the view failed:\n" + last_lines(err_v, 25)
-        elif out_s != out_v:
-            diff = difflib.unified_diff(out_s.splitlines(), out_v.splitlines(), "from source", "through the view", n=2, lineterm="")
-            result["diff"] = "\n".join(list(diff)[:40])
+        result = {"usable": True, "source_seconds": round(secs_s, 1), "view_seconds": round(secs_v, 1), "files": base}
+        result.update(judge(out_s, out_v, code_v == 0, err_v))
         self.cache[key] = result
         return result
 
@@ -487,6 +481,43 @@ def candidates(url, macro, by_key, by_name, max_depth=3):
                 frontier.append((r["name"], (via + " → " if via else "") + r["name"], depth + 1, wider))
     found.sort(key=lambda e: (e["closure"][1], e["depth"], e["closure"][0], e["src_bytes"]))
     return found
+
+
+# The two builds unpack the crates under different registry folders (one per index URL), so file!() and the
+# log/tracing macros built on it name different absolute paths; that folder is not what the macro produced.
+REGISTRY_SRC = re.compile(r"/cargo/(source|view)/registry/src/[^/\"]+/")
+
+
+def judge(out_s, out_v, view_ok, err_v=""):
+    """Whether the expansion through the view equals the one from source, registry folders aside, and the diff."""
+    same_s, same_v = REGISTRY_SRC.sub("/cargo/<side>/registry/src/<index>/", out_s), REGISTRY_SRC.sub("/cargo/<side>/registry/src/<index>/", out_v)
+    result = {"view_ok": view_ok, "identical": view_ok and same_s == same_v and len(out_s) > 0, "expanded_bytes": len(out_s)}
+    if not view_ok:
+        result["diff"] = "the build through the view failed:\n" + last_lines(err_v, 25)
+    elif same_s != same_v:
+        diff = difflib.unified_diff(same_s.splitlines(), same_v.splitlines(), "from source", "through the view", n=2, lineterm="")
+        result["diff"] = "\n".join(list(diff)[:40])
+    return result
+
+
+def cmd_rejudge(a):
+    """Judges every comparison again from the expansions kept under the work dir (after a change to `judge`)."""
+    path = os.path.join(os.path.dirname(a.run_json), "results.json")
+    with open(path) as f:
+        results = json.load(f)
+    changed = 0
+    for e in results.values():
+        for c in e.get("compared", []):
+            if not c.get("files") or not os.path.exists(c["files"] + ".source.rs"):
+                continue
+            read = lambda suffix: open(c["files"] + suffix, errors="replace").read() if os.path.exists(c["files"] + suffix) else ""
+            was = c["identical"]
+            c.pop("diff", None)
+            c.update(judge(read(".source.rs"), read(".view.rs"), c.get("view_ok", True), read(".view.err")))
+            changed += was != c["identical"]
+    with open(path, "w") as f:
+        json.dump(results, f, indent=1)
+    print(f"rejudged: {changed} comparison(s) changed", flush=True)
 
 
 def cmd_compare(a):
@@ -725,12 +756,14 @@ def main():
         s.add_argument("--max-minutes", type=int, default=600)
         s.add_argument("--work")
         s.add_argument("--rdeps", type=int, default=3)
+    s = sub.add_parser("rejudge")
+    s.add_argument("run_json")
     s = sub.add_parser("report")
     s.add_argument("run_json")
     s.add_argument("corpus_json")
     s.add_argument("out_md")
     a = p.parse_args()
-    {"scan": cmd_scan, "deny": cmd_deny, "wait": cmd_wait, "compare": cmd_compare, "retry": cmd_retry, "report": cmd_report}[a.cmd](a)
+    {"scan": cmd_scan, "deny": cmd_deny, "wait": cmd_wait, "compare": cmd_compare, "retry": cmd_retry, "rejudge": cmd_rejudge, "report": cmd_report}[a.cmd](a)
 
 
 if __name__ == "__main__":
