@@ -80,27 +80,23 @@ public final class MacroScanner {
                 List<Attribute> attrs = List.copyOf(pending);
                 pending.clear();
                 Attribute hack = attrs.stream().filter(MacroScanner::isProcMacroHack).findFirst().orElse(null);
-                if (hack != null) {
-                    // proc-macro-hack 0.5's #[proc_macro_hack] on `pub fn name` exports the bang macro proc_macro_hack_name
-                    // and the derive _proc_macro_hack_name that its declaring crate's hack calls; the derive's body is
-                    // appended as a plain function
-                    String function = functionName(tokens, i, fileForMessages);
-                    List<String> cfg = attrs.stream().filter(a -> a.path().equals("cfg")).map(a -> a.argsText(source)).toList();
-                    macros.add(new MacroDecl(MacroDecl.BANG, "proc_macro_hack_" + function, function, List.of(), cfg));
-                    macros.add(new MacroDecl(MacroDecl.DERIVE, "_proc_macro_hack_" + function, "_proc_macro_hack_" + function, List.of(), cfg));
-                    blank(rewritten, hack);
-                    attrs.stream().filter(a -> a.path().equals("proc_macro_error"))
-                            .forEach(a -> procMacroErrorArguments(a, source).ifPresent(insertions::add));
-                    StringBuilder wrapper = new StringBuilder("\n");
-                    cfg.forEach(c -> wrapper.append("#[cfg(").append(c).append(")]\n"));
-                    appended.append(wrapper).append(PROC_MACRO_HACK_DERIVE.replace("@NAME@", function));
-                }
                 Attribute macroAttr = attrs.stream().filter(a -> MACRO_ATTRIBUTES.contains(a.path())).findFirst().orElse(null);
                 List<Attribute> conditional = attrs.stream()
                         .filter(a -> a.path().equals("cfg_attr") && mentionsMacroAttribute(a)).toList();
-                if (macroAttr != null || !conditional.isEmpty()) {
+                if (hack != null || macroAttr != null || !conditional.isEmpty()) {
                     String function = functionName(tokens, i, fileForMessages);
                     List<String> cfg = attrs.stream().filter(a -> a.path().equals("cfg")).map(a -> a.argsText(source)).toList();
+                    if (hack != null) {
+                        // proc-macro-hack 0.5's #[proc_macro_hack] on `pub fn name` exports the bang macro proc_macro_hack_name
+                        // and the derive _proc_macro_hack_name that its declaring crate's hack calls; the derive's body is
+                        // appended as a plain function
+                        macros.add(new MacroDecl(MacroDecl.BANG, "proc_macro_hack_" + function, function, List.of(), cfg));
+                        macros.add(new MacroDecl(MacroDecl.DERIVE, "_proc_macro_hack_" + function, "_proc_macro_hack_" + function, List.of(), cfg));
+                        blank(rewritten, hack);
+                        appended.append('\n');
+                        cfg.forEach(c -> appended.append("#[cfg(").append(c).append(")]\n"));
+                        appended.append(PROC_MACRO_HACK_DERIVE.replace("@NAME@", function));
+                    }
                     if (macroAttr != null) {
                         macros.add(declare(macroAttr, function, cfg, source, fileForMessages));
                         blank(rewritten, macroAttr);
