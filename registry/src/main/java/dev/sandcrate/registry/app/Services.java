@@ -28,7 +28,9 @@ import java.util.function.Supplier;
  */
 public final class Services implements AutoCloseable {
     private final Path dataDir;
-    private final BlobStorage storage;
+    /** Parsed on first use: commands that only touch accounts ignore --blob-url, as they always did. */
+    private final java.util.function.Supplier<BlobStorage> storage;
+    private BlobStorage parsedStorage;
     private final Publishing publishing;
     private final Database database;
     private final Users users;
@@ -55,7 +57,7 @@ public final class Services implements AutoCloseable {
         }
     }
 
-    private Services(Path dataDir, BlobStorage storage, Publishing publishing, Database database) {
+    private Services(Path dataDir, java.util.function.Supplier<BlobStorage> storage, Publishing publishing, Database database) {
         this.dataDir = dataDir;
         this.storage = storage;
         this.publishing = publishing;
@@ -69,6 +71,11 @@ public final class Services implements AutoCloseable {
 
     /** Opens (migrating if needed) the database; everything else opens on first use. */
     public static Services open(Path dataDir, DatabaseConfig database, BlobStorage blobs, Publishing publishing) {
+        return open(dataDir, database, () -> blobs, publishing);
+    }
+
+    /** As above, with the blob storage decided (e.g. a --blob-url parsed) only when a blob store is first needed. */
+    public static Services open(Path dataDir, DatabaseConfig database, java.util.function.Supplier<BlobStorage> blobs, Publishing publishing) {
         return new Services(dataDir, blobs, publishing, Database.open(dataDir, database));
     }
 
@@ -100,7 +107,8 @@ public final class Services implements AutoCloseable {
     public synchronized BlobStore store(BlobStorage.Area area) throws IOException {
         BlobStore s = stores.get(area);
         if (s == null) {
-            s = storage.open(dataDir, area);
+            if (parsedStorage == null) parsedStorage = storage.get();
+            s = parsedStorage.open(dataDir, area);
             stores.put(area, s);
         }
         return s;

@@ -61,7 +61,7 @@ public final class DataDirOption {
 
     /** Opens (migrating if needed) the database these options name, with the other services over it and these blobs. */
     public Services openServices(Services.Publishing publishing) {
-        return Services.open(dataDir, database(), blobs(), publishing);
+        return Services.open(dataDir, database(), this::blobs, publishing);
     }
 
     /** The services of a command that does not publish. */
