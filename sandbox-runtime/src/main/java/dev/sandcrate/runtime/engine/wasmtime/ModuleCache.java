@@ -51,7 +51,10 @@ final class ModuleCache {
     Path writeConfig() throws IOException {
         Path compiled = dir.resolve("compiled");
         Files.createDirectories(compiled);
-        String toml = "[cache]\nenabled = true\ndirectory = \"" + tomlString(compiled.toAbsolutePath().toString()) + "\"\n";
+        // Wasmtime would recompress a file after 256 uses; the rewrite no longer matches the index, so every start
+        // after it would discard and recompile. One compression level for both rules out the rewrite.
+        String toml = "[cache]\nenabled = true\ndirectory = \"" + tomlString(compiled.toAbsolutePath().toString()) + "\"\n"
+                + "baseline-compression-level = 3\noptimized-compression-level = 3\n";
         Path config = dir.resolve("wasmtime-cache.toml");
         if (!Files.exists(config) || !Files.readString(config).equals(toml)) {
             CacheFiles.writeAtomically(config, toml.getBytes(StandardCharsets.UTF_8));

@@ -15,19 +15,58 @@ import dev.sandcrate.runtime.engine.MacroInstance;
 import dev.sandcrate.runtime.engine.SandboxException;
 import dev.sandcrate.runtime.engine.SandboxLimits;
 import dev.sandcrate.runtime.engine.chicory.ChicoryEngine;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The contract on Wasmtime in this JVM (with the Chicory fallback it always runs with), its fallback and cache. */
 class WasmtimeEngineTest extends MacroEngineContractTest {
 
-    @TempDir
+    // Wasmtime's cache worker thread records usage statistics after a load has returned, so JUnit's cleanup could race
+    // it; these directories are deleted once the worker has left them alone.
+    @TempDir(cleanup = CleanupMode.NEVER)
     static Path sharedCache;
+
+    @TempDir(cleanup = CleanupMode.NEVER)
+    Path cache;
+
+    @AfterEach
+    void deleteThisTestsCache() throws Exception {
+        deleteOnceSettled(cache);
+    }
+
+    @AfterAll
+    static void deleteTheSharedCache() throws Exception {
+        deleteOnceSettled(sharedCache);
+    }
+
+    /** Deletes {@code dir}, retrying while Wasmtime's worker still writes into it (at most 10 s). */
+    static void deleteOnceSettled(Path dir) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(file);
+                }
+                return;
+            } catch (IOException | UncheckedIOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
 
     @Override
     protected MacroEngine engine(SandboxLimits limits) {
@@ -71,7 +110,7 @@ class WasmtimeEngineTest extends MacroEngineContractTest {
     }
 
     @Test
-    void compiledModulesAndAbiChecksAreCachedOnDisk(@TempDir Path cache) throws Exception {
+    void compiledModulesAndAbiChecksAreCachedOnDisk() throws Exception {
         byte[] wasm = AbiTestModules.echo();
         String sha256 = ArtifactAbi.sha256(wasm);
         WasmtimeEngine first = new WasmtimeEngine(TEST_LIMITS, cache);
@@ -99,7 +138,7 @@ class WasmtimeEngineTest extends MacroEngineContractTest {
     }
 
     @Test
-    void corruptedCompiledModuleIsDiscardedAndRecompiled(@TempDir Path cache) throws Exception {
+    void corruptedCompiledModuleIsDiscardedAndRecompiled() throws Exception {
         byte[] wasm = AbiTestModules.countsCalls();
         String sha256 = ArtifactAbi.sha256(wasm);
         WasmtimeEngine first = new WasmtimeEngine(TEST_LIMITS, cache);
@@ -121,7 +160,27 @@ class WasmtimeEngineTest extends MacroEngineContractTest {
     }
 
     @Test
-    void corruptedAbiRecordIsDiscardedAndTheModuleCheckedAgain(@TempDir Path cache) throws Exception {
+    void aModuleLoadedManyTimesKeepsItsCompiledFile() throws Exception {
+        // Wasmtime's worker recompresses a file once it counts 256 uses; that rewrite would no longer match the index
+        // and every daemon start would then recompile. The stats are written asynchronously, so the loads pause.
+        byte[] wasm = AbiTestModules.echo();
+        String sha256 = ArtifactAbi.sha256(wasm);
+        WasmtimeEngine engine = new WasmtimeEngine(TEST_LIMITS, cache);
+        engine.load(wasm);
+        Path compiled = compiledFile(engine.cacheDirectory(), sha256);
+        byte[] first = Files.readAllBytes(compiled);
+        for (int i = 0; i < 300; i++) {
+            engine.load(wasm);
+            if (i % 8 == 7) {
+                Thread.sleep(20);
+            }
+        }
+        Thread.sleep(1000);
+        assertArrayEquals(first, Files.readAllBytes(compiled));
+    }
+
+    @Test
+    void corruptedAbiRecordIsDiscardedAndTheModuleCheckedAgain() throws Exception {
         byte[] wasm = AbiTestModules.importsFunction();
         String sha256 = ArtifactAbi.sha256(AbiTestModules.echo());
         WasmtimeEngine engine = new WasmtimeEngine(TEST_LIMITS, cache);
