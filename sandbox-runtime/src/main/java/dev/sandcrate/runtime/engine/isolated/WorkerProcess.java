@@ -147,13 +147,22 @@ final class WorkerProcess {
         waiting.values().forEach(answer -> answer.completeExceptionally(failure));
     }
 
-    /** Closes the worker's stdin; it exits when it has answered what it was sent. */
+    /**
+     * Closes the worker's stdin and waits (at most 5 s) until it has answered what it was sent and exited, so nothing
+     * (Wasmtime's cache worker thread included) still writes into the cache when this returns.
+     */
     void close() {
         closing = true;
         try {
             in.close();
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
         } catch (IOException e) {
             process.destroyForcibly();
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 
