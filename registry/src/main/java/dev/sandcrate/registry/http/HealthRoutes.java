@@ -55,6 +55,6 @@ public final class HealthRoutes {
             return;
         }
         ctx.header("Cache-Control", "no-store");
-        ctx.status(503).json(Map.of("errors", problems.stream().map(p -> Map.of("detail", p)).toList()));
+        ctx.status(503).json(ApiJson.Errors.of(problems));
     }
 }

@@ -76,7 +76,7 @@ public final class Routes {
     /** The API's error answer, {@code {"errors":[{"detail":...}]}}, for every route class. */
     public static void error(Context ctx, int status, String detail) {
         try {
-            RequestBodies.refuse(ctx, status, JSON.writeValueAsBytes(Map.of("errors", List.of(Map.of("detail", detail)))));
+            RequestBodies.refuse(ctx, status, JSON.writeValueAsBytes(ApiJson.Errors.of(List.of(detail))));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
