@@ -127,9 +127,7 @@ class RuntimeCommandTest {
                 "daemon", "--dir", dir.toString()).redirectErrorStream(true).redirectOutput(temp.resolve("daemon.log").toFile()).start();
         try {
             Path socket = dir.resolve(dev.sandcrate.runtime.daemon.Protocol.SOCKET_NAME);
-            long deadline = System.nanoTime() + 60_000_000_000L;
-            while (!Files.exists(socket) && daemon.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
-            try (var client = dev.sandcrate.runtime.daemon.DaemonClient.connect(socket)) {
+            try (var client = connectAsShimsDo(socket, daemon)) {
                 assertTrue(client.ping().startsWith("sandcrate-runtime "), Files.readString(temp.resolve("daemon.log")));
                 client.shutdown();
             }
@@ -137,6 +135,24 @@ class RuntimeCommandTest {
             assertEquals(0, daemon.exitValue(), Files.readString(temp.resolve("daemon.log")));
         } finally {
             daemon.destroyForcibly();
+        }
+    }
+
+    /**
+     * Retries until the daemon accepts, as the shim does: the socket file appears at bind, a moment before the
+     * daemon listens, and a connect in between is refused.
+     */
+    private static dev.sandcrate.runtime.daemon.DaemonClient connectAsShimsDo(Path socket, Process daemon) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (true) {
+            try {
+                return dev.sandcrate.runtime.daemon.DaemonClient.connect(socket);
+            } catch (java.io.IOException notYet) {
+                if (!daemon.isAlive() || System.nanoTime() > deadline) {
+                    throw notYet;
+                }
+                Thread.sleep(20);
+            }
         }
     }
 }
