@@ -16,6 +16,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium chromium-driver)
   packages+=(librust-paste-dev)  # precompile tests: a function-like macro (paste!) compared with native expansion
   packages+=(postgresql)  # PostgreSQL 15 tests: each starts its own throwaway cluster (PostgresCluster), no service needed
+  packages+=(haproxy)     # ReplicasDeploymentTest: the load balancer in front of three replicas, started by the test
 fi
 
 missing=()
@@ -35,6 +36,6 @@ if [[ ! -x "$JAVA_HOME/bin/java" ]]; then
 fi
 
 if [[ "${1:-}" == "--test" ]]; then
-  # Issue 7's corpus: every librust-*-dev package, downloaded once and cached (the full-mirror test imports it).
+  # The Debian corpus: every librust-*-dev package, downloaded once and cached (the full-mirror test imports it).
   "$(dirname "$0")/debian-corpus.sh" >/dev/null
 fi
