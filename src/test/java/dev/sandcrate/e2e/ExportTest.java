@@ -1,5 +1,6 @@
 package dev.sandcrate.e2e;
 
+import dev.sandcrate.registry.crates.PublishedVersions;
 import dev.sandcrate.registry.db.DatabaseConfig;
 import dev.sandcrate.index.Checksums;
 import dev.sandcrate.index.crate.CratePacker;
@@ -133,7 +134,7 @@ class ExportTest {
         byte[] wasm = Files.readAllBytes(wasmFile);
         try (Services s = Services.open(connected, DatabaseConfig.EMBEDDED, BlobStorage.LOCAL, Services.Publishing.NONE)) {
             PrecompileStore store = new PrecompileStore(s.database().jdbi());
-            PrecompileStore.VersionRef version = store.version("paste", paste.version()).orElseThrow();
+            PublishedVersions.VersionRef version = store.version("paste", paste.version()).orElseThrow();
             var toolchain = record.manifest().toolchain();
             String toolchainId = Toolchain.identityHash(toolchain.rustc(), toolchain.cargo(), record.manifest().recipe().std());
             store.upsertJob(version, FeatureSet.defaults(), toolchainId, "default", 1, new Eligibility(true, List.of()), 1);

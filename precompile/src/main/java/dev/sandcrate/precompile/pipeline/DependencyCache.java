@@ -30,7 +30,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -213,7 +212,7 @@ public final class DependencyCache {
         String prefix = BuildWorkspace.MOUNT + "/";
         if (!cacheable(pkg)) throw new PrecompileException("unexpected manifest path " + manifest);
         Path root = workspace.resolve(manifest.substring(prefix.length())).getParent();
-        MessageDigest md = digest();
+        MessageDigest md = Checksums.sha256();
         try (Stream<Path> files = Files.walk(root)) {
             for (Path f : files.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).sorted().toList()) {
                 md.update((root.relativize(f) + "\0").getBytes(StandardCharsets.UTF_8));
@@ -467,14 +466,6 @@ public final class DependencyCache {
             if (UNIT_FOLDERS.contains(rel.getName(i).toString()) && m.matches()) return m.group(1);
         }
         return "";
-    }
-
-    private static MessageDigest digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static String sha256(byte[] bytes) {

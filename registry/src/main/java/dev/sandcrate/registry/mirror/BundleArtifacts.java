@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.mirror;
 
+import dev.sandcrate.registry.crates.PublishedVersions;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -71,7 +72,7 @@ final class BundleArtifacts {
             throw new IllegalArgumentException("feature_key " + m.path("feature_key").asText() + " does not match the features " + features.key());
         }
         if (indexed == null) throw new IllegalArgumentException(crate + " " + num + " is not in the bundle's index");
-        PrecompileStore.VersionRef version = store.version(crate, num).orElseThrow(() -> new IllegalArgumentException(
+        PublishedVersions.VersionRef version = store.version(crate, num).orElseThrow(() -> new IllegalArgumentException(
                 crate + " " + num + " is not in this registry (its .crate was not imported; import the bundle that carries it first)"));
         if (!version.entry().cksum().equals(indexed.cksum())) {
             throw new IllegalArgumentException("this registry's " + crate + " " + num + " has the checksum " + version.entry().cksum()

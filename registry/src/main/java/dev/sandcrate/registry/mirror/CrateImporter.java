@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.mirror;
 
+import dev.sandcrate.registry.crates.PublishedVersions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.index.Checksums;
@@ -287,18 +288,19 @@ public final class CrateImporter {
             }
             throw e;
         }
-        jdbi.useHandle(h -> h.createUpdate("""
-                        INSERT INTO mirror_imported_versions (version_id, run_id, source, kind, original_cksum)
-                        SELECT v.id, :run, :src, :kind, :orig FROM versions v WHERE v.cksum = :ck""")
-                .bind("run", run.id).bind("src", truncate(source)).bind("kind", kind.label).bind("orig", originalCksum)
-                .bind("ck", published.cksum()).execute());
+        for (long versionId : PublishedVersions.idsWithChecksum(jdbi, published.cksum())) {
+            jdbi.useHandle(h -> h.createUpdate("""
+                            INSERT INTO mirror_imported_versions (version_id, run_id, source, kind, original_cksum)
+                            VALUES (:v, :run, :src, :kind, :orig)""")
+                    .bind("v", versionId).bind("run", run.id).bind("src", truncate(source)).bind("kind", kind.label)
+                    .bind("orig", originalCksum).execute());
+        }
         run.imported++;
         return Outcome.IMPORTED;
     }
 
     private boolean isPresent(String cksum) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM versions WHERE cksum = :c")
-                .bind("c", cksum).mapTo(Integer.class).one()) > 0;
+        return !PublishedVersions.idsWithChecksum(jdbi, cksum).isEmpty();
     }
 
     /** Makes a version's yanked flag what a bundle says, if the version is here and differs. */

@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.mirror;
 
+import dev.sandcrate.registry.crates.PublishedVersions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -77,7 +78,7 @@ public final class MirrorBundle {
             throws IOException {
         Set<String> earlier = since == null ? Set.of() : contentsOf(since);
         List<Artifact> built = verifiedArtifacts(jdbi);
-        List<String> names = jdbi.withHandle(h -> h.createQuery("SELECT name FROM crates ORDER BY name").mapTo(String.class).list());
+        List<String> names = PublishedVersions.crateNames(jdbi);
         Map<String, List<CrateService.VersionRow>> all = new LinkedHashMap<>();
         int versions = 0;
         for (String name : names) {

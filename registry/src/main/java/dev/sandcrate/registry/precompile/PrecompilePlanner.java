@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.precompile;
 
+import dev.sandcrate.registry.crates.PublishedVersions;
 import dev.sandcrate.index.IndexDependency;
 import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.eligibility.DependencyGraph;
@@ -51,10 +52,10 @@ final class PrecompilePlanner {
     int catchUp(java.util.function.BooleanSupplier stop) {
         int analysed = 0;
         for (int round = 0; round < 10; round++) {
-            List<PrecompileStore.VersionRef> pending = store.unanalyzed();
+            List<PublishedVersions.VersionRef> pending = store.unanalyzed();
             if (pending.isEmpty()) break;
             Set<String> affected = new LinkedHashSet<>();
-            for (PrecompileStore.VersionRef v : pending) {
+            for (PublishedVersions.VersionRef v : pending) {
                 if (stop.getAsBoolean()) return analysed;
                 analyse(v);
                 analysed++;
@@ -68,7 +69,7 @@ final class PrecompilePlanner {
             }
             for (String name : affected) {
                 if (stop.getAsBoolean()) return analysed;
-                for (PrecompileStore.VersionRef macro : store.macroVersions(name)) planSafely(macro);
+                for (PublishedVersions.VersionRef macro : store.macroVersions(name)) planSafely(macro);
             }
         }
         return analysed;
@@ -76,13 +77,13 @@ final class PrecompilePlanner {
 
     /** Plans every macro version again (at start: a crash may have cut planning short). */
     void replanAll(java.util.function.BooleanSupplier stop) {
-        for (PrecompileStore.VersionRef v : store.allMacroVersions()) {
+        for (PublishedVersions.VersionRef v : store.allMacroVersions()) {
             if (stop.getAsBoolean()) return;
             planSafely(v);
         }
     }
 
-    private void analyse(PrecompileStore.VersionRef v) {
+    private void analyse(PublishedVersions.VersionRef v) {
         try {
             byte[] bytes = crates.crateBytes(v.crate(), v.num());
             Eligibility e;
@@ -108,7 +109,7 @@ final class PrecompilePlanner {
         }
     }
 
-    private void planSafely(PrecompileStore.VersionRef v) {
+    private void planSafely(PublishedVersions.VersionRef v) {
         try {
             plan(v);
         } catch (RuntimeException e) {
@@ -117,7 +118,7 @@ final class PrecompilePlanner {
     }
 
     /** Queues (or records as ineligible) the feature sets of one macro version. */
-    void plan(PrecompileStore.VersionRef v) {
+    void plan(PublishedVersions.VersionRef v) {
         if (toolchain == null || v.yanked()) return;
         byte[] bytes = crates.crateBytes(v.crate(), v.num());
         Policy p = policy.get();
@@ -148,7 +149,7 @@ final class PrecompilePlanner {
     }
 
     /** A consumer's request for one feature set (known feature names): queued when eligible, else recorded with why. */
-    PrecompileStore.Job request(PrecompileStore.VersionRef v, FeatureSet features) {
+    PrecompileStore.Job request(PublishedVersions.VersionRef v, FeatureSet features) {
         FeatureSet normal = FeatureDemand.normalize(v.entry(), features);
         Eligibility e = analyzer.analyze(crates.crateBytes(v.crate(), v.num()), normal, policy.get());
         PrecompileStore.Job job = store.upsertJob(v, normal, toolchain, normal.equals(FeatureSet.defaults()) ? "default" : "request", 1, e, config.maxAttempts());

@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.precompile;
 
+import dev.sandcrate.registry.crates.PublishedVersions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.precompile.pipeline.FeatureSet;
@@ -19,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import dev.sandcrate.registry.precompile.PrecompileStore.VersionRef;
+import dev.sandcrate.registry.crates.PublishedVersions.VersionRef;
 
 /**
  * The precompile API:
@@ -75,7 +76,7 @@ public final class PrecompileRoutes {
 
     private void status(Context ctx) {
         auth.requireRead(ctx);
-        PrecompileStore.VersionRef v = service.requireVersion(ctx.pathParam("name"), ctx.pathParam("version"));
+        PublishedVersions.VersionRef v = service.requireVersion(ctx.pathParam("name"), ctx.pathParam("version"));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("crate", v.crate());
         body.put("version", v.num());

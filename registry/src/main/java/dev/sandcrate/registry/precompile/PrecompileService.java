@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.precompile;
 
+import dev.sandcrate.registry.crates.PublishedVersions;
 import dev.sandcrate.precompile.PrecompileException;
 import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.eligibility.EligibilityAnalyzer;
@@ -248,13 +249,13 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
         return toolchainProblem;
     }
 
-    public PrecompileStore.VersionRef requireVersion(String crate, String num) {
+    public PublishedVersions.VersionRef requireVersion(String crate, String num) {
         return store.version(crate, num).orElseThrow(() -> RegistryException.notFound("crate `" + crate + "` has no version " + num));
     }
 
     /** A consumer asks for a feature set: recorded (a miss if no artifact is verified for it) and queued if eligible. */
     public PrecompileStore.Job request(String crate, String num, FeatureSet features) {
-        PrecompileStore.VersionRef v = requireVersion(crate, num);
+        PublishedVersions.VersionRef v = requireVersion(crate, num);
         List<String> unknown = FeatureClosure.unknown(v.entry(), features.features());
         if (!unknown.isEmpty()) {
             throw RegistryException.badRequest(crate + " " + num + " has no feature " + String.join(", ", unknown)

@@ -1,11 +1,10 @@
 package dev.sandcrate.registry.precompile;
 
-import dev.sandcrate.index.CrateNames;
+import dev.sandcrate.registry.crates.PublishedVersions;
+import dev.sandcrate.registry.crates.PublishedVersions.VersionRef;
 import dev.sandcrate.registry.crates.ReverseDependencies;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sandcrate.index.IndexEntry;
-import dev.sandcrate.index.IndexFile;
 import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.eligibility.Eligibility;
 import dev.sandcrate.precompile.eligibility.FeatureDemand;
@@ -14,10 +13,12 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.mapper.RowMapper;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The precompile service's tables (migration V2): eligibility analyses, the durable job queue (one row per
@@ -34,10 +35,6 @@ public final class PrecompileStore {
 
     public PrecompileStore(Jdbi jdbi) {
         this.jdbi = jdbi;
-    }
-
-    /** A published version, as the planner sees it. */
-    public record VersionRef(long id, String crate, String num, boolean yanked, IndexEntry entry) {
     }
 
     public record Analysis(long versionId, boolean procMacro, Eligibility eligibility, long analyzedAt) {
@@ -62,40 +59,35 @@ public final class PrecompileStore {
 
     // ---------------------------------------------------------------- versions and analyses
 
-    private static final String VERSION_SELECT = """
-            SELECT v.id, c.name, v.num, v.yanked, v.index_line FROM versions v JOIN crates c ON c.id = v.crate_id""";
-
-    private static final RowMapper<VersionRef> VERSION_MAPPER = (rs, ctx) -> new VersionRef(rs.getLong(1), rs.getString(2),
-            rs.getString(3), rs.getBoolean(4), IndexFile.parseLine(rs.getString(5)).withYanked(rs.getBoolean(4)));
-
     /** Versions published since the last analysis (or whose analysis was dropped for re-analysis), oldest first. */
     public List<VersionRef> unanalyzed() {
-        return jdbi.withHandle(h -> h.createQuery(VERSION_SELECT
-                        + " WHERE NOT EXISTS (SELECT 1 FROM precompile_analyses a WHERE a.version_id = v.id) ORDER BY v.id")
-                .map(VERSION_MAPPER).list());
+        Set<Long> analyzed = new HashSet<>(jdbi.withHandle(h -> h.createQuery("SELECT version_id FROM precompile_analyses")
+                .mapTo(Long.class).list()));
+        return PublishedVersions.withIds(jdbi, PublishedVersions.allIds(jdbi).stream().filter(id -> !analyzed.contains(id)).toList());
     }
 
     public Optional<VersionRef> version(String crate, String num) {
-        return jdbi.withHandle(h -> h.createQuery(VERSION_SELECT + " WHERE LOWER(c.name) = LOWER(:c) AND v.num = :n")
-                .bind("c", crate).bind("n", num).map(VERSION_MAPPER).findOne());
+        return PublishedVersions.find(jdbi, crate, num);
     }
 
     public Optional<VersionRef> version(long id) {
-        return jdbi.withHandle(h -> h.createQuery(VERSION_SELECT + " WHERE v.id = :id").bind("id", id).map(VERSION_MAPPER).findOne());
+        return PublishedVersions.withId(jdbi, id);
     }
 
     /** Versions of a crate that were analysed as proc-macro crates. */
     public List<VersionRef> macroVersions(String crate) {
-        return jdbi.withHandle(h -> h.createQuery(VERSION_SELECT
-                        + " JOIN precompile_analyses a ON a.version_id = v.id WHERE LOWER(c.name) = LOWER(:c) AND a.proc_macro ORDER BY v.id")
-                .bind("c", crate).map(VERSION_MAPPER).list());
+        Set<Long> macros = new HashSet<>(macroVersionIds());
+        return PublishedVersions.ofCrate(jdbi, crate).stream().filter(v -> macros.contains(v.id())).toList();
     }
 
     /** Every version analysed as a proc-macro crate. */
     public List<VersionRef> allMacroVersions() {
-        return jdbi.withHandle(h -> h.createQuery(VERSION_SELECT
-                        + " JOIN precompile_analyses a ON a.version_id = v.id WHERE a.proc_macro ORDER BY v.id")
-                .map(VERSION_MAPPER).list());
+        return PublishedVersions.withIds(jdbi, macroVersionIds());
+    }
+
+    private List<Long> macroVersionIds() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT version_id FROM precompile_analyses WHERE proc_macro")
+                .mapTo(Long.class).list());
     }
 
     public void saveAnalysis(long versionId, boolean procMacro, Eligibility eligibility, List<String> unresolved) {
@@ -145,10 +137,10 @@ public final class PrecompileStore {
 
     /** Drops every analysis of a crate (after an operator allow/deny change). */
     public void reopenAnalysesOf(String crate) {
-        jdbi.useHandle(h -> h.createUpdate("""
-                        DELETE FROM precompile_analyses WHERE version_id IN
-                        (SELECT v.id FROM versions v JOIN crates c ON c.id = v.crate_id WHERE c.canonical_name = :c)""")
-                .bind("c", CrateNames.canonical(crate)).execute());
+        List<Long> ids = PublishedVersions.idsOf(jdbi, crate);
+        if (!ids.isEmpty()) {
+            jdbi.useHandle(h -> h.createUpdate("DELETE FROM precompile_analyses WHERE version_id IN (<ids>)").bindList("ids", ids).execute());
+        }
     }
 
     /** Every published version of another crate that declares a dependency on {@code crate}, with its crate's downloads. */
@@ -409,8 +401,7 @@ public final class PrecompileStore {
 
     /** The macro crate's download count (0 if unknown). */
     public long downloads(String crate) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT downloads FROM crates WHERE canonical_name = :c")
-                .bind("c", CrateNames.canonical(crate)).mapTo(Long.class).findOne().orElse(0L));
+        return PublishedVersions.crateDownloads(jdbi, crate);
     }
 
     /** A running job's current step, written by the worker holding it (ignored once it lost the lease). */

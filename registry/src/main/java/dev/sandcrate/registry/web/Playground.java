@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.web;
 
+import dev.sandcrate.registry.crates.PublishedVersions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.registry.RegistryException;
@@ -65,7 +66,7 @@ public final class Playground {
     /** Every macro of every verified artifact in the registry, by crate and version. */
     public List<MacroChoice> choices() {
         List<MacroChoice> out = new ArrayList<>();
-        for (PrecompileStore.VersionRef v : precompile.store().allMacroVersions()) {
+        for (PublishedVersions.VersionRef v : precompile.store().allMacroVersions()) {
             if (v.yanked()) continue;
             for (PrecompileStore.Job job : precompile.store().jobsOf(v.id())) {
                 if (job.state() != JobState.VERIFIED || job.buildRecord() == null) continue;

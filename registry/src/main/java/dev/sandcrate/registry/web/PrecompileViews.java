@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.web;
 
+import dev.sandcrate.registry.crates.PublishedVersions;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.sandcrate.registry.auth.Principal;
@@ -33,7 +34,7 @@ final class PrecompileViews {
 
     private List<PrecompileStore.Job> allJobs() {
         List<PrecompileStore.Job> jobs = new ArrayList<>();
-        for (PrecompileStore.VersionRef v : service.store().allMacroVersions()) jobs.addAll(service.store().jobsOf(v.id()));
+        for (PublishedVersions.VersionRef v : service.store().allMacroVersions()) jobs.addAll(service.store().jobsOf(v.id()));
         return jobs;
     }
 
@@ -43,7 +44,7 @@ final class PrecompileViews {
     }
 
     Stats stats() {
-        List<PrecompileStore.VersionRef> versions = service.store().allMacroVersions();
+        List<PublishedVersions.VersionRef> versions = service.store().allMacroVersions();
         long eligible = versions.stream().filter(v -> service.store().analysis(v.id())
                 .map(a -> a.eligibility().eligible()).orElse(false)).count();
         Map<String, Long> byState = new TreeMap<>();

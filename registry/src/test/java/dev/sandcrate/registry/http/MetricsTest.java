@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.http;
 
+import dev.sandcrate.registry.crates.PublishedVersions;
 import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.eligibility.Eligibility;
 import dev.sandcrate.registry.Registry;
@@ -93,7 +94,7 @@ class MetricsTest {
     void showsTheQueueDepthAndTimesBuildAttemptsByOutcome() throws Exception {
         PrecompileFixtures.publish(registry, token, PrecompileFixtures.crate(tmp, "queued", "1.0.0", "", "pub fn f() {}\n"));
         PrecompileStore store = registry.precompile().store();
-        PrecompileStore.VersionRef version = store.version("queued", "1.0.0").orElseThrow();
+        PublishedVersions.VersionRef version = store.version("queued", "1.0.0").orElseThrow();
         store.upsertJob(version, FeatureSet.defaults(), "metrics-test-toolchain", "default", 0, Eligibility.of(List.of()), 3);
         store.upsertJob(version, new FeatureSet(false, List.of()), "metrics-test-toolchain", "request", 0, Eligibility.of(List.of()), 3);
         Thread.sleep(2_100); // the job counts are read at most every 2 s

@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.mirror;
 
+import dev.sandcrate.registry.crates.PublishedVersions;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.index.Checksums;
 import dev.sandcrate.index.crate.CrateArchive;
@@ -66,7 +67,7 @@ class BundleArtifactsTest {
             assertEquals(1, MirrorImportTest.importer(connected).importPath(tmp.resolve("paste.crate")).imported());
             // the precompile service's own path to a verified artifact: queued, claimed by a worker, finished
             PrecompileStore store = new PrecompileStore(connected.database().jdbi());
-            PrecompileStore.VersionRef v = store.version(CRATE, VERSION).orElseThrow();
+            PublishedVersions.VersionRef v = store.version(CRATE, VERSION).orElseThrow();
             store.upsertJob(v, FeatureSet.defaults(), toolchain, "default", 1, new Eligibility(true, List.of()), 1);
             var job = store.claim("worker", toolchain, 60_000).orElseThrow();
             connected.store(BlobStorage.Area.ARTIFACTS).put(built.wasm());
@@ -87,7 +88,7 @@ class BundleArtifactsTest {
             assertEquals(0, skipped.artifactsInstalled());
             assertTrue(skipped.describe().contains("--no-artifacts"), skipped.describe());
             PrecompileStore store = new PrecompileStore(s.database().jdbi());
-            PrecompileStore.VersionRef v = store.version(CRATE, VERSION).orElseThrow();
+            PublishedVersions.VersionRef v = store.version(CRATE, VERSION).orElseThrow();
             assertEquals(List.of(), store.jobsOf(v.id()), "--no-artifacts installs nothing");
 
             // this site queued its own build of the same key: the carried artifact takes its place
@@ -222,7 +223,7 @@ class BundleArtifactsTest {
         try (Services s = MirrorImportTest.open(tmp.resolve("site"))) {
             importer(s, false).importPath(bundle);
             PrecompileStore store = new PrecompileStore(s.database().jdbi());
-            PrecompileStore.VersionRef v = store.version(CRATE, VERSION).orElseThrow();
+            PublishedVersions.VersionRef v = store.version(CRATE, VERSION).orElseThrow();
             store.upsertJob(v, FeatureSet.defaults(), toolchain, "default", 1, new Eligibility(true, List.of()), 1);
             var job = store.claim("local-worker", toolchain, 60_000).orElseThrow();
             assertTrue(store.finish(job.id(), "local-worker", JobState.VERIFIED, "ab".repeat(32), 8L, "{}", null, null));

@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.precompile;
 
+import dev.sandcrate.registry.crates.PublishedVersions;
 import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.eligibility.Eligibility;
 import dev.sandcrate.registry.Registry;
@@ -32,7 +33,7 @@ public class JobQueueTest {
     Path tmp;
     Registry registry;
     PrecompileStore store;
-    PrecompileStore.VersionRef version;
+    PublishedVersions.VersionRef version;
     DatabaseConfig database;
 
     /** The database each test starts with (and restarts on). */

@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.view;
 
+import dev.sandcrate.registry.crates.PublishedVersions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.index.IndexPaths;
@@ -97,7 +98,7 @@ class PrecompiledViewTest {
     /** Records {@code wasm} as the verified artifact of a feature set, as a worker or a mirror import does. */
     static String install(Registry registry, BlobStore artifacts, String crate, String version, FeatureSet features, byte[] wasm) throws Exception {
         String sha = artifacts.put(wasm);
-        PrecompileStore.VersionRef v = registry.precompile().store().version(crate, version).orElseThrow();
+        PublishedVersions.VersionRef v = registry.precompile().store().version(crate, version).orElseThrow();
         registry.precompile().store().installArtifact(v, features, "test-toolchain", "test", sha, wasm.length, "{}");
         return sha;
     }
