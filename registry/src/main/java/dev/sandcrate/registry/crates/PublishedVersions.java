@@ -3,6 +3,7 @@ package dev.sandcrate.registry.crates;
 import dev.sandcrate.index.CrateNames;
 import dev.sandcrate.index.IndexEntry;
 import dev.sandcrate.index.IndexFile;
+import dev.sandcrate.registry.db.Database;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.mapper.RowMapper;
 
@@ -17,9 +18,6 @@ import java.util.Optional;
  * fetch their ids first and never run a query per version.
  */
 public final class PublishedVersions {
-    /** Ids per {@code IN (...)}: well under every database's bind-parameter limit. */
-    private static final int IDS_PER_QUERY = 500;
-
     private static final String SELECT = """
             SELECT v.id, c.name, v.num, v.yanked, v.index_line FROM versions v JOIN crates c ON c.id = v.crate_id""";
 
@@ -36,12 +34,24 @@ public final class PublishedVersions {
         return jdbi.withHandle(h -> h.createQuery("SELECT id FROM versions ORDER BY id").mapTo(Long.class).list());
     }
 
+    /** How many versions are published (yanked ones included). */
+    public static long count(Jdbi jdbi) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM versions").mapTo(Long.class).one());
+    }
+
+    /**
+     * The ids above {@code id}, in publishing order: what was published since a version whose id a caller has seen
+     * (ids grow with each publish; one committed late may still get a lower id than one committed before it).
+     */
+    public static List<Long> idsAfter(Jdbi jdbi, long id) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT id FROM versions WHERE id > :id ORDER BY id").bind("id", id)
+                .mapTo(Long.class).list());
+    }
+
     /** The versions with these ids (unknown ids are skipped), in publishing order. */
     public static List<VersionRef> withIds(Jdbi jdbi, Collection<Long> ids) {
-        List<Long> sorted = ids.stream().distinct().sorted().toList();
-        List<VersionRef> found = new ArrayList<>(sorted.size());
-        for (int from = 0; from < sorted.size(); from += IDS_PER_QUERY) {
-            List<Long> chunk = sorted.subList(from, Math.min(sorted.size(), from + IDS_PER_QUERY));
+        List<VersionRef> found = new ArrayList<>(ids.size());
+        for (List<Long> chunk : Database.idChunks(ids)) {
             found.addAll(jdbi.withHandle(h -> h.createQuery(SELECT + " WHERE v.id IN (<ids>) ORDER BY v.id")
                     .bindList("ids", chunk).map(MAPPER).list()));
         }

@@ -72,6 +72,19 @@ public final class Database implements AutoCloseable {
         return false;
     }
 
+    /** Ids per {@code IN (<ids>)}: well under every database's bind-parameter limit. */
+    private static final int IDS_PER_QUERY = 500;
+
+    /** {@code ids} sorted, without duplicates, in lists short enough to bind as one {@code IN (<ids>)}. */
+    public static java.util.List<java.util.List<Long>> idChunks(java.util.Collection<Long> ids) {
+        java.util.List<Long> sorted = ids.stream().distinct().sorted().toList();
+        java.util.List<java.util.List<Long>> chunks = new java.util.ArrayList<>();
+        for (int from = 0; from < sorted.size(); from += IDS_PER_QUERY) {
+            chunks.add(sorted.subList(from, Math.min(sorted.size(), from + IDS_PER_QUERY)));
+        }
+        return chunks;
+    }
+
     /** The migrations this build has that the database has not applied (empty when the schema is current); queries the database. */
     public java.util.List<String> pendingMigrations() {
         return java.util.Arrays.stream(flyway.info().pending()).map(m -> m.getVersion() + " " + m.getDescription()).toList();

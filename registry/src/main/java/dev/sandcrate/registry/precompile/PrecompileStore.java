@@ -3,6 +3,7 @@ package dev.sandcrate.registry.precompile;
 import dev.sandcrate.registry.crates.PublishedVersions;
 import dev.sandcrate.registry.crates.PublishedVersions.VersionRef;
 import dev.sandcrate.registry.crates.ReverseDependencies;
+import dev.sandcrate.registry.db.Database;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.precompile.pipeline.FeatureSet;
@@ -61,6 +62,16 @@ public final class PrecompileStore {
 
     /** Versions published since the last analysis (or whose analysis was dropped for re-analysis), oldest first. */
     public List<VersionRef> unanalyzed() {
+        // the planner asks every 30 s and after every publish: the usual answers (nothing, or the few versions published
+        // since the newest analysis) come from counts and a range, not from a list of every version's id.
+        // Read in this order (analyses, newer ids, count) so that a publish racing these reads can't hide a gap.
+        long[] seen = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*), COALESCE(MAX(version_id), 0) FROM precompile_analyses")
+                .map((rs, ctx) -> new long[] {rs.getLong(1), rs.getLong(2)}).one());
+        List<Long> newer = PublishedVersions.idsAfter(jdbi, seen[1]);
+        // every analysis is of a published version (foreign key): when the counts add up, no version below the
+        // newest analysed one lacks an analysis
+        if (seen[0] + newer.size() >= PublishedVersions.count(jdbi)) return PublishedVersions.withIds(jdbi, newer);
+        // analyses below the newest were dropped (re-analysis), or a version committed after a higher id: compare all
         Set<Long> analyzed = new HashSet<>(jdbi.withHandle(h -> h.createQuery("SELECT version_id FROM precompile_analyses")
                 .mapTo(Long.class).list()));
         return PublishedVersions.withIds(jdbi, PublishedVersions.allIds(jdbi).stream().filter(id -> !analyzed.contains(id)).toList());
@@ -76,18 +87,19 @@ public final class PrecompileStore {
 
     /** Versions of a crate that were analysed as proc-macro crates. */
     public List<VersionRef> macroVersions(String crate) {
-        Set<Long> macros = new HashSet<>(macroVersionIds());
-        return PublishedVersions.ofCrate(jdbi, crate).stream().filter(v -> macros.contains(v.id())).toList();
+        List<VersionRef> versions = PublishedVersions.ofCrate(jdbi, crate);
+        Set<Long> macros = new HashSet<>();
+        for (List<Long> ids : Database.idChunks(versions.stream().map(VersionRef::id).toList())) {
+            macros.addAll(jdbi.withHandle(h -> h.createQuery("SELECT version_id FROM precompile_analyses WHERE proc_macro AND version_id IN (<ids>)")
+                    .bindList("ids", ids).mapTo(Long.class).list()));
+        }
+        return versions.stream().filter(v -> macros.contains(v.id())).toList();
     }
 
     /** Every version analysed as a proc-macro crate. */
     public List<VersionRef> allMacroVersions() {
-        return PublishedVersions.withIds(jdbi, macroVersionIds());
-    }
-
-    private List<Long> macroVersionIds() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT version_id FROM precompile_analyses WHERE proc_macro")
-                .mapTo(Long.class).list());
+        return PublishedVersions.withIds(jdbi, jdbi.withHandle(h -> h.createQuery("SELECT version_id FROM precompile_analyses WHERE proc_macro")
+                .mapTo(Long.class).list()));
     }
 
     public void saveAnalysis(long versionId, boolean procMacro, Eligibility eligibility, List<String> unresolved) {
@@ -117,7 +129,7 @@ public final class PrecompileStore {
         try {
             return op.get();
         } catch (RuntimeException e) {
-            if (!dev.sandcrate.registry.db.Database.isUniqueViolation(e)) throw e;
+            if (!Database.isUniqueViolation(e)) throw e;
             return op.get();
         }
     }
@@ -137,8 +149,7 @@ public final class PrecompileStore {
 
     /** Drops every analysis of a crate (after an operator allow/deny change). */
     public void reopenAnalysesOf(String crate) {
-        List<Long> ids = PublishedVersions.idsOf(jdbi, crate);
-        if (!ids.isEmpty()) {
+        for (List<Long> ids : Database.idChunks(PublishedVersions.idsOf(jdbi, crate))) {
             jdbi.useHandle(h -> h.createUpdate("DELETE FROM precompile_analyses WHERE version_id IN (<ids>)").bindList("ids", ids).execute());
         }
     }
@@ -450,7 +461,7 @@ public final class PrecompileStore {
                                 VALUES (:k, :l, :s, :z, :now)""")
                         .bind("k", key).bind("l", label).bind("s", entrySha256).bind("z", size).bind("now", System.currentTimeMillis()).execute();
             } catch (RuntimeException e) {
-                if (!dev.sandcrate.registry.db.Database.isUniqueViolation(e)) throw e; // another worker stored the same key at the same time: both are verified
+                if (!Database.isUniqueViolation(e)) throw e; // another worker stored the same key at the same time: both are verified
             }
         });
     }

@@ -23,10 +23,13 @@ class PublishedVersionsTest {
     void idListsOfAnySizeFindExactlyThePublishedVersionsInPublishingOrder() {
         try (Database db = Database.open(tmp.resolve("data"), DatabaseConfig.EMBEDDED)) {
             Jdbi jdbi = db.jdbi();
-            long a = publish(jdbi, "Serde-Derive", "1.0.0", "aa", true);
-            long b = publish(jdbi, "serde-derive", "1.0.1", "bb", false);
-            long c = publish(jdbi, "other", "0.1.0", "cc", false);
+            long a = VersionRows.publish(jdbi, "Serde-Derive", "1.0.0", "aa", true);
+            long b = VersionRows.publish(jdbi, "serde-derive", "1.0.1", "bb", false);
+            long c = VersionRows.publish(jdbi, "other", "0.1.0", "cc", false);
             assertEquals(List.of(a, b, c), PublishedVersions.allIds(jdbi));
+            assertEquals(3, PublishedVersions.count(jdbi));
+            assertEquals(List.of(b, c), PublishedVersions.idsAfter(jdbi, a));
+            assertEquals(List.of(), PublishedVersions.idsAfter(jdbi, c));
 
             // more ids than one IN (...) takes, unknown ones and a duplicate among them
             List<Long> ids = new ArrayList<>(LongStream.range(10_000, 11_200).boxed().toList());
@@ -44,22 +47,5 @@ class PublishedVersionsTest {
             assertEquals(List.of("Serde-Derive", "other"), PublishedVersions.crateNames(jdbi));
             assertEquals(0, PublishedVersions.crateDownloads(jdbi, "unknown"));
         }
-    }
-
-    private static long publish(Jdbi jdbi, String crate, String num, String cksum, boolean yanked) {
-        return jdbi.inTransaction(h -> {
-            String canonical = crate.toLowerCase().replace('-', '_');
-            long crateId = h.createQuery("SELECT id FROM crates WHERE canonical_name = :c").bind("c", canonical).mapTo(Long.class)
-                    .findOne().orElseGet(() -> h.createUpdate("""
-                                    INSERT INTO crates (name, canonical_name, created_at, index_updated_at) VALUES (:n, :c, 1, 1)""")
-                            .bind("n", crate).bind("c", canonical).executeAndReturnGeneratedKeys("id").mapTo(Long.class).one());
-            return h.createUpdate("""
-                            INSERT INTO versions (crate_id, num, num_no_build, cksum, crate_size, index_line, yanked, created_at)
-                            VALUES (:crate, :num, :num, :cksum, 1, :line, :yanked, 1)""")
-                    .bind("crate", crateId).bind("num", num).bind("cksum", cksum.repeat(32)).bind("yanked", yanked)
-                    .bind("line", "{\"name\":\"" + crate + "\",\"vers\":\"" + num + "\",\"deps\":[],\"cksum\":\"" + cksum.repeat(32)
-                            + "\",\"features\":{},\"yanked\":false}")
-                    .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
-        });
     }
 }
