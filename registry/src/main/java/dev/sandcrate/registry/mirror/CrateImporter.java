@@ -288,13 +288,17 @@ public final class CrateImporter {
             }
             throw e;
         }
-        for (long versionId : PublishedVersions.idsWithChecksum(jdbi, published.cksum())) {
-            jdbi.useHandle(h -> h.createUpdate("""
-                            INSERT INTO mirror_imported_versions (version_id, run_id, source, kind, original_cksum)
-                            VALUES (:v, :run, :src, :kind, :orig)""")
-                    .bind("v", versionId).bind("run", run.id).bind("src", truncate(source)).bind("kind", kind.label)
-                    .bind("orig", originalCksum).execute());
-        }
+        // the version just published (one id: a .crate names its crate and version), its rows in one transaction
+        List<Long> versionIds = PublishedVersions.idsWithChecksum(jdbi, published.cksum());
+        jdbi.useTransaction(h -> {
+            for (long versionId : versionIds) {
+                h.createUpdate("""
+                                INSERT INTO mirror_imported_versions (version_id, run_id, source, kind, original_cksum)
+                                VALUES (:v, :run, :src, :kind, :orig)""")
+                        .bind("v", versionId).bind("run", run.id).bind("src", truncate(source)).bind("kind", kind.label)
+                        .bind("orig", originalCksum).execute();
+            }
+        });
         run.imported++;
         return Outcome.IMPORTED;
     }
