@@ -186,7 +186,7 @@ public final class DependencyCache {
             deps.add(d.path("name").asText() + " " + d.path("dep_kinds") + " " + key(depId, packages, nodes, memo, context, workspace));
         }
         deps.forEach(d -> text.append("\ndep ").append(d));
-        String key = sha256(text.toString().getBytes(StandardCharsets.UTF_8));
+        String key = Checksums.sha256Hex(text.toString());
         memo.put(id, key);
         return key;
     }
@@ -216,7 +216,7 @@ public final class DependencyCache {
         try (Stream<Path> files = Files.walk(root)) {
             for (Path f : files.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).sorted().toList()) {
                 md.update((root.relativize(f) + "\0").getBytes(StandardCharsets.UTF_8));
-                md.update(sha256(Files.readAllBytes(f)).getBytes(StandardCharsets.US_ASCII));
+                md.update(Checksums.sha256Hex(Files.readAllBytes(f)).getBytes(StandardCharsets.US_ASCII));
             }
         }
         return HexFormat.of().formatHex(md.digest());
@@ -466,9 +466,5 @@ public final class DependencyCache {
             if (UNIT_FOLDERS.contains(rel.getName(i).toString()) && m.matches()) return m.group(1);
         }
         return "";
-    }
-
-    private static String sha256(byte[] bytes) {
-        return Checksums.sha256Hex(bytes);
     }
 }
