@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.precompile.JobState;
 import dev.sandcrate.registry.precompile.PrecompileAdmin;
+import dev.sandcrate.registry.precompile.PrecompileJson;
 import dev.sandcrate.registry.precompile.PrecompileService;
 import dev.sandcrate.registry.precompile.PrecompileStore;
 
@@ -54,7 +55,7 @@ final class PrecompileViews {
     }
 
     /** The admin page's data. */
-    record Admin(Toolchain toolchain, int workers, Map<String, Object> queue, List<JobRow> jobs,
+    record Admin(Toolchain toolchain, int workers, PrecompileJson.Queue queue, List<JobRow> jobs,
                  List<PrecompileAdmin.PolicyListing> policy, @JsonProperty("shim_failures") List<ShimFailure> shimFailures) {
     }
 
