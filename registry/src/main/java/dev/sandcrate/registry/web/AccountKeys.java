@@ -6,12 +6,14 @@ import dev.sandcrate.registry.auth.AsymmetricKeys;
 import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.http.ApiAuth;
-import dev.sandcrate.registry.http.ApiJson;
-import dev.sandcrate.registry.http.CrateJson;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -44,8 +46,10 @@ final class AccountKeys {
     }
 
     private void list(Context ctx, Principal who) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (AsymmetricKeys.KeyInfo k : keys.list(who.login())) out.add(json(k));
         ctx.header("Cache-Control", "no-store");
-        ctx.json(new PageJson.KeyList(keys.list(who.login()).stream().map(AccountKeys::json).toList()));
+        ctx.json(Map.of("keys", out));
     }
 
     private void add(Context ctx, Principal who) {
@@ -69,18 +73,27 @@ final class AccountKeys {
         } catch (IllegalArgumentException e) {
             throw RegistryException.badRequest(e.getMessage());
         }
-        ctx.status(201).json(new PageJson.CreatedKey(json(key)));
+        ctx.status(201).json(Map.of("key", json(key)));
     }
 
     private void revoke(Context ctx, Principal who) {
         long id = JsonBodies.pathLong(ctx, "id");
         if (keys.list(who.login()).stream().noneMatch(k -> k.id() == id)) throw RegistryException.notFound("you have no key with id " + id);
         keys.revoke(id);
-        ctx.json(ApiJson.Ok.OK);
+        ctx.json(Map.of("ok", true));
     }
 
-    static PageJson.Key json(AsymmetricKeys.KeyInfo k) {
-        return new PageJson.Key(k.id(), k.name(), k.publicKey(), k.keyId(), k.scopes().stream().sorted().map(Scope::label).toList(),
-                k.cratePatterns(), CrateJson.time(k.createdAt()), PageJson.time(k.lastUsedAt()), k.revoked());
+    static Map<String, Object> json(AsymmetricKeys.KeyInfo k) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", k.id());
+        m.put("name", k.name());
+        m.put("public_key", k.publicKey());
+        m.put("key_id", k.keyId());
+        m.put("scopes", k.scopes().stream().sorted().map(Scope::label).toList());
+        m.put("crates", k.cratePatterns());
+        m.put("created_at", Instant.ofEpochMilli(k.createdAt()).toString());
+        m.put("last_used_at", k.lastUsedAt() == null ? null : Instant.ofEpochMilli(k.lastUsedAt()).toString());
+        m.put("revoked", k.revoked());
+        return m;
     }
 }

@@ -5,11 +5,12 @@ import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.auth.Passwords;
 import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.auth.Users;
-import dev.sandcrate.registry.http.ApiJson;
-import dev.sandcrate.registry.http.CrateJson;
 import io.javalin.http.Context;
 
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** The admin page: users, and the precompile service's jobs and allow/deny entries. Every handler needs an admin. */
@@ -29,8 +30,12 @@ final class AdminPages {
     void users(Context ctx) {
         access.requireAdmin(ctx);
         Set<Long> withPassword = passwords.usersWithPassword();
-        ctx.json(new PageJson.UserList(users.list().stream().map(u -> new PageJson.User(u.login(), u.admin(),
-                CrateJson.time(u.createdAt()), withPassword.contains(u.id()))).toList()));
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Users.User u : users.list()) {
+            out.add(Map.of("login", u.login(), "admin", u.admin(), "created_at", Instant.ofEpochMilli(u.createdAt()).toString(),
+                    "has_password", withPassword.contains(u.id())));
+        }
+        ctx.json(Map.of("users", out));
     }
 
     void addUser(Context ctx) {
@@ -55,7 +60,7 @@ final class AdminPages {
         }
         // the password was checked above, so setting it cannot fail on its content
         if (password != null && !password.isEmpty()) passwords.set(u.id(), password);
-        ctx.status(201).json(new PageJson.CreatedUser(u.login(), u.admin()));
+        ctx.status(201).json(Map.of("login", u.login(), "admin", u.admin()));
     }
 
     // who may administer precompilation is PrecompileAdmin's decision, the same as for the admin API
@@ -66,18 +71,18 @@ final class AdminPages {
     void setPolicy(Context ctx) {
         Principal who = access.requireSession(ctx).principal();
         JsonNode body = JsonBodies.object(ctx);
-        ctx.json(new ApiJson.OkMessage(precompile.setPolicy(who, JsonBodies.text(body, "action"), JsonBodies.text(body, "crate"),
+        ctx.json(Map.of("ok", true, "msg", precompile.setPolicy(who, JsonBodies.text(body, "action"), JsonBodies.text(body, "crate"),
                 JsonBodies.text(body, "version"))));
     }
 
     void clearPolicy(Context ctx) {
         precompile.clearPolicy(access.requireSession(ctx).principal(), ctx.queryParam("crate"), ctx.queryParam("version"));
-        ctx.json(ApiJson.Ok.OK);
+        ctx.json(Map.of("ok", true));
     }
 
     void retryJob(Context ctx) {
         Principal who = precompile.authorize(access.requireSession(ctx).principal()); // a non-admin learns nothing about the id
         precompile.retry(who, JsonBodies.pathLong(ctx, "id"));
-        ctx.json(ApiJson.Ok.OK);
+        ctx.json(Map.of("ok", true));
     }
 }
