@@ -6,7 +6,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.precompile.JobState;
 import dev.sandcrate.registry.precompile.PrecompileAdmin;
-import dev.sandcrate.registry.precompile.PrecompileJson;
 import dev.sandcrate.registry.precompile.PrecompileService;
 import dev.sandcrate.registry.precompile.PrecompileStore;
 
@@ -55,7 +54,7 @@ final class PrecompileViews {
     }
 
     /** The admin page's data. */
-    record Admin(Toolchain toolchain, int workers, PrecompileJson.Queue queue, List<JobRow> jobs,
+    record Admin(Toolchain toolchain, int workers, dev.sandcrate.registry.precompile.PrecompileJson.Queue queue, List<JobRow> jobs,
                  List<PrecompileAdmin.PolicyListing> policy, @JsonProperty("shim_failures") List<ShimFailure> shimFailures) {
     }
 
