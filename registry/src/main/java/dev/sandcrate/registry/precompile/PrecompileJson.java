@@ -24,9 +24,20 @@ public final class PrecompileJson {
     public record Analysis(@JsonProperty("proc_macro") boolean procMacro, boolean eligible, List<Eligibility.Check> checks,
                            @JsonProperty("analyzed_at") String analyzedAt) {}
 
-    /** The server's wasm toolchain: its identity when it is there, the problem when it is not. */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Toolchain(boolean available, String id, String rustc, String problem) {}
+    /** The server's wasm toolchain: its identity when it is there, the problem when it is not (never both keys). */
+    public sealed interface Toolchain {
+        record Available(boolean available, String id, String rustc) implements Toolchain {
+            public Available(String id, String rustc) {
+                this(true, id, rustc);
+            }
+        }
+
+        record Missing(boolean available, String problem) implements Toolchain {
+            public Missing(String problem) {
+                this(false, problem);
+            }
+        }
+    }
 
     public record Request(String key, long requests, long misses, @JsonProperty("last_requested_at") String lastRequestedAt) {}
 

@@ -78,8 +78,8 @@ public final class PrecompileRoutes {
         PrecompileJson.Analysis analysis = service.store().analysis(v.id()).map(a -> new PrecompileJson.Analysis(a.procMacro(),
                 a.eligibility().eligible(), a.eligibility().checks(), PrecompileJson.time(a.analyzedAt()))).orElse(null);
         PrecompileJson.Toolchain toolchain = service.toolchain()
-                .map(t -> new PrecompileJson.Toolchain(true, t.identityHash(), t.rustcVersion(), null))
-                .orElseGet(() -> new PrecompileJson.Toolchain(false, null, null, service.toolchainProblem()));
+                .<PrecompileJson.Toolchain>map(t -> new PrecompileJson.Toolchain.Available(t.identityHash(), t.rustcVersion()))
+                .orElseGet(() -> new PrecompileJson.Toolchain.Missing(service.toolchainProblem()));
         List<PrecompileJson.Job> sets = service.store().jobsOf(v.id()).stream().map(this::describe).toList();
         List<PrecompileJson.Request> requests = service.store().requestsOf(v.id()).stream()
                 .map(r -> new PrecompileJson.Request(r.featureKey(), r.requests(), r.misses(), PrecompileJson.time(r.lastRequestedAt())))
