@@ -148,7 +148,7 @@ public final class GitIndexService implements CrateEvents, AutoCloseable {
     }
 
     private byte[] config() {
-        Map<String, Object> config = IndexResponses.configJson(publicUrl.get() + "/api/v1/crates", publicUrl.get(), authRequired);
+        var config = new IndexResponses.ConfigJson(publicUrl.get() + "/api/v1/crates", publicUrl.get(), authRequired);
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config);
         } catch (IOException e) {

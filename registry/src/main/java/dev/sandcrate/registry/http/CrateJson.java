@@ -28,6 +28,27 @@ public final class CrateJson {
         }
     }
 
+    /** {@code GET /api/v1/crates/NAME}: the crate and its versions, newest first. */
+    public record CrateInfo(Crate crate, List<Version> versions) {}
+
+    /** {@code GET /api/v1/crates?q=}: cargo search's answer. */
+    public record SearchAnswer(List<CrateService.SearchHit> crates, Meta meta) {
+        public record Meta(long total) {}
+    }
+
+    /** {@code PUT /api/v1/crates/new}: cargo prints these; this registry checks no categories or badges. */
+    public record PublishAnswer(Warnings warnings) {
+        public static final PublishAnswer NO_WARNINGS = new PublishAnswer(new Warnings(List.of(), List.of(), List.of()));
+
+        public record Warnings(@JsonProperty("invalid_categories") List<String> invalidCategories,
+                               @JsonProperty("invalid_badges") List<String> invalidBadges, List<String> other) {}
+    }
+
+    /** {@code GET /api/v1/crates/NAME/owners}: {@code name} is the display name, which this registry does not keep. */
+    public record OwnerList(List<User> users) {
+        public record User(long id, String login, String name) {}
+    }
+
     /** Where cargo (and the UI's download link) gets a version's .crate. */
     public static String downloadPath(String crate, String num) {
         return "/api/v1/crates/" + crate + "/" + num + "/download";

@@ -1,18 +1,17 @@
 package dev.sandcrate.registry.http;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.registry.crates.CrateService;
 import io.javalin.http.Context;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 
 /** What a sparse index answers cargo; shared by the source index and the precompiled view. */
 public final class IndexResponses {
@@ -29,20 +28,21 @@ public final class IndexResponses {
         return IMF_FIXDATE.format(Instant.ofEpochMilli(epochMillis));
     }
 
-    /** {@code config.json}'s content, for the sparse indexes and the git index: where downloads ({@code dl}) and the web API ({@code api}) are, and whether reading needs a token. */
-    public static Map<String, Object> configJson(String dl, String api, boolean authRequired) {
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("dl", dl);
-        config.put("api", api);
-        config.put("auth-required", authRequired);
-        return config;
-    }
+    /**
+     * {@code config.json}'s content, for the sparse indexes and the git index: where downloads ({@code dl}) and the web
+     * API ({@code api}) are, and whether reading needs a token.
+     */
+    public record ConfigJson(String dl, String api, @JsonProperty("auth-required") boolean authRequired) {}
 
-    /** Answers {@code config.json} ({@link #configJson}). */
+    /** Answers {@code config.json} ({@link ConfigJson}). */
     public static void config(Context ctx, String dl, String api, boolean authRequired) {
         ctx.contentType("application/json");
         ctx.header("Cache-Control", "no-cache");
-        ctx.result(JSON.valueToTree(configJson(dl, api, authRequired)).toString().getBytes(StandardCharsets.UTF_8));
+        try {
+            ctx.result(JSON.writeValueAsBytes(new ConfigJson(dl, api, authRequired)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A crate's index file with ETag and Last-Modified; 304 when the client's copy is current. */

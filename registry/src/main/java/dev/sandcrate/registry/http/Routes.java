@@ -20,9 +20,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -120,26 +118,19 @@ public final class Routes {
             throw RegistryException.forbidden("this token has neither the publish-new nor the publish-update scope");
         }
         crates.publish(who, read.get());
-        ctx.json(Map.of("warnings", Map.of("invalid_categories", List.of(), "invalid_badges", List.of(), "other", List.of())));
+        ctx.json(CrateJson.PublishAnswer.NO_WARNINGS);
     }
 
     private void yank(Context ctx, boolean yanked) {
         Principal who = auth.requireToken(ctx, () -> CargoOperation.yank(ctx.pathParam("name"), ctx.pathParam("version"), yanked));
         crates.setYanked(who, ctx.pathParam("name"), ctx.pathParam("version"), yanked);
-        ctx.json(Map.of("ok", true));
+        ctx.json(ApiJson.Ok.OK);
     }
 
     private void listOwners(Context ctx) {
         auth.requireRead(ctx, () -> CargoOperation.owners(ctx.pathParam("name")));
-        List<Map<String, Object>> users = new ArrayList<>();
-        for (CrateService.Owner o : crates.owners(ctx.pathParam("name"))) {
-            Map<String, Object> u = new LinkedHashMap<>();
-            u.put("id", o.id());
-            u.put("login", o.login());
-            u.put("name", null);
-            users.add(u);
-        }
-        ctx.json(Map.of("users", users));
+        ctx.json(new CrateJson.OwnerList(crates.owners(ctx.pathParam("name")).stream()
+                .map(o -> new CrateJson.OwnerList.User(o.id(), o.login(), null)).toList()));
     }
 
     private void changeOwners(Context ctx, boolean add) {
@@ -151,7 +142,7 @@ public final class Routes {
         for (JsonNode u : users) logins.add(u.asText());
         String name = ctx.pathParam("name");
         String msg = add ? crates.addOwners(who, name, logins) : crates.removeOwners(who, name, logins);
-        ctx.json(Map.of("ok", true, "msg", msg));
+        ctx.json(new ApiJson.OkMessage(msg));
     }
 
     private void download(Context ctx) throws IOException {
@@ -175,7 +166,7 @@ public final class Routes {
         CrateService.CrateRow crate = crates.crate(name).orElseThrow(() -> RegistryException.notFound("crate `" + name + "` does not exist"));
         List<CrateService.VersionRow> versions = crates.versions(crate.name());
         List<CrateJson.Version> vs = versions.reversed().stream().map(v -> CrateJson.Version.of(crate.name(), v)).toList();
-        ctx.json(Map.of("crate", CrateJson.Crate.of(crate, versions), "versions", vs));
+        ctx.json(new CrateJson.CrateInfo(CrateJson.Crate.of(crate, versions), vs));
     }
 
     private void search(Context ctx) {
@@ -183,7 +174,7 @@ public final class Routes {
         int perPage = Params.intParam(ctx, "per_page", 10, 1, 100);
         int page = Params.intParam(ctx, "page", 1, 1, 1_000_000);
         CrateService.SearchResult result = crates.search(ctx.queryParam("q"), perPage, page);
-        ctx.json(Map.of("crates", result.hits(), "meta", Map.of("total", result.total())));
+        ctx.json(new CrateJson.SearchAnswer(result.hits(), new CrateJson.SearchAnswer.Meta(result.total())));
     }
 
     /** cargo login tells users to get a token at {@code <api>/me}: a browser goes to the web UI's account page. */

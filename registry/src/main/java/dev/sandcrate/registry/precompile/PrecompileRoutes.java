@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.http.ApiAuth;
+import dev.sandcrate.registry.http.ApiJson;
 import dev.sandcrate.registry.http.RequestBodies;
 import dev.sandcrate.registry.auth.Principal;
 import io.javalin.Javalin;
@@ -13,11 +14,8 @@ import io.javalin.http.Context;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import dev.sandcrate.registry.crates.PublishedVersions.VersionRef;
@@ -77,105 +75,54 @@ public final class PrecompileRoutes {
     private void status(Context ctx) {
         auth.requireRead(ctx);
         PublishedVersions.VersionRef v = service.requireVersion(ctx.pathParam("name"), ctx.pathParam("version"));
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("crate", v.crate());
-        body.put("version", v.num());
-        body.put("analysis", service.store().analysis(v.id()).map(a -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("proc_macro", a.procMacro());
-            m.put("eligible", a.eligibility().eligible());
-            m.put("checks", a.eligibility().checks());
-            m.put("analyzed_at", Instant.ofEpochMilli(a.analyzedAt()).toString());
-            return m;
-        }).orElse(null));
-        Map<String, Object> toolchain = new LinkedHashMap<>();
-        service.toolchain().ifPresentOrElse(t -> {
-            toolchain.put("available", true);
-            toolchain.put("id", t.identityHash());
-            toolchain.put("rustc", t.rustcVersion());
-        }, () -> {
-            toolchain.put("available", false);
-            toolchain.put("problem", service.toolchainProblem());
-        });
-        body.put("toolchain", toolchain);
-        body.put("shim", shimStatus.apply(v));
-        List<Map<String, Object>> sets = new ArrayList<>();
-        for (PrecompileStore.Job job : service.store().jobsOf(v.id())) sets.add(describe(job));
-        body.put("feature_sets", sets);
-        List<Map<String, Object>> requests = new ArrayList<>();
-        for (PrecompileStore.Request r : service.store().requestsOf(v.id())) {
-            requests.add(ordered("key", r.featureKey(), "requests", r.requests(), "misses", r.misses(),
-                    "last_requested_at", Instant.ofEpochMilli(r.lastRequestedAt()).toString()));
-        }
-        body.put("requests", requests);
-        ctx.json(body);
+        PrecompileJson.Analysis analysis = service.store().analysis(v.id()).map(a -> new PrecompileJson.Analysis(a.procMacro(),
+                a.eligibility().eligible(), a.eligibility().checks(), PrecompileJson.time(a.analyzedAt()))).orElse(null);
+        PrecompileJson.Toolchain toolchain = service.toolchain()
+                .<PrecompileJson.Toolchain>map(t -> new PrecompileJson.Toolchain.Available(t.identityHash(), t.rustcVersion()))
+                .orElseGet(() -> new PrecompileJson.Toolchain.Missing(service.toolchainProblem()));
+        List<PrecompileJson.Job> sets = service.store().jobsOf(v.id()).stream().map(this::describe).toList();
+        List<PrecompileJson.Request> requests = service.store().requestsOf(v.id()).stream()
+                .map(r -> new PrecompileJson.Request(r.featureKey(), r.requests(), r.misses(), PrecompileJson.time(r.lastRequestedAt())))
+                .toList();
+        ctx.json(new PrecompileJson.Status(v.crate(), v.num(), analysis, toolchain, shimStatus.apply(v), sets, requests));
     }
 
-    private Map<String, Object> describe(PrecompileStore.Job job) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("key", job.featureKey());
-        m.put("default_features", job.features().defaultFeatures());
-        m.put("features", job.features().features());
-        m.put("state", job.state());
-        m.put("origin", job.origin());
-        m.put("demand", job.demand());
-        m.put("job_id", job.id());
-        m.put("eligible", job.checks() == null || job.checks().eligible());
-        m.put("reasons", job.checks() == null ? List.of() : job.checks().failures());
-        m.put("checks", job.checks() == null ? List.of() : job.checks().checks());
-        m.put("toolchain_id", job.toolchain());
-        m.put("attempts", job.attempts());
-        m.put("max_attempts", job.maxAttempts());
-        m.put("last_error", job.lastError());
-        m.put("priority", job.priority());
-        m.put("requested_at", job.requestedAt() == null ? null : Instant.ofEpochMilli(job.requestedAt()).toString());
-        m.put("phase", job.phase());
-        m.put("phase_at", job.phaseAt() == null ? null : Instant.ofEpochMilli(job.phaseAt()).toString());
-        if (job.state() == JobState.VERIFIED) {
-            m.put("artifact", ordered("sha256", job.artifactSha256(), "size", job.artifactSize(),
-                    "url", publicUrl.get() + "/api/v1/precompiled/" + job.artifactSha256() + ".wasm"));
-        }
-        Map<String, Object> timings = new LinkedHashMap<>();
-        timings.put("queued_at", Instant.ofEpochMilli(job.createdAt()).toString());
-        timings.put("started_at", job.startedAt() == null ? null : Instant.ofEpochMilli(job.startedAt()).toString());
-        timings.put("finished_at", job.finishedAt() == null ? null : Instant.ofEpochMilli(job.finishedAt()).toString());
+    private PrecompileJson.Job describe(PrecompileStore.Job job) {
+        PrecompileJson.Artifact artifact = job.state() != JobState.VERIFIED ? null : new PrecompileJson.Artifact(job.artifactSha256(),
+                job.artifactSize(), publicUrl.get() + "/api/v1/precompiled/" + job.artifactSha256() + ".wasm");
+        PrecompileJson.BuildRecord build = null;
+        Long prepareMs = null;
         if (job.buildRecord() != null) {
             JsonNode record = read(job.buildRecord());
             JsonNode manifest = record.path("manifest");
-            m.put("crate_sha256", manifest.path("crateSha256").asText(null));
-            m.put("toolchain", manifest.path("toolchain"));
-            m.put("recipe", manifest.path("recipe"));
-            m.put("macros", manifest.path("macros"));
-            m.put("lockfile_sha256", manifest.path("lockfileSha256").asText(null));
-            m.put("lockfile", manifest.path("lockfile").asText(null));
-            m.put("rejection", record.path("rejection").isNull() ? null : record.path("rejection").asText(null));
-            m.put("dependencies", manifest.path("dependencies"));
-            m.put("dependency_cache", record.path("dependencyCache"));
-            m.put("flags", record.path("flags"));
-            m.put("patches", record.path("patches"));
-            List<Map<String, Object>> builds = new ArrayList<>();
+            List<PrecompileJson.Build> builds = new ArrayList<>();
             for (JsonNode b : record.path("builds")) {
-                Map<String, Object> bm = new LinkedHashMap<>();
-                bm.put("id", b.path("id").asText());
-                bm.put("jobs", b.path("jobs").asInt());
-                bm.put("wasm_sha256", b.path("wasmSha256").asText());
-                bm.put("wasm_bytes", b.path("wasmBytes").asLong());
-                bm.put("duration_ms", b.path("durationMillis").asLong());
-                builds.add(bm);
+                builds.add(new PrecompileJson.Build(b.path("id").asText(), b.path("jobs").asInt(), b.path("wasmSha256").asText(),
+                        b.path("wasmBytes").asLong(), b.path("durationMillis").asLong()));
             }
-            m.put("builds", builds);
-            m.put("hashes_match", builds.size() == 2 && builds.get(0).get("wasm_sha256").equals(builds.get(1).get("wasm_sha256")));
-            timings.put("prepare_ms", record.path("prepareMillis").asLong());
+            build = new PrecompileJson.BuildRecord(manifest.path("crateSha256").asText(null), manifest.path("toolchain"),
+                    manifest.path("recipe"), manifest.path("macros"), manifest.path("lockfileSha256").asText(null),
+                    manifest.path("lockfile").asText(null),
+                    record.path("rejection").isNull() ? null : record.path("rejection").asText(null),
+                    manifest.path("dependencies"), record.path("dependencyCache"), record.path("flags"), record.path("patches"),
+                    builds, builds.size() == 2 && builds.get(0).wasmSha256().equals(builds.get(1).wasmSha256()));
+            prepareMs = record.path("prepareMillis").asLong();
         }
-        m.put("timings", timings);
-        List<Map<String, Object>> logs = new ArrayList<>();
+        List<PrecompileJson.Log> logs = new ArrayList<>();
         if (job.logs() != null) {
             for (JsonNode l : read(job.logs())) {
-                logs.add(ordered("build", l.path("build").asText(), "url", publicUrl.get() + "/api/v1/precompiled/logs/" + l.path("sha256").asText()));
+                logs.add(new PrecompileJson.Log(l.path("build").asText(), publicUrl.get() + "/api/v1/precompiled/logs/" + l.path("sha256").asText()));
             }
         }
-        m.put("logs", logs);
-        return m;
+        boolean checked = job.checks() != null;
+        return new PrecompileJson.Job(job.featureKey(), job.features().defaultFeatures(), job.features().features(), job.state(),
+                job.origin(), job.demand(), job.id(), !checked || job.checks().eligible(),
+                checked ? job.checks().failures() : List.of(), checked ? job.checks().checks() : List.of(), job.toolchain(),
+                job.attempts(), job.maxAttempts(), job.lastError(), job.priority(), PrecompileJson.time(job.requestedAt()),
+                job.phase(), PrecompileJson.time(job.phaseAt()), artifact, build,
+                new PrecompileJson.Timings(PrecompileJson.time(job.createdAt()), PrecompileJson.time(job.startedAt()),
+                        PrecompileJson.time(job.finishedAt()), prepareMs),
+                logs);
     }
 
     private void request(Context ctx) {
@@ -225,17 +172,17 @@ public final class PrecompileRoutes {
     // ---------------------------------------------------------------- admins
 
     private void listPolicy(Context ctx) {
-        ctx.json(Map.of("entries", service.admin().policy(caller(ctx), "admin API")));
+        ctx.json(new PrecompileJson.Policy(service.admin().policy(caller(ctx), "admin API")));
     }
 
     private void setPolicy(Context ctx, String action) {
         String msg = service.admin().setPolicy(caller(ctx), action, ctx.pathParam("name"), ctx.queryParam("version"));
-        ctx.json(Map.of("ok", true, "msg", msg));
+        ctx.json(new ApiJson.OkMessage(msg));
     }
 
     private void clearPolicy(Context ctx) {
         service.admin().clearPolicy(caller(ctx), ctx.pathParam("name"), ctx.queryParam("version"));
-        ctx.json(Map.of("ok", true));
+        ctx.json(ApiJson.Ok.OK);
     }
 
     private void listJobs(Context ctx) {
@@ -250,14 +197,9 @@ public final class PrecompileRoutes {
             throw RegistryException.badRequest("`limit` must be a number");
         }
         if (limit < 1 || limit > 1000) throw RegistryException.badRequest("`limit` must be between 1 and 1000");
-        List<Map<String, Object>> jobs = new ArrayList<>();
-        for (PrecompileStore.Job job : service.store().recentJobs(state, limit)) {
-            Map<String, Object> m = ordered("crate", job.crate(), "version", job.num());
-            m.putAll(describe(job));
-            m.put("lease_owner", job.leaseOwner());
-            jobs.add(m);
-        }
-        ctx.json(ordered("queue", service.queue(), "jobs", jobs));
+        List<PrecompileJson.ListedJob> jobs = service.store().recentJobs(state, limit).stream()
+                .map(job -> new PrecompileJson.ListedJob(job.crate(), job.num(), describe(job), job.leaseOwner())).toList();
+        ctx.json(new PrecompileJson.JobList(service.queue(), jobs));
     }
 
     private void retry(Context ctx) {
@@ -269,12 +211,6 @@ public final class PrecompileRoutes {
             throw RegistryException.badRequest("job id must be a number");
         }
         ctx.json(describe(service.admin().retry(who, id)));
-    }
-
-    private static Map<String, Object> ordered(Object... keysAndValues) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < keysAndValues.length; i += 2) m.put((String) keysAndValues[i], keysAndValues[i + 1]);
-        return m;
     }
 
     private static JsonNode read(String json) {

@@ -22,7 +22,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -221,7 +220,7 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
      * elapsed time), spread over the running workers (at least one), each job taking the average of the last
      * {@value #ETA_SAMPLE} verified jobs. Null until a job has been verified.
      */
-    public Map<String, Object> queue() {
+    public PrecompileJson.Queue queue() {
         PrecompileStore.QueueStats stats = store.queueStats(ETA_SAMPLE);
         Long eta = null;
         if (stats.averageBuildMillis() != null) {
@@ -234,15 +233,9 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
             eta = left / Math.max(1, stats.running()) / 1000;
         }
         long[] cache = store.dependencyCacheSize();
-        return linked("queued", stats.queued(), "due", stats.due(), "running", stats.running(),
-                "average_job_seconds", stats.averageBuildMillis() == null ? null : stats.averageBuildMillis() / 1000.0,
-                "eta_seconds", eta, "dependency_cache", linked("entries", cache[0], "bytes", cache[1]));
-    }
-
-    private static Map<String, Object> linked(Object... keysAndValues) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < keysAndValues.length; i += 2) m.put((String) keysAndValues[i], keysAndValues[i + 1]);
-        return m;
+        return new PrecompileJson.Queue(stats.queued(), stats.due(), stats.running(),
+                stats.averageBuildMillis() == null ? null : stats.averageBuildMillis() / 1000.0, eta,
+                new PrecompileJson.DependencyCache(cache[0], cache[1]));
     }
 
     public String toolchainProblem() {

@@ -1,5 +1,8 @@
 package dev.sandcrate.registry.view;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.sandcrate.index.IndexEntry;
 import dev.sandcrate.index.IndexFile;
 import dev.sandcrate.index.crate.CrateArchive;
@@ -143,20 +146,17 @@ public final class PrecompiledView {
     public record Status(String state, String reason, ShimInfo shim, String error) {
         public static final String SHIM = "shim", PENDING = "pending", FAILED = "failed", SOURCE = "source";
 
-        /** The API's spelling (snake_case keys). */
-        public Map<String, Object> toJson() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("state", state);
-            m.put("reason", reason);
-            if (error != null) m.put("error", error);
-            if (shim != null) {
-                m.put("cksum", shim.cksum());
-                m.put("size", shim.size());
-                m.put("feature_sets", shim.featureSets());
-                m.put("artifacts", shim.artifacts());
-            }
-            return m;
+        /** The API's spelling: {@code error} only when generating failed, the shim's fields only when one is served. */
+        public Json toJson() {
+            return new Json(state, reason, error, shim == null ? null
+                    : new ShimContents(shim.cksum(), shim.size(), shim.featureSets(), shim.artifacts()));
         }
+
+        public record Json(String state, String reason, @JsonInclude(JsonInclude.Include.NON_NULL) String error,
+                           @JsonUnwrapped ShimContents shim) {}
+
+        public record ShimContents(String cksum, long size, @JsonProperty("feature_sets") List<String> featureSets,
+                                   List<String> artifacts) {}
     }
 
     /**

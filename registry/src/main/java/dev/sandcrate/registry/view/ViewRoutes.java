@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.view;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.index.IndexPaths;
 import dev.sandcrate.registry.RegistryException;
@@ -11,8 +12,7 @@ import io.javalin.http.Context;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -82,16 +82,13 @@ public final class ViewRoutes {
         PrecompiledView.ShimInfo shim = view.shim(name, version).orElseThrow(() -> RegistryException.notFound(
                 "`" + name + "` " + version + " has no shim: it is not a published proc-macro version whose default feature set is verified"
                         + " (see /api/v1/crates/" + name + "/" + version + "/precompiled)"));
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("crate", shim.crate());
-        body.put("version", shim.version());
-        body.put("cksum", shim.cksum());
-        body.put("size", shim.size());
-        body.put("feature_sets", shim.featureSets());
-        body.put("artifacts", shim.artifacts());
-        body.put("dl", publicUrl.get() + "/precompiled/dl/" + shim.crate() + "/" + shim.version());
-        ctx.json(body);
+        ctx.json(new ShimJson(shim.crate(), shim.version(), shim.cksum(), shim.size(), shim.featureSets(), shim.artifacts(),
+                publicUrl.get() + "/precompiled/dl/" + shim.crate() + "/" + shim.version()));
     }
+
+    /** {@code GET /api/v1/crates/NAME/VERSION/shim}: the shim, what it embeds and where cargo downloads it. */
+    record ShimJson(String crate, String version, String cksum, long size, @JsonProperty("feature_sets") List<String> featureSets,
+                    List<String> artifacts, String dl) {}
 
     private void why(Context ctx) {
         auth.requireRead(ctx);
@@ -111,14 +108,12 @@ public final class ViewRoutes {
 
     private void runtimeInfo(Context ctx) throws IOException {
         RuntimeBundle b = requireBundle();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("file", b.fileName());
-        body.put("url", publicUrl.get() + "/runtime/" + b.fileName());
-        body.put("sha256", b.sha256());
-        body.put("size", b.size());
-        body.put("install", "curl -fsSL " + publicUrl.get() + "/runtime/install.sh | sh");
-        ctx.json(body);
+        ctx.json(new RuntimeJson(b.fileName(), publicUrl.get() + "/runtime/" + b.fileName(), b.sha256(), b.size(),
+                "curl -fsSL " + publicUrl.get() + "/runtime/install.sh | sh"));
     }
+
+    /** {@code GET /runtime}: the runtime bundle and the command that installs it. */
+    record RuntimeJson(String file, String url, String sha256, long size, String install) {}
 
     private void runtimeFile(Context ctx) throws IOException {
         RuntimeBundle b = requireBundle();

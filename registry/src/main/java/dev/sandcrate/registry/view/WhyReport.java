@@ -1,5 +1,6 @@
 package dev.sandcrate.registry.view;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.sandcrate.registry.RegistryException;
@@ -39,14 +40,13 @@ final class WhyReport {
     record Requirer(String name, String version, String requires, String why) {
     }
 
+    /** The JSON answer: the report's parts, and the text {@code sandcrate-runtime why} prints. */
+    record Json(List<Macro> macros, @JsonProperty("syn_required_by") List<Requirer> synRequiredBy, List<String> unknown, String text) {
+    }
+
     record Result(List<Macro> macros, List<Requirer> synRequiredBy, List<String> unknown) {
-        Map<String, Object> toJson() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("macros", macros.stream().map(x -> ordered("name", x.name(), "version", x.version(), "state", x.state(), "reason", x.reason())).toList());
-            m.put("syn_required_by", synRequiredBy.stream().map(r -> ordered("name", r.name(), "version", r.version(), "requires", r.requires(), "why", r.why())).toList());
-            m.put("unknown", unknown);
-            m.put("text", text());
-            return m;
+        Json toJson() {
+            return new Json(macros, synRequiredBy, unknown, text());
         }
 
         String text() {
@@ -150,9 +150,4 @@ final class WhyReport {
         return out;
     }
 
-    private static Map<String, Object> ordered(Object... kv) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
-        return m;
-    }
 }

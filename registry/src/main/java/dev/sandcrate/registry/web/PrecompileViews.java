@@ -54,7 +54,7 @@ final class PrecompileViews {
     }
 
     /** The admin page's data. */
-    record Admin(Toolchain toolchain, int workers, Map<String, Object> queue, List<JobRow> jobs,
+    record Admin(Toolchain toolchain, int workers, dev.sandcrate.registry.precompile.PrecompileJson.Queue queue, List<JobRow> jobs,
                  List<PrecompileAdmin.PolicyListing> policy, @JsonProperty("shim_failures") List<ShimFailure> shimFailures) {
     }
 
