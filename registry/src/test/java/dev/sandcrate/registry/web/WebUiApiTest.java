@@ -416,13 +416,33 @@ class WebUiApiTest {
         b.csrf = session.get("csrf_token").asText();
         assertEquals(List.of("auth_required", "url", "user", "csrf_token", "via_token", "scopes", "crates"), fieldNames(session));
         assertEquals("[\"publish-new\",\"publish-update\",\"yank\",\"change-owners\",\"read\"]", session.get("scopes").toString());
-        assertEquals(List.of("auth_required", "url", "user"), fieldNames(canonical(new Browser().send("GET", "/ui/api/session", null, false))));
+        assertEquals("{\"auth_required\":false,\"url\":" + session.get("url") + ",\"user\":{\"login\":\"alice\",\"admin\":false},"
+                + "\"csrf_token\":\"" + b.csrf + "\",\"via_token\":false,\"scopes\":[\"publish-new\",\"publish-update\",\"yank\","
+                + "\"change-owners\",\"read\"],\"crates\":[]}", session.toString());
+        assertEquals(session, canonical(b.send("GET", "/ui/api/session", null, false)));
+        assertEquals("{\"auth_required\":false,\"url\":" + session.get("url") + ",\"user\":null}",
+                canonical(new Browser().send("GET", "/ui/api/session", null, false)).toString());
         HttpResponse<String> created = b.send("POST", "/ui/api/tokens", Map.of("name", "ci", "scopes", List.of("yank"), "crates", List.of("wire*")), true);
         assertEquals(201, created.statusCode());
         JsonNode tok = canonical(created).get("token");
         assertEquals("{\"id\":" + tok.get("id") + ",\"name\":\"ci\",\"scopes\":[\"yank\"],\"crates\":[\"wire*\"],\"created_at\":"
                 + tok.get("created_at") + ",\"expires_at\":null,\"last_used_at\":null,\"expired\":false,\"revoked\":false}", tok.toString());
         assertEquals(tok.toString(), canonical(b.send("GET", "/ui/api/tokens", null, false)).at("/tokens/1").toString());
+        JsonNode tokens = canonical(b.send("GET", "/ui/api/tokens", null, false));
+        assertEquals(List.of("tokens"), fieldNames(tokens));
+        assertEquals(2, tokens.get("tokens").size());
+        assertEquals(List.of("secret", "token"), fieldNames(canonical(created)));
+
+        // keys, on the account page and cargo's API alike
+        HttpResponse<String> added = b.send("POST", "/ui/api/keys", Map.of("name", "laptop", "public_key",
+                new dev.sandcrate.registry.auth.PasetoSigner().paserkPublic(), "scopes", List.of("yank", "read")), true);
+        JsonNode key = canonical(added).get("key");
+        assertEquals("{\"key\":" + key + "}", added.body());
+        assertEquals("{\"id\":" + key.get("id") + ",\"name\":\"laptop\",\"public_key\":" + key.get("public_key") + ",\"key_id\":"
+                + key.get("key_id") + ",\"scopes\":[\"yank\",\"read\"],\"crates\":[],\"created_at\":" + key.get("created_at")
+                + ",\"last_used_at\":null,\"revoked\":false}", key.toString());
+        assertEquals("{\"keys\":[" + key + "]}", canonical(b.send("GET", "/ui/api/keys", null, false)).toString());
+        assertEquals("{\"ok\":true}", canonical(b.send("DELETE", "/ui/api/keys/" + key.get("id"), null, true)).toString());
     }
 
     /** The parsed body of a 2xx answer, checked to be exactly what Jackson writes for it (so field order is the wire's). */
