@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sandcrate.registry.auth.AsymmetricKeys;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Tokens;
+import dev.sandcrate.registry.crates.CrateService;
 import dev.sandcrate.registry.http.ApiJson;
 import io.javalin.json.JavalinJackson;
 import org.junit.jupiter.api.Test;
@@ -118,6 +119,53 @@ class PageJsonTest {
                 + "\"crates\":[\"a*\"],\"created_at\":\"" + AT + "\",\"last_used_at\":null,\"revoked\":false}", json(PageJson.Key.of(fresh)));
         sameTree(Map.of("keys", List.of(oldKey(fresh), oldKey(used))), new PageJson.KeyList(List.of(PageJson.Key.of(fresh), PageJson.Key.of(used))));
         sameTree(Map.of("key", oldKey(fresh)), new PageJson.CreatedKey(PageJson.Key.of(fresh)));
+    }
+
+    @Test
+    void adminUsersAreTheOldJson() throws Exception {
+        Map<String, Object> old = Map.of("login", "root", "admin", true, "created_at", AT, "has_password", false);
+        PageJson.ListedUser user = new PageJson.ListedUser("root", true, AT, false);
+        sameTree(Map.of("users", List.of(old)), new PageJson.UserList(List.of(user)));
+        assertEquals("{\"users\":[{\"login\":\"root\",\"admin\":true,\"created_at\":\"" + AT + "\",\"has_password\":false}]}",
+                json(new PageJson.UserList(List.of(user))));
+        sameTree(Map.of("login", "bob", "admin", false), new PageJson.User("bob", false));
+        assertEquals("{\"login\":\"bob\",\"admin\":false}", json(new PageJson.User("bob", false)));
+    }
+
+    @Test
+    void homeSearchSetupAndPlaygroundAreTheOldJson() throws Exception {
+        List<PageJson.Recent> recent = List.of(new PageJson.Recent("wire", "1.0.0", AT, null, false));
+        CrateService.Totals totals = new CrateService.Totals(2, 3, 4);
+        PrecompileViews.Stats stats = new PrecompileViews.Stats(1, 1L, Map.of("queued", 1L), null);
+        sameTree(Map.of("recent", recent, "stats", totals, "precompile", stats), new PageJson.Home(recent, totals, stats));
+        assertEquals("{\"recent\":" + json(recent) + ",\"stats\":{\"crates\":2,\"versions\":3,\"downloads\":4},\"precompile\":"
+                + json(stats) + "}", json(new PageJson.Home(recent, totals, stats)));
+
+        List<CrateService.SearchHit> hits = List.of(new CrateService.SearchHit("wire", "1.0.0", "d", 7));
+        sameTree(Map.of("crates", hits, "total", 21, "page", 2, "per_page", 20), new PageJson.Search(hits, 21, 2, 20));
+        assertEquals("{\"crates\":[{\"name\":\"wire\",\"max_version\":\"1.0.0\",\"description\":\"d\",\"downloads\":7}],"
+                + "\"total\":21,\"page\":2,\"per_page\":20}", json(new PageJson.Search(hits, 21, 2, 20)));
+
+        String url = "http://r.example";
+        for (boolean auth : new boolean[]{false, true}) {
+            var snippets = SetupSnippets.consumer(url, "corp", auth);
+            var view = SetupSnippets.precompiledView(url, "corp", auth);
+            var patch = SetupSnippets.precompiledPatch(url, "corp", auth);
+            PageJson.Setup setup = new PageJson.Setup("corp", url, auth, snippets, view, patch);
+            sameTree(Map.of("name", "corp", "url", url, "auth_required", auth, "snippets", snippets, "precompiled_view", view,
+                    "precompiled_patch", patch), setup);
+            assertEquals("{\"name\":\"corp\",\"url\":\"" + url + "\",\"auth_required\":" + auth + ",\"snippets\":" + json(snippets)
+                    + ",\"precompiled_view\":" + json(view) + ",\"precompiled_patch\":" + json(patch) + "}", json(setup));
+        }
+
+        PageJson.PlaygroundLimits limits = new PageJson.PlaygroundLimits(Playground.LIMITS.maxMemoryBytes() >> 20,
+                Playground.LIMITS.timeout().toSeconds(), Playground.LIMITS.maxOutputBytes() >> 10, Playground.MAX_INPUT_CHARS / 1024);
+        Map<String, Object> oldLimits = Map.of("memory_mib", Playground.LIMITS.maxMemoryBytes() >> 20,
+                "timeout_s", Playground.LIMITS.timeout().toSeconds(), "output_kib", Playground.LIMITS.maxOutputBytes() >> 10,
+                "input_kib", Playground.MAX_INPUT_CHARS / 1024);
+        sameTree(Map.of("macros", List.of(), "limits", oldLimits), new PageJson.PlaygroundChoices(List.of(), limits));
+        assertEquals("{\"macros\":[],\"limits\":{\"memory_mib\":256,\"timeout_s\":10,\"output_kib\":1024,\"input_kib\":64}}",
+                json(new PageJson.PlaygroundChoices(List.of(), limits)));
     }
 
     @Test
