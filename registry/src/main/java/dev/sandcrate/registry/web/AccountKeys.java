@@ -6,14 +6,11 @@ import dev.sandcrate.registry.auth.AsymmetricKeys;
 import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.http.ApiAuth;
+import dev.sandcrate.registry.http.ApiJson;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -46,10 +43,9 @@ final class AccountKeys {
     }
 
     private void list(Context ctx, Principal who) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (AsymmetricKeys.KeyInfo k : keys.list(who.login())) out.add(json(k));
+        List<PageJson.Key> out = keys.list(who.login()).stream().map(PageJson.Key::of).toList();
         ctx.header("Cache-Control", "no-store");
-        ctx.json(Map.of("keys", out));
+        ctx.json(new PageJson.KeyList(out));
     }
 
     private void add(Context ctx, Principal who) {
@@ -73,27 +69,13 @@ final class AccountKeys {
         } catch (IllegalArgumentException e) {
             throw RegistryException.badRequest(e.getMessage());
         }
-        ctx.status(201).json(Map.of("key", json(key)));
+        ctx.status(201).json(new PageJson.CreatedKey(PageJson.Key.of(key)));
     }
 
     private void revoke(Context ctx, Principal who) {
         long id = JsonBodies.pathLong(ctx, "id");
         if (keys.list(who.login()).stream().noneMatch(k -> k.id() == id)) throw RegistryException.notFound("you have no key with id " + id);
         keys.revoke(id);
-        ctx.json(Map.of("ok", true));
-    }
-
-    static Map<String, Object> json(AsymmetricKeys.KeyInfo k) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", k.id());
-        m.put("name", k.name());
-        m.put("public_key", k.publicKey());
-        m.put("key_id", k.keyId());
-        m.put("scopes", k.scopes().stream().sorted().map(Scope::label).toList());
-        m.put("crates", k.cratePatterns());
-        m.put("created_at", Instant.ofEpochMilli(k.createdAt()).toString());
-        m.put("last_used_at", k.lastUsedAt() == null ? null : Instant.ofEpochMilli(k.lastUsedAt()).toString());
-        m.put("revoked", k.revoked());
-        return m;
+        ctx.json(ApiJson.Ok.OK);
     }
 }

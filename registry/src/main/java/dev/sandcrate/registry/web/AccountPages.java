@@ -7,16 +7,14 @@ import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Sessions;
 import dev.sandcrate.registry.auth.Tokens;
+import dev.sandcrate.registry.http.ApiJson;
 import io.javalin.http.Context;
 
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /** The account page: the signed-in user's API tokens (list, create, revoke) and password. */
@@ -35,24 +33,9 @@ final class AccountPages {
 
     void listTokens(Context ctx) {
         Sessions.Session s = access.requireSession(ctx);
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (Tokens.TokenInfo t : tokens.list(s.principal().login())) out.add(tokenJson(t));
+        List<PageJson.Token> out = tokens.list(s.principal().login()).stream().map(PageJson.Token::of).toList();
         ctx.header("Cache-Control", "no-store");
-        ctx.json(Map.of("tokens", out));
-    }
-
-    private static Map<String, Object> tokenJson(Tokens.TokenInfo t) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", t.id());
-        m.put("name", t.name());
-        m.put("scopes", t.scopes().stream().sorted().map(Scope::label).toList());
-        m.put("crates", t.cratePatterns());
-        m.put("created_at", Instant.ofEpochMilli(t.createdAt()).toString());
-        m.put("expires_at", t.expiresAt() == null ? null : Instant.ofEpochMilli(t.expiresAt()).toString());
-        m.put("last_used_at", t.lastUsedAt() == null ? null : Instant.ofEpochMilli(t.lastUsedAt()).toString());
-        m.put("expired", t.expiresAt() != null && t.expiresAt() <= System.currentTimeMillis());
-        m.put("revoked", t.revoked());
-        return m;
+        ctx.json(new PageJson.TokenList(out));
     }
 
     void createToken(Context ctx) {
@@ -85,7 +68,7 @@ final class AccountPages {
             throw RegistryException.badRequest(e.getMessage());
         }
         ctx.header("Cache-Control", "no-store");
-        ctx.status(201).json(Map.of("secret", created.secret(), "token", tokenJson(created.info())));
+        ctx.status(201).json(new PageJson.CreatedToken(created.secret(), PageJson.Token.of(created.info())));
     }
 
     static Instant parseExpiry(String s) {
@@ -105,7 +88,7 @@ final class AccountPages {
         boolean mine = tokens.list(s.principal().login()).stream().anyMatch(t -> t.id() == id);
         if (!mine) throw RegistryException.notFound("you have no token with id " + id);
         tokens.revoke(id);
-        ctx.json(Map.of("ok", true));
+        ctx.json(ApiJson.Ok.OK);
     }
 
     void changePassword(Context ctx) {
@@ -123,6 +106,6 @@ final class AccountPages {
             throw RegistryException.badRequest(e.getMessage());
         }
         sessions.closeAllOf(s.principal().userId(), s);
-        ctx.json(Map.of("ok", true));
+        ctx.json(ApiJson.Ok.OK);
     }
 }

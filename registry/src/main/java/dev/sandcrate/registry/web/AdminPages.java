@@ -5,12 +5,11 @@ import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.auth.Passwords;
 import dev.sandcrate.registry.auth.Principal;
 import dev.sandcrate.registry.auth.Users;
+import dev.sandcrate.registry.http.ApiJson;
+import dev.sandcrate.registry.http.CrateJson;
 import io.javalin.http.Context;
 
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /** The admin page: users, and the precompile service's jobs and allow/deny entries. Every handler needs an admin. */
@@ -30,12 +29,9 @@ final class AdminPages {
     void users(Context ctx) {
         access.requireAdmin(ctx);
         Set<Long> withPassword = passwords.usersWithPassword();
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (Users.User u : users.list()) {
-            out.add(Map.of("login", u.login(), "admin", u.admin(), "created_at", Instant.ofEpochMilli(u.createdAt()).toString(),
-                    "has_password", withPassword.contains(u.id())));
-        }
-        ctx.json(Map.of("users", out));
+        List<PageJson.ListedUser> out = users.list().stream().map(u -> new PageJson.ListedUser(u.login(), u.admin(),
+                CrateJson.time(u.createdAt()), withPassword.contains(u.id()))).toList();
+        ctx.json(new PageJson.UserList(out));
     }
 
     void addUser(Context ctx) {
@@ -60,7 +56,7 @@ final class AdminPages {
         }
         // the password was checked above, so setting it cannot fail on its content
         if (password != null && !password.isEmpty()) passwords.set(u.id(), password);
-        ctx.status(201).json(Map.of("login", u.login(), "admin", u.admin()));
+        ctx.status(201).json(new PageJson.User(u.login(), u.admin()));
     }
 
     // who may administer precompilation is PrecompileAdmin's decision, the same as for the admin API
@@ -71,18 +67,18 @@ final class AdminPages {
     void setPolicy(Context ctx) {
         Principal who = access.requireSession(ctx).principal();
         JsonNode body = JsonBodies.object(ctx);
-        ctx.json(Map.of("ok", true, "msg", precompile.setPolicy(who, JsonBodies.text(body, "action"), JsonBodies.text(body, "crate"),
+        ctx.json(new ApiJson.OkMessage(precompile.setPolicy(who, JsonBodies.text(body, "action"), JsonBodies.text(body, "crate"),
                 JsonBodies.text(body, "version"))));
     }
 
     void clearPolicy(Context ctx) {
         precompile.clearPolicy(access.requireSession(ctx).principal(), ctx.queryParam("crate"), ctx.queryParam("version"));
-        ctx.json(Map.of("ok", true));
+        ctx.json(ApiJson.Ok.OK);
     }
 
     void retryJob(Context ctx) {
         Principal who = precompile.authorize(access.requireSession(ctx).principal()); // a non-admin learns nothing about the id
         precompile.retry(who, JsonBodies.pathLong(ctx, "id"));
-        ctx.json(Map.of("ok", true));
+        ctx.json(ApiJson.Ok.OK);
     }
 }

@@ -32,14 +32,14 @@ final class CratePages {
         access.requireRead(ctx);
         List<PageJson.Recent> recent = crates.recentlyPublished(12).stream().map(r ->
                 new PageJson.Recent(r.crate(), r.num(), CrateJson.time(r.publishedAt()), r.description(), r.yanked())).toList();
-        ctx.json(Map.of("recent", recent, "stats", crates.totals(), "precompile", precompile.stats()));
+        ctx.json(new PageJson.Home(recent, crates.totals(), precompile.stats()));
     }
 
     void search(Context ctx) {
         access.requireRead(ctx);
         int page = Params.intParam(ctx, "page", 1, 1, 100_000);
         CrateService.SearchResult result = crates.search(ctx.queryParam("q"), 20, page);
-        ctx.json(Map.of("crates", result.hits(), "total", result.total(), "page", page, "per_page", 20));
+        ctx.json(new PageJson.Search(result.hits(), result.total(), page, 20));
     }
 
     void crate(Context ctx) throws IOException {
@@ -110,9 +110,9 @@ final class CratePages {
         } catch (IllegalArgumentException e) {
             throw RegistryException.badRequest(e.getMessage());
         }
-        ctx.json(Map.of("name", name, "url", access.publicUrl(), "auth_required", access.authRequired(),
-                "snippets", SetupSnippets.consumer(access.publicUrl(), name, access.authRequired()),
-                "precompiled_view", SetupSnippets.precompiledView(access.publicUrl(), name, access.authRequired()),
-                "precompiled_patch", SetupSnippets.precompiledPatch(access.publicUrl(), name, access.authRequired())));
+        String url = access.publicUrl();
+        boolean authRequired = access.authRequired();
+        ctx.json(new PageJson.Setup(name, url, authRequired, SetupSnippets.consumer(url, name, authRequired),
+                SetupSnippets.precompiledView(url, name, authRequired), SetupSnippets.precompiledPatch(url, name, authRequired)));
     }
 }

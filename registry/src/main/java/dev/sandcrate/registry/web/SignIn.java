@@ -4,15 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sandcrate.registry.RegistryException;
 import dev.sandcrate.registry.auth.LoginThrottle;
 import dev.sandcrate.registry.auth.Passwords;
-import dev.sandcrate.registry.auth.Scope;
 import dev.sandcrate.registry.auth.Sessions;
 import dev.sandcrate.registry.auth.Tokens;
 import dev.sandcrate.registry.auth.Users;
+import dev.sandcrate.registry.http.ApiJson;
 import io.javalin.http.Context;
 
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 /** Signing in (password or API token, throttled per login and address), signing out, and what a page knows of its visitor. */
@@ -45,20 +43,11 @@ final class SignIn {
     }
 
     /** What the pages know about the visitor: the registry's settings and, when signed in, who and the CSRF token. */
-    private Map<String, Object> sessionJson(Sessions.Session s) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("auth_required", access.authRequired());
-        out.put("url", access.publicUrl());
-        if (s == null) {
-            out.put("user", null);
-            return out;
-        }
-        out.put("user", Map.of("login", s.principal().login(), "admin", s.principal().actsAsAdmin()));
-        out.put("csrf_token", s.csrfToken());
-        out.put("via_token", s.viaTokenId() != null);
-        out.put("scopes", s.principal().scopes().stream().sorted().map(Scope::label).toList());
-        out.put("crates", s.principal().cratePatterns());
-        return out;
+    private PageJson.Session sessionJson(Sessions.Session s) {
+        if (s == null) return PageJson.Session.anonymous(access.authRequired(), access.publicUrl());
+        return new PageJson.Session(access.authRequired(), access.publicUrl(),
+                new PageJson.User(s.principal().login(), s.principal().actsAsAdmin()), s.csrfToken(), s.viaTokenId() != null,
+                PageJson.labels(s.principal().scopes()), s.principal().cratePatterns());
     }
 
     void login(Context ctx) {
@@ -106,6 +95,6 @@ final class SignIn {
     void logout(Context ctx) {
         access.currentSession(ctx).ifPresent(sessions::close);
         setCookie(ctx, "", 0);
-        ctx.json(Map.of("ok", true));
+        ctx.json(ApiJson.Ok.OK);
     }
 }

@@ -15,7 +15,6 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -84,9 +83,9 @@ public final class WebUi {
 
     private void playgroundChoices(Context ctx) {
         access.requireRead(ctx);
-        ctx.json(Map.of("macros", playground.choices(), "limits", Map.of("memory_mib", Playground.LIMITS.maxMemoryBytes() >> 20,
-                "timeout_s", Playground.LIMITS.timeout().toSeconds(), "output_kib", Playground.LIMITS.maxOutputBytes() >> 10,
-                "input_kib", Playground.MAX_INPUT_CHARS / 1024)));
+        ctx.json(new PageJson.PlaygroundChoices(playground.choices(), new PageJson.PlaygroundLimits(
+                Playground.LIMITS.maxMemoryBytes() >> 20, Playground.LIMITS.timeout().toSeconds(),
+                Playground.LIMITS.maxOutputBytes() >> 10, Playground.MAX_INPUT_CHARS / 1024)));
     }
 
     private void playgroundExpand(Context ctx) {

@@ -273,8 +273,15 @@ class WebUiApiTest {
         assertEquals(403, alice.send("GET", "/ui/api/admin/users", null, true).statusCode());
         Browser root = new Browser();
         root.login(Map.of("login", "root", "password", PASSWORD));
-        assertEquals(2, root.ok("GET", "/ui/api/admin/users", null).get("users").size());
-        root.ok("POST", "/ui/api/admin/users", Map.of("login", "bob", "password", "bob's long password", "admin", false));
+        JsonNode listed = canonical(root.send("GET", "/ui/api/admin/users", null, true));
+        assertEquals(List.of("users"), fieldNames(listed));
+        assertEquals(2, listed.get("users").size());
+        JsonNode rootRow = listed.get("users").get(1);
+        assertEquals("{\"login\":\"root\",\"admin\":true,\"created_at\":" + rootRow.get("created_at") + ",\"has_password\":true}",
+                rootRow.toString());
+        HttpResponse<String> added = root.send("POST", "/ui/api/admin/users", Map.of("login", "bob", "password", "bob's long password", "admin", false), true);
+        assertEquals(201, added.statusCode(), added.body());
+        assertEquals("{\"login\":\"bob\",\"admin\":false}", added.body());
         assertEquals(400, root.send("POST", "/ui/api/admin/users", Map.of("login", "carol", "password", "short"), true).statusCode());
         assertTrue(registry.users().find("carol").isEmpty(), "a refused user is not half-created");
         new Browser().login(Map.of("login", "bob", "password", "bob's long password"));
@@ -401,12 +408,13 @@ class WebUiApiTest {
 
         // home and search
         JsonNode home = canonical(b.send("GET", "/ui/api/home", null, false));
-        assertEquals(Set.of("recent", "stats", "precompile"), fieldSet(home));
+        assertEquals(List.of("recent", "stats", "precompile"), fieldNames(home));
         assertEquals("{\"crates\":2,\"versions\":3,\"downloads\":0}", home.get("stats").toString());
         assertEquals("{\"name\":\"wire\",\"version\":\"1.1.0\",\"published_at\":\"" + t1
                 + "\",\"description\":\"web test crate wire\",\"yanked\":true}", home.at("/recent/1").toString());
         JsonNode search = canonical(b.send("GET", "/ui/api/search?q=wire", null, false));
-        assertEquals(Set.of("crates", "total", "page", "per_page"), fieldSet(search));
+        assertEquals(List.of("crates", "total", "page", "per_page"), fieldNames(search));
+        assertEquals("2|1|20", search.get("total") + "|" + search.get("page") + "|" + search.get("per_page"));
         assertEquals("{\"name\":\"wire\",\"max_version\":\"1.0.0\",\"description\":\"web test crate wire\",\"downloads\":0}",
                 search.at("/crates/0").toString());
 
@@ -416,13 +424,33 @@ class WebUiApiTest {
         b.csrf = session.get("csrf_token").asText();
         assertEquals(List.of("auth_required", "url", "user", "csrf_token", "via_token", "scopes", "crates"), fieldNames(session));
         assertEquals("[\"publish-new\",\"publish-update\",\"yank\",\"change-owners\",\"read\"]", session.get("scopes").toString());
-        assertEquals(List.of("auth_required", "url", "user"), fieldNames(canonical(new Browser().send("GET", "/ui/api/session", null, false))));
+        assertEquals("{\"auth_required\":false,\"url\":" + session.get("url") + ",\"user\":{\"login\":\"alice\",\"admin\":false},"
+                + "\"csrf_token\":\"" + b.csrf + "\",\"via_token\":false,\"scopes\":[\"publish-new\",\"publish-update\",\"yank\","
+                + "\"change-owners\",\"read\"],\"crates\":[]}", session.toString());
+        assertEquals(session, canonical(b.send("GET", "/ui/api/session", null, false)));
+        assertEquals("{\"auth_required\":false,\"url\":" + session.get("url") + ",\"user\":null}",
+                canonical(new Browser().send("GET", "/ui/api/session", null, false)).toString());
         HttpResponse<String> created = b.send("POST", "/ui/api/tokens", Map.of("name", "ci", "scopes", List.of("yank"), "crates", List.of("wire*")), true);
         assertEquals(201, created.statusCode());
         JsonNode tok = canonical(created).get("token");
         assertEquals("{\"id\":" + tok.get("id") + ",\"name\":\"ci\",\"scopes\":[\"yank\"],\"crates\":[\"wire*\"],\"created_at\":"
                 + tok.get("created_at") + ",\"expires_at\":null,\"last_used_at\":null,\"expired\":false,\"revoked\":false}", tok.toString());
         assertEquals(tok.toString(), canonical(b.send("GET", "/ui/api/tokens", null, false)).at("/tokens/1").toString());
+        JsonNode tokens = canonical(b.send("GET", "/ui/api/tokens", null, false));
+        assertEquals(List.of("tokens"), fieldNames(tokens));
+        assertEquals(2, tokens.get("tokens").size());
+        assertEquals(List.of("secret", "token"), fieldNames(canonical(created)));
+
+        // keys, on the account page and cargo's API alike
+        HttpResponse<String> added = b.send("POST", "/ui/api/keys", Map.of("name", "laptop", "public_key",
+                new dev.sandcrate.registry.auth.PasetoSigner().paserkPublic(), "scopes", List.of("yank", "read")), true);
+        JsonNode key = canonical(added).get("key");
+        assertEquals("{\"key\":" + key + "}", added.body());
+        assertEquals("{\"id\":" + key.get("id") + ",\"name\":\"laptop\",\"public_key\":" + key.get("public_key") + ",\"key_id\":"
+                + key.get("key_id") + ",\"scopes\":[\"yank\",\"read\"],\"crates\":[],\"created_at\":" + key.get("created_at")
+                + ",\"last_used_at\":null,\"revoked\":false}", key.toString());
+        assertEquals("{\"keys\":[" + key + "]}", canonical(b.send("GET", "/ui/api/keys", null, false)).toString());
+        assertEquals("{\"ok\":true}", canonical(b.send("DELETE", "/ui/api/keys/" + key.get("id"), null, true)).toString());
     }
 
     /** The parsed body of a 2xx answer, checked to be exactly what Jackson writes for it (so field order is the wire's). */
