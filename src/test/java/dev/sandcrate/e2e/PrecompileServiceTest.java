@@ -63,9 +63,13 @@ class PrecompileServiceTest {
             // one worker builds them one after the other: the later job reuses what the earlier one verified and stored
             sets.sort(java.util.Comparator.comparing(s -> s.path("timings").path("finished_at").asText()));
             JsonNode reusedLater = sets.get(1).path("dependency_cache").path("reused");
-            for (String shared : List.of("proc-macro2 1.0.47", "quote 1.0.21", "unicode-ident 1.0.0", "sandcrate-bridge-server 0.1.0")) {
+            for (String shared : List.of("proc-macro2 1.0.47", "quote 1.0.21", "unicode-ident 1.0.0")) {
                 assertTrue(sets.get(0).path("dependency_cache").path("stored").toString().contains(shared), sets.get(0).path("dependency_cache").toString());
                 assertTrue(reusedLater.toString().contains(shared), reusedLater.toString());
+            }
+            // the bridge server is in every job: whichever job ran first (proc-macro-hack may) stored it, both reuse it
+            for (JsonNode set : sets) {
+                assertTrue(set.path("dependency_cache").path("reused").toString().contains("sandcrate-bridge-server 0.1.0"), set.path("dependency_cache").toString());
             }
             assertEquals(keyOf(sets.get(0), "proc-macro2"), keyOf(sets.get(1), "proc-macro2"), "one key per crate, version, features and toolchain");
             String admin = token(registry, "root", true);
