@@ -134,6 +134,38 @@ def call_sites(folder, macros):
     return sum(count_calls(t, names) for t in texts), sorted(wrappers)
 
 
+def own_test_files(folder, macros, limit=3):
+    """The macro crate's own integration tests (tests/*.rs) that call its macros, most calls first: [(file, sites)].
+    A file gated by an inner #![cfg(...)] is left out (its expansion would not contain the calls)."""
+    tests = os.path.join(folder, "tests")
+    found = []
+    if os.path.isdir(tests):
+        for f in sorted(os.listdir(tests)):
+            path = os.path.join(tests, f)
+            if not f.endswith(".rs") or not os.path.isfile(path):
+                continue
+            code = code_of(path)
+            if re.search(r"#!\[\s*cfg\s*\(", code):
+                continue
+            sites = count_calls(split_macro_rules(code)[0], macros)
+            if sites > 0:
+                found.append((f, sites))
+    found.sort(key=lambda fs: (-fs[1], fs[0]))
+    return found[:limit]
+
+
+def toml_value(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {toml_value(x)}" for k, x in v.items()) + " }"
+    return str(v)
+
+
 def dependencies(manifest):
     deps = []
     tables = [("dependencies", "normal", manifest), ("build-dependencies", "build", manifest)]
@@ -439,6 +471,66 @@ class Builder:
         return result
 
 
+    def compare_own_tests(self, crate, macro, shim_cksum, files):
+        """Builds the macro crate's own tests/ files both ways, as the integration tests of a probe package that depends
+        on the macro (and on those of its dev-dependencies the tests' code names). One folder serves both sides, so paths
+        the tests expand (file!(), CARGO_MANIFEST_DIR) are the same. A list of result dicts, or one with usable False."""
+        with open(os.path.join(crate["folder"], "Cargo.toml"), "rb") as f:
+            manifest = tomllib.load(f)
+        package = f"coverage-tests-{crate['name']}-{crate['version']}".replace(".", "-").replace("+", "-").lower()
+        d = os.path.join(self.work, "projects", package)
+        shutil.rmtree(d, ignore_errors=True)
+        shutil.copytree(os.path.join(crate["folder"], "tests"), os.path.join(d, "tests"), symlinks=False)
+        chosen = {f for f, _ in files}
+        test_code = " ".join(code_of(os.path.join(root, f)) for root, _, names in os.walk(os.path.join(d, "tests"))
+                             for f in names if f.endswith(".rs") and (root != os.path.join(d, "tests") or f in chosen))
+        dev = []
+        for key, spec in manifest.get("dev-dependencies", {}).items():
+            spec = dict(spec) if isinstance(spec, dict) else {"version": spec}
+            if spec.get("package", key) == crate["name"] or spec.pop("path", None) is not None and "version" not in spec:
+                continue
+            if re.search(r"\b" + re.escape(key.replace("-", "_")) + r"\b", test_code):
+                dev.append(f"{json.dumps(key)} = {toml_value(spec)}")
+        os.makedirs(os.path.join(d, "src"), exist_ok=True)
+        with open(os.path.join(d, "src", "lib.rs"), "w") as f:
+            f.write("")
+        with open(os.path.join(d, "Cargo.toml"), "w") as f:
+            f.write(f'[package]\nname = "{package}"\nversion = "0.0.0"\nedition = "{manifest["package"].get("edition", "2015")}"\n'
+                    f'publish = false\nautobenches = false\nautoexamples = false\n\n'
+                    f'[dev-dependencies]\n{json.dumps(crate["name"])} = {{ version = "={crate["version"]}" }}\n' + "\n".join(dev) + "\n")
+        outputs = {}
+        for side in ("view", "source"):
+            code, _, err, _ = self.cargo(side, d, "generate-lockfile")
+            if code != 0:
+                return [{"usable": False, "why": f"its own tests: resolving their dev-dependencies through {'the view' if side == 'view' else '/index/'} failed: "
+                         + last_lines(err)}]
+            if side == "view":
+                pinned = self.locked(d, macro["name"])
+                if (macro["version"], shim_cksum) not in pinned:
+                    return [{"usable": False, "why": f"its own tests: resolve {macro['name']} " + (", ".join(v for v, _ in pinned) or "not at all")}]
+            self.cargo(side, d, "clean", "-p", package)
+            for f, _ in files:
+                outputs[(side, f)] = self.cargo(side, d, "rustc", "--test", f[:-3], "--", "-Zunpretty=expanded")
+        results = []
+        out_dir = os.path.join(self.work, "expanded")
+        os.makedirs(out_dir, exist_ok=True)
+        for f, sites in files:
+            code_s, out_s, err_s, secs_s = outputs[("source", f)]
+            code_v, out_v, err_v, secs_v = outputs[("view", f)]
+            label = f"its own tests/{f}"
+            if code_s != 0:
+                results.append({"usable": False, "label": label, "why": f"{label}: the from-source build failed: " + last_lines(err_s)})
+                continue
+            base = os.path.join(out_dir, f"{crate['name']}-{crate['version']}-tests-{f[:-3]}")
+            for suffix, text in ((".source.rs", out_s), (".view.rs", out_v), (".source.err", err_s), (".view.err", err_v)):
+                with open(base + suffix, "w") as out:
+                    out.write(text)
+            r = {"usable": True, "label": label, "sites": sites, "source_seconds": round(secs_s, 1), "view_seconds": round(secs_v, 1), "files": base}
+            r.update(judge(out_s, out_v, code_v == 0, err_v))
+            results.append(r)
+        return results
+
+
 def last_lines(text, n=6):
     """The first error cargo or rustc reports (with a few lines after it), else the last lines."""
     lines = [l for l in text.strip().splitlines() if l.strip()]
@@ -575,6 +667,21 @@ def cmd_compare(a):
             entry["compared"].append({"rdep": label, "sites": c["sites"], **{k: v for k, v in r.items() if k != "usable"}})
             print(f"  {label}: ~{c['sites']} call site(s), {'identical' if r['identical'] else 'DIFFERENT'} "
                   f"(source {r['source_seconds']} s, view {r['view_seconds']} s, {int(time.time() - t)} s)", flush=True)
+        if not entry["compared"]:
+            # no crate of the corpus to compare on: the macro's own integration tests are call sites its authors wrote
+            files = own_test_files(macro["folder"], macro["exports"])
+            if files:
+                t = time.time()
+                for r in builder.compare_own_tests(macro, macro, shim["cksum"], files):
+                    label = r.get("label", "its own tests")
+                    if not r["usable"]:
+                        entry["skipped"].append({"rdep": label, "why": r["why"]})
+                        print(f"  {label}: skipped: {r['why'].splitlines()[0][:200]}", flush=True)
+                        continue
+                    entry["compared"].append({"rdep": label, "own_tests": True, **{k: v for k, v in r.items() if k not in ("usable", "label")}})
+                    print(f"  {label}: ~{r['sites']} call site(s), {'identical' if r['identical'] else 'DIFFERENT'} "
+                          f"(source {r['source_seconds']} s, view {r['view_seconds']} s)", flush=True)
+                print(f"  own tests: {int(time.time() - t)} s", flush=True)
         with open(os.path.join(os.path.dirname(a.run_json), "results.json"), "w") as f:
             json.dump(results, f, indent=1)
     with open(os.path.join(os.path.dirname(a.run_json), "results.json"), "w") as f:
@@ -613,7 +720,7 @@ def cmd_report(a):
         results = json.load(f)
     all_macros = [c for c in corpus["crates"] if c["proc_macro"]]
     rows, diffs = [], []
-    verified = identical = no_sites = not_compared = 0
+    verified = identical = identical_own_tests = no_sites = not_compared = 0
     job_seconds, compare_seconds = [], []
     for key, e in results.items():
         st = e["status"]
@@ -639,6 +746,7 @@ def cmd_report(a):
             verified += 1
             if same:
                 identical += 1
+                identical_own_tests += all(c.get("own_tests") for c in compared)
             if e.get("not_compared"):
                 not_compared += 1
             elif not compared:
@@ -720,11 +828,16 @@ def cmd_report(a):
                "(refusal, last error, or the checks flagged on a verified crate); *build a / b* the two verification builds (s); "
                "*job* claim to verified (s); *wasm* the artifact; *shim* what the precompiled view serves; *call sites compared* "
                "crates of the corpus built twice (from `/index/` and through `/precompiled/index/`, `-Zunpretty=expanded`), with a grep "
-               "estimate of the macro's call sites in each (same-named macros of other crates count too: ttrpc's `select!` are tokio's); *identical* yes when every compared expansion is byte-identical.\n")
+               "estimate of the macro's call sites in each (same-named macros of other crates count too: ttrpc's `select!` are tokio's); "
+               "where no crate of the corpus that uses the macro builds, up to 3 files of the macro crate's own `tests/` that call it, "
+               "built as the tests of a probe package with the dev-dependencies they name; *identical* yes when every compared expansion is byte-identical.\n")
     out.append("| macro crate | state | reason | build a / b (s) | job (s) | wasm | shim | call sites compared | identical |")
     out.append("|---|---|---|---|---|---|---|---|---|")
     out += rows
     out.append("")
+    if identical:
+        out.append(f"Of the {identical} identical macro(s), {identical - identical_own_tests} were compared on crates of the corpus that use "
+                   f"them and {identical_own_tests} on their own integration tests only (no crate of the corpus that uses them built).\n")
     if no_sites:
         out.append(f"{no_sites} verified macro(s) had no crate in the corpus to compare on (or none that built); they do not count as identical.\n")
     if not_compared:

@@ -26,7 +26,8 @@
 # (install.sh, into the work dir's HOME); for each verified macro pick up to N crates of the corpus that use it
 # (the registry's reverse dependencies, smallest first; a crate that only re-exports the macro is followed to its own
 # users) and build each twice, from /index/ and from /precompiled/index/, with
-# `cargo rustc -p CRATE --lib -- -Zunpretty=expanded` (RUSTC_BOOTSTRAP=1 only for that rustc call), and compare.
+# `cargo rustc -p CRATE --lib -- -Zunpretty=expanded` (RUSTC_BOOTSTRAP=1 only for that rustc call), and compare. A macro
+# with no such crate that builds is compared on up to 3 of its own tests/*.rs that call it (`cargo rustc --test`).
 # Writes bench/coverage/report.md, or --report FILE (last line `RESULT macros=... verified=N identical=M`).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
