@@ -48,11 +48,11 @@ pub fn expand(artifact: &Artifact, kind: wire::MacroKind, name: &str, attr: Opti
         wire::MacroKind::Attr => format!("attribute `{name}`"),
         wire::MacroKind::Bang => format!("macro `{name}!`"),
     };
-    let (request, spans) = pmw::request(kind, name, attr, input, pmw::SourceText::Tokens);
+    let (request, kept) = pmw::request(kind, name, attr, input, pmw::SourceText::Tokens);
     let answer = call_runtime(artifact, &request.encode())
         .and_then(|bytes| wire::Response::decode(&bytes).map_err(|e| format!("the runtime's answer is unreadable: {e}")));
     match answer {
-        Ok(response) => pmw::response_tokens(&response, &spans),
+        Ok(response) => pmw::response_tokens(&response, &request, &kept),
         Err(message) => pmw::compile_error(
             &format!("{message}\n(sandcrate: {what} of {} {}, sandboxed)", artifact.crate_name, artifact.version),
             Span::call_site(),

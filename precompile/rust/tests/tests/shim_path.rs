@@ -75,3 +75,54 @@ fn to_string_of_input_matches_rustc_through_the_shim_path() {
     };
     assert_eq!(result, "same: 1 tokens");
 }
+
+// What a macro passes through unchanged comes back as rustc's own tokens, so it prints as the
+// source had it (`/// doc`, `a::B`), natively and through the shim path alike: `-Zunpretty=expanded`
+// of noop_proc_macro and openssl-macros call sites differed before.
+#[test]
+fn a_macro_returning_its_input_prints_like_the_native_macro() {
+    let result: &str = oracle_probes::compare_printed_keep! {
+        /// Outer doc
+        #[allow(clippy::should_implement_trait)]
+        fn f() -> a::B { /// inner
+            struct S; a::b() }
+    };
+    assert!(result.starts_with("same: /// Outer doc"), "{result}");
+    assert!(result.contains("clippy::should_implement_trait"), "{result}");
+}
+
+#[test]
+fn an_attribute_macro_extending_its_item_prints_like_the_native_macro() {
+    let result: &str = oracle_probes::compare_printed_tag! {
+        /// Outer doc
+        #[allow(clippy::useless_conversion)]
+        fn f() -> a::B { a::b() }
+    };
+    assert!(result.starts_with("same: /// Outer doc"), "{result}");
+    assert!(result.contains("const _ : & str") && result.ends_with("\"x\";"), "{result}");
+}
+
+#[test]
+fn groups_a_macro_kept_whole_print_like_the_native_macro() {
+    let result: &str = oracle_probes::compare_printed_rename_f! {
+        /// Outer doc
+        #[allow(clippy::should_implement_trait)]
+        fn f() -> a::B { /// inner
+            struct S; a::b() }
+    };
+    // natively too, the top-level doc comment becomes `#[doc]` once the macro iterates its input
+    assert!(result.starts_with("same: #[doc = \" Outer doc\"]"), "{result}");
+    assert!(result.contains("fn g()") && result.contains("clippy::should_implement_trait") && result.contains("/// inner"), "{result}");
+}
+
+#[test]
+fn rebuilt_groups_are_not_mistaken_for_the_originals() {
+    let result: &str = oracle_probes::compare_printed_rebuilt! {
+        /// Outer doc
+        #[allow(clippy::should_implement_trait)]
+        fn f() -> a::B { /// inner
+            struct S; a::b() }
+    };
+    assert!(result.starts_with("same: #[doc = \" Outer doc\"]"), "{result}");
+    assert!(result.contains("clippy :: should_implement_trait"), "{result}");
+}

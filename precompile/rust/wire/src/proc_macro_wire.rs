@@ -29,6 +29,9 @@ pub enum SourceText {
 pub struct SpanRecorder {
     pub spans: Vec<Span>,
     pub infos: Vec<w::SpanInfo>,
+    /// Every group converted, by the id of its span (ascending; its open and close spans follow
+    /// it): what a macro passes through unchanged is given back as the compiler's own group.
+    pub groups: Vec<(w::SpanId, Group)>,
     pub source_text: SourceText,
     /// Whether to ask for positions at all (a dump does not need them).
     locate: bool,
@@ -36,12 +39,12 @@ pub struct SpanRecorder {
 
 impl SpanRecorder {
     pub fn new(source_text: SourceText) -> SpanRecorder {
-        SpanRecorder { spans: Vec::new(), infos: Vec::new(), source_text, locate: true }
+        SpanRecorder { spans: Vec::new(), infos: Vec::new(), groups: Vec::new(), source_text, locate: true }
     }
 
     /// A recorder that keeps spans but asks nothing about them (their entries say "unknown").
     pub fn without_locations() -> SpanRecorder {
-        SpanRecorder { spans: Vec::new(), infos: Vec::new(), source_text: SourceText::None, locate: false }
+        SpanRecorder { spans: Vec::new(), infos: Vec::new(), groups: Vec::new(), source_text: SourceText::None, locate: false }
     }
 
     /// Adds `span` to the table (every call is a new id: stable spans cannot be compared).
@@ -92,7 +95,9 @@ pub fn to_wire(stream: TokenStream, spans: &mut SpanRecorder) -> w::TokenStream 
                     Delimiter::Bracket => w::Delimiter::Bracket,
                     Delimiter::None => w::Delimiter::None,
                 };
-                w::TokenTree::Group(w::Group { delimiter, span, open, close, stream: to_wire(g.stream(), spans) })
+                let inner = g.stream();
+                spans.groups.push((span, g)); // before its inner groups: ascending ids
+                w::TokenTree::Group(w::Group { delimiter, span, open, close, stream: to_wire(inner, spans) })
             }
             TokenTree::Punct(p) => w::TokenTree::Punct(w::Punct {
                 ch: p.as_char(),
@@ -115,17 +120,26 @@ pub fn to_wire(stream: TokenStream, spans: &mut SpanRecorder) -> w::TokenStream 
         .collect()
 }
 
+/// What the consumer keeps of a request to rebuild the answer: the real spans (index = span id),
+/// the input's groups and the input stream itself.
+pub struct Kept {
+    pub spans: Vec<Span>,
+    groups: Vec<(w::SpanId, Group)>,
+    input: TokenStream,
+}
+
 /// Builds a request: the input (and attribute) tokens with all their spans, call and mixed site
 /// (def site is unstable, so it is the call site).
-pub fn request(kind: w::MacroKind, name: &str, attr: Option<TokenStream>, input: TokenStream, source_text: SourceText) -> (w::Request, Vec<Span>) {
+pub fn request(kind: w::MacroKind, name: &str, attr: Option<TokenStream>, input: TokenStream, source_text: SourceText) -> (w::Request, Kept) {
     let mut spans = SpanRecorder::new(source_text);
     let call_site = spans.record(Span::call_site(), false);
     let mixed_site = spans.record(Span::mixed_site(), false);
     let attr = attr.map(|a| w::Input::Tokens(to_wire(a, &mut spans)));
+    let kept_input = input.clone();
     let input = w::Input::Tokens(to_wire(input, &mut spans));
     let env = cargo_env(std::env::vars_os());
     let request = w::Request { kind, name: name.to_string(), spans: spans.infos, def_site: call_site, call_site, mixed_site, attr, input, env };
-    (request, spans.spans)
+    (request, Kept { spans: spans.spans, groups: spans.groups, input: kept_input })
 }
 
 /// The variables cargo sets for the crate being compiled (its "environment variables Cargo sets for
@@ -187,43 +201,116 @@ pub fn resolve_spans(request_spans: &[Span], response: &w::Response, fallback: S
     all
 }
 
-/// Rebuilds a wire stream with real spans (`spans[id]`; unknown ids get the last span or the
-/// call site).
-pub fn from_wire(stream: &[w::TokenTree], spans: &[Span]) -> Result<TokenStream, String> {
-    let span = |id: w::SpanId| spans.get(id as usize).copied().unwrap_or_else(Span::call_site);
-    let mut out = Vec::with_capacity(stream.len());
-    for tree in stream {
-        out.push(match tree {
-            w::TokenTree::Group(g) => {
-                let delimiter = match g.delimiter {
-                    w::Delimiter::Parenthesis => Delimiter::Parenthesis,
-                    w::Delimiter::Brace => Delimiter::Brace,
-                    w::Delimiter::Bracket => Delimiter::Bracket,
-                    w::Delimiter::None => Delimiter::None,
-                };
-                let mut group = Group::new(delimiter, from_wire(&g.stream, spans)?);
-                group.set_span(span(g.span));
-                TokenTree::Group(group)
-            }
-            w::TokenTree::Punct(p) => {
-                let mut punct = Punct::new(p.ch, if p.spacing == w::Spacing::Joint { Spacing::Joint } else { Spacing::Alone });
-                punct.set_span(span(p.span));
-                TokenTree::Punct(punct)
-            }
-            w::TokenTree::Ident(i) => {
-                if !valid_ident(&i.name) {
-                    return Err(format!("invalid identifier `{}` in macro output", i.name));
-                }
-                TokenTree::Ident(if i.is_raw { Ident::new_raw(&i.name, span(i.span)) } else { Ident::new(&i.name, span(i.span)) })
-            }
-            w::TokenTree::Literal(l) => {
-                let mut literal = Literal::from_str(&l.text).map_err(|_| format!("invalid literal `{}` in macro output", l.text))?;
-                literal.set_span(span(l.span));
-                TokenTree::Literal(literal)
-            }
-        });
+/// Rebuilds output with real spans, handing back what the macro passed through unchanged as the
+/// compiler's own tokens. A natively run macro that returns its input stream, or one of its
+/// groups, returns rustc's tokens as they were: doc comments stay `///` and `a::b` keeps its hidden
+/// spacing when printed (`-Zunpretty=expanded`, `TokenStream::to_string`). A rebuilt group would
+/// print `#[doc = "..."]` and `a :: b`.
+struct Rebuild<'a> {
+    spans: &'a [Span],
+    kept: &'a Kept,
+    /// Whether ids below the request's span count still mean the request's spans (a response
+    /// whose own spans start earlier renumbers them, and nothing is passed through).
+    request_ids: bool,
+}
+
+/// Whether `out` is the bracket of a doc comment the module passed through, and `input` the one the
+/// consumer sent. The module (like rustc) turns `#` `[doc = ".."]` from a `///` comment back into a
+/// doc comment token and splits it again on output, the bracket then taking the `#`'s span for
+/// its span, open and close (rustc's `DelimSpan::from_single`); the `#` itself kept its id.
+fn doc_comment_group(before: &w::TokenTree, out: &w::Group, input: &w::Group) -> bool {
+    let pound = match before {
+        w::TokenTree::Punct(p) if p.ch == '#' || p.ch == '!' => p.span,
+        _ => return false,
+    };
+    out.delimiter == w::Delimiter::Bracket
+        && input.delimiter == w::Delimiter::Bracket
+        && out.span == pound
+        && out.open == pound
+        && out.close == pound
+        && matches!(input.stream.first(), Some(w::TokenTree::Ident(i)) if i.name == "doc")
+}
+
+impl Rebuild<'_> {
+    fn span(&self, id: w::SpanId) -> Span {
+        self.spans.get(id as usize).copied().unwrap_or_else(Span::call_site)
     }
-    Ok(out.into_iter().collect())
+
+    /// The input's group this one is: the same span, open and close ids. A group the module built
+    /// itself has other ids (`set_span` gives open and close the group's span), so only a group the
+    /// macro kept whole, contents included, matches.
+    fn original(&self, g: &w::Group) -> Option<&Group> {
+        if !self.request_ids || g.open != g.span.wrapping_add(1) || g.close != g.span.wrapping_add(2) {
+            return None;
+        }
+        let groups = &self.kept.groups;
+        groups.binary_search_by_key(&g.span, |(id, _)| *id).ok().map(|i| &groups[i].1)
+    }
+
+    /// The whole output; where it contains the input's top-level tokens in a row, unchanged, that
+    /// stretch is the input stream itself (a macro that returns or extends its `item`).
+    fn output(&self, output: &[w::TokenTree], input: &[w::TokenTree]) -> Result<TokenStream, String> {
+        let same = |o: usize, i: usize| match (&output[o], &input[i]) {
+            (w::TokenTree::Group(a), w::TokenTree::Group(b)) => {
+                (a.span == b.span && a.open == b.open && a.close == b.close) || (o > 0 && doc_comment_group(&output[o - 1], a, b))
+            }
+            (a, b) => a == b,
+        };
+        let n = input.len();
+        let start = if self.request_ids && n > 0 && output.len() >= n {
+            (0..=output.len() - n).find(|&at| (0..n).all(|i| same(at + i, i)))
+        } else {
+            None
+        };
+        match start {
+            None => self.stream(output),
+            Some(at) => {
+                // streams, not their trees: iterating a stream would turn its doc comments into `#[doc]`
+                let (before, after) = (self.stream(&output[..at])?, self.stream(&output[at + n..])?);
+                Ok(std::iter::once(before).chain(std::iter::once(self.kept.input.clone())).chain(std::iter::once(after)).collect())
+            }
+        }
+    }
+
+    fn stream(&self, stream: &[w::TokenTree]) -> Result<TokenStream, String> {
+        let mut out = Vec::with_capacity(stream.len());
+        for tree in stream {
+            out.push(match tree {
+                w::TokenTree::Group(g) => match self.original(g) {
+                    Some(original) => TokenTree::Group(original.clone()),
+                    None => {
+                        let delimiter = match g.delimiter {
+                            w::Delimiter::Parenthesis => Delimiter::Parenthesis,
+                            w::Delimiter::Brace => Delimiter::Brace,
+                            w::Delimiter::Bracket => Delimiter::Bracket,
+                            w::Delimiter::None => Delimiter::None,
+                        };
+                        let mut group = Group::new(delimiter, self.stream(&g.stream)?);
+                        group.set_span(self.span(g.span));
+                        TokenTree::Group(group)
+                    }
+                },
+                w::TokenTree::Punct(p) => {
+                    let mut punct = Punct::new(p.ch, if p.spacing == w::Spacing::Joint { Spacing::Joint } else { Spacing::Alone });
+                    punct.set_span(self.span(p.span));
+                    TokenTree::Punct(punct)
+                }
+                w::TokenTree::Ident(i) => {
+                    if !valid_ident(&i.name) {
+                        return Err(format!("invalid identifier `{}` in macro output", i.name));
+                    }
+                    let span = self.span(i.span);
+                    TokenTree::Ident(if i.is_raw { Ident::new_raw(&i.name, span) } else { Ident::new(&i.name, span) })
+                }
+                w::TokenTree::Literal(l) => {
+                    let mut literal = Literal::from_str(&l.text).map_err(|_| format!("invalid literal `{}` in macro output", l.text))?;
+                    literal.set_span(self.span(l.span));
+                    TokenTree::Literal(literal)
+                }
+            });
+        }
+        Ok(out.into_iter().collect())
+    }
 }
 
 /// Whether `Ident::new` accepts `name` without panicking (a loose check: rustc validates it exactly).
@@ -270,9 +357,9 @@ pub fn compile_error(message: &str, span: Span) -> TokenStream {
 /// diagnostic, at its first span, its child notes appended: first, so that a bang macro in
 /// expression position still reports it), or a `compile_error!` with the macro's panic message
 /// and location or the failure.
-pub fn response_tokens(response: &w::Response, request_spans: &[Span]) -> TokenStream {
+pub fn response_tokens(response: &w::Response, request: &w::Request, kept: &Kept) -> TokenStream {
     let call_site = Span::call_site();
-    let spans = resolve_spans(request_spans, response, call_site);
+    let spans = resolve_spans(&kept.spans, response, call_site);
     let mut out = TokenStream::new();
     for d in &response.diagnostics {
         if d.level == w::Level::Error {
@@ -285,10 +372,17 @@ pub fn response_tokens(response: &w::Response, request_spans: &[Span]) -> TokenS
         }
     }
     match &response.outcome {
-        w::Outcome::Expanded(stream) => match from_wire(stream, &spans) {
-            Ok(tokens) => out.extend(tokens),
-            Err(e) => out.extend(compile_error(&e, call_site)),
-        },
+        w::Outcome::Expanded(stream) => {
+            let rebuild = Rebuild { spans: &spans, kept, request_ids: kept.spans.len() as u64 <= u64::from(response.first_span_id) };
+            let input: &[w::TokenTree] = match &request.input {
+                w::Input::Tokens(input) => input,
+                w::Input::Source { .. } => &[],
+            };
+            match rebuild.output(stream, input) {
+                Ok(tokens) => out.extend(std::iter::once(tokens)),
+                Err(e) => out.extend(compile_error(&e, call_site)),
+            }
+        }
         w::Outcome::Panicked { message, location } => {
             // like std's own panic message: "panicked at src/de.rs:42:17: <message>"
             let at = match location {

@@ -87,6 +87,27 @@ pub fn tag(attr: TokenStream, item: TokenStream) -> TokenStream {
     out
 }
 
+/// Returns its input as it came.
+pub fn keep(input: TokenStream) -> TokenStream {
+    input
+}
+
+/// Renames the top-level identifier `f` to `g` and keeps every other token, groups whole.
+pub fn rename_f(input: TokenStream) -> TokenStream {
+    input
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Ident(i) if i.to_string() == "f" => TokenTree::Ident(proc_macro::Ident::new("g", i.span())),
+            other => other,
+        })
+        .collect()
+}
+
+/// Rebuilds every group of its input (same delimiters, tokens and spans).
+pub fn rebuilt(input: TokenStream) -> TokenStream {
+    rebuild(input)
+}
+
 /// Reports what span methods say about each input token (sandbox-only: positions differ
 /// between a test file and source text, so this is checked against expectations, not rustc).
 pub fn span_probe(input: TokenStream) -> TokenStream {

@@ -14,4 +14,8 @@ sandcrate_oracle::oracle! {
     direct sandboxed_panicking => shim_probe::sandboxed_panicking,
     direct compare_to_string => shim_probe::compare_to_string,
     direct sandboxed_diagnostic => shim_probe::sandboxed_diagnostic,
+    direct compare_printed_keep => shim_probe::compare_printed_keep,
+    direct compare_printed_tag => shim_probe::compare_printed_tag,
+    direct compare_printed_rename_f => shim_probe::compare_printed_rename_f,
+    direct compare_printed_rebuilt => shim_probe::compare_printed_rebuilt,
 }

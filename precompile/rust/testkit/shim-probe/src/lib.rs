@@ -19,15 +19,23 @@ static MACROS: &[ProcMacro] = &[
     ProcMacro::custom_derive("Deserialize", &["serde"], serde_derive_rlib::derive_deserialize),
     ProcMacro::bang("panicking", fixture_macros::panicking),
     ProcMacro::bang("to_string_literal", fixture_macros::to_string_literal),
+    ProcMacro::bang("keep", fixture_macros::keep),
+    ProcMacro::bang("rename_f", fixture_macros::rename_f),
+    ProcMacro::bang("rebuilt", fixture_macros::rebuilt),
+    ProcMacro::attr("tag", fixture_macros::tag),
 ];
 
 /// The shim path: request, sandboxed expansion, rebuilt tokens.
 pub fn sandboxed(kind: wire::MacroKind, name: &str, input: TokenStream) -> TokenStream {
-    let (request, spans) = pmw::request(kind, name, None, input, SourceText::Tokens);
+    sandboxed_with(kind, name, None, input)
+}
+
+fn sandboxed_with(kind: wire::MacroKind, name: &str, attr: Option<TokenStream>, input: TokenStream) -> TokenStream {
+    let (request, kept) = pmw::request(kind, name, attr, input, SourceText::Tokens);
     let bytes = request.encode();
     let response = std::thread::spawn(move || sandcrate_bridge_server::expand(MACROS, &bytes)).join().expect("server thread");
     let response = wire::Response::decode(&response).expect("valid response");
-    pmw::response_tokens(&response, &spans)
+    pmw::response_tokens(&response, &request, &kept)
 }
 
 /// One token per line with its span's start and end position, as seen through stable proc_macro.
@@ -76,7 +84,7 @@ pub fn compare_to_string(input: TokenStream) -> TokenStream {
 /// resolved at the call site) even though the request had more spans: `first_span_id` decides.
 /// Expands to the dump of the result with positions, then `---`, then the input's dump.
 pub fn sandboxed_diagnostic(input: TokenStream) -> TokenStream {
-    let (_, spans) = pmw::request(wire::MacroKind::Bang, "diagnostic", None, input.clone(), SourceText::None);
+    let (request, kept) = pmw::request(wire::MacroKind::Bang, "diagnostic", None, input.clone(), SourceText::None);
     let (first, call_site) = (2, 0); // ids: call site, mixed site, then the input's tokens
     let note = wire::Diagnostic { level: wire::Level::Note, message: "write `second` first".into(), spans: vec![], children: vec![] };
     let response = wire::Response {
@@ -85,6 +93,35 @@ pub fn sandboxed_diagnostic(input: TokenStream) -> TokenStream {
         diagnostics: vec![wire::Diagnostic { level: wire::Level::Error, message: "`first` is wrong".into(), spans: vec![first], children: vec![note] }],
         outcome: wire::Outcome::Expanded(vec![wire::TokenTree::Ident(wire::Ident { name: "x".into(), is_raw: false, span: 3 })]),
     };
-    let output = pmw::response_tokens(&response, &spans);
+    let output = pmw::response_tokens(&response, &request, &kept);
     string_literal(&format!("{}---\n{}", dump_with_positions(output), dump_with_positions(input)))
+}
+
+/// How rustc prints a macro's output natively and through the shim path: "same: <text>" or both.
+/// Tokens a macro passes through unchanged print as the source had them (`/// doc`, `a::b`);
+/// tokens it rebuilt print as `#[doc = "..."]` and `a :: b`, natively as in the shim.
+fn compare_printed(native: TokenStream, sandboxed: TokenStream) -> TokenStream {
+    let (expected, actual) = (native.to_string(), sandboxed.to_string());
+    string_literal(&if expected == actual { format!("same: {expected}") } else { format!("differ\n--- native\n{expected}\n--- sandboxed\n{actual}") })
+}
+
+/// A macro that returns its input.
+pub fn compare_printed_keep(input: TokenStream) -> TokenStream {
+    compare_printed(fixture_macros::keep(input.clone()), sandboxed(wire::MacroKind::Bang, "keep", input))
+}
+
+/// An attribute macro that returns its item followed by more tokens.
+pub fn compare_printed_tag(input: TokenStream) -> TokenStream {
+    let attr = || "x".parse::<TokenStream>().unwrap();
+    compare_printed(fixture_macros::tag(attr(), input.clone()), sandboxed_with(wire::MacroKind::Attr, "tag", Some(attr()), input))
+}
+
+/// A macro that changes one top-level token and keeps the groups whole.
+pub fn compare_printed_rename_f(input: TokenStream) -> TokenStream {
+    compare_printed(fixture_macros::rename_f(input.clone()), sandboxed(wire::MacroKind::Bang, "rename_f", input))
+}
+
+/// A macro that rebuilds every group: nothing may be handed back as the original.
+pub fn compare_printed_rebuilt(input: TokenStream) -> TokenStream {
+    compare_printed(fixture_macros::rebuilt(input.clone()), sandboxed(wire::MacroKind::Bang, "rebuilt", input))
 }
