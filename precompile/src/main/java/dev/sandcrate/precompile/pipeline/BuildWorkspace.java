@@ -39,7 +39,8 @@ import java.util.TreeSet;
 /**
  * The build workspace of one artifact, laid out to be mounted at {@code /build} in the sandbox:
  * <pre>
- *   Cargo.toml, lib.rs  the harness (rendered from precompile/rust/harness-template): workspace root, release profile
+ *   Cargo.toml, lib.rs  the harness (rendered from precompile/rust/harness-template): workspace root, release profile,
+ *                       syn at the features a consumer build has (HarnessGenerator.UNIFIED_SYN_FEATURES)
  *   Cargo.lock          resolved by real cargo, or given (rebuild)
  *   .cargo/config.toml  crates-io replaced by the directory source vendor/, linker wasm-ld
  *   vendor/             the locked dependencies, unpacked from the CrateSource (compat-patched)
@@ -52,7 +53,7 @@ public final class BuildWorkspace {
     public static final String MOUNT = "/build";
     public static final String SYSROOT_MOUNT = "/sysroot";
     /** Bump when the workspace layout, profile or flags change: part of every manifest's recipe. */
-    public static final int RECIPE_VERSION = 1;
+    public static final int RECIPE_VERSION = 2;
     private static final ObjectMapper JSON = new ObjectMapper();
     /** For cargo's resolve and metadata runs (no build scripts run in them). */
     private static final BuildLimits RESOLVE_LIMITS = new BuildLimits(Duration.ofMinutes(5), 300, 4L << 30, 64L << 20);
@@ -83,7 +84,7 @@ public final class BuildWorkspace {
             List<String> flags = SourceFlags.scan(crateDir);
             List<MacroDecl> macros = RlibRewrite.apply(crateDir);
             String rustSha = RustSources.copyTo(dir.resolve("sandcrate-rust"));
-            HarnessGenerator.writeManifest(dir, macro, features);
+            HarnessGenerator.writeManifest(dir, macro, features, List.of());
             writeCargoConfig(dir);
 
             Path vendor = dir.resolve("vendor");
@@ -94,6 +95,13 @@ public final class BuildWorkspace {
                         + " candidate crates from " + deps.describe());
                 resolve(dir, toolchain);
                 cargoLock = BuildFolder.readString(dir, "Cargo.lock", MAX_CARGO_OUTPUT_BYTES);
+                List<String> unifiedSyn = HarnessGenerator.unifiedSyn(cargoLock, vendor);
+                if (!unifiedSyn.isEmpty()) {
+                    // the same versions again, now with the harness's syn dependency in the lockfile
+                    HarnessGenerator.writeManifest(dir, macro, features, unifiedSyn);
+                    resolve(dir, toolchain);
+                    cargoLock = BuildFolder.readString(dir, "Cargo.lock", MAX_CARGO_OUTPUT_BYTES);
+                }
                 Set<String> locked = new HashSet<>();
                 LockedPackage.parse(cargoLock).forEach(p -> locked.add(p.dirName()));
                 for (String candidate : candidates) {
@@ -110,6 +118,7 @@ public final class BuildWorkspace {
                     }
                     unpackVendored(bytes, sha, vendor);
                 }
+                HarnessGenerator.writeManifest(dir, macro, features, HarnessGenerator.unifiedSyn(cargoLock, vendor));
             }
             JsonNode metadata = metadata(dir, toolchain);
             List<MacroDecl> active = activeMacros(metadata, macros, toolchain);

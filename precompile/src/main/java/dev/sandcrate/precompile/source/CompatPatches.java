@@ -13,12 +13,14 @@ import java.util.List;
  * support on wasm32 (proc-macro2 &lt; 1.0.59 in build.rs; syn &lt; 2.0.18, quote &lt; 1.0.28 and synstructure 0.12 by
  * cfg; getrandom 0.2 refuses wasm32-unknown-unknown). Inside the
  * sandbox the real proc_macro is there (our bridge), so the wasm32 test is replaced by one that never matches.
+ * One more makes a macro expand as on the 64-bit hosts consumers build on: rand 0.8's {@code SmallRng}, which
+ * picks its algorithm by pointer width (phf_macros and cssparser-macros seed it to lay out their tables).
  * A patch that finds nothing to replace in a version it claims is an error: silently building a macro that
- * cannot see its input would be worse.
+ * cannot see its input, or that expands differently, would be worse.
  */
 public final class CompatPatches {
     /** Bump when a patch changes: it is part of the build recipe recorded in every manifest. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     record Replace(String file, String from, String to) {
     }
@@ -27,9 +29,9 @@ public final class CompatPatches {
      * Applies to versions from {@code from} (inclusive) below {@code below}. A required patch that finds nothing to
      * replace is an error; an optional one is for crates whose unpatched build fails loudly on its own.
      */
-    record Patch(String crate, int[] from, int[] below, List<Replace> replacements, boolean required) {
+    record Patch(String crate, int[] from, int[] below, List<Replace> replacements, boolean required, String what) {
         Patch(String crate, int[] from, int[] below, List<Replace> replacements) {
-            this(crate, from, below, replacements, true);
+            this(crate, from, below, replacements, true, WASM_GUARD);
         }
 
         boolean appliesTo(String crateName, String version) {
@@ -38,6 +40,7 @@ public final class CompatPatches {
     }
 
     private static final int[] ANY = {0, 0, 0};
+    private static final String WASM_GUARD = "wasm32 guard";
 
     private static final String SYN_WASM = "not(all(target_arch = \"wasm32\", any(target_os = \"unknown\", target_os = \"wasi\")))";
     private static final String QUOTE_WASM = "not(all(target_arch = \"wasm32\", target_os = \"unknown\"))";
@@ -60,7 +63,15 @@ public final class CompatPatches {
                     "compile_error!(\"the wasm32-unknown-unknown target is not supported by \\",
                     "mod imp { pub fn getrandom_inner(_: &mut [u8]) -> Result<(), crate::Error> { Err(crate::Error::UNSUPPORTED) } }"
                             + " const _SANDCRATE_NO_RANDOMNESS: &str = (\"the wasm32-unknown-unknown target is not supported by \\")),
-                    false));
+                    false, WASM_GUARD),
+            // SmallRng is Xoshiro256++ where pointers are 64 bits wide and Xoshiro128++ elsewhere: a seeded SmallRng
+            // (phf_generator's fixed seed) must give the numbers it gives on the consumer's x86_64/aarch64 host
+            new Patch("rand", new int[]{0, 8, 0}, new int[]{0, 9, 0}, List.of(
+                    new Replace("src/rngs/mod.rs", "#[cfg(all(feature = \"small_rng\", target_pointer_width = \"64\"))]", "#[cfg(feature = \"small_rng\")]"),
+                    new Replace("src/rngs/mod.rs", "#[cfg(all(feature = \"small_rng\", not(target_pointer_width = \"64\")))]", "#[cfg(any())]"),
+                    new Replace("src/rngs/small.rs", "#[cfg(target_pointer_width = \"64\")]", "#[cfg(all())]"),
+                    new Replace("src/rngs/small.rs", "#[cfg(not(target_pointer_width = \"64\"))]", "#[cfg(any())]")),
+                    true, "64-bit SmallRng"));
 
     private CompatPatches() {
     }
@@ -79,7 +90,7 @@ public final class CompatPatches {
                     int count = occurrences(text, r.from());
                     if (count > 0) {
                         Files.writeString(file, text.replace(r.from(), r.to()));
-                        applied.add(crateName + " " + version + ": " + r.file() + " (" + count + "x wasm32 guard)");
+                        applied.add(crateName + " " + version + ": " + r.file() + " (" + count + "x " + patch.what() + ")");
                         total += count;
                     }
                 } catch (IOException e) {
@@ -87,8 +98,8 @@ public final class CompatPatches {
                 }
             }
             if (total == 0 && patch.required()) {
-                throw new PrecompileException(crateName + " " + version + " should carry the wasm32 guard that switches off proc_macro, "
-                        + "but the compat patch found none; extend CompatPatches for this version");
+                throw new PrecompileException(crateName + " " + version + " should carry the code its compat patch (" + patch.what()
+                        + ") replaces, but the patch found none; extend CompatPatches for this version");
             }
         }
         return applied;

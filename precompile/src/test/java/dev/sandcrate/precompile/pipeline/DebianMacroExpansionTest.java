@@ -166,6 +166,25 @@ class DebianMacroExpansionTest {
                         "#[allow(dead_code)] enum ProcMacroHack { Value = (stringify! { span => let #x = 1; }, 0).1, }")));
     }
 
+    /** phf_generator seeds rand's SmallRng, whose algorithm depends on the pointer width (a compat patch). */
+    @Test
+    void phfMacrosLayOutTheirTablesAsOn64BitHosts(@TempDir Path work) throws Exception {
+        compareCorpusCrate("phf_macros-0.10.0", work, List.of(
+                Check.ok("map", "proc_macro_hack_phf_map", null, "\"salmon\" => 1, \"pink\" => 2, \"teal\" => 3, \"plum\" => 4, \"navy\" => 5"),
+                Check.ok("set", "proc_macro_hack_phf_set", null, "\"a\", \"b\", \"c\"")));
+    }
+
+    /**
+     * Natively syn comes with the features of the whole consumer graph, and rkyv_derive parses expressions that syn
+     * parses only with {@code full}, which it does not ask for: it panicked in the sandbox before syn's features were
+     * unified (gtk3-macros and gtk4-macros, which clone syn types without {@code clone-impls}, did not even build).
+     */
+    @Test
+    void rkyvDeriveParsesExpressionsWithSynFull(@TempDir Path work) throws Exception {
+        compareCorpusCrate("rkyv_derive-0.7.39", work, List.of(
+                Check.ok("archive", "Archive", null, "pub struct Duration { secs: i64, nanos: i32 }")));
+    }
+
     @Test
     void panickingMacroAndCfgGatedMacros(@TempDir Path work) throws Exception {
         CrateSource sources = CrateSources.layered(List.of(new UnpackedCrateFolderSource(TestEnv.TEST_CRATES), TestEnv.debian()));

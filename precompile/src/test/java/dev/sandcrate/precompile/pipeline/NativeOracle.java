@@ -61,7 +61,10 @@ final class NativeOracle {
                 [dependencies]
                 sandcrate-oracle = { path = "../sandcrate-rust/oracle" }
                 sandcrate_macro_crate = { package = "%s", path = "../crate", default-features = %s, features = [%s] }
-                """.formatted(manifest.crate(), manifest.features().defaultFeatures(), features));
+                %s
+                """.formatted(manifest.crate(), manifest.features().defaultFeatures(), features,
+                // syn as the artifact and a consumer's build have it
+                String.join("\n", HarnessGenerator.unifiedSyn(manifest.lockfile(), ws.resolve("vendor")))));
         Files.writeString(ws.resolve("oracle-macros/src/lib.rs"), "sandcrate_oracle::oracle! {\n" + manifest.macros().stream()
                 .map(m -> "    " + m.kind() + " dump_" + m.function() + " => sandcrate_macro_crate::" + m.function() + ",")
                 .collect(Collectors.joining("\n")) + "\n}\n");

@@ -55,6 +55,22 @@ class CompatPatchesTest {
     }
 
     @Test
+    void randSmallRngIsTheAlgorithmOf64BitHosts(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("rand");
+        FileTrees.copy(dev.sandcrate.precompile.pipeline.TestEnv.debianCorpus().resolve("rand-0.8.5"), dir, rel -> false);
+        assertEquals(List.of("rand 0.8.5: src/rngs/mod.rs (1x 64-bit SmallRng)", "rand 0.8.5: src/rngs/mod.rs (1x 64-bit SmallRng)",
+                "rand 0.8.5: src/rngs/small.rs (1x 64-bit SmallRng)", "rand 0.8.5: src/rngs/small.rs (1x 64-bit SmallRng)"),
+                CompatPatches.apply("rand", "0.8.5", dir));
+        String small = Files.readString(dir.resolve("src/rngs/small.rs"));
+        assertTrue(small.contains("#[cfg(all())]\ntype Rng = super::xoshiro256plusplus::Xoshiro256PlusPlus;"), small);
+        assertFalse(small.contains("target_pointer_width"), small);
+        String rngs = Files.readString(dir.resolve("src/rngs/mod.rs"));
+        assertTrue(rngs.contains("#[cfg(feature = \"small_rng\")]\nmod xoshiro256plusplus;"), rngs);
+        assertFalse(rngs.contains("target_pointer_width"), rngs);
+        assertEquals(List.of(), CompatPatches.apply("rand", "0.9.0", dir), "0.9 is not claimed");
+    }
+
+    @Test
     void leavesNewVersionsAndOtherCratesAlone(@TempDir Path tmp) throws Exception {
         Files.writeString(tmp.resolve("build.rs"), "fn main() { if target.contains(\"wasm32\") {} }");
         assertEquals(List.of(), CompatPatches.apply("proc-macro2", "1.0.59", tmp));
