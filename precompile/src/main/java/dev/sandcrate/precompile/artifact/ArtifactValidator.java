@@ -6,6 +6,7 @@ import com.dylibso.chicory.wasm.types.ExternalType;
 
 import dev.sandcrate.runtime.engine.Engines;
 import dev.sandcrate.runtime.engine.MacroInstance;
+import dev.sandcrate.runtime.engine.MacroEngine;
 import dev.sandcrate.runtime.engine.MacroModule;
 import dev.sandcrate.runtime.engine.SandboxException;
 import dev.sandcrate.runtime.engine.SandboxLimits;
@@ -72,8 +73,9 @@ public final class ArtifactValidator {
     /** Runs each manifest macro once on empty input: it must be dispatched (whatever the macro then answers). */
     private static List<String> dispatchProblems(byte[] wasm, ArtifactManifest manifest) {
         List<String> problems = new ArrayList<>();
-        try {
-            MacroModule module = Engines.create(Engines.DEFAULT, SandboxLimits.defaults()).load(wasm);
+        // closed: the default engine's worker process would outlive every validation (one JVM per precompile job)
+        try (MacroEngine engine = Engines.create(Engines.DEFAULT, SandboxLimits.defaults())) {
+            MacroModule module = engine.load(wasm);
             for (var m : manifest.macros()) {
                 Request.MacroKind kind = Request.MacroKind.valueOf(m.kind().equals("derive") ? "DERIVE" : m.kind().equals("attr") ? "ATTR" : "BANG");
                 if (isUnknown(run(module, kind, m.name()))) problems.add("the module does not dispatch " + m.kind() + " " + m.name() + " named in its manifest");

@@ -38,7 +38,9 @@ class PipelineTest {
         assertNotEquals(record.builds().get(0).jobs(), record.builds().get(1).jobs(), "the builds differ in parallelism");
         byte[] wasm = Files.readAllBytes(out.resolve(record.artifact()));
         assertEquals(record.artifactSha256(), Checksums.sha256Hex(wasm));
+        long workersBefore = engineWorkers();
         assertEquals(List.of(), ArtifactValidator.problems(wasm));
+        assertEquals(workersBefore, engineWorkers(), "validation stops the engine worker it started");
 
         ArtifactManifest manifest = ArtifactManifest.of(wasm);
         assertEquals(List.of(new MacroDecl("bang", "shout", "shout", List.of(), List.of()),
@@ -123,5 +125,11 @@ class PipelineTest {
     private static int indexOf(List<String> steps, String text) {
         for (int i = 0; i < steps.size(); i++) if (steps.get(i).contains(text)) return i;
         return Integer.MAX_VALUE;
+    }
+
+    /** Engine worker processes (the default engine's Wasmtime runs in one) this JVM started and that still run. */
+    private static long engineWorkers() {
+        return ProcessHandle.current().descendants()
+                .filter(p -> p.isAlive() && p.info().commandLine().orElse("").contains("EngineWorker")).count();
     }
 }

@@ -54,6 +54,15 @@ public final class FallbackEngine implements MacroEngine {
     }
 
     @Override
+    public void close() {
+        try {
+            primary.close();
+        } finally {
+            fallback.close();
+        }
+    }
+
+    @Override
     public MacroModule load(byte[] wasm) throws SandboxException {
         return load(wasm, ArtifactAbi.sha256(wasm));
     }

@@ -4,7 +4,7 @@ package dev.sandcrate.runtime.engine;
  * A WebAssembly engine that runs precompiled proc-macro artifacts (see docs/runtime.md).
  * Implementations must be thread-safe: modules are loaded once and instantiated many times.
  */
-public interface MacroEngine {
+public interface MacroEngine extends AutoCloseable {
 
     /** Short stable name used on the command line and in benchmark reports, e.g. {@code chicory}. */
     String name();
@@ -27,5 +27,13 @@ public interface MacroEngine {
      */
     default MacroModule load(byte[] wasm, String sha256) throws SandboxException {
         return load(wasm);
+    }
+
+    /**
+     * Releases what the engine holds outside the heap: an engine worker process (the default engine starts one).
+     * Modules and instances of a closed engine must not be used.
+     */
+    @Override
+    default void close() {
     }
 }
