@@ -340,7 +340,10 @@ fn doc_comment_at(trees: &[wire::TokenTree], spans: &SpanTable) -> Option<(Token
         wire::TokenTree::Group(g)
             if g.delimiter == wire::Delimiter::Bracket
                 && spans.loc(g.open).start == loc.start
-                && matches!(g.stream.first(), Some(wire::TokenTree::Ident(id)) if id.name == "doc") => {}
+                && matches!(g.stream.first(), Some(wire::TokenTree::Ident(id)) if id.name == "doc")
+                // rustc hands a doc comment to a macro as a plain string; `r".."` is one a macro_rules! desugared
+                // (openssl's macros), which stays an attribute
+                && matches!(g.stream.last(), Some(wire::TokenTree::Literal(l)) if l.text.starts_with('"')) => {}
         _ => return None,
     }
     let data = match kind {

@@ -126,3 +126,18 @@ fn rebuilt_groups_are_not_mistaken_for_the_originals() {
     assert!(result.starts_with("same: #[doc = \" Outer doc\"]"), "{result}");
     assert!(result.contains("clippy :: should_implement_trait"), "{result}");
 }
+
+// A doc comment that a macro_rules! matched as `tt` reaches the macro as `#[doc = r".."]` and must stay that
+// attribute: the bridge turned it back into a doc comment, which prints `///` (openssl-macros differed so).
+macro_rules! to_string_through_macro_rules {
+    ($($t:tt)*) => { oracle_probes::compare_to_string! { $($t)* } };
+}
+
+#[test]
+fn doc_comments_desugared_by_macro_rules_stay_attributes() {
+    let result: &str = to_string_through_macro_rules! {
+        /// Creates a new hasher.
+        fn f() {}
+    };
+    assert_eq!(result, "same: 1 tokens");
+}
