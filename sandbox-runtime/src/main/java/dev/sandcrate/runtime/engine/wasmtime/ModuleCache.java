@@ -117,13 +117,18 @@ final class ModuleCache {
         return result;
     }
 
-    /** Wasmtime's module files (not its usage statistics) with their modification times. */
+    /**
+     * Wasmtime's module files with their modification times: not its usage statistics, its lock files or the
+     * {@code <name>.wip-atomic-write-<reason>} file its background worker writes a statistics file through, which
+     * can exist for a moment right after a compile (it made the index go unrecorded now and then).
+     */
     private static Map<Path, Long> moduleFiles(Path compiled) {
         Map<Path, Long> files = new HashMap<>();
         try (Stream<Path> walk = Files.walk(compiled)) {
             walk.filter(Files::isRegularFile)
                     .filter(p -> !p.getFileName().toString().endsWith(".stats"))
                     .filter(p -> !p.getFileName().toString().startsWith("."))
+                    .filter(p -> !p.getFileName().toString().contains(".wip-"))
                     .forEach(p -> {
                         try {
                             files.put(p, Files.getLastModifiedTime(p).toMillis() ^ Files.size(p) << 40);

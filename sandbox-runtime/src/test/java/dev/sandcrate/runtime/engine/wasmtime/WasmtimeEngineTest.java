@@ -179,6 +179,24 @@ class WasmtimeEngineTest extends MacroEngineContractTest {
         assertArrayEquals(first, Files.readAllBytes(compiled));
     }
 
+    /** Wasmtime's worker writes a module's statistics through a temporary file that may still exist after a compile. */
+    @Test
+    void aStatisticsFileBeingWrittenDoesNotKeepTheModuleFromItsIndex() throws Exception {
+        ModuleCache moduleCache = new ModuleCache(cache.resolve("module-cache"));
+        Path compiled = moduleCache.writeConfig().resolveSibling("compiled");
+        String sha256 = "ab".repeat(32);
+        moduleCache.compile(sha256, () -> {
+            try {
+                Files.writeString(compiled.resolve("mod-1"), "native code");
+                Files.writeString(compiled.resolve("mod-1.wip-atomic-write-stats"), "usage statistics");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return null;
+        });
+        assertEquals("mod-1", compiledFile(moduleCache.directory(), sha256).getFileName().toString());
+    }
+
     @Test
     void corruptedAbiRecordIsDiscardedAndTheModuleCheckedAgain() throws Exception {
         byte[] wasm = AbiTestModules.importsFunction();
