@@ -23,6 +23,7 @@ import java.util.List;
  * Runtime benchmark driver (run by run.sh, one fresh JVM per measurement):
  *   crate DIR N            write a consumer crate's src/lib.rs with N derived structs
  *   shim CARGO_TOML WASM OUT.crate   generate the shim .crate for a real artifact
+ *   support OUT.crate      the support crate every shim depends on (the view serves it beside the shims)
  *   app DIR N              write the application's src/main.rs (tokio, serde, thiserror, async-trait) with N structs
  *   engine NAME|- WASM N ROUNDS   in-process: load, first expansion and warm rounds of Serialize+Deserialize on N
  *                          structs (- = the runtime's default engine; compiled modules cached like the daemon does)
@@ -73,6 +74,7 @@ public class RuntimeBench {
                         List.of(Files.readAllBytes(Path.of(args[2]))), "bench");
                 Files.write(Path.of(args[3]), shim.bytes());
             }
+            case "support" -> Files.write(Path.of(args[1]), ShimGenerator.support().bytes());
             case "app" -> app(Path.of(args[1]), Integer.parseInt(args[2]));
             case "engine" -> engine(args[1].equals("-") ? Engines.DEFAULT : args[1], Path.of(args[2]),
                     Integer.parseInt(args[3]), Integer.parseInt(args[4]));

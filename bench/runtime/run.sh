@@ -61,7 +61,11 @@ macros=(serde_derive-1.0.152 thiserror-impl-1.0.38 async-trait-0.1.56 tokio-macr
 declare -A wasm
 for m in "${macros[@]}"; do wasm[$m]=$(artifact "$m"); done
 [[ -n "${1:-}" ]] && wasm[serde_derive-1.0.152]=$(readlink -f "$1")
-patches=""
+# the shims' support crate, as the registry's view serves it beside them
+java -cp "$cp" RuntimeBench support "$work/support.crate"
+mkdir -p "$work/shims" && tar -xzf "$work/support.crate" -C "$work/shims"
+support=$(cd "$work/shims" && ls -d sandcrate-shim-*)
+patches="sandcrate-shim = { path = \"$work/shims/$support\" }"$'\n'
 for m in "${macros[@]}"; do
     java -cp "$cp" RuntimeBench shim "$corpus/$m/Cargo.toml" "${wasm[$m]}" "$work/$m.crate"
     mkdir -p "$work/shims" && tar -xzf "$work/$m.crate" -C "$work/shims"
@@ -83,7 +87,7 @@ crate() { # dir, kind (lib|app), patch text
     (cd "$1" && cargo generate-lockfile --offline -q)
 }
 crate "$work/native-a" lib ""
-crate "$work/shim-a" lib "$(printf '%s\n' "$patches" | grep '^serde_derive ')"
+crate "$work/shim-a" lib "$(printf '%s\n' "$patches" | grep -E '^(serde_derive|sandcrate-shim) ')"
 crate "$work/native-b" app ""
 crate "$work/shim-b" app "$patches"
 

@@ -12,6 +12,7 @@ import dev.sandcrate.registry.Registry;
 import dev.sandcrate.registry.RegistryConfig;
 import dev.sandcrate.registry.precompile.PrecompileConfig;
 import dev.sandcrate.registry.view.PrecompiledView;
+import dev.sandcrate.runtime.shim.ShimSources;
 import dev.sandcrate.registry.view.RuntimeBundle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -103,7 +104,9 @@ class ConsumerOptInTest {
         IndexEntry source = IndexFile.parse(new String(get(registry.url() + "/index/" + indexPath("serde_derive")).body(), StandardCharsets.UTF_8)).getFirst();
         IndexEntry shim = IndexFile.parse(new String(serdeDerive.body(), StandardCharsets.UTF_8)).getFirst();
         assertFalse(source.deps().isEmpty());
-        assertEquals(List.of(), shim.deps());
+        assertEquals(List.of(ShimSources.SUPPORT_CRATE + " =" + ShimSources.supportVersion() + " from this registry"),
+                shim.deps().stream().map(d -> d.name() + " " + d.req() + (d.registry() == null ? " from this registry" : " from " + d.registry())).toList(),
+                "the shim depends on the support crate only");
         assertNull(shim.links());
         assertEquals(source.name(), shim.name());
         assertEquals(source.vers(), shim.vers());
@@ -111,12 +114,16 @@ class ConsumerOptInTest {
         assertEquals(source.allFeatures().keySet(), shim.allFeatures().keySet(), "feature names stay valid");
         assertNotEquals(source.cksum(), shim.cksum());
 
-        // the download is the shim: a dependency-free proc-macro crate whose sha256 is the line's cksum
+        // the download is the shim: a proc-macro crate whose sha256 is the line's cksum
         byte[] crate = get(registry.url() + "/precompiled/dl/serde_derive/1.0.152").body();
         assertEquals(shim.cksum(), Checksums.sha256Hex(crate));
         CrateContents contents = CrateArchive.read(crate, CrateLimits.DEFAULT);
         assertTrue(contents.manifest().procMacro());
-        assertEquals(List.of(), contents.manifest().dependencies());
+        assertEquals(List.of(ShimSources.SUPPORT_CRATE), contents.manifest().dependencies().stream().map(d -> d.name()).toList());
+        IndexEntry support = IndexFile.parse(new String(get(registry.url() + "/precompiled/index/" + indexPath(ShimSources.SUPPORT_CRATE)).body(),
+                StandardCharsets.UTF_8)).getFirst();
+        assertEquals(ShimSources.supportVersion(), support.vers());
+        assertEquals(support.cksum(), Checksums.sha256Hex(get(registry.url() + "/precompiled/dl/" + ShimSources.SUPPORT_CRATE + "/" + support.vers()).body()));
         assertTrue(contents.entries().stream().anyMatch(e -> e.path().endsWith(".wasm")), "the artifact is embedded");
         PrecompiledView.ShimInfo info = registry.precompiledView().shim("serde_derive", "1.0.152").orElseThrow();
         assertEquals(List.of("default"), info.featureSets());
@@ -212,6 +219,8 @@ class ConsumerOptInTest {
         for (String dep : MACRO_DEPS) assertFalse(compiled(build, dep), dep + " must not be compiled:\n" + build.all());
         String lock = Files.readString(project.resolve("Cargo.lock"));
         assertTrue(lock.contains("checksum = \"" + registry.precompiledView().shim("serde_derive", "1.0.152").orElseThrow().cksum() + "\""), lock);
+        assertTrue(lock.contains("name = \"" + ShimSources.SUPPORT_CRATE + "\"\nversion = \"" + ShimSources.supportVersion() + "\"\nsource = \""
+                + viewIndex()), "the shim's support crate from the patch's registry:\n" + lock);
         assertTrue(lock.contains("checksum = \"" + registry.crates().versions("serde").getFirst().cksum() + "\""), "serde from the source index:\n" + lock);
     }
 

@@ -52,6 +52,11 @@ public final class CrateNames {
         }
     }
 
+    /** Whether two names are the same crate ({@link #canonical}). */
+    public static boolean same(String a, String b) {
+        return canonical(a).equals(canonical(b));
+    }
+
     /** Names equal after this are the same crate: {@code Foo-Bar} and {@code foo_bar}. */
     public static String canonical(String name) {
         return name.toLowerCase(Locale.ROOT).replace('-', '_');

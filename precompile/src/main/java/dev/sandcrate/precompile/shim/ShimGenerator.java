@@ -3,6 +3,7 @@ package dev.sandcrate.precompile.shim;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.sandcrate.index.Checksums;
+import dev.sandcrate.index.IndexDependency;
 import dev.sandcrate.index.IndexEntry;
 import dev.sandcrate.index.crate.CrateArchive;
 import dev.sandcrate.index.crate.CrateLimits;
@@ -29,10 +30,11 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * Turns the verified artifacts of one crate version into its shim .crate: a dependency-free proc-macro crate with the
- * original's name, version and features that runs the artifacts in the Sandcrate runtime (docs/runtime.md). The
- * .crate is packed deterministically ({@link CratePacker}), so the same inputs always give the same checksum.
- * Callers pass only artifacts that passed the double build and verification.
+ * Turns the verified artifacts of one crate version into its shim .crate: a proc-macro crate with the original's name,
+ * version and features that runs the artifacts in the Sandcrate runtime (docs/runtime.md), through the code of its one
+ * dependency, the support crate ({@link #support()}). The .crates are packed deterministically ({@link CratePacker}),
+ * so the same inputs always give the same checksum. Callers pass only artifacts that passed the double build and
+ * verification.
  */
 public final class ShimGenerator {
 
@@ -55,17 +57,28 @@ public final class ShimGenerator {
         }
         ShimSpec spec = new ShimSpec(original.name(), original.version(), edition(originalCargoToml), original.license(),
                 features, shimArtifacts, sourceHint);
+        try {
+            return pack(original.name() + "-" + original.version(), ShimSources.render(spec));
+        } catch (IllegalArgumentException e) {
+            throw new PrecompileException(e.getMessage(), e);
+        }
+    }
+
+    /** The support crate every shim of this runtime depends on ({@link ShimSources#SUPPORT_CRATE} at {@link ShimSources#supportVersion()}). */
+    public static CratePacker.PackedCrate support() throws IOException {
+        return pack(ShimSources.SUPPORT_CRATE + "-" + ShimSources.supportVersion(), ShimSources.renderSupport());
+    }
+
+    private static CratePacker.PackedCrate pack(String rootName, Map<String, byte[]> files) throws IOException {
         Path dir = Files.createTempDirectory("sandcrate-shim-");
         try {
-            Path root = dir.resolve(original.name() + "-" + original.version());
-            for (Map.Entry<String, byte[]> file : ShimSources.render(spec).entrySet()) {
+            Path root = dir.resolve(rootName);
+            for (Map.Entry<String, byte[]> file : files.entrySet()) {
                 Path path = root.resolve(file.getKey());
                 Files.createDirectories(path.getParent());
                 Files.write(path, file.getValue());
             }
             return CratePacker.pack(root);
-        } catch (IllegalArgumentException e) {
-            throw new PrecompileException(e.getMessage(), e);
         } finally {
             deleteTree(dir);
         }
@@ -107,17 +120,26 @@ public final class ShimGenerator {
 
     /**
      * The shim's line in the precompiled view of the index: the source line's name, version, yank state and
-     * publication time, with the shim's checksum, its features, no dependencies and the shim's minimum rustc.
+     * publication time, with the shim's checksum, its features and minimum rustc, and its dependencies (the support
+     * crate; none for shims generated before there was one) from the view itself.
+     *
+     * @param shimManifest the manifest inside the shim .crate whose sha256 is {@code cksum}
      */
-    public static IndexEntry indexEntry(CratePacker.PackedCrate shim, IndexEntry source) {
-        if (!shim.name().equals(source.name()) || !shim.version().equals(source.vers())) {
-            throw new PrecompileException("shim " + shim.name() + " " + shim.version() + " does not replace "
+    public static IndexEntry indexEntry(CrateManifest shimManifest, String cksum, IndexEntry source) {
+        if (!shimManifest.name().equals(source.name()) || !shimManifest.version().equals(source.vers())) {
+            throw new PrecompileException("shim " + shimManifest.name() + " " + shimManifest.version() + " does not replace "
                     + source.name() + " " + source.vers());
         }
-        CrateManifest manifest = CrateArchive.read(shim.bytes(), CrateLimits.DEFAULT).manifest();
-        IndexEntry entry = manifest.toIndexEntry(Checksums.sha256Hex(shim.bytes()), null, source.pubtime());
-        return new IndexEntry(entry.name(), entry.vers(), List.of(), entry.cksum(), entry.features(), source.yanked(),
-                null, entry.v(), entry.features2(), ShimSources.RUST_VERSION, source.pubtime());
+        IndexEntry entry = shimManifest.toIndexEntry(cksum, null, source.pubtime());
+        List<IndexDependency> fromTheView = entry.deps().stream().map(d -> new IndexDependency(d.name(), d.req(), d.features(),
+                d.optional(), d.defaultFeatures(), d.target(), d.kind(), null, d.packageName())).toList();
+        return new IndexEntry(entry.name(), entry.vers(), fromTheView, entry.cksum(), entry.features(), source.yanked(),
+                null, entry.v(), entry.features2(), entry.rustVersion(), source.pubtime());
+    }
+
+    /** {@link #indexEntry(CrateManifest, String, IndexEntry)} of a packed shim. */
+    public static IndexEntry indexEntry(CratePacker.PackedCrate shim, IndexEntry source) {
+        return indexEntry(CrateArchive.read(shim.bytes(), CrateLimits.DEFAULT).manifest(), Checksums.sha256Hex(shim.bytes()), source);
     }
 
     /** {@code package.edition}, or 2015 when absent (cargo's default). */

@@ -2,6 +2,8 @@ package dev.sandcrate.precompile.shim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +19,7 @@ import dev.sandcrate.precompile.artifact.ArtifactManifest;
 import dev.sandcrate.precompile.artifact.WasmSections;
 import dev.sandcrate.precompile.pipeline.FeatureSet;
 import dev.sandcrate.precompile.source.MacroDecl;
+import dev.sandcrate.runtime.shim.ShimSources;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -77,12 +80,13 @@ class ShimGeneratorTest {
 
         CrateContents contents = CrateArchive.read(first.bytes(), CrateLimits.DEFAULT);
         assertEquals("demo_derive-1.2.3", contents.root());
-        assertEquals(List.of("Cargo.toml", "README.md", "src/client.rs", "src/lib.rs", "src/proc_macro_wire.rs", "src/wire.rs",
+        assertEquals(List.of("Cargo.toml", "README.md", "src/lib.rs",
                         "wasm/" + sha256(artifacts.get(0)) + ".wasm", "wasm/" + sha256(artifacts.get(1)) + ".wasm").stream().sorted().toList(),
                 contents.entries().stream().map(CrateEntry::path).sorted().toList());
         CrateManifest shim = contents.manifest();
         assertTrue(shim.procMacro());
-        assertTrue(shim.dependencies().isEmpty(), "a shim has no dependencies");
+        assertEquals(List.of(ShimSources.SUPPORT_CRATE + " =" + ShimSources.supportVersion()),
+                shim.dependencies().stream().map(d -> d.name() + " " + d.req()).toList(), "a shim depends on the support crate only");
         assertEquals("MIT", shim.license());
         String toml = new String(contents.cargoToml(), StandardCharsets.UTF_8);
         assertTrue(toml.contains("edition = \"2018\""), "keeps the original's edition: " + toml);
@@ -116,13 +120,27 @@ class ShimGeneratorTest {
         assertEquals("demo_derive", line.name());
         assertEquals("1.2.3", line.vers());
         assertEquals(sha256(shim.bytes()), line.cksum());
-        assertTrue(line.deps().isEmpty(), "the shim has no dependencies");
+        assertEquals(1, line.deps().size(), "the shim depends on the support crate only: " + line.deps());
+        assertEquals(ShimSources.SUPPORT_CRATE, line.deps().get(0).name());
+        assertEquals("=" + ShimSources.supportVersion(), line.deps().get(0).req());
+        assertNull(line.deps().get(0).registry(), "from the view itself, whichever URL a consumer uses for it");
         assertEquals(Map.of("default", List.of("std"), "std", List.of(), "extra", List.of("quote"), "quote", List.of()), line.features());
         assertEquals("1.88", line.rustVersion());
         assertEquals("2026-01-01T00:00:00Z", line.pubtime());
         var other = assertThrows(PrecompileException.class, () -> ShimGenerator.indexEntry(shim,
                 new IndexEntry("demo_derive", "1.2.4", List.of(), "cd".repeat(32), Map.of(), false, null, null, null, null, null)));
         assertEquals("shim demo_derive 1.2.3 does not replace demo_derive 1.2.4", other.getMessage());
+    }
+
+    @Test
+    void theSupportCrateIsPackedTheSameEveryTime() throws Exception {
+        CratePacker.PackedCrate first = ShimGenerator.support();
+        assertEquals(ShimSources.SUPPORT_CRATE, first.name());
+        assertEquals(ShimSources.supportVersion(), first.version());
+        assertArrayEquals(first.bytes(), ShimGenerator.support().bytes());
+        CrateManifest manifest = CrateArchive.read(first.bytes(), CrateLimits.DEFAULT).manifest();
+        assertFalse(manifest.procMacro());
+        assertTrue(manifest.dependencies().isEmpty());
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.sandcrate.registry.crates;
 import dev.sandcrate.index.SemVer;
 import dev.sandcrate.index.Checksums;
 import dev.sandcrate.index.CrateNames;
+import dev.sandcrate.runtime.shim.ShimSources;
 import dev.sandcrate.index.IndexEntry;
 import dev.sandcrate.index.IndexFile;
 import dev.sandcrate.index.crate.CrateArchive;
@@ -163,6 +164,10 @@ public final class CrateService {
             // them (a vendored compiler_builtins, an internal cargo fork), nobody else may.
             if (who.actsAsAdmin()) CrateNames.validate(req.name());
             else CrateNames.validateNew(req.name());
+            if (CrateNames.same(req.name(), ShimSources.SUPPORT_CRATE)) {
+                throw new IllegalArgumentException("the crate name `" + req.name() + "` is reserved: the precompiled view serves"
+                        + " the crate Sandcrate's shims depend on under it");
+            }
         } catch (IllegalArgumentException e) {
             throw RegistryException.badRequest(e.getMessage());
         }

@@ -3,6 +3,7 @@ package dev.sandcrate.registry.view;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import dev.sandcrate.index.CrateNames;
 import dev.sandcrate.index.IndexEntry;
 import dev.sandcrate.index.IndexFile;
 import dev.sandcrate.index.crate.CrateArchive;
@@ -15,6 +16,7 @@ import dev.sandcrate.registry.mirror.PullThrough;
 import dev.sandcrate.registry.precompile.JobState;
 import dev.sandcrate.registry.precompile.PrecompileService;
 import dev.sandcrate.registry.precompile.PrecompileStore;
+import dev.sandcrate.runtime.shim.ShimSources;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +34,9 @@ import java.util.function.Supplier;
 
 /**
  * The precompiled view of the index (docs/consumer.md): the same crates and versions as the source index, except that
- * a version whose default feature set has a verified wasm artifact is served as its <em>shim</em>, a generated,
- * dependency-free proc-macro crate that runs the artifacts in the Sandcrate runtime.
+ * a version whose default feature set has a verified wasm artifact is served as its <em>shim</em>, a generated
+ * proc-macro crate that runs the artifacts in the Sandcrate runtime, and that the view also serves the one crate
+ * shims depend on, {@value ShimSources#SUPPORT_CRATE} (the code they share, compiled once per build).
  * <p>
  * Rules, chosen so that a served shim and its checksum never change:
  * <ul>
@@ -41,9 +44,11 @@ import java.util.function.Supplier;
  *   set was verified. It embeds every feature set verified at that moment and is stored; later requests serve the
  *   stored bytes. Feature sets verified afterwards do not change it (the shim answers them with a
  *   {@code compile_error!} that names the source build and the precompile request as ways out).</li>
- *   <li>Its index line: the original's name, version, yanked flag and publication time; {@code deps: []}; the
- *   shim's checksum, features (names kept, entries that enable dependencies dropped) and rust-version; no
- *   {@code links}. All other lines are byte-identical to the source index.</li>
+ *   <li>Its index line: the original's name, version, yanked flag and publication time; the shim's one dependency,
+ *   the support crate at the exact version it was generated with, from this registry; the shim's checksum, features
+ *   (names kept, entries that enable dependencies dropped) and rust-version; no {@code links}. All other lines are
+ *   byte-identical to the source index.</li>
+ *   <li>Every version of the support crate a stored shim names is stored with it and served as stored.</li>
  *   <li>If one of the embedded artifacts stops being servable (an operator denies the crate), the view shows the
  *   source line again: nothing denied runs, and a lockfile pinning the shim fails loudly instead of silently
  *   running the denied code.</li>
@@ -59,8 +64,10 @@ public final class PrecompiledView {
     private final ShimStore shims;
     private final Supplier<String> publicUrl;
     private volatile RuntimeBundle runtime;
-    /** Index entries of stored shims by checksum: a stored shim never changes, so neither does its entry. */
-    private final Map<String, IndexEntry> shimEntries = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Manifests of stored shims and support crates by checksum: stored bytes never change, so neither do they. */
+    private final Map<String, CrateManifest> manifests = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Whether this process has seen the current support crate version stored. */
+    private volatile boolean supportStored;
     /**
      * The last generation attempt that failed, per version id, with the artifacts it tried: for the precompile report
      * and the admin page (a failure is a bug; the view then serves the source line). Dropped once a shim is stored.
@@ -92,8 +99,14 @@ public final class PrecompiledView {
         return Optional.ofNullable(runtime);
     }
 
+    /** Whether {@code name} is the shims' support crate, which the view serves itself (and nobody may publish). */
+    public static boolean isSupportCrate(String name) {
+        return CrateNames.same(name, ShimSources.SUPPORT_CRATE);
+    }
+
     /** One crate's index file in the view, or empty when the crate is unknown (here and upstream). */
     public Optional<CrateService.IndexFileBody> indexFile(String name) {
+        if (isSupportCrate(name)) return supportIndexFile();
         List<CrateService.VersionRow> versions = crates.versions(name);
         if (versions.isEmpty()) {
             return pullThrough != null && pullThrough.enabled() ? pullThrough.indexFile(name) : Optional.empty();
@@ -111,6 +124,10 @@ public final class PrecompiledView {
 
     /** What the view's download of a version serves: the shim when its index line names the shim, else the source .crate. */
     public Optional<InputStream> download(String name, String num) throws IOException {
+        if (isSupportCrate(name)) {
+            Optional<ShimStore.Support> support = shims.support(num);
+            return support.isPresent() ? Optional.of(shims.open(support.get())) : Optional.empty();
+        }
         Optional<CrateService.VersionRow> version = crates.versions(name).stream().filter(v -> v.num().equals(num)).findFirst();
         if (version.isPresent()) {
             Optional<ShimStore.Shim> shim = shimFor(version.get());
@@ -247,23 +264,34 @@ public final class PrecompiledView {
     }
 
     private IndexEntry shimEntry(IndexEntry source, ShimStore.Shim shim) {
-        IndexEntry own = shimManifestEntry(shim);
-        return new IndexEntry(source.name(), source.vers(), List.of(), shim.cksum(), own.features(), source.yanked(), null,
-                own.v(), own.features2(), own.rustVersion(), source.pubtime());
+        return ShimGenerator.indexEntry(manifest(shim.cksum(), () -> shims.open(shim).orElseThrow()), shim.cksum(), source);
     }
 
-    /** The shim's own Cargo.toml as an index entry (features and rust-version as the shim declares them). */
-    private IndexEntry shimManifestEntry(ShimStore.Shim shim) {
-        return shimEntries.computeIfAbsent(shim.cksum(), k -> readShimManifestEntry(shim));
-    }
-
-    private IndexEntry readShimManifestEntry(ShimStore.Shim shim) {
-        try (InputStream in = shims.open(shim).orElseThrow()) {
-            CrateManifest manifest = CrateArchive.read(in.readAllBytes(), CrateLimits.DEFAULT).manifest();
-            return manifest.toIndexEntry(shim.cksum(), null, null);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** The support crate's index file: every version stored so far, each published when it was stored. */
+    private Optional<CrateService.IndexFileBody> supportIndexFile() {
+        List<ShimStore.Support> stored = shims.supports();
+        if (stored.isEmpty()) return Optional.empty();
+        List<IndexEntry> entries = new ArrayList<>();
+        for (ShimStore.Support support : stored) {
+            String pubtime = java.time.Instant.ofEpochMilli(support.createdAt()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+            entries.add(manifest(support.cksum(), () -> shims.open(support)).toIndexEntry(support.cksum(), null, pubtime));
         }
+        return Optional.of(new CrateService.IndexFileBody(IndexFile.render(entries), stored.getLast().createdAt()));
+    }
+
+    private interface Opener {
+        InputStream open() throws IOException;
+    }
+
+    /** The Cargo.toml inside a stored .crate (a shim or the support crate), by its checksum. */
+    private CrateManifest manifest(String cksum, Opener stored) {
+        return manifests.computeIfAbsent(cksum, k -> {
+            try (InputStream in = stored.open()) {
+                return CrateArchive.read(in.readAllBytes(), CrateLimits.DEFAULT).manifest();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     private Optional<ShimStore.Shim> shimFor(CrateService.VersionRow version) {
@@ -306,6 +334,10 @@ public final class PrecompiledView {
         if (raced.isPresent()) return raced.get();
         Packed packed = pack(version, verified);
         String name = version.entry().name();
+        if (!supportStored) { // before the shim that names it, so the view never serves a shim without its dependency
+            shims.recordSupport(ShimSources.supportVersion(), ShimGenerator.support().bytes());
+            supportStored = true;
+        }
         ShimStore.Shim shim = shims.record(version.id(), name, version.num(), packed.crate().bytes(), packed.keys(), packed.artifacts());
         LOG.info("shim of {} {} generated: {} bytes, feature sets {}, cksum {}", name, version.num(), shim.size(), packed.keys(), shim.cksum());
         return shim;

@@ -92,6 +92,7 @@ final class WhyReport {
         Map<String, Macro> macroByLabel = new LinkedHashMap<>();
         for (Package p : packages) {
             if (p.source() == null || !p.source().contains("registry")) continue; // path and git packages are not ours
+            if (PrecompiledView.isSupportCrate(p.name())) continue; // the shims' own dependency, served by the view
             Optional<CrateService.VersionRow> row = crates.versions(p.name()).stream().filter(v -> v.num().equals(p.version())).findFirst();
             if (row.isEmpty()) {
                 unknown.add(p.label());
@@ -118,7 +119,7 @@ final class WhyReport {
                         : unknown.contains(p.label()) ? "not on this registry"
                         : "not a proc-macro crate: a library or build script that uses them itself";
             } else if (m.state().equals(PrecompiledView.Status.SHIM) || m.state().equals(PrecompiledView.Status.PENDING)) {
-                why = "the view serves it as a shim (no dependencies); this Cargo.lock was resolved without the view";
+                why = "the view serves it as a shim (no syn); this Cargo.lock was resolved without the view";
             } else {
                 why = "proc macro from source: " + m.reason();
             }

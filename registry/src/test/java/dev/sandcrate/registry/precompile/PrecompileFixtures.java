@@ -63,6 +63,14 @@ public final class PrecompileFixtures {
     }
 
     public static void publish(Registry r, String token, CratePacker.PackedCrate packed) throws Exception {
+        HttpResponse<String> resp = HTTP.send(HttpRequest.newBuilder(URI.create(r.url() + "/api/v1/crates/new"))
+                .header("Authorization", token).PUT(HttpRequest.BodyPublishers.ofByteArray(publishBody(packed))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (resp.statusCode() != 200) throw new AssertionError("publishing " + packed.name() + " failed: " + resp.body());
+    }
+
+    /** The body of cargo's publish request for {@code packed}, without dependencies or features. */
+    public static byte[] publishBody(CratePacker.PackedCrate packed) {
         byte[] meta = ("{\"name\":\"" + packed.name() + "\",\"vers\":\"" + packed.version() + "\",\"deps\":[],\"features\":{}}")
                 .getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -70,10 +78,7 @@ public final class PrecompileFixtures {
         out.writeBytes(meta);
         out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(packed.bytes().length).array());
         out.writeBytes(packed.bytes());
-        HttpResponse<String> resp = HTTP.send(HttpRequest.newBuilder(URI.create(r.url() + "/api/v1/crates/new"))
-                .header("Authorization", token).PUT(HttpRequest.BodyPublishers.ofByteArray(out.toByteArray())).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (resp.statusCode() != 200) throw new AssertionError("publishing " + packed.name() + " failed: " + resp.body());
+        return out.toByteArray();
     }
 
     public static HttpResponse<String> send(Registry r, String method, String path, String token, String body) throws Exception {

@@ -9,7 +9,9 @@ import dev.sandcrate.registry.RegistryConfig;
 import dev.sandcrate.precompile.artifact.ArtifactManifest;
 import dev.sandcrate.precompile.artifact.WasmSections;
 import dev.sandcrate.precompile.pipeline.FeatureSet;
+import dev.sandcrate.precompile.shim.ShimGenerator;
 import dev.sandcrate.precompile.source.MacroDecl;
+import dev.sandcrate.runtime.shim.ShimSources;
 import dev.sandcrate.registry.precompile.PrecompileFixtures;
 import dev.sandcrate.registry.precompile.PrecompileStore;
 import dev.sandcrate.registry.storage.BlobStorage;
@@ -73,6 +75,8 @@ class PrecompiledViewTest {
             HttpResponse<byte[]> noShim = get(registry.url() + "/api/v1/crates/my-macro/0.1.0/shim", null);
             assertEquals(404, noShim.statusCode());
             assertTrue(detail(noShim).contains("has no shim"), detail(noShim));
+            assertEquals(404, get(registry.url() + "/precompiled/index/" + IndexPaths.pathOf(ShimSources.SUPPORT_CRATE), null).statusCode(),
+                    "no shim yet, so no support crate either");
             HttpResponse<byte[]> unknown = get(registry.url() + "/precompiled/index/" + IndexPaths.pathOf("nope"), null);
             assertEquals(404, unknown.statusCode());
             assertEquals("crate `nope` does not exist", detail(unknown));
@@ -133,6 +137,28 @@ class PrecompiledViewTest {
             JsonNode served = JSON.readTree(get(registry.url() + "/api/v1/crates/nofeat-macro/0.3.21/precompiled", null).body()).path("shim");
             assertEquals("shim", served.path("state").asText());
             assertEquals(shim.path("cksum").asText(), served.path("cksum").asText());
+
+            // the shim's one dependency, the support crate, comes from the view: stored with the first shim, served as stored
+            JsonNode line = JSON.readTree(get(registry.url() + "/precompiled/index/" + IndexPaths.pathOf("nofeat-macro"), null).body());
+            assertEquals(1, line.path("deps").size(), line.toString());
+            JsonNode dep = line.path("deps").get(0);
+            assertEquals(ShimSources.SUPPORT_CRATE, dep.path("name").asText());
+            assertEquals("=" + ShimSources.supportVersion(), dep.path("req").asText());
+            assertTrue(dep.path("registry").isMissingNode(), "the same registry as the shim, whatever its URL: " + dep);
+            JsonNode support = JSON.readTree(get(registry.url() + "/precompiled/index/" + IndexPaths.pathOf(ShimSources.SUPPORT_CRATE), null).body());
+            assertEquals(ShimSources.supportVersion(), support.path("vers").asText(), support.toString());
+            assertEquals(0, support.path("deps").size());
+            byte[] supportCrate = get(registry.url() + "/precompiled/dl/" + ShimSources.SUPPORT_CRATE + "/" + ShimSources.supportVersion(), null).body();
+            assertArrayEquals(ShimGenerator.support().bytes(), supportCrate);
+            assertEquals(support.path("cksum").asText(), java.util.HexFormat.of().formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(supportCrate)));
+            assertEquals(404, get(registry.url() + "/precompiled/dl/" + ShimSources.SUPPORT_CRATE + "/0.0.1", null).statusCode());
+            HttpResponse<String> taken = HTTP.send(HttpRequest.newBuilder(URI.create(registry.url() + "/api/v1/crates/new"))
+                    .header("Authorization", token).PUT(HttpRequest.BodyPublishers.ofByteArray(
+                            PrecompileFixtures.publishBody(PrecompileFixtures.crate(tmp, "sandcrate_shim", "9.0.0", "", "pub fn f() {}\n"))))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, taken.statusCode(), taken.body());
+            assertTrue(taken.body().contains("the crate name `sandcrate_shim` is reserved"), taken.body());
 
             // the broken one: the report says so before any view request (generated in memory only) and after
             JsonNode failed = JSON.readTree(get(registry.url() + "/api/v1/crates/broken-macro/1.0.0/precompiled", null).body()).path("shim");

@@ -23,16 +23,21 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Renders the source files of a shim crate from a {@link ShimSpec}: a dependency-free proc-macro crate that
- * re-declares the original's macros and runs them through the runtime (template: {@code sandbox-runtime/shim-template};
- * {@code src/wire.rs} and {@code src/proc_macro_wire.rs} are {@code precompile/rust/wire/src/lib.rs} and
- * {@code proc_macro_wire.rs} verbatim, bundled into the runtime jar next to the template).
+ * Renders the source files of a shim crate from a {@link ShimSpec}: a proc-macro crate that re-declares the original's
+ * macros and runs them through the runtime, and of the one crate every shim depends on, {@value #SUPPORT_CRATE}: the
+ * client, the wire codec and the token conversion (template: {@code sandbox-runtime/shim-template}; {@code src/wire.rs}
+ * and {@code src/proc_macro_wire.rs} are {@code precompile/rust/wire/src/lib.rs} and {@code proc_macro_wire.rs}
+ * verbatim, bundled into the runtime jar next to the template). A build compiles that code once, however many shims it
+ * has, instead of once per shim (about 2 s of CPU each, unoptimised as cargo builds proc macros).
  * The output is a pure function of the spec, so the packed .crate is byte-for-byte reproducible.
  */
 public final class ShimSources {
 
     /** Oldest rustc with every stable proc_macro API the client uses ({@code Span::file}, {@code Span::start}...). */
     public static final String RUST_VERSION = "1.88";
+    /** The support crate every shim depends on, served beside the shims ({@link #renderSupport()}). */
+    public static final String SUPPORT_CRATE = "sandcrate-shim";
+    private static final String SUPPORT_EDITION = "2015";
     private static final String TEMPLATE = "/dev/sandcrate/runtime/shim/template/";
     private static final Pattern IDENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern CRATE_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,63}");
@@ -49,13 +54,84 @@ public final class ShimSources {
         files.put("Cargo.toml", utf8(cargoToml(spec)));
         files.put("README.md", utf8(readme(spec)));
         files.put("src/lib.rs", utf8(libRs(spec)));
-        files.put("src/client.rs", template("client.rs"));
-        files.put("src/wire.rs", template("lib.rs"));
-        files.put("src/proc_macro_wire.rs", template("proc_macro_wire.rs"));
         for (ShimSpec.Artifact artifact : spec.artifacts()) {
             files.put(wasmPath(artifact), artifact.wasm().clone());
         }
         return files;
+    }
+
+    /** The files of the support crate at {@link #supportVersion()}, in a fixed order. */
+    public static SortedMap<String, byte[]> renderSupport() {
+        return Support.FILES;
+    }
+
+    /**
+     * The support crate's version: this runtime's version with a pre-release part naming its contents, so that changed
+     * sources are a new version and a published version's bytes (pinned by consumers' lockfiles) never change.
+     */
+    public static String supportVersion() {
+        return Support.VERSION;
+    }
+
+    /** The support crate, rendered once: its version is a hash of its files. */
+    private static final class Support {
+        static final String VERSION;
+        static final SortedMap<String, byte[]> FILES;
+
+        static {
+            SortedMap<String, byte[]> files = new TreeMap<>();
+            files.put("README.md", utf8(supportReadme()));
+            files.put("src/lib.rs", utf8("""
+                    //! Sandcrate shim support: the code every generated Sandcrate shim shares. See README.md.
+
+                    extern crate proc_macro;
+
+                    pub mod client;
+                    #[allow(dead_code, clippy::all)]
+                    pub mod wire;
+                    #[allow(clippy::all)]
+                    pub mod proc_macro_wire;
+                    """));
+            files.put("src/client.rs", template("client.rs"));
+            files.put("src/wire.rs", template("lib.rs"));
+            files.put("src/proc_macro_wire.rs", template("proc_macro_wire.rs"));
+            files.put("Cargo.toml", utf8(supportCargoToml("0.0.0")));
+            java.security.MessageDigest sha = sha256();
+            files.forEach((path, bytes) -> {
+                sha.update(utf8(path + "\n" + bytes.length + "\n"));
+                sha.update(bytes);
+            });
+            VERSION = RuntimeVersion.VERSION + "-h" + java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+            files.put("Cargo.toml", utf8(supportCargoToml(VERSION)));
+            FILES = Collections.unmodifiableSortedMap(files);
+        }
+    }
+
+    private static java.security.MessageDigest sha256() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String supportCargoToml(String version) {
+        return "# Generated by Sandcrate: the code every Sandcrate shim shares.\n"
+                + "[package]\n"
+                + "name = " + tomlString(SUPPORT_CRATE) + "\n"
+                + "version = " + tomlString(version) + "\n"
+                + "edition = " + tomlString(SUPPORT_EDITION) + "\n"
+                + "rust-version = " + tomlString(RUST_VERSION) + "\n"
+                + "description = \"Sandcrate shim support: runs precompiled, sandboxed WebAssembly proc macros through the Sandcrate runtime\"\n"
+                + "\n[lib]\npath = \"src/lib.rs\"\n";
+    }
+
+    private static String supportReadme() {
+        return "# " + SUPPORT_CRATE + " (Sandcrate shim support)\n\n"
+                + "Generated by Sandcrate. Every Sandcrate shim (a generated crate that replaces a proc-macro crate and runs its\n"
+                + "precompiled WebAssembly build in the sandboxed Sandcrate runtime) depends on this crate, which holds the code\n"
+                + "they share: finding or starting the runtime (`client.rs`), the wire format (`wire.rs`) and the conversion\n"
+                + "between `proc_macro` tokens and the wire (`proc_macro_wire.rs`). A build compiles it once for all its shims.\n";
     }
 
     /** The features a feature set enables, following the crate's own feature graph. */
@@ -151,6 +227,7 @@ public final class ShimSources {
             out.append("license = ").append(tomlString(spec.license())).append('\n');
         }
         out.append("\n[lib]\nproc-macro = true\npath = \"src/lib.rs\"\n");
+        out.append("\n[dependencies]\n").append(SUPPORT_CRATE).append(" = ").append(tomlString("=" + supportVersion())).append('\n');
         out.append("\n[features]\n");
         spec.features().forEach((feature, members) -> out.append(tomlString(feature)).append(" = [")
                 .append(members.stream().sorted().map(ShimSources::tomlString).collect(Collectors.joining(", ")))
@@ -171,7 +248,7 @@ public final class ShimSources {
         out.append("//! Sandcrate shim for `").append(spec.crateName()).append("` ").append(spec.version()).append(".\n");
         out.append("//!\n//! Generated: the macros below run the precompiled, sandboxed WebAssembly build of the original crate\n");
         out.append("//! through the Sandcrate runtime. See README.md.\n\n");
-        out.append("extern crate proc_macro;\n\nmod client;\n#[allow(dead_code, clippy::all)]\nmod wire;\n#[allow(clippy::all)]\nmod proc_macro_wire;\n\n");
+        out.append("extern crate proc_macro;\nextern crate sandcrate_shim;\n\nuse sandcrate_shim::{client, wire};\n\n");
         List<String> cfgs = new ArrayList<>();
         for (ShimSpec.Artifact artifact : spec.artifacts()) {
             String cfg = cfg(spec, artifact);
@@ -250,7 +327,8 @@ public final class ShimSources {
         return "# " + spec.crateName() + " " + spec.version() + " (Sandcrate shim)\n\n"
                 + "This crate was generated by Sandcrate. It declares the same macros as `" + spec.crateName() + "` "
                 + spec.version() + " and runs them from the precompiled WebAssembly files in `wasm/`, inside the\n"
-                + "sandboxed Sandcrate runtime (started on demand; install it once from your registry).\n\n"
+                + "sandboxed Sandcrate runtime (started on demand; install it once from your registry), through the code of\n"
+                + "its one dependency, `" + SUPPORT_CRATE + "`, which all shims share.\n\n"
                 + "Every artifact was built twice from the original sources and gave the same bytes; its sha256 is its\n"
                 + "file name and is listed in `Cargo.toml` under `[package.metadata.sandcrate]`.\n";
     }

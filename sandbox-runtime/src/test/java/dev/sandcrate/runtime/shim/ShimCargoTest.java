@@ -56,6 +56,11 @@ class ShimCargoTest {
                 + "' dev.sandcrate.runtime.cli.RuntimeCommand \"$@\"\n");
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
         runtimeDir = work.resolve("run");
+        for (var file : ShimSources.renderSupport().entrySet()) {
+            Path path = work.resolve(ShimSources.SUPPORT_CRATE).resolve(file.getKey());
+            Files.createDirectories(path.getParent());
+            Files.write(path, file.getValue());
+        }
         env = Map.of(
                 "SANDCRATE_RUNTIME", launcher.toString(),
                 "SANDCRATE_RUNTIME_DIR", runtimeDir.toString(),
@@ -104,6 +109,10 @@ class ShimCargoTest {
         return dir;
     }
 
+    /** For a package or workspace root one level below {@code work}: the shims' support crate from there (the view serves it). */
+    private static final String SUPPORT_PATCH = "\n[patch.crates-io]\n" + ShimSources.SUPPORT_CRATE + " = { path = \"../"
+            + ShimSources.SUPPORT_CRATE + "\" }\n";
+
     private static Path consumer(String name, String dependency, String features) throws IOException {
         Path dir = work.resolve(name);
         Files.createDirectories(dir.resolve("src"));
@@ -115,7 +124,7 @@ class ShimCargoTest {
 
                 [dependencies]
                 %s = { path = "../%s"%s }
-                """.formatted(name, dependency, dependency, features));
+                """.formatted(name, dependency, dependency, features) + SUPPORT_PATCH);
         Files.writeString(dir.resolve("src/lib.rs"), """
                 #[derive(%s::Hello)]
                 #[hello(ignored = "helper attribute accepted")]
@@ -178,11 +187,13 @@ class ShimCargoTest {
             String shim = "hello_" + edition;
             shim(shim, edition, Map.of(), new ShimSpec.Artifact(Set.of(), AbiTestModules.answers(helloExpansion()), HELLO));
             Path crate = consumer("consumer_" + edition, shim, "");
+            Files.writeString(crate.resolve("Cargo.toml"), Files.readString(crate.resolve("Cargo.toml")).replace(SUPPORT_PATCH, ""));
             Files.move(crate, workspace.resolve(crate.getFileName()));
             members.add("\"" + crate.getFileName() + "\"");
             Files.move(work.resolve(shim), workspace.resolve(shim));
         }
-        Files.writeString(workspace.resolve("Cargo.toml"), "[workspace]\nresolver = \"2\"\nmembers = [" + String.join(", ", members) + "]\n");
+        Files.writeString(workspace.resolve("Cargo.toml"), "[workspace]\nresolver = \"2\"\nmembers = [" + String.join(", ", members) + "]\n"
+                + SUPPORT_PATCH);
         for (String[] toolchain : List.of(new String[] {"cargo", "rustc"}, new String[] {"/usr/bin/cargo", "/usr/bin/rustc"})) {
             Result version = command(Map.of("RUSTC", toolchain[1]), workspace, toolchain[1], "--version");
             Result test = command(Map.of("RUSTC", toolchain[1], "CARGO_TARGET_DIR", work.resolve("target-editions-" + version.output().split(" ")[1]).toString()),
@@ -204,9 +215,11 @@ class ShimCargoTest {
             Path moved = workspace.resolve(member);
             Files.move(crate, moved);
             Files.writeString(moved.resolve("Cargo.toml"),
-                    Files.readString(moved.resolve("Cargo.toml")).replace("path = \"../hello_shared\"", "path = \"../../hello_shared\""));
+                    Files.readString(moved.resolve("Cargo.toml")).replace("path = \"../hello_shared\"", "path = \"../../hello_shared\"")
+                            .replace(SUPPORT_PATCH, ""));
         }
-        Files.writeString(workspace.resolve("Cargo.toml"), "[workspace]\nresolver = \"2\"\nmembers = [\"first\", \"second\", \"third\"]\n");
+        Files.writeString(workspace.resolve("Cargo.toml"), "[workspace]\nresolver = \"2\"\nmembers = [\"first\", \"second\", \"third\"]\n"
+                + SUPPORT_PATCH);
         Result test = cargo(Map.of("CARGO_BUILD_JOBS", "3"), workspace, "test", "--offline", "--workspace");
         assertEquals(0, test.exit(), test.output());
         assertEquals(3, test.output().split("test tests::expansion_is_compiled_in \\.\\.\\. ok", -1).length - 1, test.output());

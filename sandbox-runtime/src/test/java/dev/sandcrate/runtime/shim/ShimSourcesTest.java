@@ -37,23 +37,40 @@ class ShimSourcesTest {
     void rendersTheSameFilesEveryTime() {
         SortedMap<String, byte[]> first = ShimSources.render(spec());
         SortedMap<String, byte[]> second = ShimSources.render(spec());
-        assertEquals(List.of("Cargo.toml", "README.md", "src/client.rs", "src/lib.rs", "src/proc_macro_wire.rs", "src/wire.rs",
+        assertEquals(List.of("Cargo.toml", "README.md", "src/lib.rs",
                 "wasm/" + ArtifactAbi.sha256(WASM_FAST) + ".wasm", "wasm/" + ArtifactAbi.sha256(WASM_DEFAULT) + ".wasm")
                 .stream().sorted().toList(), List.copyOf(first.keySet()));
         first.forEach((path, bytes) -> assertArrayEquals(bytes, second.get(path), path));
-        assertTrue(text(first, "src/wire.rs").contains("pub const MAGIC: [u8; 4] = *b\"SCWF\";"), "wire codec copied");
+        assertTrue(text(first, "src/lib.rs").contains("\nextern crate sandcrate_shim;\n\nuse sandcrate_shim::{client, wire};\n"),
+                text(first, "src/lib.rs"));
     }
 
-    /** One copy of each concept: the shim's Rust files are the template and the wire crate's files, byte for byte. */
+    /**
+     * One copy of each concept: the support crate's Rust files are the template and the wire crate's files, byte for
+     * byte, and every shim depends on exactly that version of it.
+     */
     @Test
-    void copiesTheSharedRustFilesVerbatim() throws Exception {
-        SortedMap<String, byte[]> files = ShimSources.render(spec());
+    void theSupportCrateCopiesTheSharedRustFilesVerbatim() throws Exception {
+        SortedMap<String, byte[]> files = ShimSources.renderSupport();
+        assertEquals(List.of("Cargo.toml", "README.md", "src/client.rs", "src/lib.rs", "src/proc_macro_wire.rs", "src/wire.rs"),
+                List.copyOf(files.keySet()));
         Path wire = Path.of("../precompile/rust/wire/src");
         assertArrayEquals(Files.readAllBytes(wire.resolve("lib.rs")), files.get("src/wire.rs"));
         assertArrayEquals(Files.readAllBytes(wire.resolve("proc_macro_wire.rs")), files.get("src/proc_macro_wire.rs"));
         assertArrayEquals(Files.readAllBytes(Path.of("shim-template/src/client.rs")), files.get("src/client.rs"));
         String lib = text(files, "src/lib.rs");
-        assertTrue(lib.contains("\nmod client;\n") && lib.contains("\nmod wire;\n") && lib.contains("\nmod proc_macro_wire;\n"), lib);
+        assertTrue(lib.contains("\npub mod client;\n") && lib.contains("\npub mod wire;\n") && lib.contains("\npub mod proc_macro_wire;\n"), lib);
+        String toml = text(files, "Cargo.toml");
+        assertTrue(toml.contains("name = \"sandcrate-shim\"\nversion = \"" + ShimSources.supportVersion() + "\"\n"), toml);
+        assertTrue(text(ShimSources.render(spec()), "Cargo.toml")
+                .contains("\n[dependencies]\nsandcrate-shim = \"=" + ShimSources.supportVersion() + "\"\n"));
+    }
+
+    /** The support crate's version names its contents: changed sources are a new version, never new bytes for an old one. */
+    @Test
+    void theSupportVersionIsThisRuntimesWithAHashOfItsFiles() {
+        assertTrue(ShimSources.supportVersion().matches(java.util.regex.Pattern.quote(dev.sandcrate.runtime.RuntimeVersion.VERSION)
+                + "-h[0-9a-f]{12}"), ShimSources.supportVersion());
     }
 
     @Test
@@ -71,13 +88,14 @@ class ShimSourcesTest {
     }
 
     @Test
-    void cargoTomlDeclaresTheOriginalsFeaturesAndNoDependencies() {
+    void cargoTomlDeclaresTheOriginalsFeaturesAndOnlyTheSupportCrate() {
         String toml = text(ShimSources.render(spec()), "Cargo.toml");
         assertTrue(toml.contains("name = \"serde_derive\"\nversion = \"1.0.152\"\n"), toml);
         assertTrue(toml.contains("[features]\n\"default\" = [\"std\"]\n\"fast\" = [\"std\"]\n\"std\" = []\n"), toml);
         assertTrue(toml.contains("license = \"MIT OR Apache-2.0\""), toml);
         assertTrue(toml.contains("edition = \"2015\""), "the original's edition: " + toml);
-        assertTrue(!toml.contains("[dependencies]"), toml);
+        assertTrue(toml.contains("[dependencies]\nsandcrate-shim = "), toml);
+        assertEquals(1, toml.split("\n\\[dependencies\\]\n")[1].split("\n\n")[0].lines().count(), toml);
     }
 
     @Test
