@@ -9,6 +9,9 @@
                                          queue is empty (or --max-minutes passed), printing progress
   compare URL TOKEN CORPUS_JSON RUN_JSON builds reverse dependencies of each verified macro from /index/ and from
                                          /precompiled/index/ and compares their -Zunpretty=expanded output
+  refuse URL TOKEN CORPUS_JSON RUN_JSON  denies (admin API, with the evidence as the reason) every verified macro whose
+                                         shim expanded differently, or failed where the source build succeeded, on a
+                                         call site compared (issue 13, item 2): the view then serves it from source
   report RUN_JSON CORPUS_JSON OUT_MD     writes the report
 """
 import argparse
@@ -688,6 +691,41 @@ def cmd_compare(a):
         json.dump(results, f, indent=1)
 
 
+def evidence_of(compared):
+    """The reason to refuse a macro on its compared call sites, or None when every one was identical."""
+    failed = [c for c in compared if not c["identical"] and not c["view_ok"]]
+    differ = [c for c in compared if not c["identical"] and c["view_ok"]]
+    if not failed and not differ:
+        return None
+    parts = []
+    if failed:
+        first = next((l for l in failed[0].get("diff", "").splitlines() if "error" in l), "")
+        parts.append(f"through its shim the build fails where the source build succeeds on {', '.join(c['rdep'] for c in failed)}"
+                     + (f" ({' '.join(first.split())[:300]})" if first else ""))
+    if differ:
+        parts.append(f"through its shim the expansion (-Zunpretty=expanded) differs from the native macro's on "
+                     f"{', '.join(c['rdep'] for c in differ)}")
+    return ("call-site evidence (bench/coverage/run.sh): " + "; ".join(parts))[:2000]
+
+
+def cmd_refuse(a):
+    results_json = os.path.join(os.path.dirname(a.run_json), "results.json")
+    with open(results_json) as f:
+        results = json.load(f)
+    for key, e in results.items():
+        reason = evidence_of(e.get("compared", []))
+        if reason is None:
+            continue
+        name, version = key.split(" ")
+        http(f"{a.url}/api/v1/admin/precompile/deny/{name}?version={version}", a.token,
+             json.dumps({"reason": reason}).encode(), "PUT")
+        e["refused"] = reason
+        e["status_after_refusal"] = status(a.url, name, version)
+        print(f"{key}: denied on its call sites: {reason}", flush=True)
+    with open(results_json, "w") as f:
+        json.dump(results, f, indent=1)
+
+
 # ------------------------------------------------------------------ report
 
 
@@ -721,6 +759,7 @@ def cmd_report(a):
     all_macros = [c for c in corpus["crates"] if c["proc_macro"]]
     rows, diffs = [], []
     verified = identical = identical_own_tests = no_sites = not_compared = 0
+    refused = []
     job_seconds, compare_seconds = [], []
     for key, e in results.items():
         st = e["status"]
@@ -742,6 +781,9 @@ def cmd_report(a):
             wasm = f"{ds['artifact']['size'] / 1024:.0f} KB"
         compared = e.get("compared", [])
         same = bool(compared) and all(c["identical"] for c in compared)
+        if e.get("refused"):
+            after = (e.get("status_after_refusal") or {}).get("shim", {})
+            refused.append(f"- {key}: the view serves {after.get('state', '?')}: {md(after.get('reason', ''), 600)}")
         if state == "verified":
             verified += 1
             if same:
@@ -763,7 +805,7 @@ def cmd_report(a):
         elif state == "verified" and not compared:
             sites = "none" + (": " + "; ".join(f"{s['rdep']}: {s['why'].splitlines()[0]}" for s in e.get("skipped", [])[:3])
                               if e.get("skipped") else (" in the corpus" if not e.get("shim_error") else ""))
-        rows.append(f"| {key} | {state}{' (' + ', '.join(others) + ')' if others else ''} | {md(reason_of(st, ds))} | {builds} | {wall} "
+        rows.append(f"| {key} | {state}{' (' + ', '.join(others) + ')' if others else ''}{', then denied on its call sites' if e.get('refused') else ''} | {md(reason_of(st, ds))} | {builds} | {wall} "
                     f"| {wasm} | {md(shim_state, 120)} | {md(sites, 500)} | {('yes' if same else 'no') if state == 'verified' else ''} |")
         for c in compared:
             if not c["identical"]:
@@ -843,6 +885,11 @@ def cmd_report(a):
     if not_compared:
         out.append(f"{not_compared} verified macro(s) were not compared: the comparison builds reached their time limit "
                    f"(`--compare-max-minutes {run.get('compare_max_minutes')}`); they do not count as identical.\n")
+    if refused:
+        out.append(f"{len(refused)} verified macro(s) were then denied on their call-site evidence (issue 13, item 2), through the admin "
+                   "API with the evidence as the reason; they still count as verified above. What the registry says about each now:\n")
+        out += refused
+        out.append("")
     if diffs:
         out.append("## Differences\n")
         out += diffs
@@ -860,7 +907,7 @@ def main():
     s.add_argument("--only")
     s = sub.add_parser("deny")
     s.add_argument("corpus_json")
-    for name in ("wait", "compare", "retry"):
+    for name in ("wait", "compare", "retry", "refuse"):
         s = sub.add_parser(name)
         s.add_argument("url")
         s.add_argument("token")
@@ -876,7 +923,7 @@ def main():
     s.add_argument("corpus_json")
     s.add_argument("out_md")
     a = p.parse_args()
-    {"scan": cmd_scan, "deny": cmd_deny, "wait": cmd_wait, "compare": cmd_compare, "retry": cmd_retry, "rejudge": cmd_rejudge, "report": cmd_report}[a.cmd](a)
+    {"scan": cmd_scan, "deny": cmd_deny, "wait": cmd_wait, "compare": cmd_compare, "retry": cmd_retry, "rejudge": cmd_rejudge, "refuse": cmd_refuse, "report": cmd_report}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -159,6 +159,9 @@ log "$(tail -1 "$work/install.log")"
 t=$(date +%s)
 py compare "$url" "$(cat "$work/admin-token")" "$work/corpus.json" "$work/run.json" --work "$work" --rdeps "$rdeps" \
   --max-minutes "$compare_max_minutes"
+# issue 13 item 2: a macro whose shim expanded differently, or failed where the source build succeeded, is denied with
+# that evidence as the reason (the view serves it from source from then on)
+py refuse "$url" "$(cat "$work/admin-token")" "$work/corpus.json" "$work/run.json"
 jq --argjson s "$(( $(date +%s) - t ))" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --arg finished "$(date -u +%FT%TZ)" \
    --argjson total "$(( $(date +%s) - start_epoch ))" \
    '.compare_seconds = $s | .load_end = $load | .finished = $finished | .total_seconds = $total' "$work/run.json" > "$work/run.json.new" \

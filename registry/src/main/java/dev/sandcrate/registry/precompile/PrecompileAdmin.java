@@ -26,10 +26,16 @@ public final class PrecompileAdmin {
         return who.requireAdmin("change precompilation");
     }
 
-    /** One allow/deny entry: from the command line, or added by {@code by} at {@code at} through an admin front end. */
+    /**
+     * One allow/deny entry: from the command line, or added by {@code by} at {@code at} through an admin front end, with
+     * the {@code reason} given, if any.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record PolicyListing(String entry, String action, String source, String by, String at) {
+    public record PolicyListing(String entry, String action, String source, String by, String at, String reason) {
     }
+
+    /** The longest reason an allow or deny entry keeps (the column's size). */
+    public static final int MAX_REASON = 2000;
 
     /**
      * The allow/deny entries: the command line's first, then those admins added, labelled {@code adminSource} (each
@@ -39,27 +45,31 @@ public final class PrecompileAdmin {
         authorize(who);
         var config = service.config().policy();
         List<PolicyListing> entries = new ArrayList<>();
-        config.allow().forEach(e -> entries.add(new PolicyListing(e, "allow", "command line", null, null)));
-        config.deny().forEach(e -> entries.add(new PolicyListing(e, "deny", "command line", null, null)));
+        config.allow().forEach(e -> entries.add(new PolicyListing(e, "allow", "command line", null, null, null)));
+        config.deny().forEach(e -> entries.add(new PolicyListing(e, "deny", "command line", null, null, null)));
         for (PrecompileStore.PolicyEntry e : service.store().policyEntries()) {
-            entries.add(new PolicyListing(e.entry(), e.action(), adminSource, e.createdBy(), Instant.ofEpochMilli(e.createdAt()).toString()));
+            entries.add(new PolicyListing(e.entry(), e.action(), adminSource, e.createdBy(), Instant.ofEpochMilli(e.createdAt()).toString(),
+                    e.reason()));
         }
         return entries;
     }
 
     /**
      * Allows ({@code action} {@code allow}) or denies ({@code deny}) a crate, or one version of it; a blank version means
-     * the whole crate. Returns what was done, for the admin to read.
+     * the whole crate. {@code reason} (optional) says why, for everyone who sees the entry or a version it denies (for
+     * instance the call sites where a macro's shim expands differently from the native macro). Returns what was done,
+     * for the admin to read.
      */
-    public String setPolicy(Principal who, String action, String crate, String version) {
+    public String setPolicy(Principal who, String action, String crate, String version, String reason) {
         Principal admin = authorize(who);
         String name = crateName(crate);
         String v = versionOrNull(version);
+        String why = reasonOrNull(reason);
         String what = name + (v == null ? "" : " " + v);
         return switch (action == null ? "" : action) {
-            case "deny" -> what + " denied; " + service.deny(name, v, admin.login()) + " job(s) stopped or withdrawn";
+            case "deny" -> what + " denied; " + service.deny(name, v, admin.login(), why) + " job(s) stopped or withdrawn";
             case "allow" -> {
-                service.allow(name, v, admin.login());
+                service.allow(name, v, admin.login(), why);
                 yield what + " allowed; it is analysed and planned again";
             }
             default -> throw RegistryException.badRequest("action must be allow or deny");
@@ -94,6 +104,18 @@ public final class PrecompileAdmin {
     private static String crateName(String crate) {
         if (crate == null || crate.isBlank()) throw RegistryException.badRequest("give a crate name");
         return crate.strip();
+    }
+
+    private static String reasonOrNull(String reason) {
+        if (reason == null || reason.isBlank()) return null;
+        String r = reason.strip();
+        if (r.length() > MAX_REASON) {
+            throw RegistryException.badRequest("the reason is " + r.length() + " characters long; at most " + MAX_REASON + " are kept");
+        }
+        if (r.chars().anyMatch(c -> c < 0x20 && c != '\n' && c != '\t')) {
+            throw RegistryException.badRequest("the reason contains a control character; use plain text");
+        }
+        return r;
     }
 
     private static String versionOrNull(String version) {

@@ -28,7 +28,7 @@ import dev.sandcrate.registry.crates.PublishedVersions.VersionRef;
  * GET    /api/v1/precompiled/{sha256}.wasm                   a verified artifact (content-addressed, immutable)
  * GET    /api/v1/precompiled/logs/{sha256}                   a build log
  * GET    /api/v1/admin/precompile/policy                     operator allow/deny entries (admin token)
- * PUT    /api/v1/admin/precompile/{deny|allow}/{name}[?version=V]
+ * PUT    /api/v1/admin/precompile/{deny|allow}/{name}[?version=V]  optional body {"reason": "..."}
  * DELETE /api/v1/admin/precompile/policy/{name}[?version=V]
  * GET    /api/v1/admin/precompile/jobs[?state=S&limit=N]       queue length, ETA, and jobs (newest first; queued: build order) with phase
  * POST   /api/v1/admin/precompile/jobs/{id}/retry
@@ -175,8 +175,18 @@ public final class PrecompileRoutes {
         ctx.json(new PrecompileJson.Policy(service.admin().policy(caller(ctx), "admin API")));
     }
 
+    /** The body is optional: {@code {"reason": "..."}} says why. */
     private void setPolicy(Context ctx, String action) {
-        String msg = service.admin().setPolicy(caller(ctx), action, ctx.pathParam("name"), ctx.queryParam("version"));
+        Principal who = service.admin().authorize(caller(ctx)); // a non-admin learns nothing from the body's checks
+        String reason = null;
+        JsonNode body = RequestBodies.json(ctx); // capped; null when empty
+        if (body != null) {
+            if (!body.isObject()) throw RegistryException.badRequest("expected a JSON object such as {\"reason\": \"...\"}");
+            JsonNode r = body.get("reason");
+            if (r != null && !r.isNull() && !r.isTextual()) throw RegistryException.badRequest("`reason` must be a string");
+            reason = r == null || r.isNull() ? null : r.asText();
+        }
+        String msg = service.admin().setPolicy(who, action, ctx.pathParam("name"), ctx.queryParam("version"), reason);
         ctx.json(new ApiJson.OkMessage(msg));
     }
 

@@ -284,9 +284,9 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
     }
 
     /** Admin ({@link PrecompileAdmin} checked who): deny (stop building and serving) a crate or one version. */
-    int deny(String crate, String num, String by) {
+    int deny(String crate, String num, String by, String reason) {
         String entry = num == null ? crate : crate + "@" + num;
-        store.setPolicy(validEntry(entry), "deny", by);
+        store.setPolicy(validEntry(entry), "deny", by, reason);
         int n = store.deny(crate, num);
         store.reopenAnalysesOf(crate);
         wakePlanner();
@@ -294,12 +294,27 @@ public final class PrecompileService implements CrateEvents, AutoCloseable {
     }
 
     /** Admin ({@link PrecompileAdmin} checked who): allow a crate whose sources are flagged (host APIs), or lift a deny. */
-    void allow(String crate, String num, String by) {
+    void allow(String crate, String num, String by, String reason) {
         String entry = num == null ? crate : crate + "@" + num;
-        store.setPolicy(validEntry(entry), "allow", by);
+        store.setPolicy(validEntry(entry), "allow", by, reason);
         store.undeny(crate, num);
         store.reopenAnalysesOf(crate);
         wakePlanner();
+    }
+
+    /**
+     * Who denied a version and why, for the reasons the view and the precompile report give: the entry for the version,
+     * else the one for the whole crate (an admin's, then the command line's).
+     */
+    public Optional<String> denial(String crate, String num) {
+        Optional<PrecompileStore.PolicyEntry> admin = store.policyEntries().stream()
+                .filter(e -> e.action().equals("deny") && Policy.covers(e.entry(), crate, num))
+                .min(java.util.Comparator.comparing(e -> !e.entry().contains("@")));
+        if (admin.isPresent()) {
+            return Optional.of("denied by " + admin.get().createdBy() + (admin.get().reason() == null ? "" : ": " + admin.get().reason()));
+        }
+        return config.policy().deny().stream().anyMatch(d -> Policy.covers(d, crate, num))
+                ? Optional.of("denied on the command line") : Optional.empty();
     }
 
     /** Admin ({@link PrecompileAdmin} checked who): remove an allow/deny entry an admin added. */

@@ -55,7 +55,8 @@ public final class PrecompileStore {
     public record Request(String featureKey, FeatureSet features, long requests, long misses, long lastRequestedAt) {
     }
 
-    public record PolicyEntry(long id, String entry, String action, String createdBy, long createdAt) {
+    /** An allow or deny entry an admin added, with the reason given (null when none was). */
+    public record PolicyEntry(long id, String entry, String action, String createdBy, long createdAt, String reason) {
     }
 
     // ---------------------------------------------------------------- versions and analyses
@@ -542,17 +543,17 @@ public final class PrecompileStore {
     // ---------------------------------------------------------------- operator policy
 
     public List<PolicyEntry> policyEntries() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT id, entry, action, created_by, created_at FROM precompile_policy ORDER BY id")
-                .map((rs, ctx) -> new PolicyEntry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5)))
+        return jdbi.withHandle(h -> h.createQuery("SELECT id, entry, action, created_by, created_at, reason FROM precompile_policy ORDER BY id")
+                .map((rs, ctx) -> new PolicyEntry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5), rs.getString(6)))
                 .list());
     }
 
-    /** Adds an allow or deny entry (replacing the opposite one for the same entry). */
-    public void setPolicy(String entry, String action, String by) {
+    /** Adds an allow or deny entry with its reason, or null (replacing the opposite one for the same entry). */
+    public void setPolicy(String entry, String action, String by, String reason) {
         jdbi.useTransaction(h -> {
             h.createUpdate("DELETE FROM precompile_policy WHERE entry = :e").bind("e", entry).execute();
-            h.createUpdate("INSERT INTO precompile_policy (entry, action, created_by, created_at) VALUES (:e, :a, :b, :t)")
-                    .bind("e", entry).bind("a", action).bind("b", by).bind("t", System.currentTimeMillis()).execute();
+            h.createUpdate("INSERT INTO precompile_policy (entry, action, created_by, created_at, reason) VALUES (:e, :a, :b, :t, :r)")
+                    .bind("e", entry).bind("a", action).bind("b", by).bind("t", System.currentTimeMillis()).bind("r", reason).execute();
         });
     }
 

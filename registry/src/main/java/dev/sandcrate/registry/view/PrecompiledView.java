@@ -208,7 +208,8 @@ public final class PrecompiledView {
         if (stored.isPresent()) {
             ShimStore.Shim s = stored.get();
             if (!s.artifacts().stream().allMatch(precompile.store()::servable)) {
-                return new Status(Status.SOURCE, "its shim embeds an artifact that is no longer served (an operator denied it),"
+                String denial = precompile.denial(version.entry().name(), version.num()).orElse("an operator denied it");
+                return new Status(Status.SOURCE, "its shim embeds an artifact that is no longer served (" + denial + "),"
                         + " so the view serves the source line", null, null);
             }
             return new Status(Status.SHIM, "served as its shim (feature sets " + String.join(", ", s.featureSets()) + ")",
@@ -257,6 +258,9 @@ public final class PrecompiledView {
                     : "not eligible: " + String.join("; ", refusals);
         }
         PrecompileStore.Job j = job.get();
+        if (j.state() == JobState.DENIED) {
+            return "its default feature set is denied: " + precompile.denial(version.entry().name(), version.num()).orElse("by an operator");
+        }
         List<String> reasons = j.checks() == null ? List.of() : j.checks().failures();
         return "its default feature set is " + j.state().label()
                 + (reasons.isEmpty() ? "" : ": " + String.join("; ", reasons))

@@ -68,7 +68,7 @@ final class AdminPages {
         Principal who = access.requireSession(ctx).principal();
         JsonNode body = JsonBodies.object(ctx);
         ctx.json(new ApiJson.OkMessage(precompile.setPolicy(who, JsonBodies.text(body, "action"), JsonBodies.text(body, "crate"),
-                JsonBodies.text(body, "version"))));
+                JsonBodies.text(body, "version"), JsonBodies.text(body, "reason"))));
     }
 
     void clearPolicy(Context ctx) {

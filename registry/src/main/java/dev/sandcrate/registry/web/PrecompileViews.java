@@ -100,8 +100,8 @@ final class PrecompileViews {
         return service.admin().authorize(who);
     }
 
-    String setPolicy(Principal who, String action, String crate, String version) {
-        return service.admin().setPolicy(who, action, crate, version);
+    String setPolicy(Principal who, String action, String crate, String version, String reason) {
+        return service.admin().setPolicy(who, action, crate, version, reason);
     }
 
     void clearPolicy(Principal who, String crate, String version) {

@@ -204,13 +204,28 @@ class PlanningTest {
         assertEquals(400, PrecompileFixtures.send(registry, "GET", "/api/v1/admin/precompile/jobs?state=bogus", adminToken, null).statusCode());
         assertEquals(403, PrecompileFixtures.send(registry, "GET", "/api/v1/admin/precompile/jobs", token, null).statusCode());
 
-        HttpResponse<String> deny = PrecompileFixtures.send(registry, "PUT", "/api/v1/admin/precompile/deny/reads-files?version=0.1.0", adminToken, null);
+        // a reason must be plain text of a bounded size in a JSON object; nothing is denied when it is not
+        String denyPath = "/api/v1/admin/precompile/deny/reads-files?version=0.1.0";
+        for (String bad : List.of("not json", "[\"reason\"]", "{\"reason\": 42}", "{\"reason\": \"" + "x".repeat(2001) + "\"}",
+                "{\"reason\": \"bell\\u0007\"}")) {
+            HttpResponse<String> refused = PrecompileFixtures.send(registry, "PUT", denyPath, adminToken, bad);
+            assertEquals(400, refused.statusCode(), bad + " -> " + refused.body());
+            assertTrue(JSON.readTree(refused.body()).path("errors").get(0).path("detail").isTextual(), refused.body());
+            assertEquals(JobState.QUEUED, jobs("reads-files", "0.1.0").get("default").state());
+        }
+        String evidence = "its shim fails at expansion on 2 of 2 call sites where the native macro succeeds (reads files)";
+        HttpResponse<String> deny = PrecompileFixtures.send(registry, "PUT", denyPath, adminToken, "{\"reason\": \"" + evidence + "\"}");
         assertEquals(200, deny.statusCode(), deny.body());
         assertEquals(JobState.DENIED, jobs("reads-files", "0.1.0").get("default").state());
         registry.precompile().planNow();
         assertTrue(jobs("reads-files", "0.1.0").get("default").checks().failed(Eligibility.OPERATOR));
         JsonNode policy = JSON.readTree(PrecompileFixtures.send(registry, "GET", "/api/v1/admin/precompile/policy", adminToken, null).body());
         assertTrue(policy.toString().contains("\"entry\":\"reads-files@0.1.0\",\"action\":\"deny\""), policy.toString());
+        assertTrue(policy.toString().contains("\"reason\":\"" + evidence + "\""), policy.toString());
+        // the reason is what consumers see for the version the view serves from source
+        JsonNode status = JSON.readTree(PrecompileFixtures.send(registry, "GET", "/api/v1/crates/reads-files/0.1.0/precompiled", null, null).body());
+        assertEquals("source", status.path("shim").path("state").asText(), status.toPrettyString());
+        assertTrue(status.path("shim").path("reason").asText().endsWith("is denied: denied by operator: " + evidence), status.toPrettyString());
         assertEquals(200, PrecompileFixtures.send(registry, "DELETE", "/api/v1/admin/precompile/policy/reads-files?version=0.1.0", adminToken, null).statusCode());
         registry.precompile().planNow();
         assertEquals(JobState.QUEUED, jobs("reads-files", "0.1.0").get("default").state(), "the crate-wide allow applies again");

@@ -139,7 +139,7 @@ class PrecompileJsonTest {
                 json(new PrecompileJson.Queue(0, 0, 0, 1.5, 7L, new PrecompileJson.DependencyCache(0, 0))));
         // PolicyListing leaves out what an entry does not have (the command line's have no author or time)
         assertEquals("{\"entries\":[{\"entry\":\"deny foo\",\"action\":\"deny\",\"source\":\"admin API\",\"by\":\"alice\"}]}",
-                json(new PrecompileJson.Policy(List.of(new PrecompileAdmin.PolicyListing("deny foo", "deny", "admin API", "alice", null)))));
+                json(new PrecompileJson.Policy(List.of(new PrecompileAdmin.PolicyListing("deny foo", "deny", "admin API", "alice", null, null)))));
     }
 
     @Test

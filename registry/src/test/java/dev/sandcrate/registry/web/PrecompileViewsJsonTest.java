@@ -106,16 +106,18 @@ class PrecompileViewsJsonTest {
         fromCommandLine.put("entry", "foo");
         fromCommandLine.put("action", "allow");
         fromCommandLine.put("source", "command line");
-        assertEquals(json(fromCommandLine), json(new PrecompileAdmin.PolicyListing("foo", "allow", "command line", null, null)));
+        assertEquals(json(fromCommandLine), json(new PrecompileAdmin.PolicyListing("foo", "allow", "command line", null, null, null)));
         Map<String, Object> fromAdmin = new LinkedHashMap<>();
         fromAdmin.put("entry", "foo@1.0.0");
         fromAdmin.put("action", "deny");
         fromAdmin.put("source", "admin API");
         fromAdmin.put("by", "root");
         fromAdmin.put("at", at);
-        assertEquals(json(fromAdmin), json(new PrecompileAdmin.PolicyListing("foo@1.0.0", "deny", "admin API", "root", at)));
+        assertEquals(json(fromAdmin), json(new PrecompileAdmin.PolicyListing("foo@1.0.0", "deny", "admin API", "root", at, null)));
+        fromAdmin.put("reason", "expands differently");
+        assertEquals(json(fromAdmin), json(new PrecompileAdmin.PolicyListing("foo@1.0.0", "deny", "admin API", "root", at, "expands differently")));
         // the admin page's were Map.of: the same members
         assertEquals(JSON.readTree(json(Map.of("entry", "foo@1.0.0", "action", "deny", "source", "admin", "by", "root", "at", at))),
-                JSON.readTree(json(new PrecompileAdmin.PolicyListing("foo@1.0.0", "deny", "admin", "root", at))));
+                JSON.readTree(json(new PrecompileAdmin.PolicyListing("foo@1.0.0", "deny", "admin", "root", at, null))));
     }
 }

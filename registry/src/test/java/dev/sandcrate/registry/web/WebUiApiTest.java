@@ -637,6 +637,12 @@ class WebUiApiTest {
         HttpResponse<String> gone = api("DELETE", "/api/v1/admin/precompile/policy/foo?version=", admin);
         assertEquals(404, gone.statusCode());
         assertEquals(detail(gone), detail(page.send("DELETE", "/ui/api/admin/precompile/policy?crate=foo", null, true)));
+        // the admin page gives a reason as the API does
+        HttpResponse<String> withReason = page.send("POST", "/ui/api/admin/precompile/policy",
+                Map.of("action", "deny", "crate", "foo", "reason", "expands differently on bar 1.0"), true);
+        assertEquals(200, withReason.statusCode(), withReason.body());
+        assertEquals("expands differently on bar 1.0", page.ok("GET", "/ui/api/admin/precompile", null).get("policy").at("/0/reason").asText());
+        assertEquals(200, page.send("DELETE", "/ui/api/admin/precompile/policy?crate=foo", null, true).statusCode());
         HttpResponse<String> noJob = api("POST", "/api/v1/admin/precompile/jobs/999/retry", admin);
         assertEquals(List.of(404, detail(noJob)), List.of(page.send("POST", "/ui/api/admin/precompile/jobs/999/retry", Map.of(), true).statusCode(),
                 detail(page.send("POST", "/ui/api/admin/precompile/jobs/999/retry", Map.of(), true))));

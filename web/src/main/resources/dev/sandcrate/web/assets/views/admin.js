@@ -26,9 +26,9 @@ function queueSummary(q) {
 
 function policyRows(policy) {
   if (policy.length === 0) return html`<p class="muted">No allow or deny entries: eligibility rules decide.</p>`;
-  return html`<table id="policy"><thead><tr><th scope="col">Crate</th><th scope="col">Action</th><th scope="col">Source</th><th scope="col"></th></tr></thead>
+  return html`<table id="policy"><thead><tr><th scope="col">Crate</th><th scope="col">Action</th><th scope="col">Source</th><th scope="col">Reason</th><th scope="col"></th></tr></thead>
     <tbody>${policy.map((p) => html`<tr><th scope="row">${p.entry}</th><td>${p.action}</td>
-      <td>${p.source}${p.by ? html` (${p.by})` : ''}</td>
+      <td>${p.source}${p.by ? html` (${p.by})` : ''}</td><td>${p.reason || ''}</td>
       <td>${p.source === 'admin' ? html`<button type="button" class="danger" data-clear="${p.entry}" aria-label="Remove ${p.action} entry ${p.entry}">Remove</button>` : ''}</td></tr>`)}</tbody></table>`;
 }
 
@@ -81,6 +81,8 @@ export async function render(main, { navigate }) {
         <input id="policy-crate" name="crate" required>
         <label for="policy-version">Version <span class="muted">(optional: all versions when empty)</span></label>
         <input id="policy-version" name="version">
+        <label for="policy-reason">Reason <span class="muted">(optional: shown with the entry and to consumers of a denied version)</span></label>
+        <input id="policy-reason" name="reason" maxlength="2000">
         <fieldset><legend>Action</legend>
           <label class="check"><input type="radio" name="action" value="deny" checked> Deny: never precompile (consumers build from source)</label>
           <label class="check"><input type="radio" name="action" value="allow"> Allow: precompile even if flagged</label>
@@ -119,7 +121,7 @@ export async function render(main, { navigate }) {
     const f = new FormData(pform);
     const out = main.querySelector('#policy-result');
     try {
-      const r = await api('/ui/api/admin/precompile/policy', { method: 'POST', body: { crate: f.get('crate'), version: f.get('version') || null, action: f.get('action') } });
+      const r = await api('/ui/api/admin/precompile/policy', { method: 'POST', body: { crate: f.get('crate'), version: f.get('version') || null, action: f.get('action'), reason: f.get('reason') || null } });
       mount(out, html`<p class="ok" role="status">${r.msg}</p>`);
       pform.reset();
       await reloadPrecompile();
