@@ -18,7 +18,9 @@ import java.util.List;
  * macro whose cfg includes the predicate (strum_macros names its derives by feature this way). synstructure's
  * {@code decl_derive!([Name, attributes(..)] => function)} declares a derive too: a local copy of that macro without
  * its {@code #[proc_macro_derive]} is put before the first item. proc-macro-hack's {@code #[proc_macro_hack]} on a
- * function declares the two macros proc-macro-hack generates for it.
+ * function declares the two macros proc-macro-hack generates for it. A {@code macro_rules!} at the root whose body
+ * has a proc-macro attribute declares the macros of its invocations at the root ({@link MacroRules} expands them for
+ * reading); the attributes in its body are blanked like the others.
  */
 public final class MacroScanner {
     private static final List<String> MACRO_ATTRIBUTES = List.of("proc_macro_derive", "proc_macro_attribute", "proc_macro");
@@ -41,6 +43,7 @@ public final class MacroScanner {
         StringBuilder appended = new StringBuilder(); // after the last line, so that no line moves
         List<Attribute> pending = new ArrayList<>();
         List<Insertion> insertions = new ArrayList<>(); // applied last, so the offsets above stay valid
+        java.util.Map<String, MacroRules> declaring = new java.util.HashMap<>(); // macro_rules that declare proc macros
         int depth = 0;
         for (int i = 0; i < tokens.size(); i++) {
             Token t = tokens.get(i);
@@ -68,6 +71,33 @@ public final class MacroScanner {
                         procMacroErrorArguments(new Attribute(tokens.subList(k + 2, end), tokens.get(k).start(), tokens.get(end).end()), source)
                                 .ifPresent(insertions::add);
                     }
+                }
+                i = close;
+                continue;
+            }
+            if (depth == 0 && t.is("macro_rules") && i + 3 < tokens.size() && tokens.get(i + 1).is("!")
+                    && tokens.get(i + 2).kind() == Kind.IDENT && List.of("(", "[", "{").contains(tokens.get(i + 3).text())) {
+                int close = matching(tokens, i + 3);
+                List<Attribute> inBody = macroAttributesWithin(tokens, i + 4, close);
+                MacroRules rules = inBody.isEmpty() ? null : MacroRules.define(tokens.get(i + 2).text(), tokens, i + 3, close);
+                if (rules != null) {
+                    declaring.put(rules.name(), rules);
+                    inBody.forEach(a -> blank(rewritten, a));
+                }
+                pending.clear();
+                i = close;
+                continue;
+            }
+            if (depth == 0 && t.kind() == Kind.IDENT && declaring.containsKey(t.text()) && i + 2 < tokens.size()
+                    && tokens.get(i + 1).is("!") && List.of("(", "[", "{").contains(tokens.get(i + 2).text())) {
+                int close = matching(tokens, i + 2);
+                List<String> cfg = pending.stream().filter(a -> a.path().equals("cfg")).map(a -> a.argsText(source)).toList();
+                pending.clear();
+                String expansion = declaring.get(t.text()).expand(tokens, i + 3, close, fileForMessages);
+                for (MacroDecl m : scan(expansion, fileForMessages + " (" + t.text() + "! expanded)").macros()) {
+                    List<String> all = new ArrayList<>(cfg);
+                    all.addAll(m.cfg());
+                    macros.add(new MacroDecl(m.kind(), m.name(), m.function(), m.attributes(), all));
                 }
                 i = close;
                 continue;
@@ -320,6 +350,19 @@ public final class MacroScanner {
             if (body.size() < 3 || !body.get(1).is("(")) return "";
             return source.substring(body.get(1).end(), body.getLast().start()).strip();
         }
+    }
+
+    /** The {@code #[proc_macro...]} attributes among {@code tokens[from..to)}, wherever they are nested. */
+    private static List<Attribute> macroAttributesWithin(List<Token> tokens, int from, int to) {
+        List<Attribute> found = new ArrayList<>();
+        for (int k = from; k + 2 < to; k++) {
+            if (tokens.get(k).is("#") && tokens.get(k + 1).is("[") && MACRO_ATTRIBUTES.contains(tokens.get(k + 2).text())) {
+                int end = matching(tokens, k + 1);
+                found.add(new Attribute(tokens.subList(k + 2, end), tokens.get(k).start(), tokens.get(end).end()));
+                k = end;
+            }
+        }
+        return found;
     }
 
     private static boolean mentionsMacroAttribute(Attribute a) {

@@ -185,6 +185,15 @@ class DebianMacroExpansionTest {
                 Check.ok("archive", "Archive", null, "pub struct Duration { secs: i64, nanos: i32 }")));
     }
 
+    /** time-macros declares date!, time!, ... through its own macro_rules! impl_macros at the crate root. */
+    @Test
+    void timeMacrosDeclaredThroughMacroRules(@TempDir Path work) throws Exception {
+        compareCorpusCrate("time-macros-0.2.4", work, List.of(
+                Check.ok("date", "date", null, "2020-01-31"),
+                Check.ok("time", "time", null, "12:30:05.5"),
+                Check.ok("format", "format_description", null, "\"[year]-[month]\"")));
+    }
+
     @Test
     void panickingMacroAndCfgGatedMacros(@TempDir Path work) throws Exception {
         CrateSource sources = CrateSources.layered(List.of(new UnpackedCrateFolderSource(TestEnv.TEST_CRATES), TestEnv.debian()));

@@ -157,6 +157,61 @@ class MacroScannerTest {
         assertTrue(e.getMessage().contains("cfg_attr(feature = \"x\", proc_macro, inline)"), e.getMessage());
     }
 
+    /** time-macros' and derive_more's way: the macro functions come out of a macro_rules! at the root. */
+    @Test
+    void macroRulesAtTheRootDeclareTheMacrosOfTheirInvocations() {
+        String src = """
+                use proc_macro::TokenStream;
+                macro_rules! impl_macros {
+                    ($($name:ident)*) => {$(
+                        #[proc_macro]
+                        pub fn $name(input: TokenStream) -> TokenStream { input }
+                    )*};
+                }
+                impl_macros![date time];
+                macro_rules! create_derive(
+                    ($feature:literal, $mod_:ident, $trait_:ident, $fn_name: ident $(,$attribute:ident)* $(,)?) => {
+                        #[cfg(feature = $feature)]
+                        #[proc_macro_derive($trait_, attributes($($attribute),*))]
+                        #[doc(hidden)]
+                        pub fn $fn_name(input: TokenStream) -> TokenStream { $mod_::expand(input, stringify!($trait_)) }
+                    }
+                );
+                create_derive!("from", from, From, from_derive, from);
+                #[cfg(test)]
+                create_derive!(
+                    "add_assign",
+                    add_assign_like,
+                    AddAssign,
+                    add_assign_derive,
+                );
+                """;
+        MacroScanner.Result r = MacroScanner.scan(src, "lib.rs");
+        assertEquals(List.of(
+                new MacroDecl(MacroDecl.BANG, "date", "date", List.of(), List.of()),
+                new MacroDecl(MacroDecl.BANG, "time", "time", List.of(), List.of()),
+                new MacroDecl(MacroDecl.DERIVE, "From", "from_derive", List.of("from"), List.of("feature = \"from\"")),
+                new MacroDecl(MacroDecl.DERIVE, "AddAssign", "add_assign_derive", List.of(), List.of("test", "feature = \"add_assign\""))),
+                r.macros());
+        String rewritten = r.rewrittenSource();
+        assertFalse(rewritten.contains("#[proc_macro"), rewritten);
+        assertTrue(rewritten.contains("#[cfg(feature = $feature)]"), "other attributes of the body stay: " + rewritten);
+        assertEquals(src.lines().count(), rewritten.lines().count() - 2, "no line moves (extern crate proc_macro is appended)");
+    }
+
+    @Test
+    void readsMacrosThatDebianCratesDeclareThroughMacroRules() throws Exception {
+        Path corpus = dev.sandcrate.precompile.pipeline.TestEnv.debianCorpus();
+        List<MacroDecl> time = MacroScanner.scan(Files.readString(corpus.resolve("time-macros-0.2.4/src/lib.rs")), "lib.rs").macros();
+        assertEquals(List.of("date", "datetime", "offset", "time", "format_description", "serde_format_description"),
+                time.stream().map(MacroDecl::name).toList());
+        List<MacroDecl> derives = MacroScanner.scan(Files.readString(corpus.resolve("derive_more-0.99.11/src/lib.rs")), "lib.rs").macros();
+        MacroDecl from = derives.stream().filter(m -> m.name().equals("From")).findFirst().orElseThrow();
+        assertEquals(new MacroDecl(MacroDecl.DERIVE, "From", "from_derive", List.of("from"), List.of("feature = \"from\"")), from);
+        assertTrue(derives.size() > 30, derives.toString());
+        assertTrue(derives.stream().allMatch(m -> m.kind().equals(MacroDecl.DERIVE) && m.cfg().size() == 1), derives.toString());
+    }
+
     @Test
     void readsRealDebianMacroCrates() throws Exception {
         Path registry = Path.of("/usr/share/cargo/registry");
