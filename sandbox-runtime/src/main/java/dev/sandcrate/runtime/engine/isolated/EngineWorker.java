@@ -40,6 +40,11 @@ public final class EngineWorker {
     private final DataOutputStream out;
     private final Map<String, MacroModule> modules = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<Integer, MacroInstance> instances = new ConcurrentHashMap<>();
+    /**
+     * Per loaded module, one fresh instance made ahead of need, so the next rustc session's first expansion does not
+     * wait for instantiation (an edit-rebuild starts a new session for every macro crate it uses).
+     */
+    private final Map<String, MacroInstance> spares = new ConcurrentHashMap<>();
     private final AtomicInteger instanceIds = new AtomicInteger();
 
     private EngineWorker(WasmtimeEngine engine, DataOutputStream out) {
@@ -104,7 +109,10 @@ public final class EngineWorker {
         synchronized (modules) {
             modules.put(module.sha256(), module);
             while (modules.size() > MAX_MODULES) {
-                modules.remove(modules.keySet().iterator().next());
+                String evicted = modules.keySet().iterator().next();
+                modules.remove(evicted);
+                MacroInstance spare = spares.remove(evicted);
+                if (spare != null) spare.close();
             }
         }
         byte[] manifest = module.manifestJson().map(json -> json.getBytes(StandardCharsets.UTF_8)).orElse(null);
@@ -125,9 +133,25 @@ public final class EngineWorker {
         if (module == null) {
             return null;
         }
+        MacroInstance spare = spares.remove(sha256);
         int id = instanceIds.incrementAndGet();
-        instances.put(id, module.instantiate());
+        instances.put(id, spare != null ? spare : module.instantiate());
+        Thread.ofVirtual().name("sandcrate-worker-spare").start(() -> makeSpare(sha256, module));
         return ByteBuffer.allocate(4).putInt(id).array();
+    }
+
+    private void makeSpare(String sha256, MacroModule module) {
+        if (spares.containsKey(sha256)) return;
+        try {
+            MacroInstance spare = module.instantiate();
+            boolean loaded;
+            synchronized (modules) {
+                loaded = modules.containsKey(sha256) && spares.putIfAbsent(sha256, spare) == null;
+            }
+            if (!loaded) spare.close();
+        } catch (SandboxException e) {
+            // the next session instantiates for itself and gets the error then
+        }
     }
 
     private byte[] expand(byte[] body) throws SandboxException {
