@@ -193,6 +193,12 @@ class PrecompiledViewTest {
                     name = "nofeat-macro"
                     version = "0.3.21"
                     source = "registry+https://github.com/rust-lang/crates.io-index"
+                    dependencies = ["sandcrate-shim"]
+
+                    [[package]]
+                    name = "sandcrate-shim"
+                    version = "0.1.0-h0123456789ab"
+                    source = "registry+https://github.com/rust-lang/crates.io-index"
 
                     [[package]]
                     name = "syn"
@@ -209,7 +215,7 @@ class PrecompiledViewTest {
             assertEquals("broken-macro", requirer.path("name").asText());
             assertEquals("quote, syn", requirer.path("requires").asText());
             assertTrue(requirer.path("why").asText().startsWith("proc macro from source: generating its shim fails"), requirer.toString());
-            assertEquals("[\"syn 2.0.0\"]", report.path("unknown").toString());
+            assertEquals("[\"syn 2.0.0\"]", report.path("unknown").toString(), "the shims' support crate is the view's own");
             assertTrue(report.path("text").asText().contains("broken-macro 1.0.0 (needs quote, syn)"), report.path("text").asText());
             // the consumer's command: finds Cargo.lock and the registry (the project's .cargo/config.toml) itself
             Path project = Files.createDirectories(tmp.resolve("project/src"));
