@@ -122,7 +122,7 @@ public final class BuildWorkspace {
             }
             JsonNode metadata = metadata(dir, toolchain);
             List<MacroDecl> active = activeMacros(metadata, macros, toolchain);
-            if (active.isEmpty()) throw new PrecompileException(macro.label() + " declares no macro for features [" + features.key() + "]");
+            if (active.isEmpty()) throw new PrecompileException(macro.label() + " declares no macro for features [" + features.key() + "]", true);
             HarnessGenerator.writeSource(dir, macro, active);
             List<String> patches = new ArrayList<>();
             for (LockedPackage p : LockedPackage.parse(cargoLock)) {

@@ -149,6 +149,12 @@ public final class Precompiler {
             progress.step(concurrent ? "building twice concurrently (" + Runtime.getRuntime().availableProcessors() + " cores)"
                     : "building twice, one after the other (1 core)");
             List<BuildOutcome> outcomes = both(jobVariants.stream().<Callable<BuildOutcome>>map(v -> () -> build(job, base, macro, v)).toList());
+            String sameError = outcomes.stream().allMatch(o -> o.compileError() != null)
+                    && outcomes.stream().map(BuildOutcome::compileError).distinct().count() == 1 ? outcomes.getFirst().compileError() : null;
+            if (sameError != null) {
+                throw new PrecompileException("both builds failed with the same compile error, so it is not retried: " + sameError
+                        + "\n" + outcomes.getFirst().failure().getMessage(), true);
+            }
             for (BuildOutcome o : outcomes) if (o.failure() != null) throw o.failure();
             List<BuildRecord.BuildRun> runs = outcomes.stream().map(BuildOutcome::run).toList();
             List<byte[]> modules = outcomes.stream().map(BuildOutcome::wasm).toList();
@@ -193,8 +199,23 @@ public final class Precompiler {
         }
     }
 
-    /** One verification build's result, or why it failed (both builds finish before a failure is reported). */
-    private record BuildOutcome(BuildRecord.BuildRun run, byte[] wasm, PrecompileException failure) {
+    /**
+     * One verification build's result, or why it failed (both builds finish before a failure is reported) with the
+     * first rustc error that has a code, if any.
+     */
+    private record BuildOutcome(BuildRecord.BuildRun run, byte[] wasm, PrecompileException failure, String compileError) {
+    }
+
+    /**
+     * The first rustc error with a code ({@code error[E0433]: ...}) in a build log, or null: an error in the code, which
+     * the same inputs give again (environment failures, such as a full disk or a kill, have no code).
+     */
+    static String firstCompileError(Path log) {
+        try (java.util.stream.Stream<String> lines = Files.lines(log, java.nio.charset.StandardCharsets.UTF_8)) {
+            return lines.filter(l -> l.startsWith("error[E")).findFirst().orElse(null);
+        } catch (IOException | UncheckedIOException e) {
+            return null;
+        }
     }
 
     /**
@@ -287,11 +308,12 @@ public final class Precompiler {
         long millis = (System.nanoTime() - start) / 1_000_000;
         if (!r.ok()) {
             return new BuildOutcome(null, null, new PrecompileException("build " + variant.id() + " of " + macro.label() + " failed ("
-                    + r.failure(limits.wallClock()) + ")" + " after " + millis + " ms; log " + log + "\n" + BuildFolder.tail(log, 25)));
+                    + r.failure(limits.wallClock()) + ")" + " after " + millis + " ms; log " + log + "\n" + BuildFolder.tail(log, 25)),
+                    firstCompileError(log));
         }
         byte[] wasm = BuildFolder.read(dir, "target/" + WasmStd.TARGET + "/release/" + HarnessGenerator.WASM_FILE, MAX_MODULE_BYTES);
         progress.step("build " + variant.id() + " done in " + millis + " ms: " + wasm.length + " bytes, sha256 " + Checksums.sha256Hex(wasm));
-        return new BuildOutcome(new BuildRecord.BuildRun(variant.id(), variant.jobs(), Checksums.sha256Hex(wasm), wasm.length, millis, log.toString()), wasm, null);
+        return new BuildOutcome(new BuildRecord.BuildRun(variant.id(), variant.jobs(), Checksums.sha256Hex(wasm), wasm.length, millis, log.toString()), wasm, null, null);
     }
 
     private static <T> T join(Future<T> f) throws IOException {

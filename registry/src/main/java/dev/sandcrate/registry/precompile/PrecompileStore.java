@@ -310,13 +310,16 @@ public final class PrecompileStore {
         return kept;
     }
 
-    /** A failed attempt: queued again after {@code backoff * 2^(attempts-1)}, or failed for good after the last attempt. */
-    public boolean fail(long id, String owner, String error, long backoffMillis, String logs) {
+    /**
+     * A failed attempt: queued again after {@code backoff * 2^(attempts-1)}, or failed for good after the last attempt, or
+     * at once when it is {@code deterministic} (the same inputs fail the same way, so a retry could only fail again).
+     */
+    public boolean fail(long id, String owner, String error, long backoffMillis, String logs, boolean deterministic) {
         String[] outcome = new String[1];
         boolean kept = jdbi.inTransaction(h -> {
             Optional<Job> job = findJob(h, id);
             if (job.isEmpty() || !owner.equals(job.get().leaseOwner()) || job.get().state() != JobState.RUNNING) return false;
-            boolean last = job.get().attempts() >= job.get().maxAttempts();
+            boolean last = deterministic || job.get().attempts() >= job.get().maxAttempts();
             long now = System.currentTimeMillis();
             long delay = backoffMillis << Math.min(20, Math.max(0, job.get().attempts() - 1));
             outcome[0] = last ? JobState.FAILED.label() : "retry";

@@ -167,7 +167,8 @@ final class PrecompileWorker implements Runnable {
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             append(progressLog, "FAILED: " + message);
             String logs = storeLogs(null, progressLog, dir.resolve("out").resolve("logs"));
-            store.fail(job.id(), id, message, config.retryBackoff().toMillis(), logs);
+            store.fail(job.id(), id, message, config.retryBackoff().toMillis(), logs,
+                    e instanceof dev.sandcrate.precompile.PrecompileException p && p.deterministic());
             // the logs are in the artifact store now; nothing of a failed attempt is worth keeping on disk
             FileTrees.delete(dir);
             LOG.warn("job {} ({}) attempt {} failed: {}", job.id(), label, job.attempts(), message);

@@ -102,7 +102,7 @@ class MetricsTest {
 
         PrecompileStore.Job job = store.claim("metrics-test", "metrics-test-toolchain", 60_000).orElseThrow();
         Thread.sleep(20);
-        assertTrue(store.fail(job.id(), "metrics-test", "the build broke", 1_000, null));
+        assertTrue(store.fail(job.id(), "metrics-test", "the build broke", 1_000, null, false));
         String s = scrape();
         assertEquals(1, value(s, "sandcrate_precompile_builds_seconds_count", "outcome=\"retry\""), s);
         assertTrue(value(s, "sandcrate_precompile_builds_seconds_sum", "outcome=\"retry\"") > 0);

@@ -13,11 +13,14 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** A job whose build fails, built by a real worker: it ends failed with the reason and its logs, and leaves no folder behind. */
+/**
+ * A job whose build fails, built by a real worker: it ends failed with the reason and its logs, leaves no folder behind,
+ * and, since both builds stop at the same compile error, is not retried.
+ */
 class FailedJobTest {
     @Test
     void aFailedBuildKeepsItsLogsInTheStoreAndLeavesNoWorkFolder(@TempDir Path tmp) throws Exception {
-        PrecompileConfig config = PrecompileConfig.embedded().withWorkers(1).withRetries(1, Duration.ofSeconds(1));
+        PrecompileConfig config = PrecompileConfig.embedded().withWorkers(1).withRetries(3, Duration.ofSeconds(1));
         try (Registry registry = Registry.start(RegistryConfig.loopback(tmp.resolve("data")), config)) {
             String token = PrecompileFixtures.token(registry, "alice", false);
             PrecompileFixtures.publish(registry, token, PrecompileFixtures.crate(tmp, "broken_macro", "1.0.0", "[lib]\nproc-macro = true\n",
@@ -34,6 +37,9 @@ class FailedJobTest {
             assertNotNull(job, "no job was planned");
             assertEquals(JobState.FAILED, job.state(), "the job did not fail in time: " + job);
             assertTrue(job.lastError().contains("failed (exit 101)") && job.lastError().contains("mismatched types"), job.lastError());
+            assertTrue(job.lastError().startsWith("both builds failed with the same compile error, so it is not retried: error[E0308]"),
+                    job.lastError());
+            assertEquals(1, job.attempts(), "a compile error comes back on every attempt");
             assertTrue(job.logs().contains("\"build\":\"progress\"") && job.logs().contains("-a-"), "the build log is stored: " + job.logs());
             Path work = tmp.resolve("data/precompiled/work");
             try (Stream<Path> left = Files.exists(work) ? Files.list(work) : Stream.empty()) {

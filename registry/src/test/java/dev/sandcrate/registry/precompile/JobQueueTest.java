@@ -136,7 +136,7 @@ public class JobQueueTest {
     void failuresAreRetriedWithBackoffThenFailForGoodAndAdminsCanRetry() throws Exception {
         PrecompileStore.Job job = store.upsertJob(version, FeatureSet.defaults(), "tc", "default", 0, OK, 2);
         store.claim("w", "tc", 60_000).orElseThrow();
-        assertTrue(store.fail(job.id(), "w", "boom", 60_000, "[]"));
+        assertTrue(store.fail(job.id(), "w", "boom", 60_000, "[]", false));
         PrecompileStore.Job queued = store.job(job.id()).orElseThrow();
         assertEquals(JobState.QUEUED, queued.state());
         assertTrue(queued.nextAttemptAt() >= System.currentTimeMillis() + 50_000, "backoff of a minute");
@@ -144,10 +144,10 @@ public class JobQueueTest {
 
         PrecompileStore.Job soon = store.upsertJob(version, new FeatureSet(false, List.of()), "tc", "request", 1, OK, 2);
         store.claim("w", "tc", 60_000).orElseThrow();
-        assertTrue(store.fail(soon.id(), "w", "first", 1, "[]"));
+        assertTrue(store.fail(soon.id(), "w", "first", 1, "[]", false));
         Thread.sleep(20);
         assertEquals(soon.id(), store.claim("w", "tc", 60_000).orElseThrow().id());
-        assertTrue(store.fail(soon.id(), "w", "second", 1, "[]"));
+        assertTrue(store.fail(soon.id(), "w", "second", 1, "[]", false));
         PrecompileStore.Job failed = store.job(soon.id()).orElseThrow();
         assertEquals(JobState.FAILED, failed.state());
         assertEquals("second", failed.lastError());
@@ -157,6 +157,11 @@ public class JobQueueTest {
         assertEquals(JobState.QUEUED, store.retry(soon.id()).orElseThrow().state());
         assertEquals(0, store.job(soon.id()).orElseThrow().attempts());
         assertEquals(soon.id(), store.claim("w", "tc", 60_000).orElseThrow().id());
+        // a failure the same inputs would repeat (both builds stopped at the same compile error) is final at once
+        assertTrue(store.fail(soon.id(), "w", "the same compile error twice", 1, "[]", true));
+        PrecompileStore.Job deterministic = store.job(soon.id()).orElseThrow();
+        assertEquals(JobState.FAILED, deterministic.state());
+        assertEquals(1, deterministic.attempts());
     }
 
     @Test
