@@ -85,9 +85,14 @@ public final class Database implements AutoCloseable {
         return chunks;
     }
 
-    /** The migrations this build has that the database has not applied (empty when the schema is current); queries the database. */
+    /**
+     * The migrations this build has that the database has not applied (empty when the schema is current); queries the
+     * database. A missing one older than the newest applied counts too (Flyway calls it "ignored").
+     */
     public java.util.List<String> pendingMigrations() {
-        return java.util.Arrays.stream(flyway.info().pending()).map(m -> m.getVersion() + " " + m.getDescription()).toList();
+        return java.util.Arrays.stream(flyway.info().all())
+                .filter(m -> m.getState().isResolved() && !m.getState().isApplied())
+                .map(m -> m.getVersion() + " " + m.getDescription()).toList();
     }
 
     public Jdbi jdbi() {

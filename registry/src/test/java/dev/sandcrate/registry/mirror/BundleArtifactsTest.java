@@ -158,7 +158,9 @@ class BundleArtifactsTest {
 
             try (Registry registry = Registry.start(RegistryConfig.loopback(site).withBlobs(storage))) {
                 var shim = registry.precompiledView().shim(CRATE, VERSION).orElseThrow();
-                assertEquals(java.util.Set.of(shim.cksum()), storage.open(site, BlobStorage.Area.SHIMS).keys());
+                String supportCksum = Checksums.sha256Hex(dev.sandcrate.precompile.shim.ShimGenerator.support().bytes());
+                assertEquals(java.util.Set.of(shim.cksum(), supportCksum), storage.open(site, BlobStorage.Area.SHIMS).keys(),
+                        "the shim and the support crate it depends on");
                 HttpResponse<byte[]> dl = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registry.url() + "/precompiled/dl/paste/1.0.7")).build(),
                         HttpResponse.BodyHandlers.ofByteArray());
                 assertEquals(200, dl.statusCode());
