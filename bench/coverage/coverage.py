@@ -138,8 +138,9 @@ def call_sites(folder, macros):
 
 
 def own_test_files(folder, macros, limit=3):
-    """The macro crate's own integration tests (tests/*.rs) that call its macros, most calls first: [(file, sites)].
-    A file gated by an inner #![cfg(...)] is left out (its expansion would not contain the calls)."""
+    """A crate's integration tests (tests/*.rs) that call the macros, most calls first: [(file, sites, features)].
+    A file gated by an inner `#![cfg(feature = "X")]` needs feature X of the crate; one gated by any other
+    #![cfg(...)] is left out (its expansion would not contain the calls)."""
     tests = os.path.join(folder, "tests")
     found = []
     if os.path.isdir(tests):
@@ -148,11 +149,13 @@ def own_test_files(folder, macros, limit=3):
             if not f.endswith(".rs") or not os.path.isfile(path):
                 continue
             code = code_of(path)
-            if re.search(r"#!\[\s*cfg\s*\(", code):
+            gates = re.findall(r"#!\[\s*cfg\s*\((.*?)\)\s*\]", code)
+            features = [m.group(1) for m in (re.fullmatch(r'\s*feature\s*=\s*"([^"]+)"\s*', g) for g in gates) if m]
+            if len(features) != len(gates):
                 continue
             sites = count_calls(split_macro_rules(code)[0], macros)
             if sites > 0:
-                found.append((f, sites))
+                found.append((f, sites, features))
     found.sort(key=lambda fs: (-fs[1], fs[0]))
     return found[:limit]
 
@@ -475,52 +478,66 @@ class Builder:
 
 
     def compare_own_tests(self, crate, macro, shim_cksum, files):
-        """Builds the macro crate's own tests/ files both ways, as the integration tests of a probe package that depends
-        on the macro (and on those of its dev-dependencies the tests' code names). One folder serves both sides, so paths
+        """Builds `crate`'s tests/ files (the macro crate's own, or a facade's that re-exports it) both ways, as the
+        integration tests of a probe package that depends on `crate` (with the features the files' #![cfg] asks for)
+        and on those of its dependencies and dev-dependencies the tests' code names. One folder serves both sides, so paths
         the tests expand (file!(), CARGO_MANIFEST_DIR) are the same. A list of result dicts, or one with usable False."""
         with open(os.path.join(crate["folder"], "Cargo.toml"), "rb") as f:
             manifest = tomllib.load(f)
+        whose = "its own tests" if crate is macro else f"the tests of {crate['name']} {crate['version']}"
         package = f"coverage-tests-{crate['name']}-{crate['version']}".replace(".", "-").replace("+", "-").lower()
         d = os.path.join(self.work, "projects", package)
         shutil.rmtree(d, ignore_errors=True)
         shutil.copytree(os.path.join(crate["folder"], "tests"), os.path.join(d, "tests"), symlinks=False)
-        chosen = {f for f, _ in files}
+        chosen = {f for f, _, _ in files}
         test_code = " ".join(code_of(os.path.join(root, f)) for root, _, names in os.walk(os.path.join(d, "tests"))
                              for f in names if f.endswith(".rs") and (root != os.path.join(d, "tests") or f in chosen))
-        dev = []
-        for key, spec in manifest.get("dev-dependencies", {}).items():
-            spec = dict(spec) if isinstance(spec, dict) else {"version": spec}
-            if spec.get("package", key) == crate["name"] or spec.pop("path", None) is not None and "version" not in spec:
-                continue
-            if re.search(r"\b" + re.escape(key.replace("-", "_")) + r"\b", test_code):
-                dev.append(f"{json.dumps(key)} = {toml_value(spec)}")
+        # what the tests' code names of the crate's dev-dependencies and (integration tests see them too) dependencies
+        dev, named = [], set()
+        for section in ("dev-dependencies", "dependencies"):
+            for key, spec in manifest.get(section, {}).items():
+                spec = dict(spec) if isinstance(spec, dict) else {"version": spec}
+                spec.pop("optional", None)
+                if key in named or spec.get("package", key) == crate["name"] or spec.pop("path", None) is not None and "version" not in spec:
+                    continue
+                if re.search(r"\b" + re.escape(key.replace("-", "_")) + r"\b", test_code):
+                    named.add(key)
+                    dev.append(f"{json.dumps(key)} = {toml_value(spec)}")
+        # a file gated by #![cfg(feature = "X")] needs the crate's feature X, and the probe's own (the cfg is the probe's)
+        features = sorted({x for _, _, fs in files for x in fs})
+        optional = {k for k, v in manifest.get("dependencies", {}).items() if isinstance(v, dict) and v.get("optional")}
+        unknown = [x for x in features if x not in manifest.get("features", {}) and x not in optional]
+        if unknown:
+            return [{"usable": False, "why": f"{whose}: gated by feature(s) {', '.join(unknown)} that {crate['name']} does not have"}]
         os.makedirs(os.path.join(d, "src"), exist_ok=True)
         with open(os.path.join(d, "src", "lib.rs"), "w") as f:
             f.write("")
         with open(os.path.join(d, "Cargo.toml"), "w") as f:
             f.write(f'[package]\nname = "{package}"\nversion = "0.0.0"\nedition = "{manifest["package"].get("edition", "2015")}"\n'
                     f'publish = false\nautobenches = false\nautoexamples = false\n\n'
-                    f'[dev-dependencies]\n{json.dumps(crate["name"])} = {{ version = "={crate["version"]}" }}\n' + "\n".join(dev) + "\n")
+                    f'[dev-dependencies]\n{json.dumps(crate["name"])} = {{ version = "={crate["version"]}", features = {toml_value(features)} }}\n'
+                    + "\n".join(dev) + "\n"
+                    + (f"\n[features]\ndefault = {toml_value(features)}\n" + "".join(f"{json.dumps(x)} = []\n" for x in features) if features else ""))
         outputs = {}
         for side in ("view", "source"):
             code, _, err, _ = self.cargo(side, d, "generate-lockfile")
             if code != 0:
-                return [{"usable": False, "why": f"its own tests: resolving their dev-dependencies through {'the view' if side == 'view' else '/index/'} failed: "
+                return [{"usable": False, "why": f"{whose}: resolving their dev-dependencies through {'the view' if side == 'view' else '/index/'} failed: "
                          + last_lines(err)}]
             if side == "view":
                 pinned = self.locked(d, macro["name"])
                 if (macro["version"], shim_cksum) not in pinned:
-                    return [{"usable": False, "why": f"its own tests: resolve {macro['name']} " + (", ".join(v for v, _ in pinned) or "not at all")}]
+                    return [{"usable": False, "why": f"{whose}: resolve {macro['name']} " + (", ".join(v for v, _ in pinned) or "not at all")}]
             self.cargo(side, d, "clean", "-p", package)
-            for f, _ in files:
+            for f, _, _ in files:
                 outputs[(side, f)] = self.cargo(side, d, "rustc", "--test", f[:-3], "--", "-Zunpretty=expanded")
         results = []
         out_dir = os.path.join(self.work, "expanded")
         os.makedirs(out_dir, exist_ok=True)
-        for f, sites in files:
+        for f, sites, _ in files:
             code_s, out_s, err_s, secs_s = outputs[("source", f)]
             code_v, out_v, err_v, secs_v = outputs[("view", f)]
-            label = f"its own tests/{f}"
+            label = f"{whose}/{f}" if crate is macro else f"{whose}: tests/{f}"
             if code_s != 0:
                 results.append({"usable": False, "label": label, "why": f"{label}: the from-source build failed: " + last_lines(err_s)})
                 continue
@@ -545,8 +562,9 @@ def last_lines(text, n=6):
 
 def candidates(url, macro, by_key, by_name, max_depth=3):
     """Crates of the corpus that use `macro`: its reverse dependencies (normal and build); one that calls none of its
-    macros (a facade like thiserror for thiserror-impl) is followed to its own reverse dependencies."""
-    found, seen = [], {macro["name"]}
+    macros (a facade like thiserror for thiserror-impl) is followed to its own reverse dependencies. Returns them and
+    the facades met on the way, each with the names its users call the macro by (its macro_rules wrappers added)."""
+    found, facades, seen = [], [], {macro["name"]}
     frontier = [(macro["name"], None, 0, macro["exports"])]
     memo = {}
     while frontier:
@@ -574,8 +592,10 @@ def candidates(url, macro, by_key, by_name, max_depth=3):
             elif not crate["proc_macro"]:
                 wider = dict(names, function=sorted(set(names["function"]) | set(wrappers)))
                 frontier.append((r["name"], (via + " → " if via else "") + r["name"], depth + 1, wider))
+                facades.append({**entry, "names": wider})
     found.sort(key=lambda e: (e["closure"][1], e["depth"], e["closure"][0], e["src_bytes"]))
-    return found
+    facades.sort(key=lambda e: (e["depth"], e["closure"][1], e["src_bytes"]))
+    return found, facades
 
 
 # The two builds unpack the crates under different registry folders (one per index URL), so file!() and the
@@ -652,7 +672,7 @@ def cmd_compare(a):
             continue
         entry["shim"] = {"cksum": shim["cksum"], "size": shim.get("size"), "feature_sets": shim.get("feature_sets")}
         entry["status"] = status(a.url, macro["name"], macro["version"])  # the shim exists now
-        cands = candidates(a.url, macro, by_key, by_name)
+        cands, facades = candidates(a.url, macro, by_key, by_name)
         entry["candidates"] = len(cands)
         print(f"{key}: verified; {len(cands)} crate(s) of the corpus call it", flush=True)
         tried = 0
@@ -670,21 +690,25 @@ def cmd_compare(a):
             entry["compared"].append({"rdep": label, "sites": c["sites"], **{k: v for k, v in r.items() if k != "usable"}})
             print(f"  {label}: ~{c['sites']} call site(s), {'identical' if r['identical'] else 'DIFFERENT'} "
                   f"(source {r['source_seconds']} s, view {r['view_seconds']} s, {int(time.time() - t)} s)", flush=True)
-        if not entry["compared"]:
-            # no crate of the corpus to compare on: the macro's own integration tests are call sites its authors wrote
-            files = own_test_files(macro["folder"], macro["exports"])
-            if files:
-                t = time.time()
-                for r in builder.compare_own_tests(macro, macro, shim["cksum"], files):
-                    label = r.get("label", "its own tests")
-                    if not r["usable"]:
-                        entry["skipped"].append({"rdep": label, "why": r["why"]})
-                        print(f"  {label}: skipped: {r['why'].splitlines()[0][:200]}", flush=True)
-                        continue
-                    entry["compared"].append({"rdep": label, "own_tests": True, **{k: v for k, v in r.items() if k not in ("usable", "label")}})
-                    print(f"  {label}: ~{r['sites']} call site(s), {'identical' if r['identical'] else 'DIFFERENT'} "
-                          f"(source {r['source_seconds']} s, view {r['view_seconds']} s)", flush=True)
-                print(f"  own tests: {int(time.time() - t)} s", flush=True)
+        # no crate of the corpus to compare on: the integration tests of the macro crate, then of the facades that
+        # re-export it (argh's tests for argh_derive), are call sites their authors wrote
+        for tested, names in [(macro, macro["exports"])] + [(f["crate"], f["names"]) for f in facades[:2]]:
+            if entry["compared"]:
+                break
+            files = own_test_files(tested["folder"], names)
+            if not files:
+                continue
+            t = time.time()
+            for r in builder.compare_own_tests(tested, macro, shim["cksum"], files):
+                label = r.get("label", "tests")
+                if not r["usable"]:
+                    entry["skipped"].append({"rdep": label, "why": r["why"]})
+                    print(f"  {label}: skipped: {r['why'].splitlines()[0][:200]}", flush=True)
+                    continue
+                entry["compared"].append({"rdep": label, "own_tests": True, **{k: v for k, v in r.items() if k not in ("usable", "label")}})
+                print(f"  {label}: ~{r['sites']} call site(s), {'identical' if r['identical'] else 'DIFFERENT'} "
+                      f"(source {r['source_seconds']} s, view {r['view_seconds']} s)", flush=True)
+            print(f"  tests of {tested['name']}: {int(time.time() - t)} s", flush=True)
         with open(os.path.join(os.path.dirname(a.run_json), "results.json"), "w") as f:
             json.dump(results, f, indent=1)
     with open(os.path.join(os.path.dirname(a.run_json), "results.json"), "w") as f:
@@ -872,7 +896,9 @@ def cmd_report(a):
                "crates of the corpus built twice (from `/index/` and through `/precompiled/index/`, `-Zunpretty=expanded`), with a grep "
                "estimate of the macro's call sites in each (same-named macros of other crates count too: ttrpc's `select!` are tokio's); "
                "where no crate of the corpus that uses the macro builds, up to 3 files of the macro crate's own `tests/` that call it, "
-               "built as the tests of a probe package with the dev-dependencies they name; *identical* yes when every compared expansion is byte-identical.\n")
+               "else of the `tests/` of a crate that re-exports it (argh's for argh_derive), "
+               "built as the tests of a probe package with the dependencies they name and the features their `#![cfg(feature)]` asks for; "
+               "*identical* yes when every compared expansion is byte-identical.\n")
     out.append("| macro crate | state | reason | build a / b (s) | job (s) | wasm | shim | call sites compared | identical |")
     out.append("|---|---|---|---|---|---|---|---|---|")
     out += rows
