@@ -141,3 +141,33 @@ fn doc_comments_desugared_by_macro_rules_stay_attributes() {
     };
     assert_eq!(result, "same: 1 tokens");
 }
+
+/// The request cuts each token's source text from its enclosing group's instead of asking the
+/// compiler per token: it must be exactly what the compiler answers, across lines, non-ASCII
+/// text, tabs, doc comments, multi-line literals, and tokens a macro_rules! definition mixes in
+/// from elsewhere in the file (their group's text does not contain them).
+#[test]
+fn source_texts_cut_from_groups_are_the_compilers() {
+    let result: &str = oracle_probes::compare_source_texts! {
+        #[derive(Clone)] struct Ünïcode<'a, T: ?Sized> where T: Clone {
+	        /// doc comment: é ü ß
+            field: &'a str, // a comment between tokens
+            r#type: [u8; 3], emoji: char = '😀', x: f32 = 1.5e3f32,
+            s: "multi
+line ü string",
+            raw: r#"raw "quoted" text"#, bytes: b"\x00\xff",
+        }
+        fn f() -> i32 { let (a, b) = (1, 2); a + b /* ünïcode comment */ * { 3 } }
+    };
+    assert!(result.starts_with("same: "), "{result}");
+    let texts: usize = result["same: ".len()..].trim_end_matches(" texts").parse().unwrap();
+    assert!(texts > 80, "{result}");
+
+    macro_rules! mixed {
+        ($e:expr, $($t:tt)*) => {
+            oracle_probes::compare_source_texts! { outer { $($t)* [from the definition] ($e) } after }
+        };
+    }
+    let result: &str = mixed!(1 + é_ident, caller (tokens [nested]) é);
+    assert!(result.starts_with("same: "), "{result}");
+}

@@ -49,6 +49,13 @@ impl SpanRecorder {
 
     /// Adds `span` to the table (every call is a new id: stable spans cannot be compared).
     pub fn record(&mut self, span: Span, is_group: bool) -> w::SpanId {
+        self.record_within(span, is_group, None)
+    }
+
+    /// Adds `span`, cutting its source text from `within` when it lies there: `Span::source_text`
+    /// is a call into the compiler that copies a string, and one per token cost about a tenth of
+    /// a shimmed serde derive's time.
+    fn record_within(&mut self, span: Span, is_group: bool, within: Option<&Enclosing>) -> w::SpanId {
         let text = match self.source_text {
             SourceText::None => false,
             SourceText::Tokens => !is_group,
@@ -56,39 +63,156 @@ impl SpanRecorder {
         };
         let id = self.spans.len() as w::SpanId;
         self.spans.push(span);
-        let location = if self.locate { location(span, text) } else { w::Location::default() };
+        let location = if !self.locate {
+            w::Location::default()
+        } else {
+            let mut l = location_within(span, within);
+            if text {
+                l.source_text = within.and_then(|e| e.cut(&l)).or_else(|| span.source_text());
+            }
+            l
+        };
         self.infos.push(w::SpanInfo::Located(location));
         id
+    }
+
+    /// The text to cut the source texts of group `id`'s tokens from, when `within` does not
+    /// contain the group: the group's own source text (one call for all its tokens).
+    fn enclosing(&self, id: w::SpanId, span: Span, within: Option<&Enclosing>) -> Option<Enclosing> {
+        if !self.locate || self.source_text == SourceText::None {
+            return None;
+        }
+        let w::SpanInfo::Located(l) = &self.infos[id as usize] else { return None };
+        if within.map_or(false, |e| e.contains(l)) {
+            return None;
+        }
+        let text = match &l.source_text {
+            Some(text) => text.clone(),
+            None => span.source_text()?,
+        };
+        Enclosing::new(l, text)
+    }
+}
+
+/// A stretch of source text with its position. The source text of a span inside it is the part
+/// between the span's positions; a span is inside when it names the same file and lies within
+/// the stretch's lines and columns (columns count chars, as the compiler's positions do).
+struct Enclosing {
+    file: String,
+    local: bool,
+    start: (u32, u32),
+    end: (u32, u32),
+    text: String,
+    /// Where each line of `text` starts (byte offset), and whether that line is ASCII.
+    lines: Vec<(usize, bool)>,
+    /// The column of a line's first char (1 today; derived from the end position, not assumed).
+    first_column: u32,
+}
+
+impl Enclosing {
+    fn new(l: &w::Location, text: String) -> Option<Enclosing> {
+        let mut lines = Vec::new();
+        let (mut line_start, mut ascii) = (0, true);
+        for (at, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                lines.push((line_start, ascii));
+                line_start = at + 1;
+                ascii = true;
+            } else if b >= 0x80 {
+                ascii = false;
+            }
+        }
+        lines.push((line_start, ascii));
+        if l.end_line < l.start_line || (l.end_line - l.start_line) as usize + 1 != lines.len() {
+            return None; // the text does not cover the lines the positions say
+        }
+        let first_column = if lines.len() == 1 {
+            l.start_column
+        } else {
+            l.end_column.checked_sub(text[line_start..].chars().count() as u32)?
+        };
+        let e = Enclosing { file: l.file.clone()?, local: l.local, start: (l.start_line, l.start_column), end: (l.end_line, l.end_column), text, lines, first_column };
+        // the end position must fall on the text's end, or the positions do not describe this text
+        (e.offset(l.end_line, l.end_column)? == e.text.len()).then_some(e)
+    }
+
+    fn contains(&self, l: &w::Location) -> bool {
+        l.file.as_deref() == Some(self.file.as_str())
+            && (l.start_line, l.start_column) >= self.start
+            && (l.end_line, l.end_column) <= self.end
+            && (l.start_line, l.start_column) <= (l.end_line, l.end_column)
+    }
+
+    /// The byte offset in `text` of a position inside it.
+    fn offset(&self, line: u32, column: u32) -> Option<usize> {
+        let index = line.checked_sub(self.start.0)? as usize;
+        let &(line_start, ascii) = self.lines.get(index)?;
+        let line_end = self.lines.get(index + 1).map_or(self.text.len(), |&(next, _)| next - 1);
+        let chars = column.checked_sub(if index == 0 { self.start.1 } else { self.first_column })? as usize;
+        if ascii {
+            return (chars <= line_end - line_start).then_some(line_start + chars);
+        }
+        let line = &self.text[line_start..line_end];
+        line.char_indices().map(|(at, _)| at).chain(std::iter::once(line.len())).nth(chars).map(|at| line_start + at)
+    }
+
+    /// The source text of a span at `l`, if it lies inside.
+    fn cut(&self, l: &w::Location) -> Option<String> {
+        if !self.contains(l) {
+            return None;
+        }
+        let (from, to) = (self.offset(l.start_line, l.start_column)?, self.offset(l.end_line, l.end_column)?);
+        self.text.get(from..to).map(str::to_string)
     }
 }
 
 /// What stable `proc_macro` tells about a span's position (no byte offsets: `byte_range` is
 /// unstable, so they are 0).
 pub fn location(span: Span, with_source_text: bool) -> w::Location {
+    let mut l = location_within(span, None);
+    if with_source_text {
+        l.source_text = span.source_text();
+    }
+    l
+}
+
+/// A span's position without its text; whether its file is local is `within`'s answer when it
+/// names the same file.
+fn location_within(span: Span, within: Option<&Enclosing>) -> w::Location {
     let end = span.end();
-    let local_file = span.local_file();
+    let file = span.file();
+    let local = match within {
+        Some(e) if e.file == file => e.local,
+        _ => span.local_file().is_some(),
+    };
     w::Location {
-        file: Some(span.file()),
-        local: local_file.is_some(),
+        file: Some(file),
+        local,
         start_line: span.line() as u32,
         start_column: span.column() as u32,
         end_line: end.line() as u32,
         end_column: end.column() as u32,
         byte_start: 0,
         byte_end: 0,
-        source_text: if with_source_text { span.source_text() } else { None },
+        source_text: None,
     }
 }
 
 /// Converts a token stream, recording each token's span.
 pub fn to_wire(stream: TokenStream, spans: &mut SpanRecorder) -> w::TokenStream {
+    to_wire_within(stream, spans, None)
+}
+
+fn to_wire_within(stream: TokenStream, spans: &mut SpanRecorder, within: Option<&Enclosing>) -> w::TokenStream {
     stream
         .into_iter()
         .map(|tree| match tree {
             TokenTree::Group(g) => {
-                let span = spans.record(g.span(), true);
-                let open = spans.record(g.span_open(), false);
-                let close = spans.record(g.span_close(), false);
+                let span = spans.record_within(g.span(), true, within);
+                let own = spans.enclosing(span, g.span(), within);
+                let inside = if own.is_some() { own.as_ref() } else { within };
+                let open = spans.record_within(g.span_open(), false, inside);
+                let close = spans.record_within(g.span_close(), false, inside);
                 let delimiter = match g.delimiter() {
                     Delimiter::Parenthesis => w::Delimiter::Parenthesis,
                     Delimiter::Brace => w::Delimiter::Brace,
@@ -97,7 +221,7 @@ pub fn to_wire(stream: TokenStream, spans: &mut SpanRecorder) -> w::TokenStream 
                 };
                 let inner = g.stream();
                 spans.groups.push((span, g)); // before its inner groups: ascending ids
-                w::TokenTree::Group(w::Group { delimiter, span, open, close, stream: to_wire(inner, spans) })
+                w::TokenTree::Group(w::Group { delimiter, span, open, close, stream: to_wire_within(inner, spans, inside) })
             }
             TokenTree::Punct(p) => w::TokenTree::Punct(w::Punct {
                 ch: p.as_char(),
@@ -105,7 +229,7 @@ pub fn to_wire(stream: TokenStream, spans: &mut SpanRecorder) -> w::TokenStream 
                     Spacing::Joint => w::Spacing::Joint,
                     _ => w::Spacing::Alone,
                 },
-                span: spans.record(p.span(), false),
+                span: spans.record_within(p.span(), false, within),
             }),
             TokenTree::Ident(i) => {
                 let text = i.to_string();
@@ -113,9 +237,9 @@ pub fn to_wire(stream: TokenStream, spans: &mut SpanRecorder) -> w::TokenStream 
                     Some(name) => (name.to_string(), true),
                     None => (text, false),
                 };
-                w::TokenTree::Ident(w::Ident { name, is_raw, span: spans.record(i.span(), false) })
+                w::TokenTree::Ident(w::Ident { name, is_raw, span: spans.record_within(i.span(), false, within) })
             }
-            TokenTree::Literal(l) => w::TokenTree::Literal(w::Literal { text: l.to_string(), span: spans.record(l.span(), false) }),
+            TokenTree::Literal(l) => w::TokenTree::Literal(w::Literal { text: l.to_string(), span: spans.record_within(l.span(), false, within) }),
         })
         .collect()
 }

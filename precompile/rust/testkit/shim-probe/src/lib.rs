@@ -125,3 +125,33 @@ pub fn compare_printed_rename_f(input: TokenStream) -> TokenStream {
 pub fn compare_printed_rebuilt(input: TokenStream) -> TokenStream {
     compare_printed(fixture_macros::rebuilt(input.clone()), sandboxed(wire::MacroKind::Bang, "rebuilt", input))
 }
+
+/// Whether the request's source texts (cut from enclosing groups where the tokens lie inside
+/// them) are exactly what `Span::source_text` answers for each token: "same: N texts" or the
+/// first difference.
+pub fn compare_source_texts(input: TokenStream) -> TokenStream {
+    fn expected(stream: TokenStream, out: &mut Vec<Option<String>>) {
+        for tree in stream {
+            match tree {
+                proc_macro::TokenTree::Group(g) => {
+                    out.extend([None, g.span_open().source_text(), g.span_close().source_text()]);
+                    expected(g.stream(), out);
+                }
+                other => out.push(other.span().source_text()),
+            }
+        }
+    }
+    let mut want = vec![proc_macro::Span::call_site().source_text(), proc_macro::Span::mixed_site().source_text()];
+    expected(input.clone(), &mut want);
+    let (request, _) = pmw::request(wire::MacroKind::Bang, "probe", None, input, SourceText::Tokens);
+    let got: Vec<Option<String>> = request.spans.iter().map(|info| match info {
+        wire::SpanInfo::Located(l) => l.source_text.clone(),
+        other => Some(format!("{other:?}")),
+    }).collect();
+    let first_difference = want.iter().zip(&got).position(|(w, g)| w != g);
+    string_literal(&match first_difference {
+        None if want.len() == got.len() => format!("same: {} texts", got.iter().flatten().count()),
+        None => format!("differ: {} spans wanted, {} recorded", want.len(), got.len()),
+        Some(i) => format!("differ at span {i}: compiler {:?}, request {:?}", want[i], got[i]),
+    })
+}

@@ -28,6 +28,11 @@ import java.util.stream.Stream;
 public final class RustSources {
     /** Crates of precompile/rust that artifacts link; the oracle and the harness template are not copied. */
     static final List<String> LINKED_CRATES = List.of("wire", "bridge-server");
+    /**
+     * Copied with its crate but not compiled into artifacts, so left out of the sha256: the consumers' side of the
+     * wire format (the shims' support crate carries it), which may change without rebuilding every artifact.
+     */
+    static final String CONSUMER_SIDE = "wire/src/proc_macro_wire.rs";
     /** The harness template the pipeline renders (precompile/rust/harness-template/README.md). */
     static final List<String> HARNESS_TEMPLATE = List.of("harness-template/Cargo.toml", "harness-template/lib.rs");
     private static final TomlMapper TOML = new TomlMapper();
@@ -35,7 +40,7 @@ public final class RustSources {
     private RustSources() {
     }
 
-    /** Copies the linked crates to {@code dest} and returns the sha256 over their files and the harness template (path + content). */
+    /** Copies the linked crates to {@code dest} and returns the sha256 over their files (but {@link #CONSUMER_SIDE}) and the harness template (path + content). */
     public static String copyTo(Path dest) {
         return withRoot(root -> {
             StringBuilder listing = new StringBuilder();
@@ -55,7 +60,9 @@ public final class RustSources {
                         } else {
                             byte[] bytes = Files.readAllBytes(p);
                             Files.write(target, bytes);
-                            listing.append(crate).append('/').append(rel).append(' ').append(Checksums.sha256Hex(bytes)).append('\n');
+                            if (!(crate + "/" + rel).equals(CONSUMER_SIDE)) {
+                                listing.append(crate).append('/').append(rel).append(' ').append(Checksums.sha256Hex(bytes)).append('\n');
+                            }
                         }
                     }
                 }
