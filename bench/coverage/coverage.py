@@ -54,18 +54,15 @@ def code_of(path):
     return re.sub(r"//[^\n]*", "", re.sub(r"/\*[\s\S]*?\*/", "", read(path)))
 
 
-ATTRS = r"(?:\s*#\[[^\]]*\]|\s*//[^\n]*\n|\s*pub(?:\([^)]*\))?|\s*(?:unsafe|extern\s+\"C\"))*"
-
-
-def exported_macros(folder):
-    """The derive, attribute and function-like macros a proc-macro crate exports (by its #[proc_macro*] attributes)."""
-    derives, attributes, functions = set(), set(), set()
-    for path in rust_sources(folder):
-        text = read(path)
-        derives.update(re.findall(r"#\[\s*proc_macro_derive\s*\(\s*([A-Za-z_]\w*)", text))
-        attributes.update(re.findall(r"#\[\s*proc_macro_attribute\s*\]" + ATTRS + r"\s*fn\s+([A-Za-z_]\w*)", text))
-        functions.update(re.findall(r"#\[\s*proc_macro\s*\]" + ATTRS + r"\s*fn\s+([A-Za-z_]\w*)", text))
-    return {"derive": sorted(derives), "attribute": sorted(attributes), "function": sorted(functions)}
+def built_macros(feature_set):
+    """The derive, attribute and function-like macros of a verified artifact, as its manifest lists them (the
+    precompiler reads every way a crate declares them: #[proc_macro*] under cfg_attr, synstructure's decl_derive!,
+    a crate's own macro_rules! wrapper), by the names call sites use."""
+    kinds = {"derive": "derive", "attr": "attribute", "bang": "function"}
+    out = {"derive": set(), "attribute": set(), "function": set()}
+    for m in feature_set.get("macros") or []:
+        out[kinds[m["kind"]]].add(m["name"])
+    return {k: sorted(v) for k, v in out.items()}
 
 
 # names that rustc or std also use: a call site of a macro with such a name counts only when written with a path
@@ -199,8 +196,6 @@ def cmd_scan(a):
              "links": manifest["package"].get("links"),
              "features": {k: v for k, v in manifest.get("features", {}).items()},
              "src_bytes": sum(os.path.getsize(p) for p in rust_sources(folder))}
-        if c["proc_macro"]:
-            c["exports"] = exported_macros(folder)
         crates.append(c)
     only = [s.strip() for s in a.only.split(",") if s.strip()] if a.only else []
     macro_names = {c["name"] for c in crates if c["proc_macro"]}
@@ -672,6 +667,7 @@ def cmd_compare(a):
             continue
         entry["shim"] = {"cksum": shim["cksum"], "size": shim.get("size"), "feature_sets": shim.get("feature_sets")}
         entry["status"] = status(a.url, macro["name"], macro["version"])  # the shim exists now
+        macro = dict(macro, exports=built_macros(ds))
         cands, facades = candidates(a.url, macro, by_key, by_name)
         entry["candidates"] = len(cands)
         print(f"{key}: verified; {len(cands)} crate(s) of the corpus call it", flush=True)
