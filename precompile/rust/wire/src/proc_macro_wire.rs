@@ -52,9 +52,8 @@ impl SpanRecorder {
         self.record_within(span, is_group, None)
     }
 
-    /// Adds `span`, cutting its source text from `within` when it lies there: `Span::source_text`
-    /// is a call into the compiler that copies a string, and one per token cost about a tenth of
-    /// a shimmed serde derive's time.
+    /// Adds `span`, cutting its source text from `within` when it lies there rather than calling
+    /// `Span::source_text`, a call into the compiler that copies a string, once per token.
     fn record_within(&mut self, span: Span, is_group: bool, within: Option<&Enclosing>) -> w::SpanId {
         let text = match self.source_text {
             SourceText::None => false,
@@ -66,7 +65,7 @@ impl SpanRecorder {
         let location = if !self.locate {
             w::Location::default()
         } else {
-            let mut l = location_within(span, within);
+            let mut l = location(span, within);
             if text {
                 l.source_text = within.and_then(|e| e.cut(&l)).or_else(|| span.source_text());
             }
@@ -166,19 +165,10 @@ impl Enclosing {
     }
 }
 
-/// What stable `proc_macro` tells about a span's position (no byte offsets: `byte_range` is
-/// unstable, so they are 0).
-pub fn location(span: Span, with_source_text: bool) -> w::Location {
-    let mut l = location_within(span, None);
-    if with_source_text {
-        l.source_text = span.source_text();
-    }
-    l
-}
-
-/// A span's position without its text; whether its file is local is `within`'s answer when it
-/// names the same file.
-fn location_within(span: Span, within: Option<&Enclosing>) -> w::Location {
+/// What stable `proc_macro` tells about a span's position, without its source text (no byte
+/// offsets: `byte_range` is unstable, so they are 0). Whether its file is local is `within`'s
+/// answer when it names the same file.
+fn location(span: Span, within: Option<&Enclosing>) -> w::Location {
     let end = span.end();
     let file = span.file();
     let local = match within {
@@ -210,7 +200,7 @@ fn to_wire_within(stream: TokenStream, spans: &mut SpanRecorder, within: Option<
             TokenTree::Group(g) => {
                 let span = spans.record_within(g.span(), true, within);
                 let own = spans.enclosing(span, g.span(), within);
-                let inside = if own.is_some() { own.as_ref() } else { within };
+                let inside = own.as_ref().or(within);
                 let open = spans.record_within(g.span_open(), false, inside);
                 let close = spans.record_within(g.span_close(), false, inside);
                 let delimiter = match g.delimiter() {
