@@ -11,6 +11,7 @@
 pub extern crate proc_macro;
 pub use sandcrate_wire as wire;
 
+pub mod alloc;
 mod lexer;
 mod printer;
 pub mod server;
@@ -23,6 +24,10 @@ use proc_macro::bridge::client::ProcMacro;
 use proc_macro::bridge::server::SAME_THREAD;
 use server::{Expansion, SandcrateServer, EXPANSION};
 use std::cell::RefCell;
+
+#[cfg(target_family = "wasm")]
+#[global_allocator]
+static ALLOCATOR: alloc::SizeClassAlloc = alloc::SizeClassAlloc::new();
 
 /// Value of the `sandcrate_abi_version` export.
 pub const ABI_VERSION: i32 = 1;
