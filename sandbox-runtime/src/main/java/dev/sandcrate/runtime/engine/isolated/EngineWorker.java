@@ -22,12 +22,14 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The engine worker: a child process of the runtime that runs the native engine, so a crash in native code ends
- * this process and not the runtime. It serves {@link WorkerChannel} calls on stdin/stdout, each on its own virtual
- * thread, and exits when the runtime closes its stdin.
+ * this process and not the runtime. It serves {@link WorkerChannel} calls on stdin/stdout, each on a pooled thread,
+ * and exits when the runtime closes its stdin.
  *
  * <p>Arguments: cache root, memory limit (bytes), time limit (ms), output limit (bytes), stack (bytes).
  */
@@ -46,6 +48,11 @@ public final class EngineWorker {
      */
     private final Map<String, MacroInstance> spares = new ConcurrentHashMap<>();
     private final AtomicInteger instanceIds = new AtomicInteger();
+    /**
+     * Runs each call; pooled platform threads, not virtual ones: a call waits for the engine's runner thread, and
+     * waking a virtual thread goes through the carrier pool (see the daemon's client threads).
+     */
+    private final ExecutorService calls = Executors.newCachedThreadPool(Thread.ofPlatform().name("sandcrate-worker-call-", 0).daemon(true).factory());
 
     private EngineWorker(WasmtimeEngine engine, DataOutputStream out) {
         this.engine = engine;
@@ -67,7 +74,7 @@ public final class EngineWorker {
         WorkerChannel.Message call;
         while ((call = WorkerChannel.read(in)) != null) {
             WorkerChannel.Message received = call;
-            Thread.ofVirtual().name("sandcrate-worker-call").start(() -> answer(received));
+            calls.execute(() -> answer(received));
         }
     }
 
