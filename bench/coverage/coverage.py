@@ -62,6 +62,10 @@ def built_macros(feature_set):
     out = {"derive": set(), "attribute": set(), "function": set()}
     for m in feature_set.get("macros") or []:
         out[kinds[m["kind"]]].add(m["name"])
+        if m["kind"] == "bang" and m["name"].startswith("proc_macro_hack_"):
+            # proc-macro-hack declares `proc_macro_hack_f`; users call `f!`, re-exported by the facade's
+            # `#[proc_macro_hack] pub use impl_crate::f;` (phf's phf_map!, const-random's const_random!)
+            out["function"].add(m["name"][len("proc_macro_hack_"):])
     return {k: sorted(v) for k, v in out.items()}
 
 
