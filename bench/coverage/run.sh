@@ -28,7 +28,8 @@
 # users) and build each twice, from /index/ and from /precompiled/index/, with
 # `cargo rustc -p CRATE --lib -- -Zunpretty=expanded` (RUSTC_BOOTSTRAP=1 only for that rustc call), and compare. A macro
 # with no such crate that builds is compared on up to 3 of its own tests/*.rs that call it (`cargo rustc --test`), else
-# on those of a crate that re-exports it (argh's tests for argh_derive).
+# on those of a crate that re-exports it (argh's tests for argh_derive); with none of those that builds, on up to 10 of
+# the doc examples (as rustdoc would compile them) and examples/ programs of the macro crate, else of such a facade.
 # Writes bench/coverage/report.md, or --report FILE (last line `RESULT macros=... verified=N identical=M`).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
