@@ -163,6 +163,18 @@ def call_sites(folder, macros):
     return sum(count_calls(t, names) for t in texts), sorted(wrappers)
 
 
+def reexport_aliases(folder, lib, macros):
+    """The other names a crate re-exports the macros of crate `lib` under, by kind: enumflags2's
+    `pub use enumflags2_derive::BitFlags_internal as BitFlags;` makes its users write #[derive(BitFlags)]."""
+    out = {kind: set() for kind in macros}
+    for path in rust_sources(folder):
+        for use in re.findall(r"\buse\s+(?:::)?" + re.escape(lib) + r"\b[^;]*;", code_of(path)):
+            for kind, names in macros.items():
+                for name in names:
+                    out[kind] |= set(re.findall(r"\b" + re.escape(name) + r"\s+as\s+(\w+)", use))
+    return out
+
+
 def own_test_files(folder, macros, limit=3):
     """A crate's integration tests (tests/*.rs) that call the macros, most calls first: [(file, sites, features)].
     A file gated by an inner `#![cfg(feature = "X")]` needs feature X of the crate; one gated by any other
@@ -837,7 +849,8 @@ def candidates(url, macro, by_key, by_name, max_depth=3):
             if sites > 0:
                 found.append(entry)
             elif not crate["proc_macro"]:
-                wider = dict(names, function=sorted(set(names["function"]) | set(wrappers)))
+                aliases = reexport_aliases(crate["folder"], dep_name.replace("-", "_"), names)
+                wider = {kind: sorted(set(names[kind]) | aliases[kind] | (set(wrappers) if kind == "function" else set())) for kind in names}
                 frontier.append((r["name"], (via + " → " if via else "") + r["name"], depth + 1, wider))
                 facades.append({**entry, "names": wider})
     found.sort(key=lambda e: (e["closure"][1], e["depth"], e["closure"][0], e["src_bytes"]))
