@@ -795,10 +795,10 @@ class Builder:
             code_v, out_v, err_v, secs_v = outputs[("view", t["name"])]
             label = t["label"]
             if code_s != 0:
-                results.append({"usable": False, "label": label, "why": f"{label}: the from-source build failed: " + last_lines(err_s)})
+                results.append({"usable": False, "label": label, "why": "the from-source build failed: " + last_lines(err_s)})
                 continue
             if code_v != 0 and FEATURE_SET_NOT_BUILT in err_v:
-                results.append({"usable": False, "label": label, "why": f"{label}: through the view: " + last_lines(err_v, 1)})
+                results.append({"usable": False, "label": label, "why": "through the view: " + last_lines(err_v, 1)})
                 continue
             base = os.path.join(out_dir, f"{crate['name']}-{crate['version']}-{origin}-{t['name']}")
             for suffix, text in ((".source.rs", out_s), (".view.rs", out_v), (".source.err", err_s), (".view.err", err_v)):
@@ -1194,7 +1194,8 @@ def cmd_report(a):
                    f"corpus that uses them built) and {identical_by['doc examples']} on doc examples or examples/ programs only "
                    "(no crate of the corpus and no integration test built).\n")
     if no_sites:
-        out.append(f"{no_sites} verified macro(s) had no crate in the corpus to compare on (or none that built); they do not count as identical.\n")
+        out.append(f"{no_sites} verified macro(s) had no call site to compare on (no crate of the corpus, integration test, doc example or "
+                   "example that calls them and builds from source); they do not count as identical.\n")
     if not_compared:
         out.append(f"{not_compared} verified macro(s) were not compared: the comparison builds reached their time limit "
                    f"(`--compare-max-minutes {run.get('compare_max_minutes')}`); they do not count as identical.\n")
