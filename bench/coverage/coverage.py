@@ -746,11 +746,12 @@ class Builder:
                     continue
                 if re.search(r"\b" + re.escape(key.replace("-", "_")) + r"\b", code):
                     named.add(key)
-                    dev.append(f"{json.dumps(key)} = {toml_value(spec)}")
+                    dev.append((key, spec.get("package", key), f"{json.dumps(key)} = {toml_value(spec)}"))
         for facade, feature in facades:
             if facade["name"] not in named and facade is not crate and re.search(r"\b" + re.escape(facade["name"].replace("-", "_")) + r"\b", code):
                 named.add(facade["name"])
-                dev.append(f'{json.dumps(facade["name"])} = {{ version = "={facade["version"]}", features = {toml_value([feature] if feature else [])} }}')
+                dev.append((facade["name"], facade["name"], f'{json.dumps(facade["name"])} = {{ version = "={facade["version"]}", '
+                                                            f'features = {toml_value([feature] if feature else [])} }}'))
         # a file gated by #![cfg(feature = "X")] needs the crate's feature X, and the probe's own (the cfg is the probe's)
         features = sorted(set(features))
         optional = {k for k, v in manifest.get("dependencies", {}).items() if isinstance(v, dict) and v.get("optional")}
@@ -760,14 +761,28 @@ class Builder:
         os.makedirs(os.path.join(d, "src"), exist_ok=True)
         with open(os.path.join(d, "src", "lib.rs"), "w") as f:
             f.write("")
-        examples = "".join(f'\n[[example]]\nname = "{t["name"]}"\npath = "{t["path"]}"\n' for t in targets if origin != "tests")
-        with open(os.path.join(d, "Cargo.toml"), "w") as f:
-            f.write(f'[package]\nname = "{package}"\nversion = "0.0.0"\nedition = "{manifest["package"].get("edition", "2015")}"\n'
-                    f'publish = false\nautobenches = false\nautoexamples = false\n\n'
-                    f'[dev-dependencies]\n{json.dumps(crate["name"])} = {{ version = "={crate["version"]}", features = {toml_value(features)} }}\n'
-                    + "\n".join(dev) + "\n"
-                    + (f"\n[features]\ndefault = {toml_value(features)}\n" + "".join(f"{json.dumps(x)} = []\n" for x in features) if features else "")
-                    + examples)
+        results = []
+        # a dependency the corpus does not have (or not in the version asked) leaves out the targets that name it
+        while True:
+            examples = "".join(f'\n[[example]]\nname = "{t["name"]}"\npath = "{t["path"]}"\n' for t in targets if origin != "tests")
+            with open(os.path.join(d, "Cargo.toml"), "w") as f:
+                f.write(f'[package]\nname = "{package}"\nversion = "0.0.0"\nedition = "{manifest["package"].get("edition", "2015")}"\n'
+                        f'publish = false\nautobenches = false\nautoexamples = false\n\n'
+                        f'[dev-dependencies]\n{json.dumps(crate["name"])} = {{ version = "={crate["version"]}", features = {toml_value(features)} }}\n'
+                        + "".join(line + "\n" for _, _, line in dev)
+                        + (f"\n[features]\ndefault = {toml_value(features)}\n" + "".join(f"{json.dumps(x)} = []\n" for x in features) if features else "")
+                        + examples)
+            code, _, err, _ = self.cargo("view", d, "generate-lockfile")
+            missing = re.search(r"no matching package named `([^`]+)`|failed to select a version for the requirement `([^` =]+)", err)
+            key = next((k for k, name, _ in dev if missing and name in missing.groups()), None)
+            if code == 0 or key is None:
+                break
+            dev = [x for x in dev if x[0] != key]
+            naming = [t for t in targets if re.search(r"\b" + re.escape(key.replace("-", "_")) + r"\b", t.get("text") or code_of(os.path.join(d, t["path"])))]
+            results += [{"usable": False, "label": t["label"], "why": f"names {key}, which the corpus does not have: " + last_lines(err, 1)} for t in naming]
+            targets = [t for t in targets if t not in naming]
+            if not targets:
+                return results
         # an example's build is bounded (a test's is as before): its first build also builds the dependencies
         timeout, budget = (1800, None) if origin == "tests" else (600, time.time() + 20 * 60)
         outputs = {}
@@ -787,7 +802,6 @@ class Builder:
                     continue
                 select = ["--test", t["name"]] if origin == "tests" else ["--example", t["name"]]
                 outputs[(side, t["name"])] = self.cargo(side, d, "rustc", *select, "--", "-Zunpretty=expanded", timeout=timeout)
-        results = []
         out_dir = os.path.join(self.work, "expanded")
         os.makedirs(out_dir, exist_ok=True)
         for t in targets:

@@ -116,7 +116,8 @@ jq -n --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --arg started "$(date -u +%F
 if [[ $compare_only == 1 && -f "$work/run.json" ]]; then
   # the data dir's precompile phase is what the report describes: keep its measurements and settings
   jq -s '.[1] + (.[0] | {import_seconds, precompile_seconds, time_limit_hit, unplanned, max_minutes, workers, serve_options,
-         precompiled_commit: .commit, precompile_started: .started, precompile_load_start: .load_start} | with_entries(select(.value != null)))' \
+         precompiled_commit: (.precompiled_commit // .commit), precompile_started: (.precompile_started // .started),
+         precompile_load_start: (.precompile_load_start // .load_start)} | with_entries(select(.value != null)))' \
      "$work/run.json" "$work/run.json.new" > "$work/run.json.merged" && mv "$work/run.json.merged" "$work/run.json.new"
 fi
 mv "$work/run.json.new" "$work/run.json"
