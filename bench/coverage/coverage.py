@@ -97,18 +97,12 @@ def group_end(text, i):
     return i
 
 
-def not_compiled_out(text):
-    """The code of a program built without --test (an example, a doctest) where a macro named is called: without
-    string literals, stringify! groups (automod's docs show `automod::dir!(..)` inside `# const IGNORE: &str =
-    stringify! {..}`), and what follows a #[test] or #[cfg(test)] up to the end of that item (serial_test's docs
-    put `#[serial]` on #[test] functions, which such a build drops before expanding it)."""
+def not_called(text):
+    """The code without string literals and stringify! groups, where a macro named is not called (automod's docs
+    show `automod::dir!(..)` inside `# const IGNORE: &str = stringify! {..}`)."""
     text = re.sub(r'r(#*)"[\s\S]*?"\1|"(?:[^"\\]|\\.)*"', '""', text)
     while (m := re.search(r"\bstringify!\s*[\(\[\{]", text)):
         text = text[:m.start()] + text[group_end(text, m.end() - 1) + 1:]
-    while (m := re.search(r"#\[\s*(test|cfg\s*\(\s*test\s*\))\s*\]", text)):
-        body = re.compile(r"[;{]").search(text, m.end())
-        end = len(text) if not body else body.start() if body.group() == ";" else group_end(text, body.start())
-        text = text[:m.start()] + text[end + 1:]
     return text
 
 
@@ -332,7 +326,7 @@ def doc_examples(crate, manifest, macros):
                 continue
             seen.add(code)
             program = doctest_program(code, lib, inject)
-            sites = count_calls(split_macro_rules(not_compiled_out(without_comments(program)))[0], macros)
+            sites = count_calls(split_macro_rules(not_called(without_comments(program)))[0], macros)
             if sites > 0:
                 name = f"doc-{len(found) + 1}"
                 found.append({"name": name, "label": f"{where}:{line + offset + 1}", "sites": sites, "text": program})
@@ -357,7 +351,7 @@ def example_programs(crate, manifest, macros):
     for name, path in sorted(paths.items()):
         if not path or not os.path.isfile(os.path.join(folder, path)) or not path.startswith("examples/"):
             continue
-        sites = count_calls(split_macro_rules(not_compiled_out(code_of(os.path.join(folder, path))))[0], macros)
+        sites = count_calls(split_macro_rules(not_called(code_of(os.path.join(folder, path))))[0], macros)
         if sites > 0:
             found.append({"name": name, "label": path, "sites": sites, "path": path,
                           "features": list(declared.get(name, {}).get("required-features", []))})
@@ -800,7 +794,9 @@ class Builder:
                 if budget and time.time() > budget:
                     outputs[(side, t["name"])] = (124, "", "not built: the probe's 20 minutes were used up", 0)
                     continue
-                select = ["--test", t["name"]] if origin == "tests" else ["--example", t["name"]]
+                # an example too is built with the test harness: rustdoc's build would drop its #[test] and
+                # #[cfg(test)] items unexpanded (serial_test's docs, test-case's), or what a macro turns into them
+                select = ["--test", t["name"]] if origin == "tests" else ["--example", t["name"], "--profile", "test"]
                 outputs[(side, t["name"])] = self.cargo(side, d, "rustc", *select, "--", "-Zunpretty=expanded", timeout=timeout)
         out_dir = os.path.join(self.work, "expanded")
         os.makedirs(out_dir, exist_ok=True)
