@@ -1191,8 +1191,9 @@ def cmd_report(a):
                "built as the tests of a probe package with the dependencies they name and the features their `#![cfg(feature)]` asks for; "
                "where none of those builds, up to 10 doc examples (fenced blocks of `///`, `//!` and `#[doc]` in `src/`, pre-processed "
                "as rustdoc does; of a README not included as docs only its ```rust blocks) and `examples/` programs of the macro crate, "
-               "else of a crate that re-exports it, built as `[[example]]` targets of such a probe package (an example that does "
-               "not build from source is skipped); "
+               "else of a crate that re-exports it, built as `[[example]]` targets of such a probe package with the test harness "
+               "(`--profile test`, so #[test] items a test macro makes stay in the expansion; an example that does not build "
+               "from source is skipped); "
                "*identical* yes when every compared expansion is byte-identical.\n")
     out.append("| macro crate | state | reason | build a / b (s) | job (s) | wasm | shim | call sites compared | identical |")
     out.append("|---|---|---|---|---|---|---|---|---|")
