@@ -742,7 +742,10 @@ class Builder:
                     named.add(key)
                     dev.append((key, spec.get("package", key), f"{json.dumps(key)} = {toml_value(spec)}"))
         for facade, feature in facades:
-            if facade["name"] not in named and facade is not crate and re.search(r"\b" + re.escape(facade["name"].replace("-", "_")) + r"\b", code):
+            # only as a path (serial_test::serial, use serial_test;): no-panic's tests say "cargo" but do not use it
+            lib = re.escape(facade["name"].replace("-", "_"))
+            if facade["name"] not in named and facade is not crate and re.search(
+                    r"\b(?:use|extern\s+crate)\s+" + lib + r"\b|\b" + lib + r"\s*::", not_called(code)):
                 named.add(facade["name"])
                 dev.append((facade["name"], facade["name"], f'{json.dumps(facade["name"])} = {{ version = "={facade["version"]}", '
                                                             f'features = {toml_value([feature] if feature else [])} }}'))
