@@ -51,7 +51,11 @@ def read(path):
 
 def code_of(path):
     """The file without comments (doc examples are not call sites)."""
-    return re.sub(r"//[^\n]*", "", re.sub(r"/\*[\s\S]*?\*/", "", read(path)))
+    return without_comments(read(path))
+
+
+def without_comments(text):
+    return re.sub(r"//[^\n]*", "", re.sub(r"/\*[\s\S]*?\*/", "", text))
 
 
 def built_macros(feature_set):
@@ -62,6 +66,10 @@ def built_macros(feature_set):
     out = {"derive": set(), "attribute": set(), "function": set()}
     for m in feature_set.get("macros") or []:
         out[kinds[m["kind"]]].add(m["name"])
+        if m["kind"] == "bang" and m["name"].startswith("proc_macro_hack_"):
+            # proc-macro-hack declares `proc_macro_hack_f`; users call `f!`, re-exported by the facade's
+            # `#[proc_macro_hack] pub use impl_crate::f;` (phf's phf_map!, const-random's const_random!)
+            out["function"].add(m["name"][len("proc_macro_hack_"):])
     return {k: sorted(v) for k, v in out.items()}
 
 
@@ -73,6 +81,31 @@ BUILTIN = {"test", "bench", "derive", "cfg", "cfg_attr", "inline", "allow", "den
            "PartialOrd", "Ord", "Hash"}
 
 
+def group_end(text, i):
+    """The index of the bracket that closes the one at text[i]."""
+    open_c = text[i]
+    close_c = {"{": "}", "(": ")", "[": "]"}[open_c]
+    depth = 0
+    while i < len(text):
+        if text[i] == open_c:
+            depth += 1
+        elif text[i] == close_c:
+            depth -= 1
+            if depth == 0:
+                break
+        i += 1
+    return i
+
+
+def not_called(text):
+    """The code without string literals and stringify! groups, where a macro named is not called (automod's docs
+    show `automod::dir!(..)` inside `# const IGNORE: &str = stringify! {..}`)."""
+    text = re.sub(r'r(#*)"[\s\S]*?"\1|"(?:[^"\\]|\\.)*"', '""', text)
+    while (m := re.search(r"\bstringify!\s*[\(\[\{]", text)):
+        text = text[:m.start()] + text[group_end(text, m.end() - 1) + 1:]
+    return text
+
+
 def split_macro_rules(text):
     """(text without its macro_rules! bodies, {name: body}): a call inside a macro_rules body is only a call site
     where that macro is used."""
@@ -80,17 +113,7 @@ def split_macro_rules(text):
     for m in re.finditer(r"macro_rules!\s*([A-Za-z_]\w*)\s*([\{\(\[])", text):
         if m.start() < pos:
             continue
-        open_c = m.group(2)
-        close_c = {"{": "}", "(": ")", "[": "]"}[open_c]
-        depth, i = 0, m.end() - 1
-        while i < len(text):
-            if text[i] == open_c:
-                depth += 1
-            elif text[i] == close_c:
-                depth -= 1
-                if depth == 0:
-                    break
-            i += 1
+        i = group_end(text, m.end() - 1)
         rest.append(text[pos:m.start()])
         bodies[m.group(1)] = bodies.get(m.group(1), "") + text[m.end():i]
         pos = i + 1
@@ -134,6 +157,18 @@ def call_sites(folder, macros):
     return sum(count_calls(t, names) for t in texts), sorted(wrappers)
 
 
+def reexport_aliases(folder, lib, macros):
+    """The other names a crate re-exports the macros of crate `lib` under, by kind: enumflags2's
+    `pub use enumflags2_derive::BitFlags_internal as BitFlags;` makes its users write #[derive(BitFlags)]."""
+    out = {kind: set() for kind in macros}
+    for path in rust_sources(folder):
+        for use in re.findall(r"\buse\s+(?:::)?" + re.escape(lib) + r"\b[^;]*;", code_of(path)):
+            for kind, names in macros.items():
+                for name in names:
+                    out[kind] |= set(re.findall(r"\b" + re.escape(name) + r"\s+as\s+(\w+)", use))
+    return out
+
+
 def own_test_files(folder, macros, limit=3):
     """A crate's integration tests (tests/*.rs) that call the macros, most calls first: [(file, sites, features)].
     A file gated by an inner `#![cfg(feature = "X")]` needs feature X of the crate; one gated by any other
@@ -155,6 +190,194 @@ def own_test_files(folder, macros, limit=3):
                 found.append((f, sites, features))
     found.sort(key=lambda fs: (-fs[1], fs[0]))
     return found[:limit]
+
+
+# ------------------------------------------------------------------ doc examples and examples/ (issue 13)
+
+EXAMPLES_PER_MACRO = 10
+FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})([^`]*)$")
+# the info-string words rustdoc reads; any other word (toml, text, sh, ...) makes a block non-Rust unless `rust` is there
+DOCTEST_WORDS = {"rust", "ignore", "should_panic", "no_run", "compile_fail", "test_harness", "allow_fail", "standalone_crate"}
+
+
+def fenced_blocks(markdown):
+    """(line, info string, code) of each fenced code block of a Markdown text."""
+    out, lines, i = [], markdown.split("\n"), 0
+    while i < len(lines):
+        m = FENCE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        indent, fence, body, j = len(m.group(1)), m.group(2), [], i + 1
+        while j < len(lines):
+            close = re.match(r"^\s*(`{3,}|~{3,})\s*$", lines[j])
+            if close and close.group(1)[0] == fence[0] and len(close.group(1)) >= len(fence):
+                break
+            body.append(re.sub(r"^ {0,%d}" % indent, "", lines[j]))
+            j += 1
+        out.append((i, m.group(3).strip(), "\n".join(body)))
+        i = j + 1
+    return out
+
+
+def compiled_by_rustdoc(info, edition, untagged=True):
+    """Whether rustdoc compiles a block with this info string (its LangString rules, simplified): an untagged or
+    `rust` block is compiled, also when `no_run` or `should_panic` (we only expand); `ignore`, `compile_fail`,
+    `test_harness` (built as a test) and other languages are not, nor a block of another edition than the probe's."""
+    words = [w.lstrip(".") for w in re.split(r"[\s,{}]+", info) if w]
+    if not words:
+        return untagged
+    rust = "rust" in words
+    other = [w for w in words if w not in DOCTEST_WORDS and not w.startswith(("edition", "ignore-"))]
+    if (other and not rust) or (not untagged and not rust):
+        return False
+    if {"ignore", "compile_fail", "test_harness"} & set(words):
+        return False
+    return all(w == f"edition{edition}" for w in words if w.startswith("edition"))
+
+
+def rust_string(literal):
+    """The value of the body of a Rust "..." string literal."""
+    escapes = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"', "'": "'"}
+    literal = re.sub(r"\\\n\s*", "", literal)
+    return re.sub(r"\\(u\{([0-9a-fA-F]+)\}|x([0-9a-fA-F]{2})|.)",
+                  lambda m: chr(int(m.group(2) or m.group(3), 16)) if m.group(2) or m.group(3) else escapes.get(m.group(1), m.group(0)),
+                  literal)
+
+
+def doc_texts(path):
+    """The docs of a Rust file as rustdoc reads them, [(line, markdown, included file or None)]: each run of `///`
+    or `//!` lines (unindented as rustdoc does), each #[doc = "..."], and each file a doc attribute include_str!s
+    (`#![doc = include_str!("../README.md")]`, also under cfg_attr)."""
+    import textwrap
+    text = read(path)
+    docs, run, kind = [], [], None
+    for n, line in enumerate(text.split("\n") + [""]):
+        m = re.match(r"^\s*(//!|///(?!/))(.*)$", line)
+        if run and (not m or m.group(1) != kind):
+            docs.append((n - len(run), textwrap.dedent("\n".join(run)), None))
+            run = []
+        if m:
+            kind = m.group(1)
+            run.append(m.group(2))
+    for m in re.finditer(r'#!?\[\s*doc\s*=\s*"((?:[^"\\]|\\.)*)"\s*\]', text, re.S):
+        docs.append((text.count("\n", 0, m.start()), textwrap.dedent(rust_string(m.group(1))), None))
+    for m in re.finditer(r'\bdoc\s*=\s*include_str!\s*\(\s*"([^"]+)"\s*\)', text):
+        included = os.path.normpath(os.path.join(os.path.dirname(path), m.group(1)))
+        if os.path.isfile(included):
+            docs.append((0, read(included), included))
+    return docs
+
+
+def doctest_program(code, lib, inject=True):
+    """A doc example as rustdoc compiles it (its documented pre-processing): `# ` lines unhidden, `#![allow(unused)]`,
+    the example's leading #![..] attributes and `extern crate` items at the top, `extern crate <lib>;` when the code
+    names the crate and has no extern crate of it (unless #![doc(test(no_crate_inject))]), and the rest inside
+    `fn main() { .. }` unless the code has its own fn main (a body ending in `(())` returns a Result, as rustdoc allows)."""
+    lines = []
+    for line in code.split("\n"):
+        t = line.strip()
+        lines.append(line.replace("##", "#", 1) if t.startswith("##") else t[2:] if t.startswith("# ") else "" if t == "#" else line)
+    parts, state = {"attrs": [], "crates": [], "rest": []}, "attrs"
+    for i, line in enumerate(lines):
+        t = line.strip()
+        skip = not t or (t.startswith("//") and not t.startswith("///"))
+        extern = re.match(r"(#\[macro_use\]\s*)?extern\s+crate\b", t) or (
+            t == "#[macro_use]" and i + 1 < len(lines) and lines[i + 1].strip().startswith("extern crate"))
+        if state == "attrs" and not (t.startswith("#![") or skip):
+            state = "crates" if extern else "rest"
+        elif state == "crates" and not (extern or skip):
+            state = "rest"
+        parts[state].append(line)
+    text = "\n".join(lines)
+    program = "#![allow(unused)]\n" + "".join(l + "\n" for l in parts["attrs"] + parts["crates"])
+    if inject and re.search(r"\b" + lib + r"\b", text) and not re.search(r"\bextern\s+crate\s+" + lib + r"\b", text):
+        program += f"#[allow(unused_extern_crates)]\nextern crate {lib};\n"
+    body = "\n".join(parts["rest"]).strip()
+    if re.search(r"\bfn\s+main\s*\(", without_comments(text)):
+        return program + body + "\n"
+    if body.endswith("(())"):
+        return program + "fn main() { fn _inner() -> core::result::Result<(), impl core::fmt::Debug> {\n" + body + "\n} _inner().unwrap() }\n"
+    return program + "fn main() {\n" + body + "\n}\n"
+
+
+def doc_examples(crate, manifest, macros):
+    """The doc examples of a crate (src/**/*.rs, and a README it includes as docs) that call the macros, as rustdoc
+    would compile them: [{"name", "label", "sites", "text"}]. A README the crate does not include is no doctest, so
+    of it only blocks marked ```rust count (its untagged blocks are as often shell or TOML)."""
+    folder, edition = crate["folder"], manifest["package"].get("edition", "2015")
+    lib = manifest.get("lib", {}).get("name", crate["name"]).replace("-", "_")
+    root = read(os.path.join(folder, manifest.get("lib", {}).get("path", "src/lib.rs"))) if os.path.isfile(
+        os.path.join(folder, manifest.get("lib", {}).get("path", "src/lib.rs"))) else ""
+    inject = not re.search(r"#!\[\s*doc\s*\(\s*test\s*\([^\]]*no_crate_inject", root)
+    docs, included = [], set()
+    for path in sorted(rust_sources(folder)):
+        for line, markdown, inc in doc_texts(path):
+            docs.append((os.path.relpath(inc or path, folder), line, markdown, True))
+            included.add(inc)
+    readme = manifest["package"].get("readme")
+    readme = os.path.join(folder, readme if isinstance(readme, str) else "README.md")
+    if os.path.isfile(readme) and os.path.normpath(readme) not in included:
+        docs.append((os.path.relpath(readme, folder), 0, read(readme), False))
+    found, seen = [], set()
+    for where, line, markdown, untagged in docs:
+        for offset, info, code in fenced_blocks(markdown):
+            if not compiled_by_rustdoc(info, edition, untagged) or code in seen:
+                continue
+            seen.add(code)
+            program = doctest_program(code, lib, inject)
+            sites = count_calls(split_macro_rules(not_called(without_comments(program)))[0], macros)
+            if sites > 0:
+                name = f"doc-{len(found) + 1}"
+                found.append({"name": name, "label": f"{where}:{line + offset + 1}", "sites": sites, "text": program})
+    return found
+
+
+def example_programs(crate, manifest, macros):
+    """The crate's examples/ programs that call the macros (examples/*.rs, examples/*/main.rs and the manifest's
+    [[example]] targets): [{"name", "label", "sites", "path", "features"}] with the features each requires."""
+    folder, declared = crate["folder"], {e.get("name"): e for e in manifest.get("example", []) if e.get("name")}
+    paths = {}
+    examples = os.path.join(folder, "examples")
+    if os.path.isdir(examples):
+        for f in sorted(os.listdir(examples)):
+            if f.endswith(".rs") and os.path.isfile(os.path.join(examples, f)):
+                paths[f[:-3]] = f"examples/{f}"
+            elif os.path.isfile(os.path.join(examples, f, "main.rs")):
+                paths[f] = f"examples/{f}/main.rs"
+    for name, e in declared.items():
+        paths[name] = e.get("path", paths.get(name))
+    found = []
+    for name, path in sorted(paths.items()):
+        if not path or not os.path.isfile(os.path.join(folder, path)) or not path.startswith("examples/"):
+            continue
+        sites = count_calls(split_macro_rules(not_called(code_of(os.path.join(folder, path))))[0], macros)
+        if sites > 0:
+            found.append({"name": name, "label": path, "sites": sites, "path": path,
+                          "features": list(declared.get(name, {}).get("required-features", []))})
+    return found
+
+
+def probe_targets(origin, crate, macro, names, limit):
+    """The call sites a probe package for `crate` (the macro crate or a facade) builds, most calls first, and the
+    features of `crate` they need: up to 3 of its tests/*.rs files (origin "tests"), else up to `limit` of its doc
+    examples and examples/ programs (origin "examples")."""
+    own = crate is macro
+    of = "" if own else f" of {crate['name']} {crate['version']}:"
+    if origin == "tests":
+        files = own_test_files(crate["folder"], names)
+        return ([{"name": f[:-3], "path": f"tests/{f}", "sites": n, "origin": "tests",
+                  "label": f"its own tests/{f}" if own else f"the tests{of} tests/{f}"} for f, n, _ in files],
+                [x for _, _, fs in files for x in fs])
+    with open(os.path.join(crate["folder"], "Cargo.toml"), "rb") as f:
+        manifest = tomllib.load(f)
+    found = ([dict(t, origin="doc examples", path=f"doc-examples/{t['name']}.rs") for t in doc_examples(crate, manifest, names)]
+             + [dict(t, origin="examples") for t in example_programs(crate, manifest, names)])
+    found = sorted(found, key=lambda t: -t["sites"])[:limit]
+    for t in found:
+        kind = "doc example" if t["origin"] == "doc examples" else "example"
+        t["label"] = f"{'its own ' + kind if own else ('an ' if kind == 'example' else 'a ') + kind + of} {t['label']}"
+    return found, [x for t in found for x in t.get("features", [])]
 
 
 def toml_value(v):
@@ -476,22 +699,38 @@ class Builder:
         return result
 
 
-    def compare_own_tests(self, crate, macro, shim_cksum, files):
-        """Builds `crate`'s tests/ files (the macro crate's own, or a facade's that re-exports it) both ways, as the
-        integration tests of a probe package that depends on `crate` (with the features the files' #![cfg] asks for)
-        and on those of its dependencies and dev-dependencies the tests' code names. One folder serves both sides, so paths
-        the tests expand (file!(), CARGO_MANIFEST_DIR) are the same. A list of result dicts, or one with usable False."""
+    def compare_probe(self, crate, macro, shim_cksum, origin, targets, features, facades=()):
+        """Builds `targets` of a probe package both ways and compares their expansions: `crate`'s integration tests
+        (origin "tests", its tests/ copied, each target a tests/*.rs file) or its doc examples and examples/
+        programs (origin "examples": examples/ copied, doc examples written out, each an [[example]] target).
+        `crate` is the macro crate or a facade that re-exports it. The probe depends on `crate` with `features` (and
+        has features of those names itself, for the files' own cfgs), on those of `crate`'s dependencies and
+        dev-dependencies the targets' code names, and on the macro's facades it names ([(crate, feature)]: the macro
+        crate's docs often show it through its facade). One folder serves both sides, so paths the code expands
+        (file!(), CARGO_MANIFEST_DIR) are the same. A list of result dicts, or one with usable False.
+
+        targets: [{"name", "label", "origin" ("tests", "doc examples", "examples"), "sites", "path": its file in the
+        probe, "text": its code if written, not copied}]"""
         with open(os.path.join(crate["folder"], "Cargo.toml"), "rb") as f:
             manifest = tomllib.load(f)
-        whose = "its own tests" if crate is macro else f"the tests of {crate['name']} {crate['version']}"
-        package = f"coverage-tests-{crate['name']}-{crate['version']}".replace(".", "-").replace("+", "-").lower()
+        what = "tests" if origin == "tests" else "doc examples and examples"
+        whose = f"its own {what}" if crate is macro else f"the {what} of {crate['name']} {crate['version']}"
+        package = f"coverage-{origin}-{crate['name']}-{crate['version']}".replace(".", "-").replace("+", "-").replace(" ", "-").lower()
         d = os.path.join(self.work, "projects", package)
         shutil.rmtree(d, ignore_errors=True)
-        shutil.copytree(os.path.join(crate["folder"], "tests"), os.path.join(d, "tests"), symlinks=False)
-        chosen = {f for f, _, _ in files}
-        test_code = " ".join(code_of(os.path.join(root, f)) for root, _, names in os.walk(os.path.join(d, "tests"))
-                             for f in names if f.endswith(".rs") and (root != os.path.join(d, "tests") or f in chosen))
-        # what the tests' code names of the crate's dev-dependencies and (integration tests see them too) dependencies
+        copied = "tests" if origin == "tests" else "examples"
+        if os.path.isdir(os.path.join(crate["folder"], copied)):
+            shutil.copytree(os.path.join(crate["folder"], copied), os.path.join(d, copied), symlinks=False)
+        for t in targets:
+            if "text" in t:
+                os.makedirs(os.path.dirname(os.path.join(d, t["path"])), exist_ok=True)
+                with open(os.path.join(d, t["path"]), "w") as f:
+                    f.write(t["text"])
+        chosen = {os.path.join(d, t["path"]) for t in targets}
+        code = " ".join(code_of(os.path.join(root, f)) for root, _, names in os.walk(os.path.join(d, copied))
+                        for f in names if f.endswith(".rs") and (root != os.path.join(d, copied) or os.path.join(root, f) in chosen))
+        code += " ".join(t.get("text", "") for t in targets)
+        # what the code names of the crate's dev-dependencies and (tests and examples see them too) dependencies
         dev, named = [], set()
         for section in ("dev-dependencies", "dependencies"):
             for key, spec in manifest.get(section, {}).items():
@@ -499,11 +738,19 @@ class Builder:
                 spec.pop("optional", None)
                 if key in named or spec.get("package", key) == crate["name"] or spec.pop("path", None) is not None and "version" not in spec:
                     continue
-                if re.search(r"\b" + re.escape(key.replace("-", "_")) + r"\b", test_code):
+                if re.search(r"\b" + re.escape(key.replace("-", "_")) + r"\b", code):
                     named.add(key)
-                    dev.append(f"{json.dumps(key)} = {toml_value(spec)}")
+                    dev.append((key, spec.get("package", key), f"{json.dumps(key)} = {toml_value(spec)}"))
+        for facade, feature in facades:
+            # only as a path (serial_test::serial, use serial_test;): no-panic's tests say "cargo" but do not use it
+            lib = re.escape(facade["name"].replace("-", "_"))
+            if facade["name"] not in named and facade is not crate and re.search(
+                    r"\b(?:use|extern\s+crate)\s+" + lib + r"\b|\b" + lib + r"\s*::", not_called(code)):
+                named.add(facade["name"])
+                dev.append((facade["name"], facade["name"], f'{json.dumps(facade["name"])} = {{ version = "={facade["version"]}", '
+                                                            f'features = {toml_value([feature] if feature else [])} }}'))
         # a file gated by #![cfg(feature = "X")] needs the crate's feature X, and the probe's own (the cfg is the probe's)
-        features = sorted({x for _, _, fs in files for x in fs})
+        features = sorted(set(features))
         optional = {k for k, v in manifest.get("dependencies", {}).items() if isinstance(v, dict) and v.get("optional")}
         unknown = [x for x in features if x not in manifest.get("features", {}) and x not in optional]
         if unknown:
@@ -511,43 +758,66 @@ class Builder:
         os.makedirs(os.path.join(d, "src"), exist_ok=True)
         with open(os.path.join(d, "src", "lib.rs"), "w") as f:
             f.write("")
-        with open(os.path.join(d, "Cargo.toml"), "w") as f:
-            f.write(f'[package]\nname = "{package}"\nversion = "0.0.0"\nedition = "{manifest["package"].get("edition", "2015")}"\n'
-                    f'publish = false\nautobenches = false\nautoexamples = false\n\n'
-                    f'[dev-dependencies]\n{json.dumps(crate["name"])} = {{ version = "={crate["version"]}", features = {toml_value(features)} }}\n'
-                    + "\n".join(dev) + "\n"
-                    + (f"\n[features]\ndefault = {toml_value(features)}\n" + "".join(f"{json.dumps(x)} = []\n" for x in features) if features else ""))
+        results = []
+        # a dependency the corpus does not have (or not in the version asked) leaves out the targets that name it
+        while True:
+            examples = "".join(f'\n[[example]]\nname = "{t["name"]}"\npath = "{t["path"]}"\n' for t in targets if origin != "tests")
+            with open(os.path.join(d, "Cargo.toml"), "w") as f:
+                f.write(f'[package]\nname = "{package}"\nversion = "0.0.0"\nedition = "{manifest["package"].get("edition", "2015")}"\n'
+                        f'publish = false\nautobenches = false\nautoexamples = false\n\n'
+                        f'[dev-dependencies]\n{json.dumps(crate["name"])} = {{ version = "={crate["version"]}", features = {toml_value(features)} }}\n'
+                        + "".join(line + "\n" for _, _, line in dev)
+                        + (f"\n[features]\ndefault = {toml_value(features)}\n" + "".join(f"{json.dumps(x)} = []\n" for x in features) if features else "")
+                        + examples)
+            code, _, err, _ = self.cargo("view", d, "generate-lockfile")
+            missing = re.search(r"no matching package named `([^`]+)`|failed to select a version for the requirement `([^` =]+)", err)
+            key = next((k for k, name, _ in dev if missing and name in missing.groups()), None)
+            if code == 0 or key is None:
+                break
+            dev = [x for x in dev if x[0] != key]
+            naming = [t for t in targets if re.search(r"\b" + re.escape(key.replace("-", "_")) + r"\b", t.get("text") or code_of(os.path.join(d, t["path"])))]
+            results += [{"usable": False, "label": t["label"], "why": f"names {key}, which the corpus does not have: " + last_lines(err, 1)} for t in naming]
+            targets = [t for t in targets if t not in naming]
+            if not targets:
+                return results
+        # an example's build is bounded (a test's is as before): its first build also builds the dependencies
+        timeout, budget = (1800, None) if origin == "tests" else (600, time.time() + 20 * 60)
         outputs = {}
         for side in ("view", "source"):
             code, _, err, _ = self.cargo(side, d, "generate-lockfile")
             if code != 0:
-                return [{"usable": False, "why": f"{whose}: resolving their dev-dependencies through {'the view' if side == 'view' else '/index/'} failed: "
+                return [{"usable": False, "why": f"{whose}: resolving their dependencies through {'the view' if side == 'view' else '/index/'} failed: "
                          + last_lines(err)}]
             if side == "view":
                 pinned = self.locked(d, macro["name"])
                 if (macro["version"], shim_cksum) not in pinned:
                     return [{"usable": False, "why": f"{whose}: resolve {macro['name']} " + (", ".join(v for v, _ in pinned) or "not at all")}]
             self.cargo(side, d, "clean", "-p", package)
-            for f, _, _ in files:
-                outputs[(side, f)] = self.cargo(side, d, "rustc", "--test", f[:-3], "--", "-Zunpretty=expanded")
-        results = []
+            for t in targets:
+                if budget and time.time() > budget:
+                    outputs[(side, t["name"])] = (124, "", "not built: the probe's 20 minutes were used up", 0)
+                    continue
+                # an example too is built with the test harness: rustdoc's build would drop its #[test] and
+                # #[cfg(test)] items unexpanded (serial_test's docs, test-case's), or what a macro turns into them
+                select = ["--test", t["name"]] if origin == "tests" else ["--example", t["name"], "--profile", "test"]
+                outputs[(side, t["name"])] = self.cargo(side, d, "rustc", *select, "--", "-Zunpretty=expanded", timeout=timeout)
         out_dir = os.path.join(self.work, "expanded")
         os.makedirs(out_dir, exist_ok=True)
-        for f, sites, _ in files:
-            code_s, out_s, err_s, secs_s = outputs[("source", f)]
-            code_v, out_v, err_v, secs_v = outputs[("view", f)]
-            label = f"{whose}/{f}" if crate is macro else f"{whose}: tests/{f}"
+        for t in targets:
+            code_s, out_s, err_s, secs_s = outputs[("source", t["name"])]
+            code_v, out_v, err_v, secs_v = outputs[("view", t["name"])]
+            label = t["label"]
             if code_s != 0:
-                results.append({"usable": False, "label": label, "why": f"{label}: the from-source build failed: " + last_lines(err_s)})
+                results.append({"usable": False, "label": label, "why": "the from-source build failed: " + last_lines(err_s)})
                 continue
             if code_v != 0 and FEATURE_SET_NOT_BUILT in err_v:
-                results.append({"usable": False, "label": label, "why": f"{label}: through the view: " + last_lines(err_v, 1)})
+                results.append({"usable": False, "label": label, "why": "through the view: " + last_lines(err_v, 1)})
                 continue
-            base = os.path.join(out_dir, f"{crate['name']}-{crate['version']}-tests-{f[:-3]}")
+            base = os.path.join(out_dir, f"{crate['name']}-{crate['version']}-{origin}-{t['name']}")
             for suffix, text in ((".source.rs", out_s), (".view.rs", out_v), (".source.err", err_s), (".view.err", err_v)):
                 with open(base + suffix, "w") as out:
                     out.write(text)
-            r = {"usable": True, "label": label, "sites": sites, "source_seconds": round(secs_s, 1), "view_seconds": round(secs_v, 1), "files": base}
+            r = {"usable": True, "label": label, "origin": t["origin"], "sites": t["sites"], "source_seconds": round(secs_s, 1), "view_seconds": round(secs_v, 1), "files": base}
             r.update(judge(out_s, out_v, code_v == 0, err_v))
             results.append(r)
         return results
@@ -592,7 +862,8 @@ def candidates(url, macro, by_key, by_name, max_depth=3):
             if sites > 0:
                 found.append(entry)
             elif not crate["proc_macro"]:
-                wider = dict(names, function=sorted(set(names["function"]) | set(wrappers)))
+                aliases = reexport_aliases(crate["folder"], dep_name.replace("-", "_"), names)
+                wider = {kind: sorted(set(names[kind]) | aliases[kind] | (set(wrappers) if kind == "function" else set())) for kind in names}
                 frontier.append((r["name"], (via + " → " if via else "") + r["name"], depth + 1, wider))
                 facades.append({**entry, "names": wider})
     found.sort(key=lambda e: (e["closure"][1], e["depth"], e["closure"][0], e["src_bytes"]))
@@ -699,24 +970,30 @@ def cmd_compare(a):
             print(f"  {label}: ~{c['sites']} call site(s), {'identical' if r['identical'] else 'DIFFERENT'} "
                   f"(source {r['source_seconds']} s, view {r['view_seconds']} s, {int(time.time() - t)} s)", flush=True)
         # no crate of the corpus to compare on: the integration tests of the macro crate, then of the facades that
-        # re-export it (argh's tests for argh_derive), are call sites their authors wrote
-        for tested, names in [(macro, macro["exports"])] + [(f["crate"], f["names"]) for f in facades[:2]]:
-            if entry["compared"]:
-                break
-            files = own_test_files(tested["folder"], names)
-            if not files:
-                continue
-            t = time.time()
-            for r in builder.compare_own_tests(tested, macro, shim["cksum"], files):
-                label = r.get("label", "tests")
-                if not r["usable"]:
-                    entry["skipped"].append({"rdep": label, "why": r["why"]})
-                    print(f"  {label}: skipped: {r['why'].splitlines()[0][:200]}", flush=True)
+        # re-export it (argh's tests for argh_derive), are call sites their authors wrote; failing those, so are
+        # their doc examples and examples/ programs
+        tested = [(macro, macro["exports"], None)] + [(f["crate"], f["names"], f["feature"]) for f in facades[:2]]
+        for origin in ("tests", "examples"):
+            left = EXAMPLES_PER_MACRO
+            for crate, names, feature in tested:
+                if entry["compared"] or left <= 0:
+                    break
+                targets, features = probe_targets(origin, crate, macro, names, left)
+                if not targets:
                     continue
-                entry["compared"].append({"rdep": label, "own_tests": True, **{k: v for k, v in r.items() if k not in ("usable", "label")}})
-                print(f"  {label}: ~{r['sites']} call site(s), {'identical' if r['identical'] else 'DIFFERENT'} "
-                      f"(source {r['source_seconds']} s, view {r['view_seconds']} s)", flush=True)
-            print(f"  tests of {tested['name']}: {int(time.time() - t)} s", flush=True)
+                left -= len(targets)
+                t = time.time()
+                for r in builder.compare_probe(crate, macro, shim["cksum"], origin, targets, features + ([feature] if feature else []),
+                                               [(f["crate"], f["feature"]) for f in facades]):
+                    label = r.get("label", origin)
+                    if not r["usable"]:
+                        entry["skipped"].append({"rdep": label, "why": r["why"]})
+                        print(f"  {label}: skipped: {r['why'].splitlines()[0][:200]}", flush=True)
+                        continue
+                    entry["compared"].append({"rdep": label, **{k: v for k, v in r.items() if k not in ("usable", "label")}})
+                    print(f"  {label}: ~{r['sites']} call site(s), {'identical' if r['identical'] else 'DIFFERENT'} "
+                          f"(source {r['source_seconds']} s, view {r['view_seconds']} s)", flush=True)
+                print(f"  {origin} of {crate['name']}: {int(time.time() - t)} s", flush=True)
         with open(os.path.join(os.path.dirname(a.run_json), "results.json"), "w") as f:
             json.dump(results, f, indent=1)
     with open(os.path.join(os.path.dirname(a.run_json), "results.json"), "w") as f:
@@ -782,6 +1059,13 @@ def md(text, limit=300):
     return text.replace("|", "\\|")
 
 
+def sites_origin(compared):
+    """Where a macro's compared call sites came from: "corpus", "tests" or "doc examples" (doc examples and
+    examples/ programs); results.json written before the origin field marked tests with own_tests."""
+    origins = {c.get("origin") or ("tests" if c.get("own_tests") else "corpus") for c in compared}
+    return "corpus" if origins == {"corpus"} else "tests" if origins == {"tests"} else "doc examples"
+
+
 def cmd_report(a):
     with open(a.run_json) as f:
         run = json.load(f)
@@ -790,7 +1074,8 @@ def cmd_report(a):
         results = json.load(f)
     all_macros = [c for c in corpus["crates"] if c["proc_macro"]]
     rows, diffs = [], []
-    verified = identical = identical_own_tests = no_sites = not_compared = 0
+    verified = identical = no_sites = not_compared = 0
+    identical_by = {"corpus": 0, "tests": 0, "doc examples": 0}
     refused = []
     job_seconds, compare_seconds = [], []
     for key, e in results.items():
@@ -820,7 +1105,7 @@ def cmd_report(a):
             verified += 1
             if same:
                 identical += 1
-                identical_own_tests += all(c.get("own_tests") for c in compared)
+                identical_by[sites_origin(compared)] += 1
             if e.get("not_compared"):
                 not_compared += 1
             elif not compared:
@@ -836,7 +1121,8 @@ def cmd_report(a):
             sites = f"not compared ({e['not_compared']})"
         elif state == "verified" and not compared:
             sites = "none" + (": " + "; ".join(f"{s['rdep']}: {s['why'].splitlines()[0]}" for s in e.get("skipped", [])[:3])
-                              if e.get("skipped") else (" in the corpus" if not e.get("shim_error") else ""))
+                              if e.get("skipped") else (" found (no user in the corpus; no tests, doc examples or examples/ that call it)"
+                                                        if not e.get("shim_error") else ""))
         rows.append(f"| {key} | {state}{' (' + ', '.join(others) + ')' if others else ''}{', then denied on its call sites' if e.get('refused') else ''} | {md(reason_of(st, ds))} | {builds} | {wall} "
                     f"| {wasm} | {md(shim_state, 120)} | {md(sites, 500)} | {('yes' if same else 'no') if state == 'verified' else ''} |")
         for c in compared:
@@ -906,16 +1192,24 @@ def cmd_report(a):
                "where no crate of the corpus that uses the macro builds, up to 3 files of the macro crate's own `tests/` that call it, "
                "else of the `tests/` of a crate that re-exports it (argh's for argh_derive), "
                "built as the tests of a probe package with the dependencies they name and the features their `#![cfg(feature)]` asks for; "
+               "where none of those builds, up to 10 doc examples (fenced blocks of `///`, `//!` and `#[doc]` in `src/`, pre-processed "
+               "as rustdoc does; of a README not included as docs only its ```rust blocks) and `examples/` programs of the macro crate, "
+               "else of a crate that re-exports it, built as `[[example]]` targets of such a probe package with the test harness "
+               "(`--profile test`, so #[test] items a test macro makes stay in the expansion; an example that does not build "
+               "from source is skipped); "
                "*identical* yes when every compared expansion is byte-identical.\n")
     out.append("| macro crate | state | reason | build a / b (s) | job (s) | wasm | shim | call sites compared | identical |")
     out.append("|---|---|---|---|---|---|---|---|---|")
     out += rows
     out.append("")
     if identical:
-        out.append(f"Of the {identical} identical macro(s), {identical - identical_own_tests} were compared on crates of the corpus that use "
-                   f"them and {identical_own_tests} on their own integration tests only (no crate of the corpus that uses them built).\n")
+        out.append(f"Of the {identical} identical macro(s), {identical_by['corpus']} were compared on crates of the corpus that use "
+                   f"them, {identical_by['tests']} on integration tests only (their own or a re-exporting crate's; no crate of the "
+                   f"corpus that uses them built) and {identical_by['doc examples']} on doc examples or examples/ programs only "
+                   "(no crate of the corpus and no integration test built).\n")
     if no_sites:
-        out.append(f"{no_sites} verified macro(s) had no crate in the corpus to compare on (or none that built); they do not count as identical.\n")
+        out.append(f"{no_sites} verified macro(s) had no call site to compare on (no crate of the corpus, integration test, doc example or "
+                   "example that calls them and builds from source); they do not count as identical.\n")
     if not_compared:
         out.append(f"{not_compared} verified macro(s) were not compared: the comparison builds reached their time limit "
                    f"(`--compare-max-minutes {run.get('compare_max_minutes')}`); they do not count as identical.\n")

@@ -28,7 +28,8 @@
 # users) and build each twice, from /index/ and from /precompiled/index/, with
 # `cargo rustc -p CRATE --lib -- -Zunpretty=expanded` (RUSTC_BOOTSTRAP=1 only for that rustc call), and compare. A macro
 # with no such crate that builds is compared on up to 3 of its own tests/*.rs that call it (`cargo rustc --test`), else
-# on those of a crate that re-exports it (argh's tests for argh_derive).
+# on those of a crate that re-exports it (argh's tests for argh_derive); with none of those that builds, on up to 10 of
+# the doc examples (as rustdoc would compile them) and examples/ programs of the macro crate, else of such a facade.
 # Writes bench/coverage/report.md, or --report FILE (last line `RESULT macros=... verified=N identical=M`).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -115,7 +116,8 @@ jq -n --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --arg started "$(date -u +%F
 if [[ $compare_only == 1 && -f "$work/run.json" ]]; then
   # the data dir's precompile phase is what the report describes: keep its measurements and settings
   jq -s '.[1] + (.[0] | {import_seconds, precompile_seconds, time_limit_hit, unplanned, max_minutes, workers, serve_options,
-         precompiled_commit: .commit, precompile_started: .started, precompile_load_start: .load_start} | with_entries(select(.value != null)))' \
+         precompiled_commit: (.precompiled_commit // .commit), precompile_started: (.precompile_started // .started),
+         precompile_load_start: (.precompile_load_start // .load_start)} | with_entries(select(.value != null)))' \
      "$work/run.json" "$work/run.json.new" > "$work/run.json.merged" && mv "$work/run.json.merged" "$work/run.json.new"
 fi
 mv "$work/run.json.new" "$work/run.json"
