@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 import tomllib
 import urllib.error
@@ -249,7 +250,6 @@ def doc_texts(path):
     """The docs of a Rust file as rustdoc reads them, [(line, markdown, included file or None)]: each run of `///`
     or `//!` lines (unindented as rustdoc does), each #[doc = "..."], and each file a doc attribute include_str!s
     (`#![doc = include_str!("../README.md")]`, also under cfg_attr)."""
-    import textwrap
     text = read(path)
     docs, run, kind = [], [], None
     for n, line in enumerate(text.split("\n") + [""]):
@@ -307,8 +307,8 @@ def doc_examples(crate, manifest, macros):
     of it only blocks marked ```rust count (its untagged blocks are as often shell or TOML)."""
     folder, edition = crate["folder"], manifest["package"].get("edition", "2015")
     lib = manifest.get("lib", {}).get("name", crate["name"]).replace("-", "_")
-    root = read(os.path.join(folder, manifest.get("lib", {}).get("path", "src/lib.rs"))) if os.path.isfile(
-        os.path.join(folder, manifest.get("lib", {}).get("path", "src/lib.rs"))) else ""
+    root_path = os.path.join(folder, manifest.get("lib", {}).get("path", "src/lib.rs"))
+    root = read(root_path) if os.path.isfile(root_path) else ""
     inject = not re.search(r"#!\[\s*doc\s*\(\s*test\s*\([^\]]*no_crate_inject", root)
     docs, included = [], set()
     for path in sorted(rust_sources(folder)):
@@ -727,9 +727,9 @@ class Builder:
                 with open(os.path.join(d, t["path"]), "w") as f:
                     f.write(t["text"])
         chosen = {os.path.join(d, t["path"]) for t in targets}
-        code = " ".join(code_of(os.path.join(root, f)) for root, _, names in os.walk(os.path.join(d, copied))
-                        for f in names if f.endswith(".rs") and (root != os.path.join(d, copied) or os.path.join(root, f) in chosen))
-        code += " ".join(t.get("text", "") for t in targets)
+        code_text = " ".join(code_of(os.path.join(root, f)) for root, _, names in os.walk(os.path.join(d, copied))
+                             for f in names if f.endswith(".rs") and (root != os.path.join(d, copied) or os.path.join(root, f) in chosen))
+        code_text += " ".join(t.get("text", "") for t in targets)
         # what the code names of the crate's dev-dependencies and (tests and examples see them too) dependencies
         dev, named = [], set()
         for section in ("dev-dependencies", "dependencies"):
@@ -738,14 +738,14 @@ class Builder:
                 spec.pop("optional", None)
                 if key in named or spec.get("package", key) == crate["name"] or spec.pop("path", None) is not None and "version" not in spec:
                     continue
-                if re.search(r"\b" + re.escape(key.replace("-", "_")) + r"\b", code):
+                if re.search(r"\b" + re.escape(key.replace("-", "_")) + r"\b", code_text):
                     named.add(key)
                     dev.append((key, spec.get("package", key), f"{json.dumps(key)} = {toml_value(spec)}"))
         for facade, feature in facades:
             # only as a path (serial_test::serial, use serial_test;): no-panic's tests say "cargo" but do not use it
             lib = re.escape(facade["name"].replace("-", "_"))
             if facade["name"] not in named and facade is not crate and re.search(
-                    r"\b(?:use|extern\s+crate)\s+" + lib + r"\b|\b" + lib + r"\s*::", not_called(code)):
+                    r"\b(?:use|extern\s+crate)\s+" + lib + r"\b|\b" + lib + r"\s*::", not_called(code_text)):
                 named.add(facade["name"])
                 dev.append((facade["name"], facade["name"], f'{json.dumps(facade["name"])} = {{ version = "={facade["version"]}", '
                                                             f'features = {toml_value([feature] if feature else [])} }}'))
@@ -769,10 +769,11 @@ class Builder:
                         + "".join(line + "\n" for _, _, line in dev)
                         + (f"\n[features]\ndefault = {toml_value(features)}\n" + "".join(f"{json.dumps(x)} = []\n" for x in features) if features else "")
                         + examples)
-            code, _, err, _ = self.cargo("view", d, "generate-lockfile")
+            view_resolved = self.cargo("view", d, "generate-lockfile")
+            status, _, err, _ = view_resolved
             missing = re.search(r"no matching package named `([^`]+)`|failed to select a version for the requirement `([^` =]+)", err)
             key = next((k for k, name, _ in dev if missing and name in missing.groups()), None)
-            if code == 0 or key is None:
+            if status == 0 or key is None:
                 break
             dev = [x for x in dev if x[0] != key]
             naming = [t for t in targets if re.search(r"\b" + re.escape(key.replace("-", "_")) + r"\b", t.get("text") or code_of(os.path.join(d, t["path"])))]
@@ -784,8 +785,9 @@ class Builder:
         timeout, budget = (1800, None) if origin == "tests" else (600, time.time() + 20 * 60)
         outputs = {}
         for side in ("view", "source"):
-            code, _, err, _ = self.cargo(side, d, "generate-lockfile")
-            if code != 0:
+            # the view's lockfile is the one the loop above just resolved with this manifest
+            status, _, err, _ = view_resolved if side == "view" else self.cargo(side, d, "generate-lockfile")
+            if status != 0:
                 return [{"usable": False, "why": f"{whose}: resolving their dependencies through {'the view' if side == 'view' else '/index/'} failed: "
                          + last_lines(err)}]
             if side == "view":
