@@ -23,16 +23,33 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--idle-timeout-s", defaultValue = DEFAULT_IDLE_SECONDS, description = "Exit after this many seconds without clients.")
     long idleSeconds;
 
+    static final String CACHE_ENV = "SANDCRATE_EXPANSION_CACHE_MIB";
+    private static final String CACHE_DEFAULT = "64";
+
+    @Option(names = "--expansion-cache-mib", defaultValue = "${env:" + CACHE_ENV + ":-" + CACHE_DEFAULT + "}",
+            description = "Memory for expansion answers reused by later builds that ask the same, 0 for none (env "
+                    + CACHE_ENV + ", default " + CACHE_DEFAULT + ").")
+    long cacheMib;
+
     @Mixin
     RuntimeCommand.EngineOptions engine;
 
     @Override
     public Integer call() throws Exception {
-        return serve(dir != null ? dir : RuntimePaths.defaultDirectory(System.getenv()), Duration.ofSeconds(idleSeconds), engine);
+        return serve(dir != null ? dir : RuntimePaths.defaultDirectory(System.getenv()), Duration.ofSeconds(idleSeconds),
+                cacheMib, engine);
     }
 
-    static int serve(Path directory, Duration idle, RuntimeCommand.EngineOptions engine) throws Exception {
-        DaemonServer server = new DaemonServer(new MacroService(engine.create()), directory, idle);
+    /** The cache size picocli would give {@code daemon} without the option, in this environment. */
+    static long cacheMibFromEnvironment(java.util.Map<String, String> env) {
+        return RuntimeCommand.EngineOptions.number(env, CACHE_ENV, CACHE_DEFAULT);
+    }
+
+    static int serve(Path directory, Duration idle, long cacheMib, RuntimeCommand.EngineOptions engine) throws Exception {
+        if (cacheMib < 0) {
+            throw new IllegalArgumentException(CACHE_ENV + " / --expansion-cache-mib must not be negative, not " + cacheMib);
+        }
+        DaemonServer server = new DaemonServer(new MacroService(engine.create(), cacheMib << 20), directory, idle);
         if (!server.start()) {
             System.err.println("sandcrate-runtime: a daemon already serves " + directory.resolve("runtime-v1.sock"));
             return 0;

@@ -58,7 +58,8 @@ public final class RuntimeCommand implements Callable<Integer> {
         EngineOptions engine = EngineOptions.fromEnvironment(System.getenv());
         try {
             return args[0].equals("daemon")
-                    ? DaemonCommand.serve(java.nio.file.Path.of(args[2]), DaemonCommand.DEFAULT_IDLE, engine)
+                    ? DaemonCommand.serve(java.nio.file.Path.of(args[2]), DaemonCommand.DEFAULT_IDLE,
+                            DaemonCommand.cacheMibFromEnvironment(System.getenv()), engine)
                     : serveStdio(engine);
         } catch (Exception e) {
             System.err.println("sandcrate-runtime: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
@@ -120,7 +121,7 @@ public final class RuntimeCommand implements Callable<Integer> {
             return options;
         }
 
-        private static long number(java.util.Map<String, String> env, String variable, String fallback) {
+        static long number(java.util.Map<String, String> env, String variable, String fallback) {
             String value = env.getOrDefault(variable, fallback);
             try {
                 return Long.parseLong(value.strip());

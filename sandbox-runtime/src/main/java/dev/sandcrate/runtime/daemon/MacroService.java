@@ -10,7 +10,11 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,9 +32,17 @@ public final class MacroService {
     private final MacroEngine engine;
     private final Map<String, MacroModule> modules = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
+    private final ExpansionCache expansions; // null: not cached
 
+    /** A service without an expansion cache. */
     public MacroService(MacroEngine engine) {
+        this(engine, 0);
+    }
+
+    /** A service that keeps up to {@code cacheBytes} of expansion answers (0: none), see {@link Chain}. */
+    public MacroService(MacroEngine engine, long cacheBytes) {
         this.engine = engine;
+        this.expansions = cacheBytes > 0 ? new ExpansionCache(cacheBytes) : null;
     }
 
     public MacroEngine engine() {
@@ -57,8 +69,8 @@ public final class MacroService {
             return switch (request.code()) {
                 case Protocol.OP_EXPAND -> expand(request.payload(), client);
                 case Protocol.OP_LOAD -> load(request.payload());
-                case Protocol.OP_PING -> ok(("sandcrate-runtime " + RuntimeVersion.VERSION + " " + engine.name())
-                        .getBytes(StandardCharsets.UTF_8));
+                case Protocol.OP_PING -> ok(("sandcrate-runtime " + RuntimeVersion.VERSION + " " + engine.name()
+                        + (expansions == null ? "" : "; " + expansions.describe())).getBytes(StandardCharsets.UTF_8));
                 default -> error(Protocol.KIND_PROTOCOL, "unknown operation " + request.code());
             };
         } catch (SandboxException e) {
@@ -114,7 +126,7 @@ public final class MacroService {
         return ok(session.expand(module, wireRequest));
     }
 
-    private static Session replace(Session stale, long startTime) {
+    private Session replace(Session stale, long startTime) {
         if (stale != null) {
             stale.close();
         }
@@ -174,31 +186,106 @@ public final class MacroService {
         return new Protocol.Frame(Protocol.STATUS_ERROR, payload);
     }
 
-    /** The instances of one client process, one per module. */
-    private static final class Session {
+    /** The module instances of one client process, one chain per module. */
+    private final class Session {
         final long startTime;
-        private final Map<String, MacroInstance> instances = new ConcurrentHashMap<>();
+        private final Map<String, Chain> chains = new ConcurrentHashMap<>();
 
         Session(long startTime) {
             this.startTime = startTime;
         }
 
         byte[] expand(MacroModule module, byte[] wireRequest) throws SandboxException {
-            MacroInstance instance = instances.get(module.sha256());
-            if (instance == null || !instance.usable()) {
-                instance = module.instantiate();
-                instances.put(module.sha256(), instance);
-            }
-            synchronized (instance) {
-                byte[] response = instance.expand(wireRequest);
-                checkWireVersion(response);
-                return response;
-            }
+            return chains.computeIfAbsent(module.sha256(), sha -> new Chain(module, expansions != null))
+                    .expand(wireRequest);
         }
 
         void close() {
-            instances.values().forEach(MacroInstance::close);
-            instances.clear();
+            chains.values().forEach(Chain::close);
+            chains.clear();
+        }
+    }
+
+    /**
+     * One module's instance in one session, and what the session has asked it so far. A macro's answer depends on
+     * its request and, through the macro's statics, on every earlier request of the session to that module, and on
+     * nothing else (an artifact has no imports). So an answer is cached under a hash of the module and of the
+     * session's requests up to it, and a later session that asks the same requests in the same order gets the
+     * cached answers without running the macro. The instance is made and brought up to date (the requests answered
+     * from the cache are replayed on it, answers dropped) only when an answer is not cached.
+     */
+    private final class Chain {
+        private final MacroModule module;
+        private MessageDigest history; // null once the chain cannot be cached (no cache, or the instance was discarded)
+        private final List<byte[]> answeredFromCache = new ArrayList<>();
+        private MacroInstance instance;
+
+        Chain(MacroModule module, boolean cached) {
+            this.module = module;
+            if (cached) {
+                history = sha256();
+                history.update(HexFormat.of().parseHex(module.sha256()));
+            }
+        }
+
+        synchronized byte[] expand(byte[] wireRequest) throws SandboxException {
+            ByteBuffer key = null;
+            if (history != null) {
+                history.update(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(wireRequest.length).array());
+                history.update(wireRequest);
+                key = ByteBuffer.wrap(digestSoFar(history));
+                byte[] cached = expansions.get(key);
+                if (cached != null) {
+                    answeredFromCache.add(wireRequest);
+                    return cached;
+                }
+            }
+            byte[] response;
+            try {
+                if (instance == null || !instance.usable()) {
+                    instance = module.instantiate();
+                }
+                for (byte[] earlier : answeredFromCache) {
+                    instance.expand(earlier); // deterministic: brings the macro's statics to where the cached answers left them
+                }
+                answeredFromCache.clear();
+                response = instance.expand(wireRequest);
+                checkWireVersion(response);
+            } catch (SandboxException e) { // the instance is gone: later requests meet fresh statics, as without a cache
+                history = null;
+                answeredFromCache.clear();
+                throw e;
+            }
+            if (key != null) {
+                if (instance.usable()) {
+                    expansions.put(key, response);
+                } else { // a panic discarded the instance: the next request meets fresh statics, which no hash says
+                    history = null;
+                }
+            }
+            return response;
+        }
+
+        synchronized void close() {
+            if (instance != null) {
+                instance.close();
+            }
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] digestSoFar(MessageDigest running) {
+        try {
+            return ((MessageDigest) running.clone()).digest();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException(e);
         }
     }
 

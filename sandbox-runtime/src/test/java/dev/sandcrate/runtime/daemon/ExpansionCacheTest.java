@@ -1,0 +1,142 @@
+package dev.sandcrate.runtime.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sandcrate.runtime.engine.AbiTestModules;
+import dev.sandcrate.runtime.engine.ArtifactAbi;
+import dev.sandcrate.runtime.engine.SandboxException;
+import dev.sandcrate.runtime.engine.SandboxLimits;
+import dev.sandcrate.runtime.engine.chicory.ChicoryEngine;
+import dev.sandcrate.runtime.wire.Request;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The daemon's expansion cache: answers reused across rustc sessions without losing the macros' statics. */
+class ExpansionCacheTest {
+
+    private static final SandboxLimits LIMITS = SandboxLimits.defaults().withTimeout(Duration.ofMillis(500));
+
+    @TempDir
+    Path temp;
+    private DaemonServer daemon;
+    private final List<Process> sessions = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        if (daemon != null) {
+            daemon.close();
+        }
+        sessions.forEach(Process::destroy);
+    }
+
+    private DaemonClient daemon(long cacheBytes) throws IOException {
+        daemon = new DaemonServer(new MacroService(new ChicoryEngine(LIMITS), cacheBytes), temp.resolve("run"), Duration.ofMinutes(1));
+        assertTrue(daemon.start());
+        return DaemonClient.connect(daemon.socket());
+    }
+
+    /** A live process whose pid stands for one rustc session. */
+    private long newSession() throws IOException {
+        Process process = new ProcessBuilder("sleep", "60").start();
+        sessions.add(process);
+        return process.pid();
+    }
+
+    private static byte[] request(String source) {
+        return Request.fromSource(Request.MacroKind.BANG, "m", "input.rs", source, null).encode();
+    }
+
+    private static int callNumber(Protocol.Frame frame) {
+        assertEquals(Protocol.STATUS_OK, frame.code(), () -> DaemonClient.errorMessage(frame));
+        return frame.payload()[frame.payload().length - 1];
+    }
+
+    @Test
+    void aLaterSessionAskingTheSameGetsCachedAnswersAndStatics() throws Exception {
+        byte[] wasm = AbiTestModules.countsCalls(); // answers with how many calls its instance has had
+        String sha = ArtifactAbi.sha256(wasm);
+        try (DaemonClient client = daemon(1 << 20)) {
+            client.load(wasm);
+            long first = newSession();
+            assertEquals(1, callNumber(client.expand(first, sha, request("a"))));
+            assertEquals(2, callNumber(client.expand(first, sha, request("b"))));
+            assertEquals(3, callNumber(client.expand(first, sha, request("c"))));
+            assertTrue(client.ping().contains("0 hits, 3 misses"), client::toString);
+
+            long second = newSession(); // the next build asks the same two, then something new
+            assertEquals(1, callNumber(client.expand(second, sha, request("a"))));
+            assertEquals(2, callNumber(client.expand(second, sha, request("b"))));
+            assertTrue(client.ping().contains("2 hits, 3 misses"));
+            // not cached: the instance is made now and must first replay "a" and "b", or the macro would count 1
+            assertEquals(3, callNumber(client.expand(second, sha, request("edited"))));
+            assertEquals(4, callNumber(client.expand(second, sha, request("c"))));
+
+            long third = newSession(); // the same requests in another order are other answers: b is this session's first call
+            assertEquals(1, callNumber(client.expand(third, sha, request("b"))));
+            assertTrue(client.ping().contains("2 hits, 6 misses"), client.ping());
+        }
+    }
+
+    @Test
+    void withoutACacheEverySessionRunsTheMacro() throws Exception {
+        byte[] wasm = AbiTestModules.countsCalls();
+        String sha = ArtifactAbi.sha256(wasm);
+        try (DaemonClient client = daemon(0)) {
+            client.load(wasm);
+            for (int round = 0; round < 2; round++) {
+                long session = newSession();
+                assertEquals(1, callNumber(client.expand(session, sha, request("a"))));
+                assertEquals(2, callNumber(client.expand(session, sha, request("b"))));
+            }
+            assertTrue(!client.ping().contains("cache"));
+        }
+    }
+
+    @Test
+    void failuresAndPanicsAreNotCached() throws Exception {
+        byte[] loops = AbiTestModules.loopsForever();
+        byte[] panics = AbiTestModules.panicsWith(request("a wire-format panic answer"));
+        try (DaemonClient client = daemon(1 << 20)) {
+            client.load(loops);
+            client.load(panics);
+            for (int round = 0; round < 2; round++) {
+                long session = newSession();
+                Protocol.Frame timeout = client.expand(session, ArtifactAbi.sha256(loops), request("a"));
+                assertEquals(SandboxException.Kind.TIMEOUT.ordinal(), timeout.payload()[0]);
+                Protocol.Frame panic = client.expand(session, ArtifactAbi.sha256(panics), request("a"));
+                assertEquals(Protocol.STATUS_OK, panic.code(), () -> DaemonClient.errorMessage(panic));
+            }
+            assertTrue(client.ping().contains("0 hits, 4 misses, 0 answers"), client.ping());
+        }
+    }
+
+    @Test
+    void theLeastRecentlyUsedAnswersGoBeyondTheBudget() {
+        ExpansionCache cache = new ExpansionCache(3 * (1000 + 128));
+        ByteBuffer[] keys = new ByteBuffer[4];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = ByteBuffer.wrap(new byte[] {(byte) i});
+        }
+        cache.put(keys[0], new byte[1000]);
+        cache.put(keys[1], new byte[1000]);
+        cache.put(keys[2], new byte[1000]);
+        cache.get(keys[0]); // used: key 1 is now the oldest
+        cache.put(keys[3], new byte[1000]);
+        assertNull(cache.get(keys[1]));
+        assertArrayEquals(new byte[1000], cache.get(keys[0]));
+        assertArrayEquals(new byte[1000], cache.get(keys[3]));
+        cache.put(keys[1], new byte[4 * 1000]); // larger than the whole budget: not kept, nothing evicted for it
+        assertNull(cache.get(keys[1]));
+        assertTrue(cache.describe().contains("3 answers"), cache.describe());
+    }
+}
