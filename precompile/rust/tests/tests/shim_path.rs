@@ -171,3 +171,17 @@ line ü string",
     let result: &str = mixed!(1 + é_ident, caller (tokens [nested]) é);
     assert!(result.starts_with("same: "), "{result}");
 }
+
+// The shim builds plain strings and decimal integers without the compiler's lexer (`Literal::string`,
+// `Literal::u64_suffixed`, ...): each must be the token the lexer makes of the same text, and every other
+// literal must still go through the lexer.
+#[test]
+fn literals_rebuilt_by_the_shim_are_the_lexers_tokens() {
+    let result: &str = oracle_probes::compare_printed_rebuilt! {
+        ( "plain" "it's" "a \"quote\"" "tab\t" "é" "" r"raw" b"bytes" 'c' b'c' c"c"
+          0 7 007 0x1F 0b1 0o7 1u8 255u8 256u8 12usize 42i64 7i32 3u16 9u32 5u64 1_000 1.5 1e3 2f32 8i128
+          18446744073709551615 18446744073709551616 )
+    };
+    assert!(result.starts_with("same: "), "{result}");
+    assert!(result.contains("\"it's\"") && result.contains("007") && result.contains("256u8"), "{result}");
+}

@@ -417,7 +417,7 @@ impl Rebuild<'_> {
                     TokenTree::Ident(if i.is_raw { Ident::new_raw(&i.name, span) } else { Ident::new(&i.name, span) })
                 }
                 w::TokenTree::Literal(l) => {
-                    let mut literal = Literal::from_str(&l.text).map_err(|_| format!("invalid literal `{}` in macro output", l.text))?;
+                    let mut literal = literal(&l.text).ok_or_else(|| format!("invalid literal `{}` in macro output", l.text))?;
                     literal.set_span(self.span(l.span));
                     TokenTree::Literal(literal)
                 }
@@ -425,6 +425,35 @@ impl Rebuild<'_> {
         }
         Ok(out.into_iter().collect())
     }
+}
+
+/// The literal token `text` is. `Literal::from_str` is a call into the compiler's lexer; the plain strings and
+/// decimal integers most generated code is made of are built without one, as the same token (kind, text, suffix).
+fn literal(text: &str) -> Option<Literal> {
+    let bytes = text.as_bytes();
+    if let [b'"', inner @ .., b'"'] = bytes {
+        // nothing `Literal::string` would escape: printable ASCII but quotes and `\`
+        if inner.iter().all(|&b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\'' && b != b'\\') {
+            return Some(Literal::string(&text[1..text.len() - 1]));
+        }
+    } else if let [b'0'..=b'9', ..] = bytes {
+        let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+        // a decimal number printed back as written: no leading zero (`007`); `0x..`, `1e3`, `1.5` go to the lexer
+        if let (false, Ok(value)) = (bytes[0] == b'0' && digits > 1, text[..digits].parse::<u64>()) {
+            return Some(match &text[digits..] {
+                "" => Literal::u64_unsuffixed(value),
+                "u8" if value <= u8::MAX as u64 => Literal::u8_suffixed(value as u8),
+                "u16" if value <= u16::MAX as u64 => Literal::u16_suffixed(value as u16),
+                "u32" if value <= u32::MAX as u64 => Literal::u32_suffixed(value as u32),
+                "u64" => Literal::u64_suffixed(value),
+                "usize" if value <= usize::MAX as u64 => Literal::usize_suffixed(value as usize),
+                "i32" if value <= i32::MAX as u64 => Literal::i32_suffixed(value as i32),
+                "i64" if value <= i64::MAX as u64 => Literal::i64_suffixed(value as i64),
+                _ => return Literal::from_str(text).ok(),
+            });
+        }
+    }
+    Literal::from_str(text).ok()
 }
 
 /// Whether `Ident::new` accepts `name` without panicking (a loose check: rustc validates it exactly).
