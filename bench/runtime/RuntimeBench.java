@@ -134,7 +134,7 @@ public class RuntimeBench {
                 if (!daemon.isAlive() || System.nanoTime() - start > 60_000_000_000L) {
                     throw new IllegalStateException("the daemon did not start; see cold.log");
                 }
-                Thread.sleep(25); // the shim's poll interval
+                Thread.sleep(5); // the shim's poll interval
             }
         }
         try (DaemonClient client = connected) {
