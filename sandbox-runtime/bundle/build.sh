@@ -7,8 +7,9 @@
 # The JDK AOT cache (lib/runtime.aot) is not in it (its bytes differ per run): install.sh makes it on the consumer's
 # machine with `sandcrate-runtime aot-cache`.
 set -eu
-# The AOT cache's training input (`sandcrate-runtime aot-cache`, see the launcher): --stdio frames PING, LOAD of a
-# 191-byte ABI module whose sandcrate_expand returns its input, and EXPAND of a 12-byte request with it.
+# The AOT cache's training input (`sandcrate-runtime aot-cache`, see the launcher and AotTraining): protocol frames
+# PING, LOAD of a 191-byte ABI module whose sandcrate_expand returns its input, and EXPAND. AotTraining uses the
+# module and makes its own request, in the runtime's current wire format.
 training_hex="0100000003c0000000020061736d010000000114046000017f60017f017f60027f7f017e6000017e03050400010203050301\
 00020607017f014180200b075e05066d656d6f727902001573616e6463726174655f6162695f76657273696f6e00000f7361\
 6e6463726174655f616c6c6f6300011073616e6463726174655f657870616e6400021473616e6463726174655f6c6173745f\
