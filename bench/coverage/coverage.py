@@ -1114,6 +1114,10 @@ def cmd_report(a):
                 no_sites += 1
         for c in compared:
             compare_seconds.append(c["source_seconds"] + c["view_seconds"])
+        if state == "failed" and " declares no macro" in (ds.get("last_error") or ""):
+            # not a build that went wrong: every macro of the crate is under a cfg these features do not turn on
+            # (i18n-embed-impl's need fluent-system or gettext-system), and the reason says which
+            state = "no macro in [default]"
         shim = st.get("shim") or {}
         shim_state = shim.get("state", "")
         if e.get("shim_error"):
@@ -1186,7 +1190,8 @@ def cmd_report(a):
                    "nothing. Versions with more demanded feature sets, and larger dependents, make it longer.")
     if run.get("unplanned"):
         out.append(f"- Not analysed/planned when the wait ended: {', '.join(run['unplanned'])}.")
-    out.append("\nColumns: *state* of the default feature set (other sets in brackets); *reason* from the precompile API "
+    out.append("\nColumns: *state* of the default feature set (other sets in brackets; `no macro in [default]` where the API says failed "
+               "because every macro the crate declares needs a cfg (a feature) that the default set does not turn on); *reason* from the precompile API "
                "(refusal, last error, or the checks flagged on a verified crate); *build a / b* the two verification builds (s); "
                "*job* claim to verified (s); *wasm* the artifact; *shim* what the precompiled view serves; *call sites compared* "
                "crates of the corpus built twice (from `/index/` and through `/precompiled/index/`, `-Zunpretty=expanded`), with a grep "

@@ -122,7 +122,7 @@ public final class BuildWorkspace {
             }
             JsonNode metadata = metadata(dir, toolchain);
             List<MacroDecl> active = activeMacros(metadata, macros, toolchain);
-            if (active.isEmpty()) throw new PrecompileException(macro.label() + " declares no macro for features [" + features.key() + "]", true);
+            if (active.isEmpty()) throw new PrecompileException(noMacro(macro.label(), features.key(), macros), true);
             HarnessGenerator.writeSource(dir, macro, active);
             List<String> patches = new ArrayList<>();
             for (LockedPackage p : LockedPackage.parse(cargoLock)) {
@@ -224,6 +224,16 @@ public final class BuildWorkspace {
         Files.delete(dir.resolve("metadata.json"));
         Files.delete(log);
         return metadata;
+    }
+
+    /**
+     * Why a feature set has nothing to build: the crate declares no macro at all, or each macro it declares is under
+     * a cfg that does not hold for this set (i18n-embed-impl's two macros each need a feature its default set lacks).
+     */
+    static String noMacro(String label, String featureKey, List<MacroDecl> declared) {
+        if (declared.isEmpty()) return label + " declares no macro";
+        return label + " declares no macro for features [" + featureKey + "]: " + declared.stream()
+                .map(m -> m.name() + " needs cfg(" + (m.cfg().size() == 1 ? m.cfg().getFirst() : "all(" + String.join(", ", m.cfg()) + ")") + ")").collect(java.util.stream.Collectors.joining("; "));
     }
 
     /** The declared macros whose cfg holds for the resolved features of the macro crate on the wasm target. */

@@ -16,11 +16,12 @@ import java.util.List;
  * One more makes a macro expand as on the 64-bit hosts consumers build on: rand 0.8's {@code SmallRng}, which
  * picks its algorithm by pointer width (phf_macros and cssparser-macros seed it to lay out their tables).
  * A patch that finds nothing to replace in a version it claims is an error: silently building a macro that
- * cannot see its input, or that expands differently, would be worse.
+ * cannot see its input, or that expands differently, would be worse. And one makes a crate build whose wasm32-only
+ * dependency its Debian package drops: fastrand 1.x's instant.
  */
 public final class CompatPatches {
     /** Bump when a patch changes: it is part of the build recipe recorded in every manifest. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
 
     record Replace(String file, String from, String to) {
     }
@@ -71,7 +72,15 @@ public final class CompatPatches {
                     new Replace("src/rngs/mod.rs", "#[cfg(all(feature = \"small_rng\", not(target_pointer_width = \"64\")))]", "#[cfg(any())]"),
                     new Replace("src/rngs/small.rs", "#[cfg(target_pointer_width = \"64\")]", "#[cfg(all())]"),
                     new Replace("src/rngs/small.rs", "#[cfg(not(target_pointer_width = \"64\"))]", "#[cfg(any())]")),
-                    true, "64-bit SmallRng"));
+                    true, "64-bit SmallRng"),
+            // fastrand 1.x reads the clock on wasm32 through the instant crate, a wasm32-only dependency that Debian's
+            // package drops from its Cargo.toml (debian/patches/no-wasm.patch), so `use instant::Instant` does not
+            // resolve (rsass's random() pulls it into rsass-macros). Without instant's wasm-bindgen or stdweb feature,
+            // which no macro's build turns on, instant's clock is an `env.now` import, and a module that imports anything is
+            // rejected: std's Instant compiles everywhere, and in the sandbox reading it fails like any clock access
+            new Patch("fastrand", new int[]{1, 0, 0}, new int[]{2, 0, 0}, List.of(
+                    new Replace("src/lib.rs", "use instant::Instant;", "use std::time::Instant;")),
+                    false, "std clock on wasm32"));
 
     private CompatPatches() {
     }

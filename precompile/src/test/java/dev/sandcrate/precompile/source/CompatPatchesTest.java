@@ -71,6 +71,19 @@ class CompatPatchesTest {
     }
 
     @Test
+    void fastrandReadsStdsClockOnWasm32(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("fastrand");
+        FileTrees.copy(dev.sandcrate.precompile.pipeline.TestEnv.debianCorpus().resolve("fastrand-1.8.0"), dir, rel -> false);
+        assertEquals(List.of("fastrand 1.8.0: src/lib.rs (1x std clock on wasm32)"), CompatPatches.apply("fastrand", "1.8.0", dir));
+        String lib = Files.readString(dir.resolve("src/lib.rs"));
+        assertTrue(lib.contains("#[cfg(target_arch = \"wasm32\")]\nuse std::time::Instant;"), lib);
+        assertFalse(lib.contains("instant::"), "Debian's fastrand has no instant dependency");
+        assertEquals(List.of(), CompatPatches.apply("fastrand", "2.0.1", dir), "2.x is not claimed");
+        Files.writeString(dir.resolve("src/lib.rs"), "// a version that does not use instant");
+        assertEquals(List.of(), CompatPatches.apply("fastrand", "1.3.0", dir), "optional: nothing to patch is not an error");
+    }
+
+    @Test
     void leavesNewVersionsAndOtherCratesAlone(@TempDir Path tmp) throws Exception {
         Files.writeString(tmp.resolve("build.rs"), "fn main() { if target.contains(\"wasm32\") {} }");
         assertEquals(List.of(), CompatPatches.apply("proc-macro2", "1.0.59", tmp));
