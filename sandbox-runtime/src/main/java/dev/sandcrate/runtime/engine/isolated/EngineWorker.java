@@ -49,14 +49,15 @@ public final class EngineWorker {
     private final Map<String, MacroInstance> spares = new ConcurrentHashMap<>();
     private final AtomicInteger instanceIds = new AtomicInteger();
     /**
-     * Runs each call; pooled platform threads, not virtual ones: a call waits for the engine's runner thread, and
-     * waking a virtual thread goes through the carrier pool (see the daemon's client threads).
+     * Runs each call; pooled platform threads with the engine's large stack, so the wasm runs on the call's own thread
+     * (Wasmtime stops it at the deadline itself) instead of being handed to the engine's runner and back.
      */
-    private final ExecutorService calls = Executors.newCachedThreadPool(Thread.ofPlatform().name("sandcrate-worker-call-", 0).daemon(true).factory());
+    private final ExecutorService calls;
 
     private EngineWorker(WasmtimeEngine engine, DataOutputStream out) {
         this.engine = engine;
         this.out = out;
+        this.calls = Executors.newCachedThreadPool(engine.callThreads("sandcrate-worker-call-"));
     }
 
     public static void main(String[] args) throws IOException {

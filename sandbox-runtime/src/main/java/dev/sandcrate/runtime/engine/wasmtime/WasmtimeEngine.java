@@ -110,6 +110,11 @@ public final class WasmtimeEngine implements MacroEngine {
         return runner;
     }
 
+    /** Threads on which this engine's calls run without a hand-off (the engine worker's call threads). */
+    public java.util.concurrent.ThreadFactory callThreads(String namePrefix) {
+        return runner.wasmThreads(namePrefix);
+    }
+
     /** Epoch ticks that make up {@code millis}, plus one for the tick in progress. */
     static long ticks(long millis) {
         return Math.max(1, millis / TICK_MILLIS) + 1;

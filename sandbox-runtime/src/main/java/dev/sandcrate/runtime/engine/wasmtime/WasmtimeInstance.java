@@ -63,7 +63,7 @@ final class WasmtimeInstance implements MacroInstance {
         Duration timeout = limits.instantiationTimeout();
         Store<Void> store = new Store<>(null, engine.engine());
         try {
-            WasmtimeInstance created = engine.runner().run(() -> {
+            WasmtimeInstance created = engine.runner().runSelfInterrupting(() -> {
                 store.setEpochDeadline(WasmtimeEngine.ticks(timeout.toMillis()));
                 Instance instance;
                 try {
@@ -74,7 +74,7 @@ final class WasmtimeInstance implements MacroInstance {
                 }
                 return new WasmtimeInstance(sha256, limits, engine.runner(), store, instance);
             }, timeout.plus(RUNNER_GRACE), thread -> { });
-            int version = engine.runner().run(() -> {
+            int version = engine.runner().runSelfInterrupting(() -> {
                 store.setEpochDeadline(WasmtimeEngine.ticks(timeout.toMillis()));
                 try {
                     return created.function(ArtifactAbi.ABI_VERSION).call(store)[0].i32();
@@ -102,7 +102,7 @@ final class WasmtimeInstance implements MacroInstance {
                     "this instance of module " + sha256 + " was discarded after an earlier failure");
         }
         try {
-            return runner.run(() -> {
+            return runner.runSelfInterrupting(() -> {
                 store.setEpochDeadline(WasmtimeEngine.ticks(limits.timeout().toMillis()));
                 try {
                     int ptr = alloc.call(store, Val.fromI32(wireRequest.length))[0].i32();
