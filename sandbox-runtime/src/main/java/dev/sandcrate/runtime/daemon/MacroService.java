@@ -10,8 +10,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -196,7 +194,7 @@ public final class MacroService {
         }
 
         byte[] expand(MacroModule module, byte[] wireRequest) throws SandboxException {
-            return chains.computeIfAbsent(module.sha256(), sha -> new Chain(module, expansions != null))
+            return chains.computeIfAbsent(module.sha256(), sha -> new Chain(module))
                     .expand(wireRequest);
         }
 
@@ -209,35 +207,29 @@ public final class MacroService {
     /**
      * One module's instance in one session, and what the session has asked it so far. A macro's answer depends on
      * its request and, through the macro's statics, on every earlier request of the session to that module, and on
-     * nothing else (an artifact has no imports). So an answer is cached under a hash of the module and of the
-     * session's requests up to it, and a later session that asks the same requests in the same order gets the
-     * cached answers without running the macro. The instance is made and brought up to date (the requests answered
-     * from the cache are replayed on it, answers dropped) only when an answer is not cached.
+     * nothing else (an artifact has no imports). So an answer is cached under the session's requests up to it (see
+     * {@link ExpansionCache}), and a later session that asks the same requests in the same order gets the cached
+     * answers without running the macro. The instance is made and brought up to date (the requests answered from the
+     * cache are replayed on it, answers dropped) only when an answer is not cached.
      */
     private final class Chain {
         private final MacroModule module;
-        private MessageDigest history; // null once the chain cannot be cached (no cache, or the instance was discarded)
+        private long position; // the cache's entry for the requests so far; NOT_CACHED once the chain cannot be cached
         private final List<byte[]> answeredFromCache = new ArrayList<>();
         private MacroInstance instance;
 
-        Chain(MacroModule module, boolean cached) {
+        Chain(MacroModule module) {
             this.module = module;
-            if (cached) {
-                history = sha256();
-                history.update(HexFormat.of().parseHex(module.sha256()));
-            }
+            this.position = expansions == null ? ExpansionCache.NOT_CACHED : expansions.start(module.sha256());
         }
 
         synchronized byte[] expand(byte[] wireRequest) throws SandboxException {
-            ByteBuffer key = null;
-            if (history != null) {
-                history.update(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(wireRequest.length).array());
-                history.update(wireRequest);
-                key = ByteBuffer.wrap(digestSoFar(history));
-                byte[] cached = expansions.get(key);
+            if (position != ExpansionCache.NOT_CACHED) {
+                ExpansionCache.Answer cached = expansions.get(position, wireRequest);
                 if (cached != null) {
                     answeredFromCache.add(wireRequest);
-                    return cached;
+                    position = cached.position();
+                    return cached.response();
                 }
             }
             byte[] response;
@@ -252,16 +244,13 @@ public final class MacroService {
                 response = instance.expand(wireRequest);
                 checkWireVersion(response);
             } catch (SandboxException e) { // the instance is gone: later requests meet fresh statics, as without a cache
-                history = null;
+                position = ExpansionCache.NOT_CACHED;
                 answeredFromCache.clear();
                 throw e;
             }
-            if (key != null) {
-                if (instance.usable()) {
-                    expansions.put(key, response);
-                } else { // a panic discarded the instance: the next request meets fresh statics, which no hash says
-                    history = null;
-                }
+            if (position != ExpansionCache.NOT_CACHED) {
+                // after a panic (which discards the instance) the next request meets fresh statics: not a position
+                position = instance.usable() ? expansions.put(position, wireRequest, response) : ExpansionCache.NOT_CACHED;
             }
             return response;
         }
@@ -270,22 +259,6 @@ public final class MacroService {
             if (instance != null) {
                 instance.close();
             }
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static byte[] digestSoFar(MessageDigest running) {
-        try {
-            return ((MessageDigest) running.clone()).digest();
-        } catch (CloneNotSupportedException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -12,7 +12,6 @@ import dev.sandcrate.runtime.engine.SandboxLimits;
 import dev.sandcrate.runtime.engine.chicory.ChicoryEngine;
 import dev.sandcrate.runtime.wire.Request;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -122,21 +121,29 @@ class ExpansionCacheTest {
 
     @Test
     void theLeastRecentlyUsedAnswersGoBeyondTheBudget() {
-        ExpansionCache cache = new ExpansionCache(3 * (1000 + 128));
-        ByteBuffer[] keys = new ByteBuffer[4];
-        for (int i = 0; i < keys.length; i++) {
-            keys[i] = ByteBuffer.wrap(new byte[] {(byte) i});
+        ExpansionCache cache = new ExpansionCache(3 * (1000 + 10 + 160));
+        long start = cache.start("module");
+        assertEquals(start, cache.start("module"));
+        byte[][] requests = new byte[5][];
+        for (int i = 0; i < requests.length; i++) {
+            requests[i] = new byte[10];
+            requests[i][0] = (byte) i;
         }
-        cache.put(keys[0], new byte[1000]);
-        cache.put(keys[1], new byte[1000]);
-        cache.put(keys[2], new byte[1000]);
-        cache.get(keys[0]); // used: key 1 is now the oldest
-        cache.put(keys[3], new byte[1000]);
-        assertNull(cache.get(keys[1]));
-        assertArrayEquals(new byte[1000], cache.get(keys[0]));
-        assertArrayEquals(new byte[1000], cache.get(keys[3]));
-        cache.put(keys[1], new byte[4 * 1000]); // larger than the whole budget: not kept, nothing evicted for it
-        assertNull(cache.get(keys[1]));
+        long[] after = new long[4];
+        for (int i = 0; i < 3; i++) {
+            after[i] = cache.put(start, requests[i], new byte[1000]);
+        }
+        cache.get(start, requests[0]); // used: request 1 is now the oldest
+        after[3] = cache.put(start, requests[3], new byte[1000]);
+        assertNull(cache.get(start, requests[1]));
+        assertEquals(after[0], cache.get(start, requests[0].clone()).position(), "keys compare the request's bytes");
+        assertArrayEquals(new byte[1000], cache.get(start, requests[3]).response());
+        assertEquals(after[3], cache.put(start, requests[3], new byte[1000]), "an answer already kept keeps its position");
+        assertNull(cache.get(after[0], requests[3]), "the same request after another one is another entry");
+        assertNull(cache.get(cache.start("other module"), requests[0]));
+        long beyond = cache.put(start, requests[4], new byte[4 * 1000]); // larger than the whole budget: not kept
+        assertNull(cache.get(start, requests[4]));
+        assertNull(cache.get(beyond, requests[0]));
         assertTrue(cache.describe().contains("3 answers"), cache.describe());
     }
 }
