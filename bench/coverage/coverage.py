@@ -1078,7 +1078,7 @@ def cmd_report(a):
     rows, diffs = [], []
     verified = identical = no_sites = not_compared = 0
     identical_by = {"corpus": 0, "tests": 0, "doc examples": 0}
-    refused = []
+    refused, denied = [], []
     job_seconds, compare_seconds = [], []
     for key, e in results.items():
         st = e["status"]
@@ -1129,7 +1129,12 @@ def cmd_report(a):
             sites = "none" + (": " + "; ".join(f"{s['rdep']}: {s['why'].splitlines()[0]}" for s in e.get("skipped", [])[:3])
                               if e.get("skipped") else (" found (no user in the corpus; no tests, doc examples or examples/ that call it)"
                                                         if not e.get("shim_error") else ""))
-        rows.append(f"| {key} | {state}{' (' + ', '.join(others) + ')' if others else ''}{', then denied on its call sites' if e.get('refused') else ''} | {md(reason_of(st, ds))} | {builds} | {wall} "
+        reason = reason_of(st, ds)
+        if state == "denied":
+            denied.append(key)
+        if state == "denied" and shim.get("reason"):
+            reason = shim["reason"]  # the analysis only says "on the operator's deny list"; the view says who and why
+        rows.append(f"| {key} | {state}{' (' + ', '.join(others) + ')' if others else ''}{', then denied on its call sites' if e.get('refused') else ''} | {md(reason, 400)} | {builds} | {wall} "
                     f"| {wasm} | {md(shim_state, 120)} | {md(sites, 500)} | {('yes' if same else 'no') if state == 'verified' else ''} |")
         for c in compared:
             if not c["identical"]:
@@ -1217,6 +1222,9 @@ def cmd_report(a):
     if no_sites:
         out.append(f"{no_sites} verified macro(s) had no call site to compare on (no crate of the corpus, integration test, doc example or "
                    "example that calls them and builds from source); they do not count as identical.\n")
+    if denied:
+        out.append(f"{len(denied)} macro(s) were denied when this comparison started ({', '.join(denied)}): the view serves them from "
+                   "source with the reason shown, and they do not count as verified.\n")
     if not_compared:
         out.append(f"{not_compared} verified macro(s) were not compared: the comparison builds reached their time limit "
                    f"(`--compare-max-minutes {run.get('compare_max_minutes')}`); they do not count as identical.\n")
