@@ -1132,8 +1132,8 @@ def cmd_report(a):
         reason = reason_of(st, ds)
         if state == "denied":
             denied.append(key)
-        if state == "denied" and shim.get("reason"):
-            reason = shim["reason"]  # the analysis only says "on the operator's deny list"; the view says who and why
+            # the analysis only says "on the operator's deny list"; the view says who and why
+            reason = shim.get("reason") or reason
         rows.append(f"| {key} | {state}{' (' + ', '.join(others) + ')' if others else ''}{', then denied on its call sites' if e.get('refused') else ''} | {md(reason, 400)} | {builds} | {wall} "
                     f"| {wasm} | {md(shim_state, 120)} | {md(sites, 500)} | {('yes' if same else 'no') if state == 'verified' else ''} |")
         for c in compared:

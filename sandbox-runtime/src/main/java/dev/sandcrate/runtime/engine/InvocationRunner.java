@@ -61,10 +61,8 @@ public final class InvocationRunner {
         }
         try {
             return body.call();
-        } catch (SandboxException | RuntimeException e) {
-            throw e;
         } catch (Exception e) {
-            throw new IllegalStateException(e);
+            throw failureOf(e);
         }
     }
 
@@ -104,17 +102,7 @@ public final class InvocationRunner {
             awaitQuietly(finished, STOP_GRACE);
             throw timedOut(timeout);
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof SandboxException sandbox) {
-                throw sandbox;
-            }
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new IllegalStateException(cause);
+            throw failureOf(e.getCause());
         } catch (InterruptedException e) {
             future.cancel(true);
             Thread.currentThread().interrupt();
@@ -122,6 +110,20 @@ public final class InvocationRunner {
         } catch (CancellationException e) {
             throw new SandboxException(SandboxException.Kind.TIMEOUT, "macro expansion was cancelled", e);
         }
+    }
+
+    /** What the body threw, as the caller sees it: sandbox failures and unchecked ones unchanged, anything else wrapped. */
+    private static IllegalStateException failureOf(Throwable cause) throws SandboxException {
+        if (cause instanceof SandboxException sandbox) {
+            throw sandbox;
+        }
+        if (cause instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        return new IllegalStateException(cause);
     }
 
     private static void awaitQuietly(CountDownLatch latch, Duration timeout) {
