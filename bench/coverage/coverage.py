@@ -364,6 +364,9 @@ def probe_targets(origin, crate, macro, names, limit):
     examples and examples/ programs (origin "examples")."""
     own = crate is macro
     of = "" if own else f" of {crate['name']} {crate['version']}:"
+    if origin == "written":
+        found = written_call_sites(macro, names) if own else []
+        return found, []
     if origin == "tests":
         files = own_test_files(crate["folder"], names)
         return ([{"name": f[:-3], "path": f"tests/{f}", "sites": n, "origin": "tests",
@@ -378,6 +381,25 @@ def probe_targets(origin, crate, macro, names, limit):
         kind = "doc example" if t["origin"] == "doc examples" else "example"
         t["label"] = f"{'its own ' + kind if own else ('an ' if kind == 'example' else 'a ') + kind + of} {t['label']}"
     return found, [x for t in found for x in t.get("features", [])]
+
+
+# call sites written for this benchmark, for macros the corpus has no user of: callsites/NAME-VERSION/*.rs
+WRITTEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callsites")
+
+
+def written_call_sites(macro, names):
+    """The call sites written for this benchmark for `macro` (callsites/NAME-VERSION/*.rs, each a program that follows
+    the crate's docs and names each other crate it uses on a `// dependency: <TOML line>`), as example targets."""
+    folder = os.path.join(WRITTEN, f"{macro['name']}-{macro['version']}")
+    found = []
+    for f in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        if f.endswith(".rs"):
+            text = read(os.path.join(folder, f))
+            found.append({"name": f"written-{f[:-3]}", "path": f"written/{f}", "text": text, "origin": "written",
+                          "sites": count_calls(code_of(os.path.join(folder, f)), names),
+                          "dependencies": re.findall(r"^//\s*dependency:\s*(.+)$", text, re.M),
+                          "label": f"a call site written for the benchmark: callsites/{macro['name']}-{macro['version']}/{f}"})
+    return found
 
 
 def toml_value(v):
@@ -713,13 +735,13 @@ class Builder:
         probe, "text": its code if written, not copied}]"""
         with open(os.path.join(crate["folder"], "Cargo.toml"), "rb") as f:
             manifest = tomllib.load(f)
-        what = "tests" if origin == "tests" else "doc examples and examples"
+        what = {"tests": "tests", "written": "call sites written for the benchmark"}.get(origin, "doc examples and examples")
         whose = f"its own {what}" if crate is macro else f"the {what} of {crate['name']} {crate['version']}"
         package = f"coverage-{origin}-{crate['name']}-{crate['version']}".replace(".", "-").replace("+", "-").replace(" ", "-").lower()
         d = os.path.join(self.work, "projects", package)
         shutil.rmtree(d, ignore_errors=True)
-        copied = "tests" if origin == "tests" else "examples"
-        if os.path.isdir(os.path.join(crate["folder"], copied)):
+        copied = {"tests": "tests", "examples": "examples"}.get(origin, "written")
+        if origin != "written" and os.path.isdir(os.path.join(crate["folder"], copied)):
             shutil.copytree(os.path.join(crate["folder"], copied), os.path.join(d, copied), symlinks=False)
         for t in targets:
             if "text" in t:
@@ -732,7 +754,8 @@ class Builder:
         code_text += " ".join(t.get("text", "") for t in targets)
         # what the code names of the crate's dev-dependencies and (tests and examples see them too) dependencies
         dev, named = [], set()
-        for section in ("dev-dependencies", "dependencies"):
+        # a call site written for the benchmark names the crates it uses itself (its stand-ins mention others)
+        for section in ("dev-dependencies", "dependencies") if origin != "written" else ():
             for key, spec in manifest.get(section, {}).items():
                 spec = dict(spec) if isinstance(spec, dict) else {"version": spec}
                 spec.pop("optional", None)
@@ -741,7 +764,13 @@ class Builder:
                 if re.search(r"\b" + re.escape(key.replace("-", "_")) + r"\b", code_text):
                     named.add(key)
                     dev.append((key, spec.get("package", key), f"{json.dumps(key)} = {toml_value(spec)}"))
-        for facade, feature in facades:
+        for t in targets:
+            for line in t.get("dependencies", []):
+                key, spec = next(iter(tomllib.loads(line).items()))
+                if key not in named:
+                    named.add(key)
+                    dev.append((key, (spec.get("package") if isinstance(spec, dict) else None) or key, line))
+        for facade, feature in facades if origin != "written" else ():
             # only as a path (serial_test::serial, use serial_test;): no-panic's tests say "cargo" but do not use it
             lib = re.escape(facade["name"].replace("-", "_"))
             if facade["name"] not in named and facade is not crate and re.search(
@@ -973,9 +1002,9 @@ def cmd_compare(a):
                   f"(source {r['source_seconds']} s, view {r['view_seconds']} s, {int(time.time() - t)} s)", flush=True)
         # no crate of the corpus to compare on: the integration tests of the macro crate, then of the facades that
         # re-export it (argh's tests for argh_derive), are call sites their authors wrote; failing those, so are
-        # their doc examples and examples/ programs
+        # their doc examples and examples/ programs; failing those, the call sites written for this benchmark
         tested = [(macro, macro["exports"], None)] + [(f["crate"], f["names"], f["feature"]) for f in facades[:2]]
-        for origin in ("tests", "examples"):
+        for origin in ("tests", "examples", "written"):
             left = EXAMPLES_PER_MACRO
             for crate, names, feature in tested:
                 if entry["compared"] or left <= 0:
@@ -1062,10 +1091,10 @@ def md(text, limit=300):
 
 
 def sites_origin(compared):
-    """Where a macro's compared call sites came from: "corpus", "tests" or "doc examples" (doc examples and
-    examples/ programs); results.json written before the origin field marked tests with own_tests."""
+    """Where a macro's compared call sites came from: "corpus", "tests", "doc examples" (doc examples and examples/
+    programs) or "written" (for this benchmark); results.json written before the origin field marked tests with own_tests."""
     origins = {c.get("origin") or ("tests" if c.get("own_tests") else "corpus") for c in compared}
-    return "corpus" if origins == {"corpus"} else "tests" if origins == {"tests"} else "doc examples"
+    return next(o for o in ("corpus", "tests", "written", "doc examples") if origins == {o} or o == "doc examples")
 
 
 def cmd_report(a):
@@ -1077,7 +1106,7 @@ def cmd_report(a):
     all_macros = [c for c in corpus["crates"] if c["proc_macro"]]
     rows, diffs = [], []
     verified = identical = no_sites = not_compared = 0
-    identical_by = {"corpus": 0, "tests": 0, "doc examples": 0}
+    identical_by = {"corpus": 0, "tests": 0, "doc examples": 0, "written": 0}
     refused, denied = [], []
     job_seconds, compare_seconds = [], []
     for key, e in results.items():
@@ -1103,7 +1132,8 @@ def cmd_report(a):
         if e.get("refused"):
             after = (e.get("status_after_refusal") or {}).get("shim", {})
             refused.append(f"- {key}: the view serves {after.get('state', '?')}: {md(after.get('reason', ''), 600)}")
-        if state == "verified":
+        # a macro denied on its call sites in this run is served from source now, as one denied before it is
+        if state == "verified" and not e.get("refused"):
             verified += 1
             if same:
                 identical += 1
@@ -1127,7 +1157,7 @@ def cmd_report(a):
             sites = f"not compared ({e['not_compared']})"
         elif state == "verified" and not compared:
             sites = "none" + (": " + "; ".join(f"{s['rdep']}: {s['why'].splitlines()[0]}" for s in e.get("skipped", [])[:3])
-                              if e.get("skipped") else (" found (no user in the corpus; no tests, doc examples or examples/ that call it)"
+                              if e.get("skipped") else (" found (no user in the corpus; no tests, doc examples, examples/ or written call sites that call it)"
                                                         if not e.get("shim_error") else ""))
         reason = reason_of(st, ds)
         if state == "denied":
@@ -1135,7 +1165,7 @@ def cmd_report(a):
             # the analysis only says "on the operator's deny list"; the view says who and why
             reason = shim.get("reason") or reason
         rows.append(f"| {key} | {state}{' (' + ', '.join(others) + ')' if others else ''}{', then denied on its call sites' if e.get('refused') else ''} | {md(reason, 400)} | {builds} | {wall} "
-                    f"| {wasm} | {md(shim_state, 120)} | {md(sites, 500)} | {('yes' if same else 'no') if state == 'verified' else ''} |")
+                    f"| {wasm} | {md(shim_state, 120)} | {md(sites, 500)} | {('yes' if same else 'no') if state == 'verified' and not e.get('refused') else ''} |")
         for c in compared:
             if not c["identical"]:
                 diffs.append(f"### {key} on {c['rdep']}\n\n```diff\n{c.get('diff', '(empty expansion)')}\n```\n")
@@ -1209,6 +1239,8 @@ def cmd_report(a):
                "else of a crate that re-exports it, built as `[[example]]` targets of such a probe package with the test harness "
                "(`--profile test`, so #[test] items a test macro makes stay in the expansion; an example that does not build "
                "from source is skipped); "
+               "where none of those builds either, the call sites written for this benchmark in `bench/coverage/callsites/NAME-VERSION/` "
+               "(programs that follow the crate's own docs, with the other crates they name), built the same way; "
                "*identical* yes when every compared expansion is byte-identical.\n")
     out.append("| macro crate | state | reason | build a / b (s) | job (s) | wasm | shim | call sites compared | identical |")
     out.append("|---|---|---|---|---|---|---|---|---|")
@@ -1217,8 +1249,9 @@ def cmd_report(a):
     if identical:
         out.append(f"Of the {identical} identical macro(s), {identical_by['corpus']} were compared on crates of the corpus that use "
                    f"them, {identical_by['tests']} on integration tests only (their own or a re-exporting crate's; no crate of the "
-                   f"corpus that uses them built) and {identical_by['doc examples']} on doc examples or examples/ programs only "
-                   "(no crate of the corpus and no integration test built).\n")
+                   f"corpus that uses them built), {identical_by['doc examples']} on doc examples or examples/ programs only "
+                   f"(no crate of the corpus and no integration test built) and {identical_by['written']} on call sites written for "
+                   "this benchmark only (nothing of the above calls them and builds).\n")
     if no_sites:
         out.append(f"{no_sites} verified macro(s) had no call site to compare on (no crate of the corpus, integration test, doc example or "
                    "example that calls them and builds from source); they do not count as identical.\n")
@@ -1230,7 +1263,8 @@ def cmd_report(a):
                    f"(`--compare-max-minutes {run.get('compare_max_minutes')}`); they do not count as identical.\n")
     if refused:
         out.append(f"{len(refused)} verified macro(s) were then denied on their call-site evidence (issue 13, item 2), through the admin "
-                   "API with the evidence as the reason; they still count as verified above. What the registry says about each now:\n")
+                   "API with the evidence as the reason; like those denied before, they do not count as verified. What the registry says "
+                   "about each now:\n")
         out += refused
         out.append("")
     if diffs:

@@ -29,12 +29,13 @@
 # `cargo rustc -p CRATE --lib -- -Zunpretty=expanded` (RUSTC_BOOTSTRAP=1 only for that rustc call), and compare. A macro
 # with no such crate that builds is compared on up to 3 of its own tests/*.rs that call it (`cargo rustc --test`), else
 # on those of a crate that re-exports it (argh's tests for argh_derive); with none of those that builds, on up to 10 of
-# the doc examples (as rustdoc would compile them) and examples/ programs of the macro crate, else of such a facade.
+# the doc examples (as rustdoc would compile them) and examples/ programs of the macro crate, else of such a facade;
+# failing all of those, on the call sites written for this benchmark in callsites/NAME-VERSION/*.rs (see its README).
 # Writes bench/coverage/report.md, or --report FILE (last line `RESULT macros=... verified=N identical=M`).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-usage() { sed -n 2,30p "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n 2,34p "$0" | sed 's/^# \{0,1\}//'; }
 
 only="" report="" retry=0 max_minutes=600 compare_max_minutes=600 workers=1 rdeps=3 work="" native=1 compare_only=0 serve_opts=()
 while [[ $# -gt 0 ]]; do
