@@ -16,11 +16,12 @@ pub use paste_impl::EnumHack;
 
 // ---- users ----
 paste::item! {
-    /// A type named after the crate being compiled (Cargo sets CARGO_PKG_NAME).
-    pub struct [<Lib env!("CARGO_PKG_NAME")>];
+    /// A type named after the major version of the package being compiled (Cargo sets
+    /// CARGO_PKG_VERSION_MAJOR; the benchmark's probe package is 0.0.0, and its name has dashes).
+    pub struct [<Lib env!("CARGO_PKG_VERSION_MAJOR")>];
 
-    impl [<Lib env!("CARGO_PKG_NAME")>] {
-        pub fn [<version_of_ env!("CARGO_PKG_NAME")>]() -> &'static str {
+    impl [<Lib env!("CARGO_PKG_VERSION_MAJOR")>] {
+        pub fn [<version_of_ env!("CARGO_PKG_VERSION_MAJOR")>]() -> &'static str {
             env!("CARGO_PKG_VERSION")
         }
     }
@@ -32,6 +33,6 @@ fn main() {
         struct [<Lib env bar>];
         let _ = Libenvbar;
     }
-    let _ = Libprobe;
-    let _ = Libprobe::version_of_probe();
+    let _ = Lib0;
+    let _ = Lib0::version_of_0();
 }
