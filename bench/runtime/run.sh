@@ -10,7 +10,9 @@
 #   * cold start: from a build's first macro call (no daemon running, module compiled before) to its first expansion,
 #     with and without the launcher's JDK AOT cache;
 #   * clean `cargo build` from source vs shims: (a) serde + serde_json + 200 structs, (b) an application using tokio,
-#     serde, thiserror and async-trait, (c) (b) again after editing its main.rs; the daemon's peak RSS on (a).
+#     serde, thiserror and async-trait, (c) (b) again after editing its main.rs; the daemon's peak RSS on (a). The
+#     clean shim builds start with no daemon and no expansion answers on disk (a first build); (a) is then built again
+#     after `cargo clean` with a new daemon and its answers on disk, and (c) once more with a new daemon.
 # The engine is the runtime's default; SANDCRATE_ENGINE=<name> picks another (daemon and in-process run alike).
 # Artifacts are precompiled with this checkout's precompiler unless given, and cached under
 # ${SANDCRATE_CACHE:-~/.cache/sandcrate}/bench. Crates come from the Debian corpus (scripts/debian-corpus.sh), offline.
@@ -106,6 +108,7 @@ expand_time() { # dir: rustc's expand_crate for the crate alone, seconds
     (cd "$1" && RUSTC_BOOTSTRAP=1 cargo rustc --offline --lib -- -Z time-passes 2>&1 | awk '$NF == "expand_crate" {print $2; exit}' | tr -d ';')
 }
 stop_daemon() { "$launcher" stop >/dev/null 2>&1 || true; }
+forget_answers() { rm -rf "$work/cache/runtime/expansions"; } # the daemons' expansion answers kept on disk
 daemon_pids() { # the running daemon and its children (the engine worker runs Wasmtime in a child JVM)
     local pid; pid=$(pgrep -f "RuntimeCommand daemon --dir $work/run" | head -1)
     [[ -n "$pid" ]] && { echo "$pid"; pgrep -P "$pid" || true; }
@@ -126,15 +129,16 @@ record() { # name value; a failed measurement (its command substitution printed 
     echo "$1 $2" >> "$results"; echo "  $1 $2"
 }
 
-echo "== builds, interleaved ($rounds rounds; the clean shim builds start without a daemon)"
+echo "== builds, interleaved ($rounds rounds; the clean shim builds start without a daemon and without answers on disk)"
 for r in $(seq "$rounds"); do
     record native_a "$(clean_build "$work/native-a")"
-    stop_daemon; record shim_a "$(clean_build "$work/shim-a")"; record rss_a "$(daemon_hwm_mb)"
+    stop_daemon; forget_answers; record shim_a "$(clean_build "$work/shim-a")"; record rss_a "$(daemon_hwm_mb)"
+    stop_daemon; record shim_a_again "$(clean_build "$work/shim-a")"   # after cargo clean: a new daemon, (a)'s answers on disk
     record native_b "$(clean_build "$work/native-b")"
-    stop_daemon; record shim_b "$(clean_build "$work/shim-b")"
+    stop_daemon; forget_answers; record shim_b "$(clean_build "$work/shim-b")"
     record native_c "$(edit_build "$work/native-b")"
     record shim_c "$(edit_build "$work/shim-b")"   # the daemon (b) started is still up, as in an edit-build loop
-    stop_daemon; record shim_c_cold "$(edit_build "$work/shim-b")"
+    stop_daemon; record shim_c_cold "$(edit_build "$work/shim-b")"   # a new daemon (the last one idled out), answers on disk
 done
 (cd "$work/native-b" && cargo run --offline -q 2>/dev/null) > "$work/native-b.out"
 (cd "$work/shim-b" && cargo run --offline -q 2>/dev/null) > "$work/shim-b.out"
@@ -167,7 +171,7 @@ echo "== cold start: first macro call to first expansion (module compiled before
 for r in 1 2 3; do
     for mode in aot noaot; do
         [[ $mode == aot ]] || mv "$work/runtime/lib/runtime.aot" "$work/runtime.aot"
-        rm -rf "$work/cold" && mkdir -p "$work/cold"
+        rm -rf "$work/cold" && mkdir -p "$work/cold" && forget_answers   # the engine's cold path, not an answer from disk
         record "cold_$mode" "$(java -cp "$cp" RuntimeBench cold "$launcher" "$serde_wasm" "$work/cold/run" | python3 -c 'import json,sys; print(json.load(sys.stdin)["coldMs"])')"
         [[ $mode == aot ]] || mv "$work/runtime.aot" "$work/runtime/lib/runtime.aot"
     done
@@ -211,8 +215,9 @@ out = ["# Runtime benchmark\n",
     "## Clean \`cargo build\`: from source vs shims\n",
     "| | from source s | shims s | ratio (best) |", "|---|---|---|---|",
     f"| (a) serde + serde_json + $structs structs | {fmt('native_a')} | {fmt('shim_a')} | {best['shim_a']/best['native_a']:.2f} |",
+    f"| (a) again after \`cargo clean\` (a new daemon; (a)'s answers on disk) | | {fmt('shim_a_again')} | {best['shim_a_again']/best['native_a']:.2f} |",
     f"| (b) app: tokio, serde, thiserror, async-trait, $app_structs structs | {fmt('native_b')} | {fmt('shim_b')} | {best['shim_b']/best['native_b']:.2f} |",
-    f"| (c) (b) after editing main.rs | {fmt('native_c')} | {fmt('shim_c')} (daemon running, its expansion cache holding (b)'s answers); {fmt('shim_c_cold')} (daemon started by it) | {best['shim_c']/best['native_c']:.2f} |",
+    f"| (c) (b) after editing main.rs | {fmt('native_c')} | {fmt('shim_c')} (daemon running, its expansion cache holding (b)'s answers); {fmt('shim_c_cold')} (daemon started by it; (b)'s answers on disk) | {best['shim_c']/best['native_c']:.2f} |",
     f"\nDaemon + engine worker peak RSS after (a): {fmt('rss_a')} MB. Shimmed app: syn/quote/proc-macro2 compiled: {'yes' if int('$compiled_shim') else 'no'}; "
     f"its output equals the native build's: $app_same; its tests: $shim_tests.\n",
     f"RESULT expand_ratio={shim_ms/native_ms:.2f} cold_ms={best['cold_aot']:.0f} build_a_ratio={best['shim_a']/best['native_a']:.2f} "

@@ -28,7 +28,8 @@ final class DaemonCommand implements Callable<Integer> {
 
     @Option(names = "--expansion-cache-mib", defaultValue = "${env:" + CACHE_ENV + ":-" + CACHE_DEFAULT + "}",
             description = "Memory for expansion answers reused by later builds that ask the same, 0 for none (env "
-                    + CACHE_ENV + ", default " + CACHE_DEFAULT + ").")
+                    + CACHE_ENV + ", default " + CACHE_DEFAULT + "); each module's answers are also kept on disk, "
+                    + "under the runtime cache's expansions/, for later daemons.")
     long cacheMib;
 
     @Mixin
@@ -49,7 +50,9 @@ final class DaemonCommand implements Callable<Integer> {
         if (cacheMib < 0) {
             throw new IllegalArgumentException(CACHE_ENV + " / --expansion-cache-mib must not be negative, not " + cacheMib);
         }
-        DaemonServer server = new DaemonServer(new MacroService(engine.create(), cacheMib << 20), directory, idle);
+        Path cache = dev.sandcrate.runtime.engine.Engines.cacheDirectory(System.getenv());
+        DaemonServer server = new DaemonServer(new MacroService(engine.create(), cacheMib << 20,
+                cache == null ? null : cache.resolve("expansions")), directory, idle);
         if (!server.start()) {
             System.err.println("sandcrate-runtime: a daemon already serves " + directory.resolve("runtime-v1.sock"));
             return 0;

@@ -150,6 +150,7 @@ public final class DaemonServer implements AutoCloseable {
             return;
         }
         housekeeping.shutdownNow();
+        service.close();
         try {
             if (server != null) {
                 server.close();

@@ -1,9 +1,13 @@
 package dev.sandcrate.runtime.daemon;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,9 +16,13 @@ import java.util.Map;
  * it (its position), with the answer and a position of its own. Keys compare requests byte for byte, no hash stands
  * in for them. The least recently used entries go beyond a byte budget (an entry whose parent went is not reached
  * again and goes in its turn). It is what makes an edit-build loop cheap: rustc expands every macro of a crate again
- * after any edit, and all but the edited items ask what they asked before.
+ * after any edit, and all but the edited items ask what they asked before. With a directory, each module's answers
+ * are also kept on disk ({@link ExpansionJournal}) and read back when a later daemon first meets the module.
+ *
+ * <p>A position is a module's number in this cache (upper bits) and an id within the module (0: its start), so the
+ * ids a journal stores mean the same in every daemon that reads it.
  */
-final class ExpansionCache {
+final class ExpansionCache implements AutoCloseable {
 
     /** The position of a session that is not cached (see {@link MacroService}). */
     static final long NOT_CACHED = -1;
@@ -40,21 +48,70 @@ final class ExpansionCache {
         }
     }
 
+    private static final int ID_BITS = 40;
+    /** A journal's share of the budget: a build's answers for one macro are a few MiB; the disk holds every module's. */
+    private static final int JOURNAL_FRACTION = 8;
+
+    /** One module's ids, and its journal (null: memory only). */
+    private static final class Module {
+        final long number;
+        long lastId;
+        ExpansionJournal journal;
+
+        Module(long number) {
+            this.number = number;
+        }
+
+        long position(long id) {
+            return number << ID_BITS | id;
+        }
+    }
+
     private final long budgetBytes;
+    private final Path directory; // null: memory only
     private final Map<Key, Answer> answers = new LinkedHashMap<>(256, 0.75f, true);
-    private final Map<String, Long> starts = new HashMap<>(); // a module's first position, by sha256 (never evicted)
-    private long positions;
+    private final Map<String, Module> bySha = new HashMap<>(); // never evicted
+    private final List<Module> byNumber = new ArrayList<>();
     private long bytes;
     private long hits;
     private long misses;
+    private long fromDisk;
 
+    /** A cache in memory only. */
     ExpansionCache(long budgetBytes) {
-        this.budgetBytes = budgetBytes;
+        this(budgetBytes, null);
     }
 
-    /** Where a new session of module {@code sha256} starts. */
+    /** A cache that also keeps each module's answers under {@code directory} (null: memory only). */
+    ExpansionCache(long budgetBytes, Path directory) {
+        this.budgetBytes = budgetBytes;
+        this.directory = directory;
+    }
+
+    /** Where a new session of module {@code sha256} starts; the first time, reads what its journal holds. */
     synchronized long start(String sha256) {
-        return starts.computeIfAbsent(sha256, sha -> ++positions);
+        Module module = bySha.get(sha256);
+        if (module == null) {
+            module = new Module(byNumber.size() + 1);
+            bySha.put(sha256, module);
+            byNumber.add(module);
+            if (directory != null) {
+                open(module, sha256);
+            }
+        }
+        return module.position(0);
+    }
+
+    private void open(Module module, String sha256) {
+        try {
+            module.journal = ExpansionJournal.open(directory, sha256, budgetBytes / JOURNAL_FRACTION, entry -> {
+                module.lastId = Math.max(module.lastId, entry.id());
+                keep(new Key(module.position(entry.parent()), entry.request()), new Answer(module.position(entry.id()), entry.response()));
+                fromDisk++;
+            });
+        } catch (IOException | RuntimeException e) {
+            System.err.println("sandcrate-runtime: expansion answers of module " + sha256 + " stay in memory only: " + e);
+        }
     }
 
     /** The cached answer to {@code request} asked at {@code position}, or null. */
@@ -75,19 +132,48 @@ final class ExpansionCache {
         if (known != null) { // another session got here first: the same answer, as the macro is deterministic
             return known.position();
         }
-        Answer answer = new Answer(++positions, response);
+        Module module = byNumber.get((int) (position >>> ID_BITS) - 1);
+        Answer answer = new Answer(module.position(++module.lastId), response);
+        if (keep(key, answer) && module.journal != null) {
+            try {
+                module.journal.append(position & ((1L << ID_BITS) - 1), module.lastId, request, response);
+            } catch (IOException e) {
+                System.err.println("sandcrate-runtime: stopped writing " + module.journal.file() + ": " + e);
+                closeQuietly(module);
+            }
+        }
+        return answer.position();
+    }
+
+    /** Adds an answer within the budget, dropping the least recently used ones; false if it alone is over it. */
+    private boolean keep(Key key, Answer answer) {
         long size = size(key, answer);
         if (size > budgetBytes) {
-            return answer.position(); // not kept; the session goes on from a position nothing is stored under
+            return false; // not kept; the session goes on from a position nothing is stored under
         }
-        answers.put(key, answer);
-        bytes += size;
+        Answer replaced = answers.put(key, answer);
+        bytes += size - (replaced == null ? 0 : size(key, replaced));
         for (Iterator<Map.Entry<Key, Answer>> oldest = answers.entrySet().iterator(); bytes > budgetBytes; ) {
             Map.Entry<Key, Answer> entry = oldest.next();
             bytes -= size(entry.getKey(), entry.getValue());
             oldest.remove();
         }
-        return answer.position();
+        return true;
+    }
+
+    private static void closeQuietly(Module module) {
+        try {
+            module.journal.close();
+        } catch (IOException e) {
+            // the lock goes with the process anyway
+        }
+        module.journal = null;
+    }
+
+    /** Closes the journals (their locks let another daemon use them). */
+    @Override
+    public synchronized void close() {
+        byNumber.stream().filter(m -> m.journal != null).forEach(ExpansionCache::closeQuietly);
     }
 
     private static long size(Key key, Answer answer) {
@@ -96,6 +182,7 @@ final class ExpansionCache {
 
     synchronized String describe() {
         return "expansion cache: " + hits + " hits, " + misses + " misses, " + answers.size() + " answers in "
-                + (bytes >> 10) + " KiB of " + (budgetBytes >> 20) + " MiB";
+                + (bytes >> 10) + " KiB of " + (budgetBytes >> 20) + " MiB"
+                + (directory == null ? "" : ", " + fromDisk + " read from " + directory);
     }
 }

@@ -37,10 +37,25 @@ public final class MacroService {
         this(engine, 0);
     }
 
-    /** A service that keeps up to {@code cacheBytes} of expansion answers (0: none), see {@link Chain}. */
+    /** A service that keeps up to {@code cacheBytes} of expansion answers in memory (0: none), see {@link Chain}. */
     public MacroService(MacroEngine engine, long cacheBytes) {
+        this(engine, cacheBytes, null);
+    }
+
+    /**
+     * A service that keeps up to {@code cacheBytes} of expansion answers (0: none), and each module's also on disk under
+     * {@code cacheDirectory} (null: memory only), for the daemons after this one.
+     */
+    public MacroService(MacroEngine engine, long cacheBytes, Path cacheDirectory) {
         this.engine = engine;
-        this.expansions = cacheBytes > 0 ? new ExpansionCache(cacheBytes) : null;
+        this.expansions = cacheBytes > 0 ? new ExpansionCache(cacheBytes, cacheDirectory) : null;
+    }
+
+    /** Closes the expansion cache's files (a daemon that stops lets the next one use them). */
+    public void close() {
+        if (expansions != null) {
+            expansions.close();
+        }
     }
 
     public MacroEngine engine() {

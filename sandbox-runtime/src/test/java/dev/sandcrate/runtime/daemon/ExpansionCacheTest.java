@@ -12,9 +12,11 @@ import dev.sandcrate.runtime.engine.SandboxLimits;
 import dev.sandcrate.runtime.engine.chicory.ChicoryEngine;
 import dev.sandcrate.runtime.wire.Request;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +41,11 @@ class ExpansionCacheTest {
     }
 
     private DaemonClient daemon(long cacheBytes) throws IOException {
-        daemon = new DaemonServer(new MacroService(new ChicoryEngine(LIMITS), cacheBytes), temp.resolve("run"), Duration.ofMinutes(1));
+        return daemon(cacheBytes, null);
+    }
+
+    private DaemonClient daemon(long cacheBytes, Path journals) throws IOException {
+        daemon = new DaemonServer(new MacroService(new ChicoryEngine(LIMITS), cacheBytes, journals), temp.resolve("run"), Duration.ofMinutes(1));
         assertTrue(daemon.start());
         return DaemonClient.connect(daemon.socket());
     }
@@ -83,6 +89,78 @@ class ExpansionCacheTest {
             long third = newSession(); // the same requests in another order are other answers: b is this session's first call
             assertEquals(1, callNumber(client.expand(third, sha, request("b"))));
             assertTrue(client.ping().contains("2 hits, 6 misses"), client.ping());
+        }
+    }
+
+    @Test
+    void answersOutliveTheDaemonOnDisk() throws Exception {
+        byte[] wasm = AbiTestModules.countsCalls();
+        String sha = ArtifactAbi.sha256(wasm);
+        Path journals = temp.resolve("expansions");
+        try (DaemonClient client = daemon(1 << 20, journals)) {
+            client.load(wasm);
+            long first = newSession();
+            for (String input : List.of("a", "b", "c")) {
+                client.expand(first, sha, request(input));
+            }
+        }
+        daemon.close(); // idle: the next build starts another daemon
+        try (DaemonClient client = daemon(1 << 20, journals)) {
+            client.load(wasm);
+            long second = newSession();
+            assertEquals(1, callNumber(client.expand(second, sha, request("a"))));
+            assertEquals(2, callNumber(client.expand(second, sha, request("b"))));
+            assertTrue(client.ping().contains("2 hits, 0 misses") && client.ping().contains("3 read from"), client.ping());
+            // the instance made now replays "a" and "b" first, as with answers from memory
+            assertEquals(3, callNumber(client.expand(second, sha, request("edited"))));
+        }
+    }
+
+    @Test
+    void aJournalCutShortOrDamagedKeepsItsGoodRecordsAndGoesOn() throws Exception {
+        Path journals = temp.resolve("expansions");
+        byte[][] requests = {{1}, {2}, {3}};
+        long[] after = new long[3];
+        try (ExpansionCache cache = new ExpansionCache(1 << 20, journals)) {
+            long position = cache.start("m");
+            for (int i = 0; i < 3; i++) {
+                position = after[i] = cache.put(position, requests[i], new byte[] {(byte) (10 + i)});
+            }
+        }
+        Path file = journals.resolve("m.journal");
+        byte[] whole = Files.readAllBytes(file);
+        Files.write(file, Arrays.copyOf(whole, whole.length - 3)); // a crash while writing the third record
+        try (ExpansionCache cache = new ExpansionCache(1 << 20, journals)) {
+            long start = cache.start("m");
+            assertEquals(after[0], cache.get(start, requests[0]).position());
+            assertArrayEquals(new byte[] {11}, cache.get(after[0], requests[1]).response());
+            assertNull(cache.get(after[1], requests[2]));
+            assertEquals(after[2], cache.put(after[1], requests[2], new byte[] {12}), "ids go on after the last good record");
+        }
+        whole = Files.readAllBytes(file);
+        whole[whole.length / 2] ^= 0x55; // damage inside the second record: it and everything after it go
+        Files.write(file, whole);
+        try (ExpansionCache cache = new ExpansionCache(1 << 20, journals)) {
+            long start = cache.start("m");
+            assertArrayEquals(new byte[] {10}, cache.get(start, requests[0]).response());
+            assertNull(cache.get(after[0], requests[1]));
+            assertTrue(cache.describe().contains("1 read from"), cache.describe());
+        }
+    }
+
+    @Test
+    void aSecondCacheOnTheSameDirectoryKeepsItsAnswersInMemory() throws Exception {
+        Path journals = temp.resolve("expansions");
+        try (ExpansionCache first = new ExpansionCache(1 << 20, journals); ExpansionCache second = new ExpansionCache(1 << 20, journals)) {
+            first.put(first.start("m"), new byte[] {1}, new byte[] {10});
+            long position = second.start("m"); // the first holds the journal's lock
+            second.put(position, new byte[] {2}, new byte[] {20});
+            assertArrayEquals(new byte[] {20}, second.get(position, new byte[] {2}).response());
+        }
+        try (ExpansionCache later = new ExpansionCache(1 << 20, journals)) {
+            long start = later.start("m");
+            assertArrayEquals(new byte[] {10}, later.get(start, new byte[] {1}).response());
+            assertNull(later.get(start, new byte[] {2}));
         }
     }
 
