@@ -389,7 +389,8 @@ WRITTEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callsites")
 
 def written_call_sites(macro, names):
     """The call sites written for this benchmark for `macro` (callsites/NAME-VERSION/*.rs, each a program that follows
-    the crate's docs and names each other crate it uses on a `// dependency: <TOML line>`), as example targets."""
+    the crate's docs and names each other crate it uses on a `// dependency: <TOML line>`, and what the probe's
+    Cargo.toml must say besides on `// manifest: <line>` lines), as example targets."""
     folder = os.path.join(WRITTEN, f"{macro['name']}-{macro['version']}")
     found = []
     for f in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
@@ -398,6 +399,7 @@ def written_call_sites(macro, names):
             found.append({"name": f"written-{f[:-3]}", "path": f"written/{f}", "text": text, "origin": "written",
                           "sites": count_calls(code_of(os.path.join(folder, f)), names),
                           "dependencies": re.findall(r"^//\s*dependency:\s*(.+)$", text, re.M),
+                          "manifest": re.findall(r"^//\s*manifest: ?(.*)$", text, re.M),
                           "label": f"a call site written for the benchmark: callsites/{macro['name']}-{macro['version']}/{f}"})
     return found
 
@@ -797,7 +799,9 @@ class Builder:
                         f'[dev-dependencies]\n{json.dumps(crate["name"])} = {{ version = "={crate["version"]}", features = {toml_value(features)} }}\n'
                         + "".join(line + "\n" for _, _, line in dev)
                         + (f"\n[features]\ndefault = {toml_value(features)}\n" + "".join(f"{json.dumps(x)} = []\n" for x in features) if features else "")
-                        + examples)
+                        + examples
+                        # what a written call site's macro reads from its caller's manifest (document-features' `## ` docs)
+                        + "".join("\n" + "\n".join(t["manifest"]) + "\n" for t in targets if t.get("manifest")))
             view_resolved = self.cargo("view", d, "generate-lockfile")
             status, _, err, _ = view_resolved
             missing = re.search(r"no matching package named `([^`]+)`|failed to select a version for the requirement `([^` =]+)", err)
