@@ -104,7 +104,8 @@ final class ExpansionCache implements AutoCloseable {
 
     private void open(Module module, String sha256) {
         try {
-            module.journal = ExpansionJournal.open(directory, sha256, budgetBytes / JOURNAL_FRACTION, entry -> {
+            long journalBytes = Math.min(budgetBytes / JOURNAL_FRACTION, 1L << 30); // it is read into one buffer
+            module.journal = ExpansionJournal.open(directory, sha256, journalBytes, entry -> {
                 module.lastId = Math.max(module.lastId, entry.id());
                 keep(new Key(module.position(entry.parent()), entry.request()), new Answer(module.position(entry.id()), entry.response()));
                 fromDisk++;
