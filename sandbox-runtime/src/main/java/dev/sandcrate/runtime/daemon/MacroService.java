@@ -120,11 +120,7 @@ public final class MacroService {
         byte[] wireRequest = new byte[buffer.remaining()];
         buffer.get(wireRequest);
 
-        MacroModule module;
-        synchronized (modules) {
-            module = modules.get(sha256);
-        }
-        if (module == null) {
+        if (expansions == null && loaded(sha256) == null) {
             return new Protocol.Frame(Protocol.STATUS_NEED_MODULE, new byte[0]);
         }
         Session session = client.session;
@@ -136,7 +132,14 @@ public final class MacroService {
             client.pid = pid;
             client.session = session;
         }
-        return ok(session.expand(module, wireRequest));
+        byte[] answer = session.expand(sha256, wireRequest);
+        return answer == null ? new Protocol.Frame(Protocol.STATUS_NEED_MODULE, new byte[0]) : ok(answer);
+    }
+
+    private MacroModule loaded(String sha256) {
+        synchronized (modules) {
+            return modules.get(sha256);
+        }
     }
 
     private Session replace(Session stale, long startTime) {
@@ -208,9 +211,9 @@ public final class MacroService {
             this.startTime = startTime;
         }
 
-        byte[] expand(MacroModule module, byte[] wireRequest) throws SandboxException {
-            return chains.computeIfAbsent(module.sha256(), sha -> new Chain(module))
-                    .expand(wireRequest);
+        /** The answer, or null when it needs module {@code sha256}, which is not loaded. */
+        byte[] expand(String sha256, byte[] wireRequest) throws SandboxException {
+            return chains.computeIfAbsent(sha256, Chain::new).expand(wireRequest);
         }
 
         void close() {
@@ -225,19 +228,22 @@ public final class MacroService {
      * nothing else (an artifact has no imports). So an answer is cached under the session's requests up to it (see
      * {@link ExpansionCache}), and a later session that asks the same requests in the same order gets the cached
      * answers without running the macro. The instance is made and brought up to date (the requests answered from the
-     * cache are replayed on it, answers dropped) only when an answer is not cached.
+     * cache are replayed on it, answers dropped) only when an answer is not cached. Cached answers need no module at
+     * all: a daemon that read them from disk answers them before the client has sent the module.
      */
     private final class Chain {
-        private final MacroModule module;
+        private final String sha256;
+        private MacroModule module; // null until a request is not answered from the cache
         private long position; // the cache's entry for the requests so far; NOT_CACHED once the chain cannot be cached
         private final List<byte[]> answeredFromCache = new ArrayList<>();
         private MacroInstance instance;
 
-        Chain(MacroModule module) {
-            this.module = module;
-            this.position = expansions == null ? ExpansionCache.NOT_CACHED : expansions.start(module.sha256());
+        Chain(String sha256) {
+            this.sha256 = sha256;
+            this.position = expansions == null ? ExpansionCache.NOT_CACHED : expansions.start(sha256);
         }
 
+        /** The answer, or null when it must be computed and the module is not loaded (the client then sends it). */
         synchronized byte[] expand(byte[] wireRequest) throws SandboxException {
             if (position != ExpansionCache.NOT_CACHED) {
                 ExpansionCache.Answer cached = expansions.get(position, wireRequest);
@@ -246,6 +252,9 @@ public final class MacroService {
                     position = cached.position();
                     return cached.response();
                 }
+            }
+            if (module == null && (module = loaded(sha256)) == null) {
+                return null;
             }
             byte[] response;
             try {

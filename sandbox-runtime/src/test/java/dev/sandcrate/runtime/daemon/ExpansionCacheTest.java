@@ -106,11 +106,12 @@ class ExpansionCacheTest {
         }
         daemon.close(); // idle: the next build starts another daemon
         try (DaemonClient client = daemon(1 << 20, journals)) {
-            client.load(wasm);
-            long second = newSession();
+            long second = newSession(); // answered from disk before the module is sent: this daemon has never loaded it
             assertEquals(1, callNumber(client.expand(second, sha, request("a"))));
             assertEquals(2, callNumber(client.expand(second, sha, request("b"))));
             assertTrue(client.ping().contains("2 hits, 0 misses") && client.ping().contains("3 read from"), client.ping());
+            assertEquals(Protocol.STATUS_NEED_MODULE, client.expand(second, sha, request("edited")).code());
+            client.load(wasm);
             // the instance made now replays "a" and "b" first, as with answers from memory
             assertEquals(3, callNumber(client.expand(second, sha, request("edited"))));
         }
