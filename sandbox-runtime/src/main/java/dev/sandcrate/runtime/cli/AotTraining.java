@@ -32,7 +32,8 @@ import java.util.List;
  * carries a tiny ABI module that answers with its request; the request is made here, in this runtime's wire format.
  * It runs them
  * <ul>
- *   <li>through a daemon on a socket, as a shim does (EXPAND answered NEED_MODULE, LOAD, EXPAND again);</li>
+ *   <li>through a daemon on a socket, as a shim does (EXPAND answered NEED_MODULE, LOAD, EXPAND again), then
+ *       through a second daemon that answers from the first one's expansion journal, with no LOAD;</li>
  *   <li>through {@code --stdio};</li>
  *   <li>and through a Wasmtime engine in this JVM, which is what the engine worker runs: the worker starts from the
  *       same cache, and its own start (JNI binding, engine, module load) was on the cold path uncached.</li>
@@ -59,20 +60,26 @@ public final class AotTraining {
         RuntimeCommand.EngineOptions engine = RuntimeCommand.EngineOptions.fromEnvironment(System.getenv());
 
         Path socketDirectory = Path.of(System.getenv("SANDCRATE_CACHE"), "run"); // removed with the scratch cache
-        DaemonServer daemon = new DaemonServer(new MacroService(engine.create(), 1 << 20), socketDirectory, Duration.ofMinutes(1));
-        try {
-            if (!daemon.start()) {
-                throw new IllegalStateException("the training daemon could not start in " + socketDirectory);
+        Path journals = Engines.cacheDirectory(System.getenv()).resolve("expansions"); // where DaemonCommand keeps them
+        // the second daemon answers from the first one's journal, before any LOAD
+        for (boolean first : new boolean[] {true, false}) {
+            DaemonServer daemon = new DaemonServer(new MacroService(engine.create(), 1 << 20, journals), socketDirectory, Duration.ofMinutes(1));
+            try {
+                if (!daemon.start()) {
+                    throw new IllegalStateException("the training daemon could not start in " + socketDirectory);
+                }
+                try (DaemonClient client = DaemonClient.connect(daemon.socket())) {
+                    client.ping();
+                    if (first) {
+                        expect(client.call(expand.code(), expand.payload()), Protocol.STATUS_NEED_MODULE);
+                        client.load(load.payload());
+                        expect(client.call(expand.code(), expand.payload()), Protocol.STATUS_OK);
+                    }
+                    expect(client.call(expand.code(), expand.payload()), Protocol.STATUS_OK); // answered from the cache
+                }
+            } finally {
+                daemon.close();
             }
-            try (DaemonClient client = DaemonClient.connect(daemon.socket())) {
-                client.ping();
-                expect(client.call(expand.code(), expand.payload()), Protocol.STATUS_NEED_MODULE);
-                client.load(load.payload());
-                expect(client.call(expand.code(), expand.payload()), Protocol.STATUS_OK);
-                expect(client.call(expand.code(), expand.payload()), Protocol.STATUS_OK); // answered from the cache
-            }
-        } finally {
-            daemon.close();
         }
 
         ByteArrayOutputStream stdioIn = new ByteArrayOutputStream();
