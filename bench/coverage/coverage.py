@@ -1257,8 +1257,8 @@ def cmd_report(a):
                    f"(no crate of the corpus and no integration test built) and {identical_by['written']} on call sites written for "
                    "this benchmark only (nothing of the above calls them and builds).\n")
     if no_sites:
-        out.append(f"{no_sites} verified macro(s) had no call site to compare on (no crate of the corpus, integration test, doc example or "
-                   "example that calls them and builds from source); they do not count as identical.\n")
+        out.append(f"{no_sites} verified macro(s) had no call site to compare on (no crate of the corpus, integration test, doc example, "
+                   "example or written call site that calls them and builds from source); they do not count as identical.\n")
     if denied:
         out.append(f"{len(denied)} macro(s) were denied when this comparison started ({', '.join(denied)}): the view serves them from "
                    "source with the reason shown, and they do not count as verified.\n")
