@@ -107,59 +107,64 @@ fn from_bridge_lit_kind(k: bridge::LitKind) -> LitKind {
 pub fn into_trees(stream: &TokenStream) -> Vec<BTree> {
     let mut out = Vec::with_capacity(stream.trees().len());
     for tree in stream.trees() {
-        match tree {
-            Tree::Delimited { span, delimiter, stream, .. } => out.push(bridge::TokenTree::Group(bridge::Group {
-                delimiter: to_bridge_delimiter(*delimiter),
-                stream: Some(stream.clone()),
-                span: BDelimSpan { open: span.open, close: span.close, entire: span.entire },
-            })),
-            Tree::Token(token, spacing) => {
-                let joint = *spacing == Spacing::Joint;
-                match &token.kind {
-                    TokenKind::Op(op) => {
-                        let n = op.len();
-                        for (i, ch) in op.bytes().enumerate() {
-                            let joint = if i == n - 1 { joint } else { true };
-                            out.push(bridge::TokenTree::Punct(bridge::Punct { ch, joint, span: token.spans[i] }));
-                        }
+        push_bridge_trees(tree, &mut out);
+    }
+    out
+}
+
+/// One of our trees as the bridge trees rustc's `from_internal` makes of it.
+fn push_bridge_trees(tree: &Tree, out: &mut Vec<BTree>) {
+    match tree {
+        Tree::Delimited { span, delimiter, stream, .. } => out.push(bridge::TokenTree::Group(bridge::Group {
+            delimiter: to_bridge_delimiter(*delimiter),
+            stream: Some(stream.clone()),
+            span: BDelimSpan { open: span.open, close: span.close, entire: span.entire },
+        })),
+        Tree::Token(token, spacing) => {
+            let joint = *spacing == Spacing::Joint;
+            match &token.kind {
+                TokenKind::Op(op) => {
+                    let n = op.len();
+                    for (i, ch) in op.bytes().enumerate() {
+                        let joint = if i == n - 1 { joint } else { true };
+                        out.push(bridge::TokenTree::Punct(bridge::Punct { ch, joint, span: token.spans[i] }));
                     }
-                    TokenKind::Ident(sym, raw) => {
-                        out.push(bridge::TokenTree::Ident(bridge::Ident { sym: sym.clone(), is_raw: *raw, span: token.span() }))
+                }
+                TokenKind::Ident(sym, raw) => {
+                    out.push(bridge::TokenTree::Ident(bridge::Ident { sym: sym.clone(), is_raw: *raw, span: token.span() }))
+                }
+                TokenKind::Lifetime(sym, raw) => {
+                    out.push(bridge::TokenTree::Punct(bridge::Punct { ch: b'\'', joint: true, span: token.spans[0] }));
+                    out.push(bridge::TokenTree::Ident(bridge::Ident { sym: sym.clone(), is_raw: *raw, span: token.spans[1] }));
+                }
+                TokenKind::Literal(lit) => out.push(bridge::TokenTree::Literal(bridge::Literal {
+                    kind: to_bridge_lit_kind(lit.kind),
+                    symbol: lit.symbol.clone(),
+                    suffix: lit.suffix.clone(),
+                    span: token.span(),
+                })),
+                TokenKind::DocComment(_, style, data) => {
+                    let span = token.span();
+                    let escaped: String = data.chars().flat_map(char::escape_debug).collect();
+                    let alone = |kind| Tree::Token(Token::new(kind, span), Spacing::Alone);
+                    let inner = TokenStream::new(vec![
+                        alone(TokenKind::Ident(Rc::from("doc"), false)),
+                        alone(TokenKind::Op("=")),
+                        alone(TokenKind::Literal(Lit { kind: LitKind::Str, symbol: Rc::from(escaped), suffix: None })),
+                    ]);
+                    out.push(bridge::TokenTree::Punct(bridge::Punct { ch: b'#', joint: false, span }));
+                    if *style == AttrStyle::Inner {
+                        out.push(bridge::TokenTree::Punct(bridge::Punct { ch: b'!', joint: false, span }));
                     }
-                    TokenKind::Lifetime(sym, raw) => {
-                        out.push(bridge::TokenTree::Punct(bridge::Punct { ch: b'\'', joint: true, span: token.spans[0] }));
-                        out.push(bridge::TokenTree::Ident(bridge::Ident { sym: sym.clone(), is_raw: *raw, span: token.spans[1] }));
-                    }
-                    TokenKind::Literal(lit) => out.push(bridge::TokenTree::Literal(bridge::Literal {
-                        kind: to_bridge_lit_kind(lit.kind),
-                        symbol: lit.symbol.clone(),
-                        suffix: lit.suffix.clone(),
-                        span: token.span(),
-                    })),
-                    TokenKind::DocComment(_, style, data) => {
-                        let span = token.span();
-                        let escaped: String = data.chars().flat_map(char::escape_debug).collect();
-                        let alone = |kind| Tree::Token(Token::new(kind, span), Spacing::Alone);
-                        let inner = TokenStream::new(vec![
-                            alone(TokenKind::Ident(Rc::from("doc"), false)),
-                            alone(TokenKind::Op("=")),
-                            alone(TokenKind::Literal(Lit { kind: LitKind::Str, symbol: Rc::from(escaped), suffix: None })),
-                        ]);
-                        out.push(bridge::TokenTree::Punct(bridge::Punct { ch: b'#', joint: false, span }));
-                        if *style == AttrStyle::Inner {
-                            out.push(bridge::TokenTree::Punct(bridge::Punct { ch: b'!', joint: false, span }));
-                        }
-                        out.push(bridge::TokenTree::Group(bridge::Group {
-                            delimiter: proc_macro::Delimiter::Bracket,
-                            stream: Some(inner),
-                            span: BDelimSpan::from_single(span),
-                        }));
-                    }
+                    out.push(bridge::TokenTree::Group(bridge::Group {
+                        delimiter: proc_macro::Delimiter::Bracket,
+                        stream: Some(inner),
+                        span: BDelimSpan::from_single(span),
+                    }));
                 }
             }
         }
     }
-    out
 }
 
 /// rustc's `to_internal`: one bridge tree as one or two of our trees.
@@ -353,9 +358,34 @@ fn doc_comment_at(trees: &[wire::TokenTree], spans: &SpanTable) -> Option<(Token
     Some((Token::new(TokenKind::DocComment(kind, style, Rc::from(data)), pound.span), consumed + 1))
 }
 
-/// Converts an output stream to the wire form the consumer rebuilds.
+/// Converts an output stream to the wire form the consumer rebuilds. A negative number a macro made
+/// (`Literal::i32_unsuffixed(-1)`), which `to_internal` split into a `-` with hidden spacing and the
+/// number, goes back as the one literal `-1`: the wire has no hidden spacing, and a `-` rebuilt alone
+/// would print `- 1` where rustc prints `-1`.
 pub fn to_wire(stream: &TokenStream) -> wire::TokenStream {
-    into_trees(stream)
+    let trees = stream.trees();
+    let mut bridge_trees = Vec::with_capacity(trees.len());
+    let mut i = 0;
+    while i < trees.len() {
+        if let (Tree::Token(minus, Spacing::JointHidden), Some(Tree::Token(number, _))) = (&trees[i], trees.get(i + 1)) {
+            if let (TokenKind::Op("-"), TokenKind::Literal(lit)) = (&minus.kind, &number.kind) {
+                if matches!(lit.kind, LitKind::Integer | LitKind::Float) && minus.span() == number.span() {
+                    let symbol: Symbol = Rc::from(format!("-{}", lit.symbol));
+                    bridge_trees.push(bridge::TokenTree::Literal(bridge::Literal {
+                        kind: to_bridge_lit_kind(lit.kind),
+                        symbol,
+                        suffix: lit.suffix.clone(),
+                        span: number.span(),
+                    }));
+                    i += 2;
+                    continue;
+                }
+            }
+        }
+        push_bridge_trees(&trees[i], &mut bridge_trees);
+        i += 1;
+    }
+    bridge_trees
         .into_iter()
         .map(|tree| match tree {
             bridge::TokenTree::Group(g) => wire::TokenTree::Group(wire::Group {

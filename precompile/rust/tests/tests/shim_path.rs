@@ -185,3 +185,14 @@ fn literals_rebuilt_by_the_shim_are_the_lexers_tokens() {
     assert!(result.starts_with("same: "), "{result}");
     assert!(result.contains("\"it's\"") && result.contains("007") && result.contains("256u8"), "{result}");
 }
+
+// A negative number a macro makes is one literal; rustc splits it into a `-` with hidden spacing and
+// prints `-1`. The module sends it back as the literal `-1`, not as a `-` rebuilt alone (`- 1`), while
+// a `-` the macro placed itself stays a token of its own.
+#[test]
+fn negative_literals_print_like_the_native_macro() {
+    let tokens: &str = oracle_probes::compare_negative_literals!();
+    assert!(tokens.starts_with("same: "), "{tokens}");
+    let printed: &str = oracle_probes::compare_printed_negative_literals!();
+    assert!(printed.starts_with("same: ") && printed.contains("-1") && printed.contains("- 3"), "{printed}");
+}

@@ -2,7 +2,7 @@
 //! rustc's server (through the oracle) and under the sandcrate server, and the answers compare.
 extern crate proc_macro;
 
-use proc_macro::{Group, Literal, Span, TokenStream, TokenTree};
+use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use sandcrate_oracle::{proc_macro_wire::dump_tokens, string_args, string_literal};
 use std::str::FromStr;
 
@@ -101,6 +101,27 @@ pub fn rename_f(input: TokenStream) -> TokenStream {
             other => other,
         })
         .collect()
+}
+
+/// `f(-1, -2.5f64, - 3, x - -4)`: negative numbers as macros make them (one literal each, which
+/// rustc prints `-1`), next to a `-` the macro placed itself (printed `- 3`).
+pub fn negative_literals(_input: TokenStream) -> TokenStream {
+    let punct = |ch| TokenTree::Punct(Punct::new(ch, Spacing::Alone));
+    let args: TokenStream = [
+        TokenTree::Literal(Literal::i32_unsuffixed(-1)),
+        punct(','),
+        TokenTree::Literal(Literal::f64_suffixed(-2.5)),
+        punct(','),
+        punct('-'),
+        TokenTree::Literal(Literal::u8_unsuffixed(3)),
+        punct(','),
+        TokenTree::Ident(Ident::new("x", Span::call_site())),
+        punct('-'),
+        TokenTree::Literal(Literal::i64_unsuffixed(-4)),
+    ]
+    .into_iter()
+    .collect();
+    [TokenTree::Ident(Ident::new("f", Span::call_site())), TokenTree::Group(Group::new(Delimiter::Parenthesis, args))].into_iter().collect()
 }
 
 /// Rebuilds every group of its input (same delimiters, tokens and spans).

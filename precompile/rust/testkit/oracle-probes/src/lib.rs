@@ -18,5 +18,7 @@ sandcrate_oracle::oracle! {
     direct compare_printed_tag => shim_probe::compare_printed_tag,
     direct compare_printed_rename_f => shim_probe::compare_printed_rename_f,
     direct compare_printed_rebuilt => shim_probe::compare_printed_rebuilt,
+    direct compare_negative_literals => shim_probe::compare_negative_literals,
+    direct compare_printed_negative_literals => shim_probe::compare_printed_negative_literals,
     direct compare_source_texts => shim_probe::compare_source_texts,
 }

@@ -22,6 +22,7 @@ static MACROS: &[ProcMacro] = &[
     ProcMacro::bang("keep", fixture_macros::keep),
     ProcMacro::bang("rename_f", fixture_macros::rename_f),
     ProcMacro::bang("rebuilt", fixture_macros::rebuilt),
+    ProcMacro::bang("negative_literals", fixture_macros::negative_literals),
     ProcMacro::attr("tag", fixture_macros::tag),
 ];
 
@@ -124,6 +125,16 @@ pub fn compare_printed_rename_f(input: TokenStream) -> TokenStream {
 /// A macro that rebuilds every group: nothing may be handed back as the original.
 pub fn compare_printed_rebuilt(input: TokenStream) -> TokenStream {
     compare_printed(fixture_macros::rebuilt(input.clone()), sandboxed(wire::MacroKind::Bang, "rebuilt", input))
+}
+
+/// Negative number literals a macro makes: the same tokens and positions as natively, and printed alike
+/// (`-1`, not `- 1`).
+pub fn compare_negative_literals(input: TokenStream) -> TokenStream {
+    compare(fixture_macros::negative_literals, wire::MacroKind::Bang, "negative_literals", input)
+}
+
+pub fn compare_printed_negative_literals(input: TokenStream) -> TokenStream {
+    compare_printed(fixture_macros::negative_literals(input.clone()), sandboxed(wire::MacroKind::Bang, "negative_literals", input))
 }
 
 /// Whether the request's source texts (cut from enclosing groups where the tokens lie inside
