@@ -390,16 +390,21 @@ WRITTEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callsites")
 def written_call_sites(macro, names):
     """The call sites written for this benchmark for `macro` (callsites/NAME-VERSION/*.rs, each a program that follows
     the crate's docs and names each other crate it uses on a `// dependency: <TOML line>`, and what the probe's
-    Cargo.toml must say besides on `// manifest: <line>` lines), as example targets."""
+    Cargo.toml must say besides on `// manifest: <line>` lines; NAME.build.rs beside NAME.rs is the probe's build
+    script, naming its crates on `// build-dependency:` lines), as example targets."""
     folder = os.path.join(WRITTEN, f"{macro['name']}-{macro['version']}")
     found = []
     for f in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
-        if f.endswith(".rs"):
+        if f.endswith(".rs") and not f.endswith(".build.rs"):
             text = read(os.path.join(folder, f))
+            build = os.path.join(folder, f[:-3] + ".build.rs")  # the probe's build script, if the macro needs one
+            build_script = read(build) if os.path.exists(build) else None
             found.append({"name": f"written-{f[:-3]}", "path": f"written/{f}", "text": text, "origin": "written",
                           "sites": count_calls(code_of(os.path.join(folder, f)), names),
                           "dependencies": re.findall(r"^//\s*dependency:\s*(.+)$", text, re.M),
                           "manifest": re.findall(r"^//\s*manifest: ?(.*)$", text, re.M),
+                          "build_script": build_script,
+                          "build_dependencies": re.findall(r"^//\s*build-dependency:\s*(.+)$", build_script or "", re.M),
                           "label": f"a call site written for the benchmark: callsites/{macro['name']}-{macro['version']}/{f}"})
     return found
 
@@ -789,6 +794,12 @@ class Builder:
         os.makedirs(os.path.join(d, "src"), exist_ok=True)
         with open(os.path.join(d, "src", "lib.rs"), "w") as f:
             f.write("")
+        # a written call site whose macro reads what a build script made (cpp_macros: cpp_build's metadata in OUT_DIR)
+        scripted = [t for t in targets if t.get("build_script")]
+        if scripted:
+            with open(os.path.join(d, "build.rs"), "w") as f:
+                f.write(scripted[0]["build_script"])
+        build_section = ("\n[build-dependencies]\n" + "".join(line + "\n" for line in scripted[0]["build_dependencies"])) if scripted else ""
         results = []
         # a dependency the corpus does not have (or not in the version asked) leaves out the targets that name it
         while True:
@@ -799,7 +810,7 @@ class Builder:
                         f'[dev-dependencies]\n{json.dumps(crate["name"])} = {{ version = "={crate["version"]}", features = {toml_value(features)} }}\n'
                         + "".join(line + "\n" for _, _, line in dev)
                         + (f"\n[features]\ndefault = {toml_value(features)}\n" + "".join(f"{json.dumps(x)} = []\n" for x in features) if features else "")
-                        + examples
+                        + examples + build_section
                         # what a written call site's macro reads from its caller's manifest (document-features' `## ` docs)
                         + "".join("\n" + "\n".join(t["manifest"]) + "\n" for t in targets if t.get("manifest")))
             view_resolved = self.cargo("view", d, "generate-lockfile")
