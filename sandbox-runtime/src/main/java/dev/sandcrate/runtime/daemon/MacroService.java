@@ -120,9 +120,6 @@ public final class MacroService {
         byte[] wireRequest = new byte[buffer.remaining()];
         buffer.get(wireRequest);
 
-        if (expansions == null && loaded(sha256) == null) {
-            return new Protocol.Frame(Protocol.STATUS_NEED_MODULE, new byte[0]);
-        }
         Session session = client.session;
         if (client.pid != pid || session == null || sessions.get(pid) != session) { // first call, or swept meanwhile
             session = sessions.compute(pid, (key, existing) -> {
