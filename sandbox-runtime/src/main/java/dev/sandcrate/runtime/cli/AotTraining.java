@@ -7,6 +7,7 @@ import dev.sandcrate.runtime.daemon.Protocol;
 import dev.sandcrate.runtime.daemon.StdioServer;
 import dev.sandcrate.runtime.engine.ArtifactAbi;
 import dev.sandcrate.runtime.engine.Engines;
+import dev.sandcrate.runtime.engine.MacroEngine;
 import dev.sandcrate.runtime.engine.MacroInstance;
 import dev.sandcrate.runtime.engine.MacroModule;
 import dev.sandcrate.runtime.engine.wasmtime.WasmtimeEngine;
@@ -60,10 +61,11 @@ public final class AotTraining {
         RuntimeCommand.EngineOptions engine = RuntimeCommand.EngineOptions.fromEnvironment(System.getenv());
 
         Path socketDirectory = Path.of(System.getenv("SANDCRATE_CACHE"), "run"); // removed with the scratch cache
-        Path journals = Engines.cacheDirectory(System.getenv()).resolve("expansions"); // where DaemonCommand keeps them
+        Path journals = MacroService.journalDirectory(System.getenv());
+        MacroEngine daemonEngine = engine.create(); // one engine (and worker) for both daemons, as in a daemon's life
         // the second daemon answers from the first one's journal, before any LOAD
         for (boolean first : new boolean[] {true, false}) {
-            DaemonServer daemon = new DaemonServer(new MacroService(engine.create(), 1 << 20, journals), socketDirectory, Duration.ofMinutes(1));
+            DaemonServer daemon = new DaemonServer(new MacroService(daemonEngine, 1 << 20, journals), socketDirectory, Duration.ofMinutes(1));
             try {
                 if (!daemon.start()) {
                     throw new IllegalStateException("the training daemon could not start in " + socketDirectory);

@@ -50,9 +50,8 @@ final class DaemonCommand implements Callable<Integer> {
         if (cacheMib < 0) {
             throw new IllegalArgumentException(CACHE_ENV + " / --expansion-cache-mib must not be negative, not " + cacheMib);
         }
-        Path cache = dev.sandcrate.runtime.engine.Engines.cacheDirectory(System.getenv());
         DaemonServer server = new DaemonServer(new MacroService(engine.create(), cacheMib << 20,
-                cache == null ? null : cache.resolve("expansions")), directory, idle);
+                MacroService.journalDirectory(System.getenv())), directory, idle);
         if (!server.start()) {
             System.err.println("sandcrate-runtime: a daemon already serves " + directory.resolve("runtime-v1.sock"));
             return 0;

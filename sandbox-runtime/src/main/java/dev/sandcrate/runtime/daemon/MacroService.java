@@ -1,6 +1,7 @@
 package dev.sandcrate.runtime.daemon;
 
 import dev.sandcrate.runtime.RuntimeVersion;
+import dev.sandcrate.runtime.engine.Engines;
 import dev.sandcrate.runtime.engine.MacroEngine;
 import dev.sandcrate.runtime.engine.MacroInstance;
 import dev.sandcrate.runtime.engine.MacroModule;
@@ -49,6 +50,12 @@ public final class MacroService {
     public MacroService(MacroEngine engine, long cacheBytes, Path cacheDirectory) {
         this.engine = engine;
         this.expansions = cacheBytes > 0 ? new ExpansionCache(cacheBytes, cacheDirectory) : null;
+    }
+
+    /** Where daemons keep expansion journals: {@code expansions/} in the runtime cache ({@link Engines#cacheDirectory}); null without one. */
+    public static Path journalDirectory(Map<String, String> env) {
+        Path cache = Engines.cacheDirectory(env);
+        return cache == null ? null : cache.resolve("expansions");
     }
 
     /** Closes the expansion cache's files (a daemon that stops lets the next one use them). */
