@@ -52,6 +52,7 @@ pub fn source_request(kind: wire::MacroKind, name: &str, attr: Option<&str>, src
         attr: attr.map(|a| wire::Input::Source { file: "attr.rs".into(), text: a.into() }),
         input: wire::Input::Source { file: "input.rs".into(), text: src.into() },
         env: vec![],
+        inputs: None,
     }
 }
 
@@ -66,6 +67,7 @@ pub fn dump(response: &wire::Response) -> String {
         wire::Outcome::Expanded(stream) => wire::dump_tokens(stream),
         wire::Outcome::Panicked { message, .. } => format!("panicked: {message}"),
         wire::Outcome::Failed(message) => format!("failed: {message}"),
+        wire::Outcome::NeedsInputs { current_dir, paths } => format!("needs inputs: current dir {current_dir}, {paths:?}"),
     }
 }
 

@@ -34,6 +34,7 @@ fn request(kind: wire::MacroKind, name: &str, text: &str) -> wire::Response {
         attr: None,
         input: wire::Input::Source { file: "smoke.rs".into(), text: text.into() },
         env: vec![],
+        inputs: None,
     };
     wire::Response::decode(&sandcrate_bridge_server::expand(sandcrate_harness::SANDCRATE_MACROS, &request.encode())).unwrap()
 }

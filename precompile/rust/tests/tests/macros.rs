@@ -157,6 +157,7 @@ fn token_input_keeps_the_consumers_span_ids() {
             wire::TokenTree::Ident(wire::Ident { name: "match".into(), is_raw: true, span: 2 }),
         ]),
         env: vec![],
+        inputs: None,
     };
     let response = run(&request);
     let wire::Outcome::Expanded(out) = &response.outcome else { panic!("{response:?}") };

@@ -10,6 +10,7 @@ fn main() {
             Outcome::Expanded(s) => print!("{}", dump_tokens(&s)),
             Outcome::Panicked { message, location } => println!("panicked: {message} {location:?}"),
             Outcome::Failed(m) => println!("failed: {m}"),
+            Outcome::NeedsInputs { current_dir, paths } => println!("needs inputs: current dir {current_dir}, {paths:?}"),
         },
         Err(response_error) => match Request::decode(&bytes) {
             Ok(r) => {

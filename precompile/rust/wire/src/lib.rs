@@ -1,5 +1,5 @@
-//! Sandcrate wire format, version 2: requests and responses exchanged between a consumer (the
-//! generated shim, the runtime CLI, tests) and a precompiled proc-macro wasm module.
+//! Sandcrate wire format, version 3 (and 2, which it extends): requests and responses exchanged between a
+//! consumer (the generated shim, the runtime CLI, tests) and a precompiled proc-macro wasm module.
 //!
 //! The byte layout is specified in `docs/wire-format.md`. This file is deliberately ONE
 //! dependency-free file (std only): it is copied verbatim into every generated shim crate, so the
@@ -13,8 +13,11 @@ use std::fmt;
 
 /// First four bytes of every message.
 pub const MAGIC: [u8; 4] = *b"SCWF";
-/// Wire format version this file reads and writes.
-pub const VERSION: u16 = 2;
+/// Newest wire format version this file reads and writes: the one that carries file inputs.
+pub const VERSION: u16 = 3;
+/// Oldest version this file reads. A message that needs nothing of version 3 (a request without file inputs, a
+/// response that does not ask for them) is written as version 2, so modules and runtimes of version 2 read it.
+pub const OLDEST_VERSION: u16 = 2;
 /// Message type byte of a request.
 pub const MESSAGE_REQUEST: u8 = 1;
 /// Message type byte of a response.
@@ -154,6 +157,46 @@ pub struct Request {
     /// The environment the macro's `std::env` sees, sorted by name, names unique: the variables cargo
     /// sets for the crate being compiled (`CARGO_PKG_NAME`, ...), as an explicit input of the expansion.
     pub env: Vec<(String, String)>,
+    /// The files (and working directory) the macro asked for in an earlier answer; `None` until it asked. Only
+    /// version 3 carries them.
+    pub inputs: Option<FileInputs>,
+}
+
+/// What a macro may see of the consumer's disk: exactly what it asked for, given by the consumer (the shim reads
+/// it, inside the crate's directory and `OUT_DIR` only) as an explicit input of the expansion.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileInputs {
+    /// `std::env::current_dir()` inside the module (rustc's working directory); `None` if not asked for.
+    pub current_dir: Option<String>,
+    /// One entry per path the macro named, sorted by path, paths unique.
+    pub files: Vec<FileInput>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileInput {
+    /// The path as the macro named it, normalised (`.` components and repeated `/` dropped).
+    pub path: String,
+    pub entry: FileEntry,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileEntry {
+    /// Nothing there (`NotFound` inside the module).
+    Missing,
+    /// Not given to the macro (`PermissionDenied` with this message inside the module).
+    Denied(String),
+    /// A file (symbolic links followed): its canonical path and contents.
+    File { canonical: String, contents: Vec<u8> },
+    /// A directory: its canonical path and its entries, sorted by name.
+    Dir { canonical: String, entries: Vec<(String, EntryKind)> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    File,
+    Dir,
+    /// Anything else, including a link that leads nowhere.
+    Other,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -187,6 +230,9 @@ pub enum Outcome {
     Panicked { message: String, location: Option<PanicLocation> },
     /// The request could not be run (bad request, unknown macro, source text that does not lex).
     Failed(String),
+    /// The macro named files (or the working directory) the request did not give: send the request again with
+    /// them in `Request::inputs` (together with the ones given before). Version 3 only.
+    NeedsInputs { current_dir: bool, paths: Vec<String> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -322,11 +368,16 @@ impl Writer {
         }
     }
 
-    fn finish(self, message_type: u8) -> Vec<u8> {
+    fn bytes(&mut self, b: &[u8]) {
+        self.len(b.len());
+        self.body.extend_from_slice(b);
+    }
+
+    fn finish(self, message_type: u8, version: u16) -> Vec<u8> {
         let strings_len: usize = self.strings.iter().map(|s| 4 + s.len()).sum();
         let mut out = Vec::with_capacity(12 + strings_len + self.body.len());
         out.extend_from_slice(&MAGIC);
-        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.extend_from_slice(&version.to_le_bytes());
         out.push(message_type);
         out.push(0);
         out.extend_from_slice(&(self.strings.len() as u32).to_le_bytes());
@@ -478,7 +529,42 @@ impl Request {
             w.string(name);
             w.string(value);
         }
-        w.finish(MESSAGE_REQUEST)
+        match &self.inputs {
+            None => w.finish(MESSAGE_REQUEST, OLDEST_VERSION),
+            Some(inputs) => {
+                w.opt_string(inputs.current_dir.as_deref());
+                w.len(inputs.files.len());
+                for file in &inputs.files {
+                    w.string(&file.path);
+                    match &file.entry {
+                        FileEntry::Missing => w.u8(0),
+                        FileEntry::Denied(reason) => {
+                            w.u8(1);
+                            w.string(reason);
+                        }
+                        FileEntry::File { canonical, contents } => {
+                            w.u8(2);
+                            w.string(canonical);
+                            w.bytes(contents);
+                        }
+                        FileEntry::Dir { canonical, entries } => {
+                            w.u8(3);
+                            w.string(canonical);
+                            w.len(entries.len());
+                            for (name, kind) in entries {
+                                w.string(name);
+                                w.u8(match kind {
+                                    EntryKind::File => 0,
+                                    EntryKind::Dir => 1,
+                                    EntryKind::Other => 2,
+                                });
+                            }
+                        }
+                    }
+                }
+                w.finish(MESSAGE_REQUEST, VERSION)
+            }
+        }
     }
 
     /// Decodes and validates a request: every span id must name a span of the request's table.
@@ -508,8 +594,9 @@ impl Request {
             }
             env.push((name, value));
         }
+        let inputs = if r.version >= 3 { Some(r.file_inputs()?) } else { None };
         r.end()?;
-        Ok(Request { kind, name, spans, def_site, call_site, mixed_site, attr, input, env })
+        Ok(Request { kind, name, spans, def_site, call_site, mixed_site, attr, input, env, inputs })
     }
 }
 
@@ -520,6 +607,7 @@ impl Response {
             Outcome::Expanded(_) => w.u8(0),
             Outcome::Panicked { .. } => w.u8(1),
             Outcome::Failed(_) => w.u8(2),
+            Outcome::NeedsInputs { .. } => w.u8(3),
         }
         w.u32(self.first_span_id);
         w.spans(&self.spans);
@@ -538,8 +626,16 @@ impl Response {
                 }
             }
             Outcome::Failed(message) => w.string(message),
+            Outcome::NeedsInputs { current_dir, paths } => {
+                w.u8(*current_dir as u8);
+                w.len(paths.len());
+                for path in paths {
+                    w.string(path);
+                }
+                return w.finish(MESSAGE_RESPONSE, VERSION);
+            }
         }
-        w.finish(MESSAGE_RESPONSE)
+        w.finish(MESSAGE_RESPONSE, OLDEST_VERSION)
     }
 
     /// Decodes and validates a response. Span ids may name request spans (below
@@ -547,7 +643,7 @@ impl Response {
     pub fn decode(bytes: &[u8]) -> Result<Response, WireError> {
         let mut r = Reader::new(bytes, MESSAGE_RESPONSE)?;
         let status = r.u8()?;
-        if status > 2 {
+        if status > 3 || (status == 3 && r.version < 3) {
             return Err(r.error_before(1, format!("unknown response status {status}")));
         }
         let first_span_id = r.u32()?;
@@ -565,7 +661,16 @@ impl Response {
                 };
                 Outcome::Panicked { message, location }
             }
-            _ => Outcome::Failed(r.string()?),
+            2 => Outcome::Failed(r.string()?),
+            _ => {
+                let current_dir = r.bool()?;
+                let n = r.count(4)?;
+                let mut paths = Vec::with_capacity(n);
+                for _ in 0..n {
+                    paths.push(r.string()?);
+                }
+                Outcome::NeedsInputs { current_dir, paths }
+            }
         };
         r.end()?;
         Ok(Response { first_span_id, spans, diagnostics, outcome })
@@ -582,19 +687,22 @@ struct Reader<'a> {
     strings: Vec<String>,
     /// Span ids must be below this (request: table size; response: first id + table size).
     span_limit: u64,
+    /// The message's version, `OLDEST_VERSION..=VERSION`.
+    version: u16,
 }
 
 impl<'a> Reader<'a> {
     fn new(bytes: &'a [u8], message_type: u8) -> Result<Self, WireError> {
-        let mut r = Reader { bytes, pos: 0, strings: Vec::new(), span_limit: 0 };
+        let mut r = Reader { bytes, pos: 0, strings: Vec::new(), span_limit: 0, version: 0 };
         if bytes.len() < 4 || bytes[..4] != MAGIC {
             return Err(r.error("not a sandcrate wire message (magic \"SCWF\" missing)".into()));
         }
         r.pos = 4;
         let version = u16::from_le_bytes([r.u8()?, r.u8()?]);
-        if version != VERSION {
-            return Err(r.error_before(2, format!("unsupported wire format version {version} (this side speaks {VERSION})")));
+        if !(OLDEST_VERSION..=VERSION).contains(&version) {
+            return Err(r.error_before(2, format!("unsupported wire format version {version} (this side speaks {OLDEST_VERSION} to {VERSION})")));
         }
+        r.version = version;
         let found = r.u8()?;
         if found != message_type {
             return Err(r.error_before(1, format!("expected message type {message_type}, found {found}")));
@@ -813,6 +921,50 @@ impl<'a> Reader<'a> {
             out.push(Diagnostic { level, message, spans, children });
         }
         Ok(out)
+    }
+
+    fn bytes(&mut self) -> Result<Vec<u8>, WireError> {
+        let n = self.count(1)?;
+        Ok(self.take(n)?.to_vec())
+    }
+
+    fn file_inputs(&mut self) -> Result<FileInputs, WireError> {
+        let current_dir = self.opt_string()?;
+        let n = self.count(5)?;
+        let mut files: Vec<FileInput> = Vec::with_capacity(n);
+        for _ in 0..n {
+            let path = self.string()?;
+            if files.last().is_some_and(|last| last.path >= path) {
+                return Err(self.error_before(4, format!("file input `{path}` is out of order or repeated")));
+            }
+            let entry = match self.u8()? {
+                0 => FileEntry::Missing,
+                1 => FileEntry::Denied(self.string()?),
+                2 => FileEntry::File { canonical: self.string()?, contents: self.bytes()? },
+                3 => {
+                    let canonical = self.string()?;
+                    let count = self.count(5)?;
+                    let mut entries: Vec<(String, EntryKind)> = Vec::with_capacity(count);
+                    for _ in 0..count {
+                        let name = self.string()?;
+                        if entries.last().is_some_and(|(last, _)| *last >= name) {
+                            return Err(self.error_before(4, format!("directory entry `{name}` is out of order or repeated")));
+                        }
+                        let kind = match self.u8()? {
+                            0 => EntryKind::File,
+                            1 => EntryKind::Dir,
+                            2 => EntryKind::Other,
+                            k => return Err(self.error_before(1, format!("unknown directory entry kind {k}"))),
+                        };
+                        entries.push((name, kind));
+                    }
+                    FileEntry::Dir { canonical, entries }
+                }
+                t => return Err(self.error_before(1, format!("unknown file entry tag {t}"))),
+            };
+            files.push(FileInput { path, entry });
+        }
+        Ok(FileInputs { current_dir, files })
     }
 
     fn end(&self) -> Result<(), WireError> {

@@ -111,7 +111,7 @@ fn request_derive_tokens() -> Request {
     ];
     Request { kind: MacroKind::Derive, name: "Serialize".into(), spans, def_site: 0, call_site: 0, mixed_site: 0, attr: None, input: Input::Tokens(input),
         env: vec![("CARGO_CRATE_NAME".into(), "geometry".into()), ("CARGO_PKG_NAME".into(), "geometry".into()),
-                  ("CARGO_PKG_VERSION".into(), "0.1.0-ß".into())] }
+                  ("CARGO_PKG_VERSION".into(), "0.1.0-ß".into())], inputs: None }
 }
 
 /// An attribute macro whose arguments are tokens and whose item is source text to lex in wasm.
@@ -129,6 +129,7 @@ fn request_attr_source() -> Request {
         attr: Some(Input::Tokens(vec![ident("level", 1), punct('=', false, 1), lit("\"débug\"", 1)])),
         input: Input::Source { file: "main.rs".into(), text: "fn größe() -> u8 {\n    b'\\n' /* ✓ */\n}\n".into() },
         env: vec![],
+        inputs: None,
     }
 }
 
@@ -165,6 +166,7 @@ fn request_bang_literals() -> Request {
         attr: None,
         input: Input::Tokens(input),
         env: vec![],
+        inputs: None,
     }
 }
 
@@ -219,6 +221,29 @@ fn response_failed() -> Response {
     Response { first_span_id: 1, spans: vec![], diagnostics: vec![], outcome: Outcome::Failed("no derive macro named `Serialise` in this module (it has: Deserialize, Serialize)".into()) }
 }
 
+/// A request sent again with the inputs the macro asked for (version 3): the working directory, a file, a
+/// directory, something missing and something outside what the consumer gives.
+fn request_file_inputs() -> Request {
+    let inputs = FileInputs {
+        current_dir: Some("/work/geometry".into()),
+        files: vec![
+            FileInput { path: "/etc/passwd".into(), entry: FileEntry::Denied("outside the crate's directory and OUT_DIR".into()) },
+            FileInput { path: "/work/geometry/assets".into(), entry: FileEntry::Dir {
+                canonical: "/work/geometry/assets".into(),
+                entries: vec![("logo.svg".into(), EntryKind::File), ("old".into(), EntryKind::Other), ("sub".into(), EntryKind::Dir)] } },
+            FileInput { path: "/work/geometry/grammar.pest".into(), entry: FileEntry::File {
+                canonical: "/work/geometry/src/grammar.pest".into(), contents: b"num = { ASCII_DIGIT+ }\n\xff\x00".to_vec() } },
+            FileInput { path: "/work/geometry/missing.txt".into(), entry: FileEntry::Missing },
+        ],
+    };
+    Request { inputs: Some(inputs), ..request_bang_literals() }
+}
+
+fn response_needs_inputs() -> Response {
+    Response { first_span_id: 4, spans: vec![], diagnostics: vec![],
+        outcome: Outcome::NeedsInputs { current_dir: true, paths: vec!["/work/geometry/grammar.pest".into(), "src/../data".into()] } }
+}
+
 enum Message {
     Request(Request),
     Response(Response),
@@ -229,10 +254,12 @@ fn vectors() -> Vec<(&'static str, Message)> {
         ("request-derive-tokens", Message::Request(request_derive_tokens())),
         ("request-attr-source", Message::Request(request_attr_source())),
         ("request-bang-literals", Message::Request(request_bang_literals())),
+        ("request-file-inputs", Message::Request(request_file_inputs())),
         ("response-expanded", Message::Response(response_expanded())),
         ("response-panicked", Message::Response(response_panicked())),
         ("response-panicked-no-location", Message::Response(response_panicked_no_location())),
         ("response-failed", Message::Response(response_failed())),
+        ("response-needs-inputs", Message::Response(response_needs_inputs())),
     ]
 }
 
@@ -251,6 +278,11 @@ fn invalid_vectors() -> Vec<(&'static str, Vec<u8>, bool)> {
     let wrong_type = response_failed().encode();
     // The encoder writes what it is given; the decoder must refuse names that are not sorted and unique.
     let unsorted_env = Request { env: vec![("B".into(), "1".into()), ("A".into(), "2".into())], ..request_bang_literals() }.encode();
+    let mut unsorted_files = request_file_inputs();
+    unsorted_files.inputs.as_mut().unwrap().files.swap(0, 1);
+    // status 3 (needs inputs) exists only from version 3 on
+    let mut needs_inputs_v2 = response_needs_inputs().encode();
+    needs_inputs_v2[4] = 2;
     vec![
         ("invalid-magic", bad_magic, true),
         ("invalid-version", bad_version, true),
@@ -259,6 +291,8 @@ fn invalid_vectors() -> Vec<(&'static str, Vec<u8>, bool)> {
         ("invalid-span-id", bad_span, true),
         ("invalid-response-as-request", wrong_type, true),
         ("invalid-env-order", unsorted_env, true),
+        ("invalid-file-order", unsorted_files.encode(), true),
+        ("invalid-needs-inputs-v2", needs_inputs_v2, false),
     ]
 }
 
@@ -403,7 +437,46 @@ fn json(m: &Message) -> String {
                 json_str(&mut out, value);
                 out.push(']');
             }
-            out.push_str("]}}");
+            out.push(']');
+            if let Some(inputs) = &r.inputs {
+                out.push_str(",\"inputs\":{\"current_dir\":");
+                json_opt_str(&mut out, inputs.current_dir.as_deref());
+                out.push_str(",\"files\":[");
+                for (i, f) in inputs.files.iter().enumerate() {
+                    out.push_str(if i == 0 { "{\"path\":" } else { ",{\"path\":" });
+                    json_str(&mut out, &f.path);
+                    match &f.entry {
+                        FileEntry::Missing => out.push_str(",\"missing\":true"),
+                        FileEntry::Denied(reason) => {
+                            out.push_str(",\"denied\":");
+                            json_str(&mut out, reason);
+                        }
+                        FileEntry::File { canonical, contents } => {
+                            out.push_str(",\"canonical\":");
+                            json_str(&mut out, canonical);
+                            out.push_str(",\"contents_hex\":\"");
+                            for b in contents {
+                                write!(out, "{b:02x}").unwrap();
+                            }
+                            out.push('"');
+                        }
+                        FileEntry::Dir { canonical, entries } => {
+                            out.push_str(",\"canonical\":");
+                            json_str(&mut out, canonical);
+                            out.push_str(",\"entries\":[");
+                            for (j, (name, kind)) in entries.iter().enumerate() {
+                                out.push_str(if j == 0 { "[" } else { ",[" });
+                                json_str(&mut out, name);
+                                write!(out, ",\"{kind:?}\"]").unwrap();
+                            }
+                            out.push(']');
+                        }
+                    }
+                    out.push('}');
+                }
+                out.push_str("]}");
+            }
+            out.push_str("}}");
         }
         Message::Response(r) => {
             write!(out, "{{\"response\":{{\"first_span_id\":{},\"spans\":", r.first_span_id).unwrap();
@@ -436,6 +509,16 @@ fn json(m: &Message) -> String {
                     json_str(&mut out, msg);
                     out.push('}');
                 }
+                Outcome::NeedsInputs { current_dir, paths } => {
+                    write!(out, "{{\"needs_inputs\":{{\"current_dir\":{current_dir},\"paths\":[").unwrap();
+                    for (i, path) in paths.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        json_str(&mut out, path);
+                    }
+                    out.push_str("]}}");
+                }
             }
             out.push_str("}}");
         }
@@ -465,6 +548,7 @@ fn dump_message(m: &Message) -> String {
             }
             Outcome::Panicked { message, .. } => writeln!(out, "== panicked: {message}").unwrap(),
             Outcome::Failed(m) => writeln!(out, "== failed: {m}").unwrap(),
+            Outcome::NeedsInputs { current_dir, paths } => writeln!(out, "== needs inputs: current dir {current_dir}, {}", paths.join(", ")).unwrap(),
         },
     }
     out

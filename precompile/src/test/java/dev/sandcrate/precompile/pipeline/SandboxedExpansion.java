@@ -35,6 +35,7 @@ final class SandboxedExpansion {
             case Outcome.Expanded e -> TokenDump.dumpTokens(e.stream());
             case Outcome.Panicked p -> "panicked: " + p.message();
             case Outcome.Failed f -> "failed: " + f.message();
+            case Outcome.NeedsInputs n -> "needs inputs: " + n.paths();
         };
     }
 

@@ -119,6 +119,8 @@ public final class Playground {
                         + (p.location() == null ? "" : " at " + p.location().file() + ":" + p.location().line() + ":" + p.location().column())
                         + ": " + p.message(), millis);
                 case Outcome.Failed f -> new Result("failed", null, diagnostics, f.message(), millis);
+                case Outcome.NeedsInputs n -> new Result("failed", null, diagnostics, "the macro reads files ("
+                        + String.join(", ", n.paths()) + "); the playground gives a macro none", millis);
             };
         } catch (SandboxException e) {
             return new Result("stopped", null, List.of(), e.getMessage(), (System.nanoTime() - start) / 1_000_000);

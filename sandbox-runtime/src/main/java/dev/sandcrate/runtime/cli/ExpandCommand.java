@@ -93,6 +93,12 @@ final class ExpandCommand implements Callable<Integer> {
                 System.err.println("error: " + f.message());
                 yield 1;
             }
+            case Outcome.NeedsInputs n -> {
+                System.err.println("error: proc macro " + name + " reads " + String.join(", ", n.paths())
+                        + (n.currentDir() ? (n.paths().isEmpty() ? "" : " and ") + "the working directory" : "")
+                        + "; `expand` gives a macro no files (a shim in a cargo build does)");
+                yield 1;
+            }
         };
     }
 }

@@ -294,10 +294,10 @@ public final class MacroService {
     static void checkWireVersion(byte[] response) throws SandboxException {
         if (response.length >= 6 && response[0] == 'S' && response[1] == 'C' && response[2] == 'W' && response[3] == 'F') {
             int version = (response[4] & 0xff) | (response[5] & 0xff) << 8;
-            if (version != dev.sandcrate.runtime.wire.Wire.VERSION) {
+            if (version < dev.sandcrate.runtime.wire.Wire.OLDEST_VERSION || version > dev.sandcrate.runtime.wire.Wire.VERSION) {
                 throw new SandboxException(SandboxException.Kind.INVALID_MODULE,
-                        "module built for wire format " + version + ", this runtime speaks "
-                                + dev.sandcrate.runtime.wire.Wire.VERSION);
+                        "module built for wire format " + version + ", this runtime speaks " + dev.sandcrate.runtime.wire.Wire.OLDEST_VERSION
+                                + " to " + dev.sandcrate.runtime.wire.Wire.VERSION);
             }
             return;
         }

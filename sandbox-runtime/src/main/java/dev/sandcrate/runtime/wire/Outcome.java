@@ -18,5 +18,15 @@ public sealed interface Outcome {
     /** The request could not be run (bad request, unknown macro, source text that does not lex). */
     record Failed(String message) implements Outcome {}
 
+    /**
+     * The macro named files (or the working directory) the request did not give: send it again with them in
+     * {@link Request#inputs()}. Version 3 only.
+     */
+    record NeedsInputs(boolean currentDir, List<String> paths) implements Outcome {
+        public NeedsInputs {
+            paths = List.copyOf(paths);
+        }
+    }
+
     record PanicLocation(String file, int line, int column) {}
 }

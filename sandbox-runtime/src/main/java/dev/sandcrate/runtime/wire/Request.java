@@ -9,10 +9,11 @@ import java.util.TreeMap;
 /**
  * A macro invocation. {@code attr} is present exactly when {@code kind} is {@link MacroKind#ATTR} (else null).
  * {@code name} is the derive's trait name or the attribute/bang macro's name. {@code env} is the whole environment
- * the macro's {@code std::env} sees (the variables cargo sets for the crate being compiled), by name.
+ * the macro's {@code std::env} sees (the variables cargo sets for the crate being compiled), by name. {@code inputs}
+ * are the files the macro asked for (wire version 3), or null.
  */
 public record Request(MacroKind kind, String name, List<SpanInfo> spans, int defSite, int callSite, int mixedSite,
-                      Input attr, Input input, SortedMap<String, String> env) {
+                      Input attr, Input input, SortedMap<String, String> env, FileInputs inputs) {
 
     public enum MacroKind { DERIVE, ATTR, BANG }
 
@@ -31,12 +32,12 @@ public record Request(MacroKind kind, String name, List<SpanInfo> spans, int def
     public static Request fromSource(MacroKind kind, String name, String file, String inputText, String attrText) {
         List<SpanInfo> spans = List.of(new SpanInfo.Located(file, false, 1, 1, 1, 1, 0, 0, null));
         Input attr = kind == MacroKind.ATTR ? new Input.Source(file, attrText == null ? "" : attrText) : null;
-        return new Request(kind, name, spans, 0, 0, 0, attr, new Input.Source(file, inputText), new TreeMap<>());
+        return new Request(kind, name, spans, 0, 0, 0, attr, new Input.Source(file, inputText), new TreeMap<>(), null);
     }
 
     /** This request with {@code env} as the macro's environment. */
     public Request withEnv(Map<String, String> env) {
-        return new Request(kind, name, spans, defSite, callSite, mixedSite, attr, input, new TreeMap<>(env));
+        return new Request(kind, name, spans, defSite, callSite, mixedSite, attr, input, new TreeMap<>(env), inputs);
     }
 
     public byte[] encode() {
@@ -56,7 +57,11 @@ public record Request(MacroKind kind, String name, List<SpanInfo> spans, int def
             w.string(k);
             w.string(v);
         });
-        return w.finish(Wire.MESSAGE_REQUEST);
+        if (inputs == null) {
+            return w.finish(Wire.MESSAGE_REQUEST, Wire.OLDEST_VERSION);
+        }
+        inputs.encode(w);
+        return w.finish(Wire.MESSAGE_REQUEST, Wire.VERSION);
     }
 
     /** Decodes and validates a request: every span id must name a span of the request's table. */
@@ -85,7 +90,8 @@ public record Request(MacroKind kind, String name, List<SpanInfo> spans, int def
             }
             env.put(key, value);
         }
+        FileInputs inputs = r.version >= 3 ? FileInputs.decode(r) : null;
         r.end();
-        return new Request(kind, name, spans, defSite, callSite, mixedSite, attr, input, env);
+        return new Request(kind, name, spans, defSite, callSite, mixedSite, attr, input, env, inputs);
     }
 }

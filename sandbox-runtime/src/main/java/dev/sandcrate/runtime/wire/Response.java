@@ -24,6 +24,7 @@ public record Response(int firstSpanId, List<SpanInfo> spans, List<Diagnostic> d
             case Outcome.Expanded e -> 0;
             case Outcome.Panicked p -> 1;
             case Outcome.Failed f -> 2;
+            case Outcome.NeedsInputs n -> 3;
         });
         w.u32(firstSpanId);
         w.spans(spans);
@@ -41,14 +42,20 @@ public record Response(int firstSpanId, List<SpanInfo> spans, List<Diagnostic> d
                 }
             }
             case Outcome.Failed f -> w.string(f.message());
+            case Outcome.NeedsInputs n -> {
+                w.u8(n.currentDir() ? 1 : 0);
+                w.u32(n.paths().size());
+                n.paths().forEach(w::string);
+                return w.finish(Wire.MESSAGE_RESPONSE, Wire.VERSION);
+            }
         }
-        return w.finish(Wire.MESSAGE_RESPONSE);
+        return w.finish(Wire.MESSAGE_RESPONSE, Wire.OLDEST_VERSION);
     }
 
     public static Response decode(byte[] bytes) throws WireException {
         WireReader r = new WireReader(bytes, Wire.MESSAGE_RESPONSE);
         int status = r.u8();
-        if (status > 2) {
+        if (status > 3 || (status == 3 && r.version < 3)) {
             throw r.errorBefore(1, "unknown response status " + status);
         }
         int firstSpanId = r.u32();
@@ -62,7 +69,16 @@ public record Response(int firstSpanId, List<SpanInfo> spans, List<Diagnostic> d
                 String file = r.optString();
                 yield new Outcome.Panicked(message, file == null ? null : new Outcome.PanicLocation(file, r.u32(), r.u32()));
             }
-            default -> new Outcome.Failed(r.string());
+            case 2 -> new Outcome.Failed(r.string());
+            default -> {
+                boolean currentDir = r.bool();
+                int n = r.count(4);
+                List<String> paths = new java.util.ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    paths.add(r.string());
+                }
+                yield new Outcome.NeedsInputs(currentDir, paths);
+            }
         };
         r.end();
         return new Response(firstSpanId, spans, diagnostics, outcome);

@@ -1,10 +1,13 @@
 package dev.sandcrate.runtime.wire;
 
-/** Constants of the Sandcrate wire format, version 1 (docs/wire-format.md). */
+/** Constants of the Sandcrate wire format, versions 2 and 3 (docs/wire-format.md). */
 public final class Wire {
 
     static final byte[] MAGIC = {'S', 'C', 'W', 'F'};
-    public static final int VERSION = 2;
+    /** Newest version: the one that carries file inputs. */
+    public static final int VERSION = 3;
+    /** Oldest version read; a message that needs nothing of version 3 is written as version 2. */
+    public static final int OLDEST_VERSION = 2;
     static final int MESSAGE_REQUEST = 1;
     static final int MESSAGE_RESPONSE = 2;
     /** "No string" in string-index fields (u32::MAX). */

@@ -15,6 +15,8 @@ final class WireReader {
     private String[] strings = new String[0];
     /** Span ids must be below this (request: table size; response: first id + table size). */
     long spanLimit;
+    /** The message's version, {@link Wire#OLDEST_VERSION} to {@link Wire#VERSION}. */
+    final int version;
 
     WireReader(byte[] bytes, int messageType) throws WireException {
         this.bytes = bytes;
@@ -23,9 +25,10 @@ final class WireReader {
         }
         pos = 4;
         int version = u8() | (u8() << 8);
-        if (version != Wire.VERSION) {
-            throw errorBefore(2, "unsupported wire format version " + version + " (this side speaks " + Wire.VERSION + ")");
+        if (version < Wire.OLDEST_VERSION || version > Wire.VERSION) {
+            throw errorBefore(2, "unsupported wire format version " + version + " (this side speaks " + Wire.OLDEST_VERSION + " to " + Wire.VERSION + ")");
         }
+        this.version = version;
         int found = u8();
         if (found != messageType) {
             throw errorBefore(1, "expected message type " + messageType + ", found " + found);
@@ -66,6 +69,12 @@ final class WireReader {
         int start = pos;
         pos += (int) n;
         return start;
+    }
+
+    byte[] bytes() throws WireException {
+        int n = count(1);
+        int start = take(n);
+        return java.util.Arrays.copyOfRange(bytes, start, start + n);
     }
 
     int u8() throws WireException {

@@ -47,11 +47,16 @@ final class WireWriter {
         }
     }
 
-    byte[] finish(int messageType) {
+    void bytes(byte[] value) {
+        u32(value.length);
+        body.writeBytes(value);
+    }
+
+    byte[] finish(int messageType, int version) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(body.size() + 64);
         out.writeBytes(Wire.MAGIC);
-        out.write(Wire.VERSION & 0xff);
-        out.write(Wire.VERSION >>> 8);
+        out.write(version & 0xff);
+        out.write(version >>> 8);
         out.write(messageType);
         out.write(0);
         writeU32(out, strings.size());

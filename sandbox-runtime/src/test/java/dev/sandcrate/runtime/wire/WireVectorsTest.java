@@ -115,6 +115,7 @@ class WireVectorsTest {
             case Outcome.Expanded e -> "== expanded\n" + TokenDump.dump(e.stream());
             case Outcome.Panicked p -> "== panicked: " + p.message() + "\n";
             case Outcome.Failed f -> "== failed: " + f.message() + "\n";
+            case Outcome.NeedsInputs n -> "== needs inputs: current dir " + n.currentDir() + ", " + String.join(", ", n.paths()) + "\n";
         };
     }
 
@@ -131,6 +132,25 @@ class WireVectorsTest {
         var env = NODES.arrayNode();
         r.env().forEach((k, v) -> env.add(NODES.arrayNode().add(k).add(v)));
         request.set("env", env);
+        if (r.inputs() != null) {
+            ObjectNode inputs = request.putObject("inputs");
+            inputs.put("current_dir", r.inputs().currentDir());
+            ArrayNode files = inputs.putArray("files");
+            for (FileInputs.FileInput f : r.inputs().files()) {
+                ObjectNode file = files.addObject().put("path", f.path());
+                switch (f.entry()) {
+                    case FileInputs.FileEntry.Missing m -> file.put("missing", true);
+                    case FileInputs.FileEntry.Denied d -> file.put("denied", d.reason());
+                    case FileInputs.FileEntry.File c -> file.put("canonical", c.canonical())
+                            .put("contents_hex", java.util.HexFormat.of().formatHex(c.contents()));
+                    case FileInputs.FileEntry.Dir d -> {
+                        file.put("canonical", d.canonical());
+                        ArrayNode entries = file.putArray("entries");
+                        d.entries().forEach(e -> entries.addArray().add(e.name()).add(camel(e.kind().name())));
+                    }
+                }
+            }
+        }
         return NODES.objectNode().set("request", request);
     }
 
@@ -153,6 +173,11 @@ class WireVectorsTest {
                 }
             }
             case Outcome.Failed f -> outcome.put("failed", f.message());
+            case Outcome.NeedsInputs n -> {
+                ObjectNode needs = outcome.putObject("needs_inputs");
+                needs.put("current_dir", n.currentDir());
+                n.paths().forEach(needs.putArray("paths")::add);
+            }
         }
         response.set("outcome", outcome);
         return NODES.objectNode().set("response", response);
