@@ -12,6 +12,7 @@ pub extern crate proc_macro;
 pub use sandcrate_wire as wire;
 
 pub mod alloc;
+pub mod inputs;
 mod lexer;
 mod printer;
 pub mod server;
@@ -47,9 +48,14 @@ pub fn expand(macros: &[ProcMacro], request: &[u8]) -> Vec<u8> {
     EXPANSION.with(|e| *e.borrow_mut() = Some(Expansion::new(&request)));
     LAST_PANIC.with(|p| p.borrow_mut().take());
     set_environment(&request.env);
+    inputs::begin(request.inputs.as_ref());
 
     let outcome = run(proc_macro, &request);
     let expansion = EXPANSION.with(|e| e.borrow_mut().take()).expect("expansion state");
+    if let Some(needs) = inputs::needed() {
+        // what the macro made without the files it asked for does not count: it runs again with them
+        return wire::Response { first_span_id: expansion.spans.first_new(), spans: vec![], diagnostics: vec![], outcome: needs }.encode();
+    }
     let outcome = match outcome {
         Ok(Ok(stream)) => wire::Outcome::Expanded(server::to_wire(&stream)),
         Ok(Err(panic)) => {
@@ -202,11 +208,10 @@ fn record_panic_response(message: &str, location: Option<wire::PanicLocation>) {
         .unwrap_or((0, vec![], vec![]));
     // Diagnostics may name spans we could not list; keep them only when the table is complete.
     let diagnostics = if spans.is_empty() && first_span_id == 0 { vec![] } else { diagnostics };
-    let bytes = wire::Response {
-        first_span_id,
-        spans,
-        diagnostics,
-        outcome: wire::Outcome::Panicked { message: message.to_string(), location },
+    let bytes = match inputs::needed() {
+        // a macro that panics because a file it asked for was not given yet (most do) runs again with it
+        Some(needs) => wire::Response { first_span_id, spans: vec![], diagnostics: vec![], outcome: needs },
+        None => wire::Response { first_span_id, spans, diagnostics, outcome: wire::Outcome::Panicked { message: message.to_string(), location } },
     }
     .encode();
     let _ = PANIC_RESPONSE.try_with(|r| r.try_borrow_mut().map(|mut r| *r = bytes));

@@ -30,17 +30,27 @@ import java.util.stream.Stream;
  * points so every machine with the same toolchain gets the same rlibs. Rlibs keep both object code and
  * bitcode ({@code -Cembed-bitcode=yes}) so macro builds may use LTO.
  *
- * <p>One std file is replaced, inside the sandbox only: {@code std/src/sys/env/unsupported.rs} becomes
- * {@code std-env-unsupported.rs} (an in-memory environment the bridge server fills per expansion with the request's
- * explicit inputs; upstream has no environment on this target). The build refuses std sources whose original file
- * is not the one the replacement was written against.
+ * <p>Three std files are replaced, inside the sandbox only ({@link #REPLACEMENTS}), so that a macro sees the explicit
+ * inputs of its request and nothing else of the host: the environment (an in-memory map the bridge server fills per
+ * expansion), the file system (a read-only view of the files the consumer gave, which the bridge server holds) and
+ * the working directory. Upstream has none of them on this target. The build refuses std sources whose original
+ * files are not the ones the replacements were written against.
  */
 public final class WasmStd {
     /** Bump when the way std is built changes: it is part of the cache key. */
-    public static final int RECIPE_VERSION = 2;
-    static final String ENV_FILE = "std/src/sys/env/unsupported.rs";
-    /** sha256 of {@link #ENV_FILE} in the pinned release's std sources, which the replacement was written against. */
-    static final String ENV_FILE_UPSTREAM_SHA256 = "98dfdc48510c03fa3cbab5886ff1f2fc7497c0caa362da44a7ae75936d116bb1";
+    public static final int RECIPE_VERSION = 3;
+
+    /** A std source file Sandcrate replaces: the resource that replaces it, and the sha256 of the upstream file it was written against. */
+    record Replacement(String stdFile, String resource, String upstreamSha256) {
+    }
+
+    static final List<Replacement> REPLACEMENTS = List.of(
+            new Replacement("std/src/sys/env/unsupported.rs", "std-env-unsupported.rs",
+                    "98dfdc48510c03fa3cbab5886ff1f2fc7497c0caa362da44a7ae75936d116bb1"),
+            new Replacement("std/src/sys/fs/unsupported.rs", "std-fs-unsupported.rs",
+                    "b173c5b64f6bb235254f2106a80d900e1f67706100b2f2d21de7ecce17d511c9"),
+            new Replacement("std/src/sys/paths/unsupported.rs", "std-paths-unsupported.rs",
+                    "9d8936d020e26b76da68094e41bef0dcbd78a932eaa0052e02d3299ff64cdc44"));
     public static final String TARGET = "wasm32-unknown-unknown";
     private static final Object IN_PROCESS_LOCK = new Object();
 
@@ -110,18 +120,20 @@ public final class WasmStd {
                 """.formatted(toolchain.stdSources().resolve("vendor")));
         Path log = dir.resolve("std-build.log");
         Files.deleteIfExists(log);
-        Path envFile = toolchain.stdSources().resolve(ENV_FILE);
-        if (!Checksums.sha256Hex(envFile).equals(ENV_FILE_UPSTREAM_SHA256)) {
-            throw new PrecompileException(envFile + " is not the file Sandcrate's std environment patch replaces (sha256 "
-                    + Checksums.sha256Hex(envFile) + "); update precompile's std-env-unsupported.rs for this release");
+        Bubblewrap sandbox = new Bubblewrap().bind(work, "/build").workDir("/build");
+        for (Replacement replacement : REPLACEMENTS) {
+            Path original = toolchain.stdSources().resolve(replacement.stdFile());
+            if (!Checksums.sha256Hex(original).equals(replacement.upstreamSha256())) {
+                throw new PrecompileException(original + " is not the file Sandcrate's std replaces (sha256 " + Checksums.sha256Hex(original)
+                        + "); update precompile's " + replacement.resource() + " for this release");
+            }
+            Path patched = work.resolve(replacement.resource());
+            try (var in = WasmStd.class.getResourceAsStream(replacement.resource())) {
+                Files.write(patched, in.readAllBytes());
+            }
+            sandbox.readOnly(patched, original.toString());
         }
-        Path envPatch = work.resolve("std-env-unsupported.rs");
-        try (var in = WasmStd.class.getResourceAsStream("std-env-unsupported.rs")) {
-            Files.write(envPatch, in.readAllBytes());
-        }
-        Bubblewrap sandbox = new Bubblewrap().bind(work, "/build").workDir("/build")
-                .readOnly(envPatch, envFile.toString())
-                .env("CARGO_HOME", "/tmp/cargo-home").env("RUSTC", toolchain.rustc().toString())
+        sandbox.env("CARGO_HOME", "/tmp/cargo-home").env("RUSTC", toolchain.rustc().toString())
                 .env("RUSTC_BOOTSTRAP", "1").env("RUSTFLAGS", "-Cembed-bitcode=yes")
                 .env("SOURCE_DATE_EPOCH", "0").env("CARGO_BUILD_JOBS", "2");
         ProcessRunner.Result r = sandbox.run(List.of(toolchain.cargo().toString(), "build", "--release", "--offline",
