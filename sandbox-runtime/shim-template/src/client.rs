@@ -40,6 +40,9 @@ const SOCKET_NAME: &str = "runtime-v1.sock";
 /// Longer than any expansion the runtime allows (its own limit stops runaway macros first).
 const READ_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often one macro call may ask for more files: a directory comes with what lies under it, so a macro that walks
+/// a tree asks a few times at most.
+const MAX_INPUT_ROUNDS: usize = 16;
 
 /// Runs one macro. `attr` is the attribute's arguments for attribute macros.
 pub fn expand(artifact: &Artifact, kind: wire::MacroKind, name: &str, attr: Option<TokenStream>, input: TokenStream) -> TokenStream {
@@ -48,9 +51,21 @@ pub fn expand(artifact: &Artifact, kind: wire::MacroKind, name: &str, attr: Opti
         wire::MacroKind::Attr => format!("attribute `{name}`"),
         wire::MacroKind::Bang => format!("macro `{name}!`"),
     };
-    let (request, kept) = pmw::request(kind, name, attr, input, pmw::SourceText::Tokens);
-    let answer = call_runtime(artifact, &request.encode())
+    let (mut request, kept) = pmw::request(kind, name, attr, input, pmw::SourceText::Tokens);
+    let mut answer = call_runtime(artifact, &request.encode())
         .and_then(|bytes| wire::Response::decode(&bytes).map_err(|e| format!("the runtime's answer is unreadable: {e}")));
+    // a macro that reads files (or the working directory) runs again with the ones it asked for (docs/wire-format.md)
+    for _round in 0..MAX_INPUT_ROUNDS {
+        let (wants_current_dir, paths) = match &answer {
+            Ok(wire::Response { outcome: wire::Outcome::NeedsInputs { current_dir, paths }, .. }) => (*current_dir, paths.clone()),
+            _ => break,
+        };
+        answer = std::env::current_dir()
+            .map_err(|e| format!("cannot find the compiler's working directory: {e}"))
+            .and_then(|dir| pmw::give_inputs(&mut request, &dir, wants_current_dir, &paths))
+            .and_then(|()| call_runtime(artifact, &request.encode()))
+            .and_then(|bytes| wire::Response::decode(&bytes).map_err(|e| format!("the runtime's answer is unreadable: {e}")));
+    }
     match answer {
         Ok(response) => pmw::response_tokens(&response, &request, &kept),
         Err(message) => pmw::compile_error(

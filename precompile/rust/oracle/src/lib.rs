@@ -201,4 +201,85 @@ mod tests {
         let env = cargo_env(vars.into_iter());
         assert_eq!(env, [("CARGO_PKG_NAME".to_string(), "demo".to_string()), ("OUT_DIR".to_string(), "/t/a".to_string())]);
     }
+
+    /// A crate folder with a file, a nested directory, a link that leads out of it and a `target` folder.
+    fn crate_folder() -> (std::path::PathBuf, super::wire::Request) {
+        let base = std::env::temp_dir().join(format!("sandcrate-inputs-{}-{:?}", std::process::id(), std::thread::current().id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let root = base.join("demo");
+        std::fs::create_dir_all(root.join("assets/icons")).unwrap();
+        std::fs::create_dir_all(root.join("target/debug")).unwrap();
+        std::fs::write(root.join("grammar.pest"), "num = { ASCII_DIGIT+ }\n").unwrap();
+        std::fs::write(root.join("assets/a.txt"), "a").unwrap();
+        std::fs::write(root.join("assets/icons/b.svg"), "<svg/>").unwrap();
+        std::fs::write(root.join("target/debug/big.rlib"), "x").unwrap();
+        std::fs::write(base.join("secret.txt"), "not for macros").unwrap();
+        std::os::unix::fs::symlink(base.join("secret.txt"), root.join("assets/leak.txt")).unwrap();
+        let request = super::wire::Request {
+            kind: super::wire::MacroKind::Bang,
+            name: "m".into(),
+            spans: vec![super::wire::SpanInfo::Located(super::wire::Location {
+                file: None, local: false, start_line: 0, start_column: 0, end_line: 0, end_column: 0, byte_start: 0, byte_end: 0, source_text: None,
+            })],
+            def_site: 0,
+            call_site: 0,
+            mixed_site: 0,
+            attr: None,
+            input: super::wire::Input::Tokens(vec![]),
+            env: vec![("CARGO_MANIFEST_DIR".into(), root.to_str().unwrap().into())],
+            inputs: None,
+        };
+        (root, request)
+    }
+
+    #[test]
+    fn a_macro_is_given_the_files_of_its_crate_and_a_directory_with_what_lies_under_it() {
+        use super::proc_macro_wire::give_inputs;
+        use super::wire as w;
+        let (root, mut request) = crate_folder();
+        let r = root.to_str().unwrap();
+        let asked = vec![format!("{r}/grammar.pest"), format!("{r}/assets"), format!("{r}/nope.txt")];
+        give_inputs(&mut request, &root, true, &asked).unwrap();
+        let inputs = request.inputs.clone().unwrap();
+        assert_eq!(inputs.current_dir.as_deref(), Some(r));
+        let entry = |p: &str| inputs.files.iter().find(|f| f.path == format!("{r}/{p}")).map(|f| f.entry.clone());
+        assert_eq!(entry("grammar.pest"), Some(w::FileEntry::File { canonical: format!("{r}/grammar.pest"), contents: b"num = { ASCII_DIGIT+ }\n".to_vec() }));
+        assert_eq!(entry("nope.txt"), Some(w::FileEntry::Missing));
+        match entry("assets") {
+            Some(w::FileEntry::Dir { entries, .. }) => assert_eq!(entries, [("a.txt".to_string(), w::EntryKind::File),
+                ("icons".to_string(), w::EntryKind::Dir), ("leak.txt".to_string(), w::EntryKind::File)]),
+            other => panic!("{other:?}"),
+        }
+        // what lies under the directory comes along, but a link out of the crate does not lead out
+        assert!(matches!(entry("assets/icons/b.svg"), Some(w::FileEntry::File { .. })));
+        assert!(matches!(entry("assets/leak.txt"), Some(w::FileEntry::Denied(reason)) if reason.contains("outside the crate's directory")));
+        let paths: Vec<&str> = inputs.files.iter().map(|f| f.path.as_str()).collect();
+        let mut sorted = paths.clone();
+        sorted.sort();
+        assert_eq!(paths, sorted, "files are sorted by path, as the wire format requires");
+        // the request still encodes and decodes
+        assert_eq!(w::Request::decode(&request.encode()).unwrap(), request);
+        // asking again for something given is a module that does not use its inputs: an error, not a loop
+        assert!(give_inputs(&mut request, &root, false, &[format!("{r}/grammar.pest")]).is_err());
+    }
+
+    #[test]
+    fn nothing_outside_the_crate_is_looked_at_and_target_is_not_sent_along() {
+        use super::proc_macro_wire::give_inputs;
+        use super::wire as w;
+        let (root, mut request) = crate_folder();
+        let r = root.to_str().unwrap();
+        let asked = vec![format!("{r}/../secret.txt"), "/etc/hostname".to_string(), r.to_string(), "grammar.pest".to_string()];
+        give_inputs(&mut request, &root, false, &asked).unwrap();
+        let inputs = request.inputs.unwrap();
+        let entry = |p: &str| inputs.files.iter().find(|f| f.path == p).map(|f| f.entry.clone()).unwrap();
+        for outside in [format!("{r}/../secret.txt"), "/etc/hostname".to_string()] {
+            assert!(matches!(entry(&outside), w::FileEntry::Denied(reason) if reason.contains("outside the crate's directory")), "{outside}");
+        }
+        // a relative path starts from the compiler's working directory
+        assert!(matches!(entry("grammar.pest"), w::FileEntry::File { .. }));
+        assert!(inputs.files.iter().all(|f| !f.path.contains("/target")), "build output is not sent along");
+        assert!(inputs.files.iter().any(|f| f.path.ends_with("assets/icons/b.svg")));
+        assert!(inputs.current_dir.is_none());
+    }
 }

@@ -252,7 +252,7 @@ pub fn request(kind: w::MacroKind, name: &str, attr: Option<TokenStream>, input:
     let kept_input = input.clone();
     let input = w::Input::Tokens(to_wire(input, &mut spans));
     let env = cargo_env(std::env::vars_os());
-    let request = w::Request { kind, name: name.to_string(), spans: spans.infos, def_site: call_site, call_site, mixed_site, attr, input, env };
+    let request = w::Request { kind, name: name.to_string(), spans: spans.infos, def_site: call_site, call_site, mixed_site, attr, input, env, inputs: None };
     (request, Kept { spans: spans.spans, groups: spans.groups, input: kept_input })
 }
 
@@ -535,6 +535,9 @@ pub fn response_tokens(response: &w::Response, request: &w::Request, kept: &Kept
             out.extend(compile_error(&format!("proc macro panicked{at}: {message}"), call_site));
         }
         w::Outcome::Failed(message) => out.extend(compile_error(&format!("sandboxed proc macro failed: {message}"), call_site)),
+        w::Outcome::NeedsInputs { .. } => {
+            out.extend(compile_error("sandboxed proc macro kept asking for files after it was given them", call_site))
+        }
     }
     out
 }
@@ -552,4 +555,171 @@ fn level_name(level: w::Level) -> &'static str {
 pub fn dump_tokens(stream: TokenStream) -> String {
     let mut spans = SpanRecorder::without_locations();
     w::dump_tokens(&to_wire(stream, &mut spans))
+}
+
+// ---------------------------------------------------------------------------------------------
+// File inputs: what a macro asked to read, given from this machine
+// ---------------------------------------------------------------------------------------------
+
+/// Most bytes of file contents one request gives a macro.
+pub const MAX_INPUT_BYTES: usize = 32 << 20;
+/// A directory a macro asks for comes with what lies under it (most macros that list one read it all, and most stop
+/// at the first file they cannot read, so each file asked for separately would cost a run), up to this many bytes
+/// of contents and `MAX_PREFETCH_ENTRIES` entries, leaving out `target` and hidden entries (build output, `.git`);
+/// the macro asks for anything else it reads.
+pub const MAX_PREFETCH_BYTES: usize = 8 << 20;
+pub const MAX_PREFETCH_ENTRIES: usize = 4096;
+
+/// Adds to `request.inputs` what the module asked for (`Outcome::NeedsInputs`): the working directory, and each
+/// path as this machine has it, following symbolic links, but only inside the directories cargo gives the crate
+/// being compiled (`CARGO_MANIFEST_DIR` and `OUT_DIR` of `request.env`). A path outside them is given as denied,
+/// without looking at it. `current_dir` is the compiler's working directory, which relative paths start from.
+pub fn give_inputs(request: &mut w::Request, current_dir: &std::path::Path, wants_current_dir: bool, paths: &[String]) -> Result<(), String> {
+    let mut inputs = request.inputs.take().unwrap_or_default();
+    let roots = input_roots(&request.env);
+    if wants_current_dir {
+        match current_dir.to_str() {
+            Some(dir) => inputs.current_dir = Some(dir.to_string()),
+            None => return Err(format!("the working directory {} is not UTF-8", current_dir.display())),
+        }
+    }
+    let mut budget = MAX_INPUT_BYTES.saturating_sub(given_bytes(&inputs));
+    for path in paths {
+        if find_input(&inputs.files, path).is_ok() {
+            return Err(format!("the macro asked again for {path}, which it was given"));
+        }
+        let entry = file_entry(path, current_dir, &roots, budget).unwrap_or_else(|| {
+            w::FileEntry::Denied(format!(
+                "{path} is larger than what a sandboxed macro is given ({} MiB of files per expansion)",
+                MAX_INPUT_BYTES >> 20
+            ))
+        });
+        budget -= contents_len(&entry);
+        let mut queue: std::collections::VecDeque<String> = children(path, &entry).collect();
+        insert_input(&mut inputs.files, path.clone(), entry);
+        let (mut prefetched, mut entries) = (0, 0);
+        while let Some(child) = queue.pop_front() {
+            entries += 1;
+            if entries > MAX_PREFETCH_ENTRIES || find_input(&inputs.files, &child).is_ok() {
+                continue;
+            }
+            // past the budget the macro asks for the rest itself
+            let Some(entry) = file_entry(&child, current_dir, &roots, budget.min(MAX_PREFETCH_BYTES - prefetched)) else { continue };
+            budget -= contents_len(&entry);
+            prefetched += contents_len(&entry);
+            queue.extend(children(&child, &entry));
+            insert_input(&mut inputs.files, child, entry);
+        }
+    }
+    request.inputs = Some(inputs);
+    Ok(())
+}
+
+fn input_roots(env: &[(String, String)]) -> Vec<(std::path::PathBuf, std::path::PathBuf)> {
+    env.iter()
+        .filter(|(name, _)| name == "CARGO_MANIFEST_DIR" || name == "OUT_DIR")
+        .filter_map(|(_, dir)| {
+            let given = std::path::PathBuf::from(dir);
+            std::fs::canonicalize(&given).ok().map(|canonical| (lexical(&given), canonical))
+        })
+        .collect()
+}
+
+/// `path` with `.` and `..` resolved without looking at the disk.
+fn lexical(path: &std::path::Path) -> std::path::PathBuf {
+    let mut out = std::path::PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn children<'a>(path: &'a str, entry: &'a w::FileEntry) -> impl Iterator<Item = String> + 'a {
+    let names: &[(String, w::EntryKind)] = match entry {
+        w::FileEntry::Dir { entries, .. } => entries,
+        _ => &[],
+    };
+    names
+        .iter()
+        .filter(|(name, _)| name != "target" && !name.starts_with('.'))
+        .map(move |(name, _)| format!("{}/{}", path.trim_end_matches('/'), name))
+}
+
+fn contents_len(entry: &w::FileEntry) -> usize {
+    match entry {
+        w::FileEntry::File { contents, .. } => contents.len(),
+        _ => 0,
+    }
+}
+
+/// What the consumer gives for `path`, or `None` if it is a file of more than `budget` bytes.
+fn file_entry(path: &str, current_dir: &std::path::Path, roots: &[(std::path::PathBuf, std::path::PathBuf)], budget: usize) -> Option<w::FileEntry> {
+    let outside = || {
+        w::FileEntry::Denied(format!(
+            "{path} is outside the crate's directory and OUT_DIR, the only files a sandboxed macro is given (Sandcrate)"
+        ))
+    };
+    let host = lexical(&current_dir.join(path));
+    if !roots.iter().any(|(given, canonical)| host.starts_with(given) || host.starts_with(canonical)) {
+        return Some(outside());
+    }
+    let canonical = match std::fs::canonicalize(&host) {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(w::FileEntry::Missing),
+        Err(e) => return Some(w::FileEntry::Denied(e.to_string())),
+    };
+    if !roots.iter().any(|(_, root)| canonical.starts_with(root)) {
+        return Some(outside()); // a link that leads out of the crate
+    }
+    let canonical_name = match canonical.to_str() {
+        Some(c) => c.to_string(),
+        None => return Some(w::FileEntry::Denied(format!("{} is not UTF-8", canonical.display()))),
+    };
+    if canonical.is_dir() {
+        let listing = match std::fs::read_dir(&canonical) {
+            Ok(listing) => listing,
+            Err(e) => return Some(w::FileEntry::Denied(e.to_string())),
+        };
+        let mut entries: Vec<(String, w::EntryKind)> = Vec::new();
+        for entry in listing.flatten() {
+            let Ok(name) = entry.file_name().into_string() else { continue };
+            let kind = match std::fs::metadata(entry.path()) {
+                Ok(m) if m.is_dir() => w::EntryKind::Dir,
+                Ok(m) if m.is_file() => w::EntryKind::File,
+                _ => w::EntryKind::Other,
+            };
+            let at = entries.partition_point(|(n, _)| *n < name);
+            entries.insert(at, (name, kind));
+        }
+        return Some(w::FileEntry::Dir { canonical: canonical_name, entries });
+    }
+    let size = std::fs::metadata(&canonical).map(|m| m.len()).unwrap_or(0);
+    if size > budget as u64 {
+        return None;
+    }
+    match std::fs::read(&canonical) {
+        Ok(contents) if contents.len() > budget => None,
+        Ok(contents) => Some(w::FileEntry::File { canonical: canonical_name, contents }),
+        Err(e) => Some(w::FileEntry::Denied(e.to_string())),
+    }
+}
+
+fn given_bytes(inputs: &w::FileInputs) -> usize {
+    inputs.files.iter().map(|f| if let w::FileEntry::File { contents, .. } = &f.entry { contents.len() } else { 0 }).sum()
+}
+
+fn find_input(files: &[w::FileInput], path: &str) -> Result<usize, usize> {
+    files.binary_search_by(|f| f.path.as_str().cmp(path))
+}
+
+fn insert_input(files: &mut Vec<w::FileInput>, path: String, entry: w::FileEntry) {
+    if let Err(at) = find_input(files, &path) {
+        files.insert(at, w::FileInput { path, entry });
+    }
 }
