@@ -43,7 +43,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * and precompiled for real, the runtime is installed with the one-line installer the registry serves, and a crate
  * that derives Serialize/Deserialize/Error builds through the precompiled view (source replacement) with real cargo,
  * without compiling syn, quote or proc-macro2, passes its tests and expands exactly like the from-source build.
- * A macro that panics shows its own message; one that loops forever is stopped.
+ * A macro that panics shows its own message; one that loops forever is stopped. A macro that reads files sees those of
+ * the crate being compiled, as natively, and nothing outside it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 40, unit = TimeUnit.MINUTES)
@@ -66,9 +67,10 @@ class ConsumerOptInTest {
                 "thiserror-impl", "thiserror", "itoa", "ryu", "serde_json");
         publish(registry, token, faultyMacro(tmp));
         publish(registry, token, smallMacro(tmp, "shouty", false));
+        publish(registry, token, filesMacro(tmp));
 
         long t0 = System.nanoTime();
-        for (String[] macro : new String[][]{{"sandcrate-faulty", "0.1.0"}, {"shouty", "0.1.0"}, {"thiserror-impl", "1.0.38"}, {"serde_derive", "1.0.152"}}) {
+        for (String[] macro : new String[][]{{"sandcrate-faulty", "0.1.0"}, {"shouty", "0.1.0"}, {"sandcrate-files", "0.1.0"}, {"thiserror-impl", "1.0.38"}, {"serde_derive", "1.0.152"}}) {
             JsonNode set = awaitDefault(registry, macro[0], macro[1], Duration.ofMinutes(20), PrecompileHarness::finished);
             assertEquals("verified", set.path("state").asText(), set.toPrettyString());
         }
@@ -262,6 +264,52 @@ class ConsumerOptInTest {
         assertTrue(seconds < 120, "stopped after " + seconds + " s");
     }
 
+    @Test
+    void aMacroReadsTheFilesOfTheCrateItExpandsInLikeNatively() throws Exception {
+        Map<String, String> sourceEnv = cargoEnv(tmp.resolve("cargo-files-source"), registry.sparseIndexUrl(), null);
+        Map<String, String> shimEnv = cargoEnv(tmp.resolve("cargo-files-shims"), viewIndex(), runtimeDir("run"));
+        String lib = """
+                pub const GREETING: &str = sandcrate_files::embed!("data/greeting.txt");
+                pub const NESTED: &str = sandcrate_files::embed!("./data/../data/deep/nested.txt");
+                pub const TREE: &[&str] = sandcrate_files::listing!("data");
+                pub const AT_ROOT: bool = sandcrate_files::at_crate_root!();
+                pub const ABSENT: bool = sandcrate_files::exists!("data/absent.txt");
+                """;
+        Path fromSource = filesConsumer(tmp.resolve("files-source"), lib);
+        Path withShims = filesConsumer(tmp.resolve("files-shims"), lib);
+        Proc shims = cargoOk(withShims, shimEnv, "build", "-v");
+        for (String dep : MACRO_DEPS) assertFalse(compiled(shims, dep), shims.all());
+
+        String expandedSource = cargoOk(fromSource, withBootstrap(sourceEnv), "rustc", "--lib", "--", "-Zunpretty=expanded").out();
+        String expandedShims = cargoOk(withShims, withBootstrap(shimEnv), "rustc", "--lib", "--", "-Zunpretty=expanded").out();
+        assertTrue(expandedSource.contains("\"hello from a file\\n\"") && expandedSource.contains("\"data/deep/nested.txt\""), expandedSource);
+        assertTrue(expandedSource.contains("AT_ROOT: bool = true") && expandedSource.contains("ABSENT: bool = false"), expandedSource);
+        assertEquals(expandedSource, expandedShims, "the sandboxed macro reads the same files as the native one");
+
+        // an edited file is read again: the daemon's remembered answers are keyed by the files' contents
+        Files.writeString(withShims.resolve("data/greeting.txt"), "edited\n");
+        Files.writeString(withShims.resolve("src/lib.rs"), lib + "// touched\n");
+        String edited = cargoOk(withShims, withBootstrap(shimEnv), "rustc", "--lib", "--", "-Zunpretty=expanded").out();
+        assertTrue(edited.contains("\"edited\\n\""), edited);
+    }
+
+    @Test
+    void aMacroIsNotGivenFilesOutsideTheCrate() throws Exception {
+        Path project = filesConsumer(tmp.resolve("files-outside"), "pub const SECRET: &str = sandcrate_files::embed!(\"../outside.txt\");\n");
+        Files.writeString(tmp.resolve("outside.txt"), "not for macros\n");
+        Files.createSymbolicLink(project.resolve("data/link.txt"), tmp.resolve("outside.txt"));
+        Proc relative = cargo(project, cargoEnv(tmp.resolve("cargo-outside"), viewIndex(), runtimeDir("run")), "build");
+        assertNotEquals(0, relative.exit(), relative.all());
+        assertTrue(relative.all().contains("is outside the crate's directory and OUT_DIR"), relative.all());
+        assertFalse(relative.all().contains("not for macros"), relative.all());
+
+        Files.writeString(project.resolve("src/lib.rs"), "pub const SECRET: &str = sandcrate_files::embed!(\"data/link.txt\");\n");
+        Proc link = cargo(project, cargoEnv(tmp.resolve("cargo-outside"), viewIndex(), runtimeDir("run")), "build");
+        assertNotEquals(0, link.exit(), link.all());
+        assertTrue(link.all().contains("data/link.txt is outside the crate's directory and OUT_DIR"), link.all());
+        assertFalse(link.all().contains("not for macros"), link.all());
+    }
+
     // ---------------------------------------------------------------- fixtures
 
     private Registry startRegistry() throws IOException {
@@ -306,6 +354,99 @@ class ConsumerOptInTest {
                 }
                 """));
         return CratePacker.pack(dir);
+    }
+
+    /** Macros that read the files of the crate they expand in (as pest_derive, include_dir or rust-embed do). */
+    private static CratePacker.PackedCrate filesMacro(Path work) throws IOException {
+        Path dir = Cargo.project(work.resolve("sandcrate-files"), """
+                [package]
+                name = "sandcrate-files"
+                version = "0.1.0"
+                edition = "2021"
+                description = "macros that read files, for the consumer tests"
+
+                [lib]
+                proc-macro = true
+                """, Map.of("src/lib.rs", """
+                use proc_macro::TokenStream;
+                use std::path::{Path, PathBuf};
+
+                fn relative(input: TokenStream) -> String {
+                    let text = input.to_string();
+                    text.trim_matches('"').to_string()
+                }
+
+                fn in_crate(path: &str) -> PathBuf {
+                    Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join(path)
+                }
+
+                /// The text of a file of the crate being compiled.
+                #[proc_macro]
+                pub fn embed(input: TokenStream) -> TokenStream {
+                    if input.is_empty() {
+                        return "\\"\\"".parse().unwrap();
+                    }
+                    let path = relative(input);
+                    let text = std::fs::read_to_string(in_crate(&path)).unwrap_or_else(|e| panic!("cannot read {}: {}", path, e));
+                    format!("{:?}", text).parse().unwrap()
+                }
+
+                /// Every file under a directory of the crate, sorted, with its size.
+                #[proc_macro]
+                pub fn listing(input: TokenStream) -> TokenStream {
+                    if input.is_empty() {
+                        return "&[]".parse().unwrap();
+                    }
+                    let root = relative(input);
+                    let mut found = Vec::new();
+                    let mut queue = vec![PathBuf::from(&root)];
+                    while let Some(dir) = queue.pop() {
+                        for entry in std::fs::read_dir(in_crate(&dir.to_string_lossy())).unwrap() {
+                            let entry = entry.unwrap();
+                            let path = dir.join(entry.file_name());
+                            if entry.file_type().unwrap().is_dir() {
+                                queue.push(path);
+                            } else {
+                                let size = entry.metadata().unwrap().len();
+                                found.push(format!("{} ({} bytes)", path.display(), size));
+                            }
+                        }
+                    }
+                    found.sort();
+                    format!("&{:?}", found).parse().unwrap()
+                }
+
+                /// Whether rustc runs in the crate's own directory.
+                #[proc_macro]
+                pub fn at_crate_root(_input: TokenStream) -> TokenStream {
+                    let here = std::env::current_dir().unwrap().canonicalize().unwrap();
+                    let root = in_crate(".").canonicalize().unwrap();
+                    (here == root).to_string().parse().unwrap()
+                }
+
+                /// Whether a path of the crate exists.
+                #[proc_macro]
+                pub fn exists(input: TokenStream) -> TokenStream {
+                    if input.is_empty() {
+                        return "false".parse().unwrap();
+                    }
+                    in_crate(&relative(input)).exists().to_string().parse().unwrap()
+                }
+                """));
+        return CratePacker.pack(dir);
+    }
+
+    private static Path filesConsumer(Path dir, String lib) throws IOException {
+        return Cargo.project(dir, """
+                [package]
+                name = "files-user"
+                version = "0.1.0"
+                edition = "2021"
+
+                [dependencies]
+                sandcrate-files = "0.1"
+                """, Map.of("src/lib.rs", lib, "data/greeting.txt", "hello from a file\n", "data/deep/nested.txt", "data/deep/nested.txt",
+                "data/deep/deeper/more.bin", "0123456789"));
     }
 
     private static Path consumer(Path dir) throws IOException {

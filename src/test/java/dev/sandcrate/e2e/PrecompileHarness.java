@@ -146,11 +146,21 @@ final class PrecompileHarness {
         Path root = Checkout.root();
         Path dir = root.resolve("sandbox-runtime/target/bundle");
         Path file = dir.resolve("sandcrate-runtime-linux-" + arch() + ".tar.gz");
-        if (!Files.isRegularFile(file)) {
+        if (!Files.isRegularFile(file) || olderThanTheRuntimeJar(file, root)) {
             Proc build = run(root, Map.of(), "bash", root.resolve("sandbox-runtime/bundle/build.sh").toString());
             if (build.exit() != 0) throw new AssertionError("building the runtime bundle failed:\n" + build.all());
         }
         return file;
+    }
+
+    /** A bundle older than the runtime it packs (the checkout was rebuilt since) would test an old runtime. */
+    private static boolean olderThanTheRuntimeJar(Path bundle, Path root) throws java.io.IOException {
+        try (var jars = Files.newDirectoryStream(root.resolve("sandbox-runtime/target"), "sandcrate-sandbox-runtime-*.jar")) {
+            for (Path jar : jars) {
+                if (Files.getLastModifiedTime(jar).compareTo(Files.getLastModifiedTime(bundle)) > 0) return true;
+            }
+        }
+        return false;
     }
 
     static String arch() throws Exception {
