@@ -2,6 +2,7 @@
 # Installs what Sandcrate needs on a Debian bookworm machine. Idempotent and quick when all is there.
 #   scripts/setup.sh          what the registry needs to run and precompile
 #   scripts/setup.sh --test   plus the test corpus (real crates from Debian) and the browser
+#   scripts/setup.sh --bench  plus the system libraries the coverage benchmark's call sites link (bench/coverage)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
@@ -17,6 +18,10 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(librust-paste-dev)  # precompile tests: a function-like macro (paste!) compared with native expansion
   packages+=(postgresql)  # PostgreSQL 15 tests: each starts its own throwaway cluster (PostgresCluster), no service needed
   packages+=(haproxy)     # ReplicasDeploymentTest: the load balancer in front of three replicas, started by the test
+fi
+if [[ "${1:-}" == "--bench" ]]; then
+  # The corpus's -sys crates find these with pkg-config: glib-macros', gtk3-macros' and gtk4-macros' call sites build on them.
+  packages+=(libglib2.0-dev libgtk-3-dev libgtk-4-dev)
 fi
 
 missing=()

@@ -98,6 +98,7 @@ serve() {
 }
 stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=""; }
 
+"$repo/scripts/setup.sh" --bench   # the system libraries some call sites need (GTK, GLib)
 corpus=$("$repo/scripts/debian-corpus.sh")
 log "corpus $corpus: $(find "$corpus" -mindepth 2 -maxdepth 2 -name Cargo.toml | wc -l) crate folders"
 py scan "$corpus" "$work/corpus.json" ${only:+--only "$only"}
