@@ -78,6 +78,9 @@ pub fn __sandcrate_input(path: &[u8]) -> (u8, Vec<u8>, Vec<u8>) {
     let Some(key) = std::str::from_utf8(path).ok().and_then(|p| normalize(Path::new(p))) else {
         return (1, vec![], vec![]); // the wire format names paths in UTF-8 only: such a path cannot be given
     };
+    if key.is_empty() {
+        return (1, vec![], vec![]); // as natively: the empty path names nothing
+    }
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         match s.files.get(&key) {
@@ -150,6 +153,7 @@ mod tests {
         assert_eq!(__sandcrate_input(b"/etc/passwd"), (2, b"outside".to_vec(), vec![]));
         assert_eq!(__sandcrate_input(b"/c/b.txt").0, 0);
         assert_eq!(__sandcrate_input(b"/c/./b.txt").0, 0);
+        assert_eq!(__sandcrate_input(b"").0, 1);
         assert_eq!(__sandcrate_input_current_dir(), None);
         assert_eq!(needed(), Some(wire::Outcome::NeedsInputs { current_dir: true, paths: vec!["/c/b.txt".into()] }));
         begin(None);
