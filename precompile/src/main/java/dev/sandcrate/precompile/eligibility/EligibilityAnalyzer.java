@@ -33,7 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>no artifact dependency (nightly {@code -Zbindeps}) in its enabled normal/build dependencies: the wasm build
  *   runs the pinned stable cargo, which cannot build them (dev-dependencies, never built, are ignored);</li>
  *   <li>flags, never refusals: its own build script (it runs in the sandbox) and use of std::fs/env/process/net, time
- *   or randomness in its sources (in the sandbox these calls fail at expansion time).</li>
+ *   or randomness in its sources (in the sandbox they see only the request's explicit inputs, and fail otherwise).</li>
  * </ol>
  * The operator's deny list blocks whatever the analysis says. Building with the pinned toolchain (rule 4) is
  * decided by the build itself.
@@ -112,11 +112,12 @@ public final class EligibilityAnalyzer {
         if (hostApis.isEmpty()) {
             checks.add(new Check(Eligibility.HOST_APIS, Outcome.PASS, "no std::fs/env/process/net, time or randomness in its sources"));
         } else {
-            // Not a refusal. The artifact has no imports, so in the sandbox these calls fail (or see
-            // nothing) at expansion time; whether expansions still equal native ones is for real call sites to show.
+            // Not a refusal. The artifact has no imports, so in the sandbox these calls fail (or see only the
+            // request's explicit inputs) at expansion time; whether expansions still equal native ones is for real call
+            // sites to show.
             checks.add(new Check(Eligibility.HOST_APIS, Outcome.FLAG, String.join("; ", hostApis)
                     + (decision == Policy.Decision.ALLOW ? "; accepted by the operator's allow list"
-                    : "; in the sandbox these calls fail at expansion time (an operator can deny the crate)")));
+                    : "; in the sandbox what is not an explicit input fails at expansion time (an operator can deny the crate)")));
         }
         if (decision == Policy.Decision.DENY) {
             checks.add(new Check(Eligibility.OPERATOR, Outcome.FAIL, "on the operator's deny list"));

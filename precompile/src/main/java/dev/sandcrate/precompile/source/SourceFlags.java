@@ -32,9 +32,11 @@ public final class SourceFlags {
     }
 
     private static String effect(String api) {
-        return api.equals("std::env")
-                ? "sees only the variables cargo sets for the crate being compiled, as natively; others are absent"
-                : "fails or differs on wasm32";
+        return switch (api) {
+            case "std::env" -> "sees only the variables cargo sets for the crate being compiled, as natively; others are absent";
+            case "std::fs" -> "reads only the files of the crate being compiled and its OUT_DIR, which the shim gives; nothing else, and no writing";
+            default -> "fails or differs on wasm32";
+        };
     }
 
     public static List<String> scan(Path crateDir) {
