@@ -70,28 +70,30 @@ pub fn normalize(path: &Path) -> Option<String> {
     Some(out)
 }
 
-/// For std's file system (see `std-fs-unsupported.rs`): `(0, _, _)` not given (noted), `(1, _, _)` missing,
-/// `(2, reason, _)` denied, `(3, canonical, contents)` a file, `(4, canonical, entries)` a directory, its entries
-/// encoded as `kind (3 file, 4 directory, 5 other), name, 0`.
+/// For std's file system (see `std-fs-unsupported.rs`): `(0, ..)` not given (noted), `(1, ..)` missing,
+/// `(2, reason, ..)` denied, `(3, canonical, contents, modified)` a file, `(4, canonical, entries, modified)` a
+/// directory, its entries encoded as `kind (3 file, 4 directory, 5 other), name, 0`; `modified` is seconds and
+/// nanoseconds since the Unix epoch.
 #[no_mangle]
-pub fn __sandcrate_input(path: &[u8]) -> (u8, Vec<u8>, Vec<u8>) {
+pub fn __sandcrate_input(path: &[u8]) -> (u8, Vec<u8>, Vec<u8>, Option<(u64, u32)>) {
     let Some(key) = std::str::from_utf8(path).ok().and_then(|p| normalize(Path::new(p))) else {
-        return (1, vec![], vec![]); // the wire format names paths in UTF-8 only: such a path cannot be given
+        return (1, vec![], vec![], None); // the wire format names paths in UTF-8 only: such a path cannot be given
     };
     if key.is_empty() {
-        return (1, vec![], vec![]); // as natively: the empty path names nothing
+        return (1, vec![], vec![], None); // as natively: the empty path names nothing
     }
+    let time = |m: &Option<wire::Modified>| m.map(|m| (m.seconds, m.nanos));
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         match s.files.get(&key) {
             None => {
                 s.asked.insert(key);
-                (0, vec![], vec![])
+                (0, vec![], vec![], None)
             }
-            Some(wire::FileEntry::Missing) => (1, vec![], vec![]),
-            Some(wire::FileEntry::Denied(reason)) => (2, reason.clone().into_bytes(), vec![]),
-            Some(wire::FileEntry::File { canonical, contents }) => (3, canonical.clone().into_bytes(), contents.clone()),
-            Some(wire::FileEntry::Dir { canonical, entries }) => {
+            Some(wire::FileEntry::Missing) => (1, vec![], vec![], None),
+            Some(wire::FileEntry::Denied(reason)) => (2, reason.clone().into_bytes(), vec![], None),
+            Some(wire::FileEntry::File { canonical, modified, contents }) => (3, canonical.clone().into_bytes(), contents.clone(), time(modified)),
+            Some(wire::FileEntry::Dir { canonical, modified, entries }) => {
                 let mut encoded = Vec::new();
                 for (name, kind) in entries {
                     encoded.push(match kind {
@@ -102,7 +104,7 @@ pub fn __sandcrate_input(path: &[u8]) -> (u8, Vec<u8>, Vec<u8>) {
                     encoded.extend_from_slice(name.as_bytes());
                     encoded.push(0);
                 }
-                (4, canonical.clone().into_bytes(), encoded)
+                (4, canonical.clone().into_bytes(), encoded, time(modified))
             }
         }
     })
@@ -140,17 +142,18 @@ mod tests {
         let given = wire::FileInputs {
             current_dir: None,
             files: vec![
-                wire::FileInput { path: "/c/a.txt".into(), entry: wire::FileEntry::File { canonical: "/c/a.txt".into(), contents: b"hi".to_vec() } },
-                wire::FileInput { path: "/c/d".into(), entry: wire::FileEntry::Dir { canonical: "/c/d".into(),
+                wire::FileInput { path: "/c/a.txt".into(), entry: wire::FileEntry::File { canonical: "/c/a.txt".into(),
+                    modified: Some(wire::Modified { seconds: 1_700_000_000, nanos: 5 }), contents: b"hi".to_vec() } },
+                wire::FileInput { path: "/c/d".into(), entry: wire::FileEntry::Dir { canonical: "/c/d".into(), modified: None,
                     entries: vec![("x".into(), wire::EntryKind::File), ("y".into(), wire::EntryKind::Dir)] } },
                 wire::FileInput { path: "/etc/passwd".into(), entry: wire::FileEntry::Denied("outside".into()) },
             ],
         };
         begin(Some(&given));
         assert_eq!(needed(), None);
-        assert_eq!(__sandcrate_input(b"/c//a.txt"), (3, b"/c/a.txt".to_vec(), b"hi".to_vec()));
-        assert_eq!(__sandcrate_input(b"/c/d/"), (4, b"/c/d".to_vec(), b"\x03x\x00\x04y\x00".to_vec()));
-        assert_eq!(__sandcrate_input(b"/etc/passwd"), (2, b"outside".to_vec(), vec![]));
+        assert_eq!(__sandcrate_input(b"/c//a.txt"), (3, b"/c/a.txt".to_vec(), b"hi".to_vec(), Some((1_700_000_000, 5))));
+        assert_eq!(__sandcrate_input(b"/c/d/"), (4, b"/c/d".to_vec(), b"\x03x\x00\x04y\x00".to_vec(), None));
+        assert_eq!(__sandcrate_input(b"/etc/passwd"), (2, b"outside".to_vec(), vec![], None));
         assert_eq!(__sandcrate_input(b"/c/b.txt").0, 0);
         assert_eq!(__sandcrate_input(b"/c/./b.txt").0, 0);
         assert_eq!(__sandcrate_input(b"").0, 1);

@@ -243,7 +243,9 @@ mod tests {
         let inputs = request.inputs.clone().unwrap();
         assert_eq!(inputs.current_dir.as_deref(), Some(r));
         let entry = |p: &str| inputs.files.iter().find(|f| f.path == format!("{r}/{p}")).map(|f| f.entry.clone());
-        assert_eq!(entry("grammar.pest"), Some(w::FileEntry::File { canonical: format!("{r}/grammar.pest"), contents: b"num = { ASCII_DIGIT+ }\n".to_vec() }));
+        let modified = std::fs::metadata(root.join("grammar.pest")).unwrap().modified().unwrap().duration_since(std::time::UNIX_EPOCH).unwrap();
+        let modified = Some(w::Modified { seconds: modified.as_secs(), nanos: modified.subsec_nanos() });
+        assert_eq!(entry("grammar.pest"), Some(w::FileEntry::File { canonical: format!("{r}/grammar.pest"), modified, contents: b"num = { ASCII_DIGIT+ }\n".to_vec() }));
         assert_eq!(entry("nope.txt"), Some(w::FileEntry::Missing));
         match entry("assets") {
             Some(w::FileEntry::Dir { entries, .. }) => assert_eq!(entries, [("a.txt".to_string(), w::EntryKind::File),

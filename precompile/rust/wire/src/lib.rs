@@ -185,10 +185,18 @@ pub enum FileEntry {
     Missing,
     /// Not given to the macro (`PermissionDenied` with this message inside the module).
     Denied(String),
-    /// A file (symbolic links followed): its canonical path and contents.
-    File { canonical: String, contents: Vec<u8> },
-    /// A directory: its canonical path and its entries, sorted by name.
-    Dir { canonical: String, entries: Vec<(String, EntryKind)> },
+    /// A file (symbolic links followed): its canonical path, modification time and contents.
+    File { canonical: String, modified: Option<Modified>, contents: Vec<u8> },
+    /// A directory: its canonical path, modification time and entries, sorted by name.
+    Dir { canonical: String, modified: Option<Modified>, entries: Vec<(String, EntryKind)> },
+}
+
+/// A modification time as the consumer's file system has it, since the Unix epoch (`Metadata::modified`): part of
+/// the request like the contents, so a macro that embeds it or keys a cache on it (proc-macro-crate) sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Modified {
+    pub seconds: u64,
+    pub nanos: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -373,6 +381,14 @@ impl Writer {
         self.body.extend_from_slice(b);
     }
 
+    /// `u32 seconds (low), u32 seconds (high), u32 nanos`, nanos `u32::MAX` for "unknown".
+    fn modified(&mut self, m: Option<Modified>) {
+        let m = m.unwrap_or(Modified { seconds: 0, nanos: u32::MAX });
+        self.u32(m.seconds as u32);
+        self.u32((m.seconds >> 32) as u32);
+        self.u32(m.nanos);
+    }
+
     fn finish(self, message_type: u8, version: u16) -> Vec<u8> {
         let strings_len: usize = self.strings.iter().map(|s| 4 + s.len()).sum();
         let mut out = Vec::with_capacity(12 + strings_len + self.body.len());
@@ -542,14 +558,16 @@ impl Request {
                             w.u8(1);
                             w.string(reason);
                         }
-                        FileEntry::File { canonical, contents } => {
+                        FileEntry::File { canonical, modified, contents } => {
                             w.u8(2);
                             w.string(canonical);
+                            w.modified(*modified);
                             w.bytes(contents);
                         }
-                        FileEntry::Dir { canonical, entries } => {
+                        FileEntry::Dir { canonical, modified, entries } => {
                             w.u8(3);
                             w.string(canonical);
+                            w.modified(*modified);
                             w.len(entries.len());
                             for (name, kind) in entries {
                                 w.string(name);
@@ -928,6 +946,19 @@ impl<'a> Reader<'a> {
         Ok(self.take(n)?.to_vec())
     }
 
+    fn modified(&mut self) -> Result<Option<Modified>, WireError> {
+        let low = self.u32()? as u64;
+        let high = self.u32()? as u64;
+        let nanos = self.u32()?;
+        if nanos == u32::MAX {
+            return Ok(None);
+        }
+        if nanos >= 1_000_000_000 {
+            return Err(self.error_before(4, format!("{nanos} nanoseconds is not below one second")));
+        }
+        Ok(Some(Modified { seconds: high << 32 | low, nanos }))
+    }
+
     fn file_inputs(&mut self) -> Result<FileInputs, WireError> {
         let current_dir = self.opt_string()?;
         let n = self.count(5)?;
@@ -940,9 +971,10 @@ impl<'a> Reader<'a> {
             let entry = match self.u8()? {
                 0 => FileEntry::Missing,
                 1 => FileEntry::Denied(self.string()?),
-                2 => FileEntry::File { canonical: self.string()?, contents: self.bytes()? },
+                2 => FileEntry::File { canonical: self.string()?, modified: self.modified()?, contents: self.bytes()? },
                 3 => {
                     let canonical = self.string()?;
+                    let modified = self.modified()?;
                     let count = self.count(5)?;
                     let mut entries: Vec<(String, EntryKind)> = Vec::with_capacity(count);
                     for _ in 0..count {
@@ -958,7 +990,7 @@ impl<'a> Reader<'a> {
                         };
                         entries.push((name, kind));
                     }
-                    FileEntry::Dir { canonical, entries }
+                    FileEntry::Dir { canonical, modified, entries }
                 }
                 t => return Err(self.error_before(1, format!("unknown file entry tag {t}"))),
             };

@@ -697,7 +697,7 @@ fn file_entry(path: &str, current_dir: &std::path::Path, roots: &[(std::path::Pa
             let at = entries.partition_point(|(n, _)| *n < name);
             entries.insert(at, (name, kind));
         }
-        return Some(w::FileEntry::Dir { canonical: canonical_name, entries });
+        return Some(w::FileEntry::Dir { canonical: canonical_name, modified: modified(&canonical), entries });
     }
     let size = std::fs::metadata(&canonical).map(|m| m.len()).unwrap_or(0);
     if size > budget as u64 {
@@ -705,9 +705,14 @@ fn file_entry(path: &str, current_dir: &std::path::Path, roots: &[(std::path::Pa
     }
     match std::fs::read(&canonical) {
         Ok(contents) if contents.len() > budget => None,
-        Ok(contents) => Some(w::FileEntry::File { canonical: canonical_name, contents }),
+        Ok(contents) => Some(w::FileEntry::File { canonical: canonical_name, modified: modified(&canonical), contents }),
         Err(e) => Some(w::FileEntry::Denied(e.to_string())),
     }
+}
+
+fn modified(path: &std::path::Path) -> Option<w::Modified> {
+    let since_epoch = std::fs::metadata(path).ok()?.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(w::Modified { seconds: since_epoch.as_secs(), nanos: since_epoch.subsec_nanos() })
 }
 
 fn given_bytes(inputs: &w::FileInputs) -> usize {

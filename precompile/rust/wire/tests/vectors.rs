@@ -229,10 +229,10 @@ fn request_file_inputs() -> Request {
         files: vec![
             FileInput { path: "/etc/passwd".into(), entry: FileEntry::Denied("outside the crate's directory and OUT_DIR".into()) },
             FileInput { path: "/work/geometry/assets".into(), entry: FileEntry::Dir {
-                canonical: "/work/geometry/assets".into(),
+                canonical: "/work/geometry/assets".into(), modified: None,
                 entries: vec![("logo.svg".into(), EntryKind::File), ("old".into(), EntryKind::Other), ("sub".into(), EntryKind::Dir)] } },
             FileInput { path: "/work/geometry/grammar.pest".into(), entry: FileEntry::File {
-                canonical: "/work/geometry/src/grammar.pest".into(), contents: b"num = { ASCII_DIGIT+ }\n\xff\x00".to_vec() } },
+                canonical: "/work/geometry/src/grammar.pest".into(), modified: Some(Modified { seconds: 0x1_2345_6789, nanos: 999_999_999 }), contents: b"num = { ASCII_DIGIT+ }\n\xff\x00".to_vec() } },
             FileInput { path: "/work/geometry/missing.txt".into(), entry: FileEntry::Missing },
         ],
     };
@@ -414,6 +414,13 @@ fn json_diagnostics(out: &mut String, ds: &[Diagnostic]) {
     out.push(']');
 }
 
+fn json_modified(out: &mut String, m: &Option<Modified>) {
+    match m {
+        Some(m) => write!(out, ",\"modified\":{{\"seconds\":{},\"nanos\":{}}}", m.seconds, m.nanos).unwrap(),
+        None => out.push_str(",\"modified\":null"),
+    }
+}
+
 fn json(m: &Message) -> String {
     let mut out = String::new();
     match m {
@@ -451,18 +458,20 @@ fn json(m: &Message) -> String {
                             out.push_str(",\"denied\":");
                             json_str(&mut out, reason);
                         }
-                        FileEntry::File { canonical, contents } => {
+                        FileEntry::File { canonical, modified, contents } => {
                             out.push_str(",\"canonical\":");
                             json_str(&mut out, canonical);
+                            json_modified(&mut out, modified);
                             out.push_str(",\"contents_hex\":\"");
                             for b in contents {
                                 write!(out, "{b:02x}").unwrap();
                             }
                             out.push('"');
                         }
-                        FileEntry::Dir { canonical, entries } => {
+                        FileEntry::Dir { canonical, modified, entries } => {
                             out.push_str(",\"canonical\":");
                             json_str(&mut out, canonical);
+                            json_modified(&mut out, modified);
                             out.push_str(",\"entries\":[");
                             for (j, (name, kind)) in entries.iter().enumerate() {
                                 out.push_str(if j == 0 { "[" } else { ",[" });

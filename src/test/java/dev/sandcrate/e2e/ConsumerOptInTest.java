@@ -274,6 +274,7 @@ class ConsumerOptInTest {
                 pub const TREE: &[&str] = sandcrate_files::listing!("data");
                 pub const AT_ROOT: bool = sandcrate_files::at_crate_root!();
                 pub const ABSENT: bool = sandcrate_files::exists!("data/absent.txt");
+                pub const DATED: bool = sandcrate_files::modified_known!("data/greeting.txt");
                 """;
         Path fromSource = filesConsumer(tmp.resolve("files-source"), lib);
         Path withShims = filesConsumer(tmp.resolve("files-shims"), lib);
@@ -283,7 +284,8 @@ class ConsumerOptInTest {
         String expandedSource = cargoOk(fromSource, withBootstrap(sourceEnv), "rustc", "--lib", "--", "-Zunpretty=expanded").out();
         String expandedShims = cargoOk(withShims, withBootstrap(shimEnv), "rustc", "--lib", "--", "-Zunpretty=expanded").out();
         assertTrue(expandedSource.contains("\"hello from a file\\n\"") && expandedSource.contains("\"data/deep/nested.txt\""), expandedSource);
-        assertTrue(expandedSource.contains("AT_ROOT: bool = true") && expandedSource.contains("ABSENT: bool = false"), expandedSource);
+        assertTrue(expandedSource.contains("AT_ROOT: bool = true") && expandedSource.contains("ABSENT: bool = false")
+                && expandedSource.contains("DATED: bool = true"), expandedSource);
         assertEquals(expandedSource, expandedShims, "the sandboxed macro reads the same files as the native one");
 
         // an edited file is read again: the daemon's remembered answers are keyed by the files' contents
@@ -422,6 +424,16 @@ class ConsumerOptInTest {
                     let here = std::env::current_dir().unwrap().canonicalize().unwrap();
                     let root = in_crate(".").canonicalize().unwrap();
                     (here == root).to_string().parse().unwrap()
+                }
+
+                /// Whether the file's modification time is known (proc-macro-crate keys its cache on it).
+                #[proc_macro]
+                pub fn modified_known(input: TokenStream) -> TokenStream {
+                    if input.is_empty() {
+                        return "false".parse().unwrap();
+                    }
+                    let modified = std::fs::metadata(in_crate(&relative(input))).and_then(|m| m.modified());
+                    modified.is_ok().to_string().parse().unwrap()
                 }
 
                 /// Whether a path of the crate exists.

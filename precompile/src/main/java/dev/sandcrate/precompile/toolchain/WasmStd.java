@@ -38,7 +38,7 @@ import java.util.stream.Stream;
  */
 public final class WasmStd {
     /** Bump when the way std is built changes: it is part of the cache key. */
-    public static final int RECIPE_VERSION = 3;
+    public static final int RECIPE_VERSION = 4;
 
     /** A std source file Sandcrate replaces: the resource that replaces it, and the sha256 of the upstream file it was written against. */
     record Replacement(String stdFile, String resource, String upstreamSha256) {

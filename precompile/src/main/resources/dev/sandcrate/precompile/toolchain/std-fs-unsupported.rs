@@ -3,7 +3,7 @@
 //! reads a read-only view of exactly the files the consumer gave it as explicit inputs of the expansion: the
 //! in-wasm bridge server holds them (`__sandcrate_input`, precompile/rust/bridge-server/src/inputs.rs) and
 //! notes each path it was asked for but was not given, so the consumer can send the request again with it.
-//! Nothing can be written; times are not known; symbolic links were already followed by the consumer.
+//! Nothing can be written; only modification times are known; symbolic links were already followed by the consumer.
 
 use crate::ffi::OsString;
 use crate::fmt;
@@ -16,16 +16,17 @@ use crate::sys::time::SystemTime;
 use crate::vec::Vec;
 
 unsafe extern "Rust" {
-    /// What the request gives for `path` (the path as the macro named it): `(0, _, _)` not given yet (the bridge
-    /// server asks the consumer for it), `(1, _, _)` missing, `(2, reason, _)` denied, `(3, canonical, contents)` a
-    /// file, `(4, canonical, entries)` a directory whose entries are `kind byte (3 file, 4 dir, 5 other), name, 0`.
-    fn __sandcrate_input(path: &[u8]) -> (u8, Vec<u8>, Vec<u8>);
+    /// What the request gives for `path` (the path as the macro named it): `(0, ..)` not given yet (the bridge
+    /// server asks the consumer for it), `(1, ..)` missing, `(2, reason, ..)` denied, `(3, canonical, contents,
+    /// modified)` a file, `(4, canonical, entries, modified)` a directory whose entries are `kind byte (3 file, 4 dir,
+    /// 5 other), name, 0`; `modified` is seconds and nanoseconds since the Unix epoch, if the consumer knows it.
+    fn __sandcrate_input(path: &[u8]) -> (u8, Vec<u8>, Vec<u8>, Option<(u64, u32)>);
 }
 
 const READ_ONLY: io::Error =
     io::const_error!(io::ErrorKind::ReadOnlyFilesystem, "a sandboxed macro cannot change files");
 const NO_TIMES: io::Error =
-    io::const_error!(io::ErrorKind::Unsupported, "a sandboxed macro does not see file times");
+    io::const_error!(io::ErrorKind::Unsupported, "a sandboxed macro sees only modification times");
 const NOT_GIVEN: io::Error = io::const_error!(
     io::ErrorKind::Other,
     "sandcrate: not among this expansion's inputs yet (the consumer gives it when the macro runs again)"
@@ -38,8 +39,8 @@ const KIND_FILE: u8 = 3;
 const KIND_DIR: u8 = 4;
 
 enum Input {
-    File { canonical: PathBuf, contents: Vec<u8> },
-    Dir { canonical: PathBuf, entries: Vec<(OsString, u8)> },
+    File { canonical: PathBuf, contents: Vec<u8>, modified: Option<SystemTime> },
+    Dir { canonical: PathBuf, entries: Vec<(OsString, u8)>, modified: Option<SystemTime> },
 }
 
 fn path_buf(bytes: Vec<u8>) -> PathBuf {
@@ -47,11 +48,14 @@ fn path_buf(bytes: Vec<u8>) -> PathBuf {
 }
 
 fn input(path: &Path) -> io::Result<Input> {
-    let (tag, first, second) = unsafe { __sandcrate_input(path.as_os_str().as_encoded_bytes()) };
+    let (tag, first, second, modified) = unsafe { __sandcrate_input(path.as_os_str().as_encoded_bytes()) };
+    let modified = modified.and_then(|(seconds, nanos)| {
+        crate::sys::time::UNIX_EPOCH.checked_add_duration(&crate::time::Duration::new(seconds, nanos))
+    });
     match tag {
         1 => Err(NOT_FOUND),
         2 => Err(io::Error::new(io::ErrorKind::PermissionDenied, crate::string::String::from_utf8_lossy(&first).into_owned())),
-        3 => Ok(Input::File { canonical: path_buf(first), contents: second }),
+        3 => Ok(Input::File { canonical: path_buf(first), contents: second, modified }),
         4 => {
             let mut entries = Vec::new();
             let mut rest = &second[..];
@@ -61,7 +65,7 @@ fn input(path: &Path) -> io::Result<Input> {
                 entries.push((OsString::from(name), kind));
                 rest = tail.get(end + 1..).unwrap_or(&[]);
             }
-            Ok(Input::Dir { canonical: path_buf(first), entries })
+            Ok(Input::Dir { canonical: path_buf(first), entries, modified })
         }
         _ => Err(NOT_GIVEN),
     }
@@ -69,20 +73,22 @@ fn input(path: &Path) -> io::Result<Input> {
 
 fn attr_of(input: &Input) -> FileAttr {
     match input {
-        Input::File { contents, .. } => FileAttr { kind: FileType(KIND_FILE), size: contents.len() as u64 },
-        Input::Dir { .. } => FileAttr { kind: FileType(KIND_DIR), size: 0 },
+        Input::File { contents, modified, .. } => FileAttr { kind: FileType(KIND_FILE), size: contents.len() as u64, modified: *modified },
+        Input::Dir { modified, .. } => FileAttr { kind: FileType(KIND_DIR), size: 0, modified: *modified },
     }
 }
 
 pub struct File {
     contents: Vec<u8>,
     position: AtomicUsize,
+    modified: Option<SystemTime>,
 }
 
 #[derive(Clone)]
 pub struct FileAttr {
     kind: FileType,
     size: u64,
+    modified: Option<SystemTime>,
 }
 
 pub struct ReadDir {
@@ -127,7 +133,7 @@ impl FileAttr {
     }
 
     pub fn modified(&self) -> io::Result<SystemTime> {
-        Err(NO_TIMES)
+        self.modified.ok_or(NO_TIMES)
     }
 
     pub fn accessed(&self) -> io::Result<SystemTime> {
@@ -229,13 +235,13 @@ impl File {
             return Err(READ_ONLY);
         }
         match input(path)? {
-            Input::File { contents, .. } => Ok(File { contents, position: AtomicUsize::new(0) }),
+            Input::File { contents, modified, .. } => Ok(File { contents, position: AtomicUsize::new(0), modified }),
             Input::Dir { .. } => Err(IS_A_DIRECTORY),
         }
     }
 
     pub fn file_attr(&self) -> io::Result<FileAttr> {
-        Ok(FileAttr { kind: FileType(KIND_FILE), size: self.contents.len() as u64 })
+        Ok(FileAttr { kind: FileType(KIND_FILE), size: self.contents.len() as u64, modified: self.modified })
     }
 
     pub fn fsync(&self) -> io::Result<()> {
@@ -339,7 +345,11 @@ impl File {
     }
 
     pub fn duplicate(&self) -> io::Result<File> {
-        Ok(File { contents: self.contents.clone(), position: AtomicUsize::new(self.position.load(Ordering::Relaxed)) })
+        Ok(File {
+            contents: self.contents.clone(),
+            position: AtomicUsize::new(self.position.load(Ordering::Relaxed)),
+            modified: self.modified,
+        })
     }
 
     pub fn set_permissions(&self, _perm: FilePermissions) -> io::Result<()> {

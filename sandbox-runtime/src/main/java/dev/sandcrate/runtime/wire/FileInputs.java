@@ -24,16 +24,17 @@ public record FileInputs(String currentDir, List<FileInput> files) {
         /** Not given to the macro, with the reason it sees. */
         record Denied(String reason) implements FileEntry {}
 
-        /** A file (links followed): its canonical path and contents. */
-        record File(String canonical, byte[] contents) implements FileEntry {
+        /** A file (links followed): its canonical path, modification time (or null) and contents. */
+        record File(String canonical, Modified modified, byte[] contents) implements FileEntry {
             @Override
             public boolean equals(Object o) {
-                return o instanceof File f && f.canonical.equals(canonical) && Arrays.equals(f.contents, contents);
+                return o instanceof File f && f.canonical.equals(canonical) && java.util.Objects.equals(f.modified, modified)
+                        && Arrays.equals(f.contents, contents);
             }
 
             @Override
             public int hashCode() {
-                return canonical.hashCode() * 31 + Arrays.hashCode(contents);
+                return (canonical.hashCode() * 31 + java.util.Objects.hashCode(modified)) * 31 + Arrays.hashCode(contents);
             }
 
             @Override
@@ -42,13 +43,16 @@ public record FileInputs(String currentDir, List<FileInput> files) {
             }
         }
 
-        /** A directory: its canonical path and entries, sorted by name. */
-        record Dir(String canonical, List<DirEntry> entries) implements FileEntry {
+        /** A directory: its canonical path, modification time (or null) and entries, sorted by name. */
+        record Dir(String canonical, Modified modified, List<DirEntry> entries) implements FileEntry {
             public Dir {
                 entries = List.copyOf(entries);
             }
         }
     }
+
+    /** A modification time since the Unix epoch; {@code seconds} is unsigned. */
+    public record Modified(long seconds, int nanos) {}
 
     public record DirEntry(String name, Kind kind) {}
 
@@ -68,11 +72,13 @@ public record FileInputs(String currentDir, List<FileInput> files) {
                 case FileEntry.File f -> {
                     w.u8(2);
                     w.string(f.canonical());
+                    encode(w, f.modified());
                     w.bytes(f.contents());
                 }
                 case FileEntry.Dir d -> {
                     w.u8(3);
                     w.string(d.canonical());
+                    encode(w, d.modified());
                     w.u32(d.entries().size());
                     for (DirEntry e : d.entries()) {
                         w.string(e.name());
@@ -81,6 +87,25 @@ public record FileInputs(String currentDir, List<FileInput> files) {
                 }
             }
         }
+    }
+
+    private static void encode(WireWriter w, Modified m) {
+        w.u32(m == null ? 0 : (int) m.seconds());
+        w.u32(m == null ? 0 : (int) (m.seconds() >>> 32));
+        w.u32(m == null ? -1 : m.nanos());
+    }
+
+    private static Modified modified(WireReader r) throws WireException {
+        long low = Integer.toUnsignedLong(r.u32());
+        long high = Integer.toUnsignedLong(r.u32());
+        int nanos = r.u32();
+        if (nanos == -1) {
+            return null;
+        }
+        if (Integer.compareUnsigned(nanos, 1_000_000_000) >= 0) {
+            throw r.errorBefore(4, Integer.toUnsignedString(nanos) + " nanoseconds is not below one second");
+        }
+        return new Modified(high << 32 | low, nanos);
     }
 
     static FileInputs decode(WireReader r) throws WireException {
@@ -96,9 +121,10 @@ public record FileInputs(String currentDir, List<FileInput> files) {
             FileEntry entry = switch (tag) {
                 case 0 -> new FileEntry.Missing();
                 case 1 -> new FileEntry.Denied(r.string());
-                case 2 -> new FileEntry.File(r.string(), r.bytes());
+                case 2 -> new FileEntry.File(r.string(), modified(r), r.bytes());
                 case 3 -> {
                     String canonical = r.string();
+                    Modified modified = modified(r);
                     int count = r.count(5);
                     List<DirEntry> entries = new java.util.ArrayList<>(count);
                     for (int j = 0; j < count; j++) {
@@ -112,7 +138,7 @@ public record FileInputs(String currentDir, List<FileInput> files) {
                         }
                         entries.add(new DirEntry(name, Kind.values()[kind]));
                     }
-                    yield new FileEntry.Dir(canonical, entries);
+                    yield new FileEntry.Dir(canonical, modified, entries);
                 }
                 default -> throw r.errorBefore(1, "unknown file entry tag " + tag);
             };

@@ -141,10 +141,14 @@ class WireVectorsTest {
                 switch (f.entry()) {
                     case FileInputs.FileEntry.Missing m -> file.put("missing", true);
                     case FileInputs.FileEntry.Denied d -> file.put("denied", d.reason());
-                    case FileInputs.FileEntry.File c -> file.put("canonical", c.canonical())
-                            .put("contents_hex", java.util.HexFormat.of().formatHex(c.contents()));
+                    case FileInputs.FileEntry.File c -> {
+                        file.put("canonical", c.canonical());
+                        modified(file, c.modified());
+                        file.put("contents_hex", java.util.HexFormat.of().formatHex(c.contents()));
+                    }
                     case FileInputs.FileEntry.Dir d -> {
                         file.put("canonical", d.canonical());
+                        modified(file, d.modified());
                         ArrayNode entries = file.putArray("entries");
                         d.entries().forEach(e -> entries.addArray().add(e.name()).add(camel(e.kind().name())));
                     }
@@ -152,6 +156,14 @@ class WireVectorsTest {
             }
         }
         return NODES.objectNode().set("request", request);
+    }
+
+    private static void modified(ObjectNode file, FileInputs.Modified m) {
+        if (m == null) {
+            file.putNull("modified");
+        } else {
+            file.putObject("modified").put("seconds", m.seconds()).put("nanos", m.nanos());
+        }
     }
 
     private static JsonNode json(Response r) {
