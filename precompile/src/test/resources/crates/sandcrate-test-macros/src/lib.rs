@@ -40,3 +40,19 @@ pub fn describe(input: TokenStream) -> TokenStream {
 pub fn job_id(_input: TokenStream) -> TokenStream {
     format!("{:?}", option_env!("SANDCRATE_JOB_ID").unwrap_or("")).parse().unwrap()
 }
+
+/// `hashed!(a b c)` gives the `DefaultHasher` hash of values built from the input: its token count and lengths
+/// (`usize`), their negations (`isize`), a slice of them and an `Option`, as a `u64` literal. Natively that is the
+/// hash of a 64-bit host; cpp_macros and wasm-bindgen-macro name items by such hashes.
+#[proc_macro]
+pub fn hashed(input: TokenStream) -> TokenStream {
+    use std::hash::{Hash, Hasher};
+    let lengths: Vec<usize> = input.into_iter().map(|t| t.to_string().len()).collect();
+    let negated: Vec<isize> = lengths.iter().map(|&n| -(n as isize)).collect();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    lengths.len().hash(&mut hasher);
+    lengths.hash(&mut hasher);
+    negated.hash(&mut hasher);
+    lengths.first().hash(&mut hasher);
+    format!("{}u64", hasher.finish()).parse().unwrap()
+}

@@ -12,6 +12,7 @@ import dev.sandcrate.precompile.sandbox.ProcessRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -30,27 +31,114 @@ import java.util.stream.Stream;
  * points so every machine with the same toolchain gets the same rlibs. Rlibs keep both object code and
  * bitcode ({@code -Cembed-bitcode=yes}) so macro builds may use LTO.
  *
- * <p>Three std files are replaced, inside the sandbox only ({@link #REPLACEMENTS}), so that a macro sees the explicit
- * inputs of its request and nothing else of the host: the environment (an in-memory map the bridge server fills per
- * expansion), the file system (a read-only view of the files the consumer gave, which the bridge server holds) and
- * the working directory. Upstream has none of them on this target. The build refuses std sources whose original
- * files are not the ones the replacements were written against.
+ * <p>Inside the sandbox only, four std sources are changed ({@link #CHANGES}). Three are replaced so that a macro sees
+ * the explicit inputs of its request and nothing else of the host: the environment (an in-memory map the bridge
+ * server fills per expansion), the file system (a read-only view of the files the consumer gave, which the bridge
+ * server holds) and the working directory. Upstream has none of them on this target. The fourth, core's
+ * {@code Hasher}, hashes {@code usize} and {@code isize} as 64-bit integers, as on the 64-bit hosts macros run on
+ * natively: macros that name items by a {@code DefaultHasher} hash (cpp_macros, wasm-bindgen-macro) then expand
+ * as natively. The build refuses std sources whose original files are not the ones the changes were written against.
  */
 public final class WasmStd {
     /** Bump when the way std is built changes: it is part of the cache key. */
-    public static final int RECIPE_VERSION = 4;
+    public static final int RECIPE_VERSION = 5;
 
-    /** A std source file Sandcrate replaces: the resource that replaces it, and the sha256 of the upstream file it was written against. */
-    record Replacement(String stdFile, String resource, String upstreamSha256) {
+    /** A std source file Sandcrate changes, and the sha256 of the upstream file the change was written against. */
+    sealed interface StdChange permits Replacement, Edit {
+        String stdFile();
+
+        String upstreamSha256();
+
+        /** The file the build sees instead of the upstream one. */
+        byte[] apply(byte[] upstream) throws IOException;
     }
 
-    static final List<Replacement> REPLACEMENTS = List.of(
+    /** The whole file replaced by a resource of this package. */
+    record Replacement(String stdFile, String resource, String upstreamSha256) implements StdChange {
+        @Override
+        public byte[] apply(byte[] upstream) throws IOException {
+            try (var in = WasmStd.class.getResourceAsStream(resource)) {
+                return in.readAllBytes();
+            }
+        }
+    }
+
+    /** Text of the upstream file replaced: each {@code before} occurs exactly once. */
+    record Edit(String stdFile, String upstreamSha256, List<Substitution> substitutions) implements StdChange {
+        record Substitution(String before, String after) {
+        }
+
+        @Override
+        public byte[] apply(byte[] upstream) {
+            String text = new String(upstream, StandardCharsets.UTF_8);
+            for (Substitution s : substitutions) {
+                int at = text.indexOf(s.before());
+                if (at < 0 || text.indexOf(s.before(), at + 1) >= 0) {
+                    throw new PrecompileException(stdFile + " does not contain exactly one " + s.before().strip().lines().findFirst().orElse(""));
+                }
+                text = text.substring(0, at) + s.after() + text.substring(at + s.before().length());
+            }
+            return text.getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    static final List<StdChange> CHANGES = List.of(
             new Replacement("std/src/sys/env/unsupported.rs", "std-env-unsupported.rs",
                     "98dfdc48510c03fa3cbab5886ff1f2fc7497c0caa362da44a7ae75936d116bb1"),
             new Replacement("std/src/sys/fs/unsupported.rs", "std-fs-unsupported.rs",
                     "b173c5b64f6bb235254f2106a80d900e1f67706100b2f2d21de7ecce17d511c9"),
             new Replacement("std/src/sys/paths/unsupported.rs", "std-paths-unsupported.rs",
-                    "9d8936d020e26b76da68094e41bef0dcbd78a932eaa0052e02d3299ff64cdc44"));
+                    "9d8936d020e26b76da68094e41bef0dcbd78a932eaa0052e02d3299ff64cdc44"),
+            new Edit("core/src/hash/mod.rs", "3933785a52fe51baa926f922cc9d06d0871d4e9ec3e2438c52ea9a06482935be", List.of(
+                    new Edit.Substitution("""
+                                fn write_usize(&mut self, i: usize) {
+                                    self.write(&i.to_ne_bytes())
+                                }
+                            """, """
+                                fn write_usize(&mut self, i: usize) {
+                                    // Sandcrate: 8 bytes, as on the 64-bit hosts macros run on natively
+                                    self.write(&(i as u64).to_ne_bytes())
+                                }
+                            """),
+                    new Edit.Substitution("""
+                                fn write_isize(&mut self, i: isize) {
+                                    self.write_usize(i as usize)
+                                }
+                            """, """
+                                fn write_isize(&mut self, i: isize) {
+                                    // Sandcrate: sign-extended to 8 bytes, as on 64-bit hosts
+                                    self.write(&(i as i64).to_ne_bytes())
+                                }
+                            """),
+                    // a slice of usize or isize hashes element by element (the trait's default), not as its raw
+                    // bytes, which are 4 per element in wasm32
+                    new Edit.Substitution("""
+                                    (usize, write_usize),
+                            """, ""),
+                    new Edit.Substitution("""
+                                    (isize, write_isize),
+                            """, ""),
+                    new Edit.Substitution("""
+                                impl_write! {
+                            """, """
+                                #[stable(feature = "rust1", since = "1.0.0")]
+                                impl Hash for usize {
+                                    #[inline]
+                                    fn hash<H: Hasher>(&self, state: &mut H) {
+                                        state.write_usize(*self)
+                                    }
+                                }
+
+                                #[stable(feature = "rust1", since = "1.0.0")]
+                                impl Hash for isize {
+                                    #[inline]
+                                    fn hash<H: Hasher>(&self, state: &mut H) {
+                                        state.write_isize(*self)
+                                    }
+                                }
+
+                                impl_write! {
+                            """))));
     public static final String TARGET = "wasm32-unknown-unknown";
     private static final Object IN_PROCESS_LOCK = new Object();
 
@@ -121,17 +209,16 @@ public final class WasmStd {
         Path log = dir.resolve("std-build.log");
         Files.deleteIfExists(log);
         Bubblewrap sandbox = new Bubblewrap().bind(work, "/build").workDir("/build");
-        for (Replacement replacement : REPLACEMENTS) {
-            Path original = toolchain.stdSources().resolve(replacement.stdFile());
-            if (!Checksums.sha256Hex(original).equals(replacement.upstreamSha256())) {
-                throw new PrecompileException(original + " is not the file Sandcrate's std replaces (sha256 " + Checksums.sha256Hex(original)
-                        + "); update precompile's " + replacement.resource() + " for this release");
+        for (StdChange change : CHANGES) {
+            Path original = toolchain.stdSources().resolve(change.stdFile());
+            if (!Checksums.sha256Hex(original).equals(change.upstreamSha256())) {
+                throw new PrecompileException(original + " is not the file Sandcrate's std changes (sha256 " + Checksums.sha256Hex(original)
+                        + "); update WasmStd.CHANGES for this release");
             }
-            Path patched = work.resolve(replacement.resource());
-            try (var in = WasmStd.class.getResourceAsStream(replacement.resource())) {
-                Files.write(patched, in.readAllBytes());
-            }
-            sandbox.readOnly(patched, original.toString());
+            Path changed = work.resolve("std-changes").resolve(change.stdFile());
+            Files.createDirectories(changed.getParent());
+            Files.write(changed, change.apply(Files.readAllBytes(original)));
+            sandbox.readOnly(changed, original.toString());
         }
         sandbox.env("CARGO_HOME", "/tmp/cargo-home").env("RUSTC", toolchain.rustc().toString())
                 .env("RUSTC_BOOTSTRAP", "1").env("RUSTFLAGS", "-Cembed-bitcode=yes")

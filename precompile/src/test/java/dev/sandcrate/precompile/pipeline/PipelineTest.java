@@ -44,7 +44,8 @@ class PipelineTest {
 
         ArtifactManifest manifest = ArtifactManifest.of(wasm);
         assertEquals(List.of(new MacroDecl("bang", "shout", "shout", List.of(), List.of()),
-                new MacroDecl("derive", "Describe", "describe", List.of(), List.of())), manifest.macros(),
+                new MacroDecl("derive", "Describe", "describe", List.of(), List.of()),
+                new MacroDecl("bang", "hashed", "hashed", List.of(), List.of())), manifest.macros(),
                 "job_id is cfg'd out without its feature");
 
         // a manifest that names a macro the module does not dispatch is caught by validation
