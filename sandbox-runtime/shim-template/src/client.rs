@@ -52,6 +52,7 @@ pub fn expand(artifact: &Artifact, kind: wire::MacroKind, name: &str, attr: Opti
         wire::MacroKind::Bang => format!("macro `{name}!`"),
     };
     let (mut request, kept) = pmw::request(kind, name, attr, input, pmw::SourceText::Tokens);
+    give_asked_before(&mut request);
     let mut answer = call_runtime(artifact, &request.encode())
         .and_then(|bytes| wire::Response::decode(&bytes).map_err(|e| format!("the runtime's answer is unreadable: {e}")));
     // a macro that reads files (or the working directory) runs again with the ones it asked for (docs/wire-format.md)
@@ -63,6 +64,7 @@ pub fn expand(artifact: &Artifact, kind: wire::MacroKind, name: &str, attr: Opti
         answer = std::env::current_dir()
             .map_err(|e| format!("cannot find the compiler's working directory: {e}"))
             .and_then(|dir| pmw::give_inputs(&mut request, &dir, wants_current_dir, &paths))
+            .map(|()| remember_asked(wants_current_dir, paths))
             .and_then(|()| call_runtime(artifact, &request.encode()))
             .and_then(|bytes| wire::Response::decode(&bytes).map_err(|e| format!("the runtime's answer is unreadable: {e}")));
     }
@@ -72,6 +74,32 @@ pub fn expand(artifact: &Artifact, kind: wire::MacroKind, name: &str, attr: Opti
             &format!("{message}\n(sandcrate: {what} of {} {}, sandboxed)", artifact.crate_name, artifact.version),
             Span::call_site(),
         ),
+    }
+}
+
+/// What the macros of this compiler process asked for so far (the working directory, paths): later calls get them
+/// with the first request. A macro that reads the crate's Cargo.toml on every call (every proc-macro-crate user) then
+/// asks once per compiler process instead of running twice on every call.
+static ASKED: Mutex<(bool, Vec<String>)> = Mutex::new((false, Vec::new()));
+
+fn give_asked_before(request: &mut wire::Request) {
+    let asked = ASKED.lock().unwrap_or_else(|e| e.into_inner());
+    if !asked.0 && asked.1.is_empty() {
+        return;
+    }
+    let given = std::env::current_dir().map_err(|e| e.to_string()).and_then(|dir| pmw::give_inputs(request, &dir, asked.0, &asked.1));
+    if given.is_err() {
+        request.inputs = None; // the macro asks for what it reads, as on a first call
+    }
+}
+
+fn remember_asked(current_dir: bool, paths: Vec<String>) {
+    let mut asked = ASKED.lock().unwrap_or_else(|e| e.into_inner());
+    asked.0 |= current_dir;
+    for path in paths {
+        if !asked.1.contains(&path) {
+            asked.1.push(path);
+        }
     }
 }
 

@@ -269,12 +269,14 @@ class ConsumerOptInTest {
         Map<String, String> sourceEnv = cargoEnv(tmp.resolve("cargo-files-source"), registry.sparseIndexUrl(), null);
         Map<String, String> shimEnv = cargoEnv(tmp.resolve("cargo-files-shims"), viewIndex(), runtimeDir("run"));
         String lib = """
+                pub const FIRST: &str = sandcrate_files::first_read!("data/greeting.txt");
                 pub const GREETING: &str = sandcrate_files::embed!("data/greeting.txt");
                 pub const NESTED: &str = sandcrate_files::embed!("./data/../data/deep/nested.txt");
                 pub const TREE: &[&str] = sandcrate_files::listing!("data");
                 pub const AT_ROOT: bool = sandcrate_files::at_crate_root!();
                 pub const ABSENT: bool = sandcrate_files::exists!("data/absent.txt");
                 pub const DATED: bool = sandcrate_files::modified_known!("data/greeting.txt");
+                pub const FIRST_AGAIN: &str = sandcrate_files::first_read!("data/absent.txt");
                 """;
         Path fromSource = filesConsumer(tmp.resolve("files-source"), lib);
         Path withShims = filesConsumer(tmp.resolve("files-shims"), lib);
@@ -286,6 +288,10 @@ class ConsumerOptInTest {
         assertTrue(expandedSource.contains("\"hello from a file\\n\"") && expandedSource.contains("\"data/deep/nested.txt\""), expandedSource);
         assertTrue(expandedSource.contains("AT_ROOT: bool = true") && expandedSource.contains("ABSENT: bool = false")
                 && expandedSource.contains("DATED: bool = true"), expandedSource);
+        // the module's first run, which asked for the file, cached "missing" in a static: the run with the file starts
+        // from the statics as they were before it, as natively, where the file was there at once
+        assertTrue(expandedSource.contains("FIRST: &str = \"hello from a file\\n\"")
+                && expandedSource.contains("FIRST_AGAIN: &str = \"hello from a file\\n\""), expandedSource);
         assertEquals(expandedSource, expandedShims, "the sandboxed macro reads the same files as the native one");
 
         // an edited file is read again: the daemon's remembered answers are keyed by the files' contents
@@ -434,6 +440,18 @@ class ConsumerOptInTest {
                     }
                     let modified = std::fs::metadata(in_crate(&relative(input))).and_then(|m| m.modified());
                     modified.is_ok().to_string().parse().unwrap()
+                }
+
+                /// The text of the file the first call read, kept in a static for later calls (as macros cache what
+                /// they read), or "missing" when that file could not be read.
+                #[proc_macro]
+                pub fn first_read(input: TokenStream) -> TokenStream {
+                    static FIRST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+                    if input.is_empty() {
+                        return "\\"\\"".parse().unwrap();
+                    }
+                    let text = FIRST.get_or_init(|| std::fs::read_to_string(in_crate(&relative(input))).unwrap_or_else(|_| "missing".to_string()));
+                    format!("{:?}", text).parse().unwrap()
                 }
 
                 /// Whether a path of the crate exists.

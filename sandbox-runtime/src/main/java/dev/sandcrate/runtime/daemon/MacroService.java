@@ -6,6 +6,8 @@ import dev.sandcrate.runtime.engine.MacroEngine;
 import dev.sandcrate.runtime.engine.MacroInstance;
 import dev.sandcrate.runtime.engine.MacroModule;
 import dev.sandcrate.runtime.engine.SandboxException;
+import dev.sandcrate.runtime.wire.Response;
+import dev.sandcrate.runtime.wire.WireException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -239,7 +241,9 @@ public final class MacroService {
         private final String sha256;
         private MacroModule module; // null until a request is not answered from the cache
         private long position; // the cache's entry for the requests so far; NOT_CACHED once the chain cannot be cached
-        private final List<byte[]> answeredFromCache = new ArrayList<>();
+        /** The requests whose runs the macro's statics hold, in order; the instance has run the first {@code ran}. */
+        private final List<byte[]> history = new ArrayList<>();
+        private int ran;
         private MacroInstance instance;
 
         Chain(String sha256) {
@@ -252,7 +256,7 @@ public final class MacroService {
             if (position != ExpansionCache.NOT_CACHED) {
                 ExpansionCache.Answer cached = expansions.get(position, wireRequest);
                 if (cached != null) {
-                    answeredFromCache.add(wireRequest);
+                    history.add(wireRequest);
                     position = cached.position();
                     return cached.response();
                 }
@@ -261,26 +265,47 @@ public final class MacroService {
                 return null;
             }
             byte[] response;
+            boolean asksForInputs;
             try {
                 if (instance == null || !instance.usable()) {
                     instance = module.instantiate();
+                    ran = 0;
                 }
-                for (byte[] earlier : answeredFromCache) {
-                    instance.expand(earlier); // deterministic: brings the macro's statics to where the cached answers left them
+                for (; ran < history.size(); ran++) {
+                    instance.expand(history.get(ran)); // deterministic: brings the statics to where the earlier answers left them
                 }
-                answeredFromCache.clear();
                 response = instance.expand(wireRequest);
                 checkWireVersion(response);
+                asksForInputs = Response.asksForInputs(response);
             } catch (SandboxException e) { // the instance is gone: later requests meet fresh statics, as without a cache
-                position = ExpansionCache.NOT_CACHED;
-                answeredFromCache.clear();
+                forget();
                 throw e;
+            } catch (WireException e) {
+                forget();
+                throw new SandboxException(SandboxException.Kind.INVALID_MODULE, "module answered with an unreadable message: " + e.getMessage());
             }
-            if (position != ExpansionCache.NOT_CACHED) {
-                // after a panic (which discards the instance) the next request meets fresh statics: not a position
-                position = instance.usable() ? expansions.put(position, wireRequest, response) : ExpansionCache.NOT_CACHED;
+            if (asksForInputs) {
+                // The macro ran without files it asked for, and the shim asks again with them. Natively it ran once,
+                // with the files: the next request meets the statics as they were before this one (a new instance
+                // replays the history), and this answer is neither cached nor part of the history.
+                instance.close();
+                instance = null;
+                return response;
+            }
+            if (instance.usable()) {
+                history.add(wireRequest);
+                ran++;
+                if (position != ExpansionCache.NOT_CACHED) position = expansions.put(position, wireRequest, response);
+            } else {
+                forget(); // after a panic (which discards the instance) the next request meets fresh statics: not a position
             }
             return response;
+        }
+
+        private void forget() {
+            position = ExpansionCache.NOT_CACHED;
+            history.clear();
+            ran = 0;
         }
 
         synchronized void close() {

@@ -52,6 +52,17 @@ public record Response(int firstSpanId, List<SpanInfo> spans, List<Diagnostic> d
         return w.finish(Wire.MESSAGE_RESPONSE, Wire.OLDEST_VERSION);
     }
 
+    /**
+     * Whether an encoded response asks for file inputs. Decodes only version 3 messages: a response without that
+     * outcome is written as version 2.
+     */
+    public static boolean asksForInputs(byte[] bytes) throws WireException {
+        if (bytes.length < 6 || ((bytes[4] & 0xff) | (bytes[5] & 0xff) << 8) < 3) {
+            return false;
+        }
+        return decode(bytes).outcome() instanceof Outcome.NeedsInputs;
+    }
+
     public static Response decode(byte[] bytes) throws WireException {
         WireReader r = new WireReader(bytes, Wire.MESSAGE_RESPONSE);
         int status = r.u8();
