@@ -7,6 +7,7 @@ import dev.sandcrate.runtime.engine.MacroInstance;
 import dev.sandcrate.runtime.engine.MacroModule;
 import dev.sandcrate.runtime.engine.SandboxException;
 import dev.sandcrate.runtime.wire.Response;
+import dev.sandcrate.runtime.wire.Wire;
 import dev.sandcrate.runtime.wire.WireException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -317,15 +318,13 @@ public final class MacroService {
 
     /** A module built for another wire format version answers with bytes this runtime's shims cannot read. */
     static void checkWireVersion(byte[] response) throws SandboxException {
-        if (response.length >= 6 && response[0] == 'S' && response[1] == 'C' && response[2] == 'W' && response[3] == 'F') {
-            int version = (response[4] & 0xff) | (response[5] & 0xff) << 8;
-            if (version < dev.sandcrate.runtime.wire.Wire.OLDEST_VERSION || version > dev.sandcrate.runtime.wire.Wire.VERSION) {
-                throw new SandboxException(SandboxException.Kind.INVALID_MODULE,
-                        "module built for wire format " + version + ", this runtime speaks " + dev.sandcrate.runtime.wire.Wire.OLDEST_VERSION
-                                + " to " + dev.sandcrate.runtime.wire.Wire.VERSION);
-            }
-            return;
+        int version = Wire.versionOf(response);
+        if (version < 0) {
+            throw new SandboxException(SandboxException.Kind.INVALID_MODULE, "module answered with a message that is not in the Sandcrate wire format");
         }
-        throw new SandboxException(SandboxException.Kind.INVALID_MODULE, "module answered with a message that is not in the Sandcrate wire format");
+        if (version < Wire.OLDEST_VERSION || version > Wire.VERSION) {
+            throw new SandboxException(SandboxException.Kind.INVALID_MODULE,
+                    "module built for wire format " + version + ", this runtime speaks " + Wire.OLDEST_VERSION + " to " + Wire.VERSION);
+        }
     }
 }

@@ -57,7 +57,7 @@ public record Response(int firstSpanId, List<SpanInfo> spans, List<Diagnostic> d
      * outcome is written as version 2.
      */
     public static boolean asksForInputs(byte[] bytes) throws WireException {
-        if (bytes.length < 6 || ((bytes[4] & 0xff) | (bytes[5] & 0xff) << 8) < 3) {
+        if (Wire.versionOf(bytes) <= Wire.OLDEST_VERSION) {
             return false;
         }
         return decode(bytes).outcome() instanceof Outcome.NeedsInputs;

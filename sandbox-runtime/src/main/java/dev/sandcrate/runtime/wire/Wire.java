@@ -15,5 +15,13 @@ public final class Wire {
     /** Deepest group nesting a decoder accepts. */
     public static final int MAX_DEPTH = 512;
 
+    /** The version in a message's header, without reading further; -1 when it does not start like a wire message. */
+    public static int versionOf(byte[] message) {
+        if (message.length < 6 || message[0] != MAGIC[0] || message[1] != MAGIC[1] || message[2] != MAGIC[2] || message[3] != MAGIC[3]) {
+            return -1;
+        }
+        return (message[4] & 0xff) | (message[5] & 0xff) << 8;
+    }
+
     private Wire() {}
 }
