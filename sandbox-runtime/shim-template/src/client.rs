@@ -33,7 +33,6 @@ pub struct Artifact {
 
 const OP_EXPAND: u8 = 1;
 const OP_LOAD: u8 = 2;
-const OP_HAS_MODULE: u8 = 5;
 const STATUS_OK: u8 = 0;
 const STATUS_NEED_MODULE: u8 = 1;
 const STATUS_ERROR: u8 = 2;
@@ -76,35 +75,6 @@ pub fn expand(artifact: &Artifact, kind: wire::MacroKind, name: &str, attr: Opti
             Span::call_site(),
         ),
     }
-}
-
-/// Called when the compiler loads the shim, before any of its macros runs (the generated `lib.rs` registers it as a
-/// load-time constructor on Linux): on a thread of its own, starts the runtime if none answers and loads this crate's
-/// module into it. A crate that re-exports the macros (serde, tokio, thiserror) loads the shim long before the crates
-/// that call them, so their first macro call finds the daemon up and the module compiled. Whatever fails is left to
-/// the first macro call, which reports it.
-pub fn warm_up(artifact: &'static Artifact) {
-    if artifact.wasm.is_empty() || std::env::var("SANDCRATE_RUNTIME_MODE").as_deref() == Ok("stdio") {
-        return; // no artifact for these features (the crate fails to compile anyway), or no daemon to warm
-    }
-    let _ = std::thread::Builder::new().name("sandcrate-warm-up".into()).spawn(move || {
-        let Ok(sha) = hex_to_bytes(artifact.sha256) else { return };
-        let mut guard = CONNECTION.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if guard.is_none() {
-            match connect_unless_failed_before() {
-                Ok(connection) => *guard = Some(connection),
-                Err(_) => return,
-            }
-        }
-        let connection = guard.as_mut().expect("connected above");
-        let loaded = match connection.call(OP_HAS_MODULE, &[&sha]) {
-            Ok((STATUS_NEED_MODULE, _)) => connection.call(OP_LOAD, &[artifact.wasm]).map(|_| ()),
-            other => other.map(|_| ()), // loaded already, or a runtime that does not know the question
-        };
-        if loaded.is_err() {
-            *guard = None; // the next macro call connects again
-        }
-    });
 }
 
 /// What the macros of this compiler process asked for so far (the working directory, paths): later calls get them

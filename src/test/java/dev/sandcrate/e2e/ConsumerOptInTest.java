@@ -14,8 +14,6 @@ import dev.sandcrate.registry.precompile.PrecompileConfig;
 import dev.sandcrate.registry.view.PrecompiledView;
 import dev.sandcrate.runtime.shim.ShimSources;
 import dev.sandcrate.registry.view.RuntimeBundle;
-import dev.sandcrate.runtime.daemon.DaemonClient;
-import dev.sandcrate.runtime.daemon.Protocol;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -226,37 +224,6 @@ class ConsumerOptInTest {
         assertTrue(lock.contains("name = \"" + ShimSources.SUPPORT_CRATE + "\"\nversion = \"" + ShimSources.supportVersion() + "\"\nsource = \""
                 + viewIndex()), "the shim's support crate from the patch's registry:\n" + lock);
         assertTrue(lock.contains("checksum = \"" + registry.crates().versions("serde").getFirst().cksum() + "\""), "serde from the source index:\n" + lock);
-    }
-
-    @Test
-    void compilingACrateThatReExportsTheMacrosStartsTheRuntimeAndLoadsTheModule() throws Exception {
-        // serde with its derive feature re-exports serde_derive's macros and calls none of them; nothing here calls one
-        Path project = Cargo.project(tmp.resolve("warm-up"), """
-                [package]
-                name = "warm-up"
-                version = "0.1.0"
-                edition = "2021"
-
-                [dependencies]
-                serde = { version = "1", features = ["derive"] }
-                """, Map.of("src/lib.rs", "pub fn answer() -> u32 {\n    42\n}\n"));
-        Path runtimeDir = runtimeDir("run-warm-up");
-        cargoOk(project, cargoEnv(tmp.resolve("cargo-warm-up"), viewIndex(), runtimeDir), "build");
-        // the compiler ran the shim's constructor when it loaded serde_derive to compile serde: the daemon is up (or
-        // coming up) and has the module, so the first macro call of a later crate neither starts nor loads anything
-        String sha256 = defaultSet(status(registry, "serde_derive", "1.0.152")).path("artifact").path("sha256").asText();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        boolean loaded = false;
-        while (!loaded && System.nanoTime() < deadline) {
-            try (DaemonClient client = DaemonClient.connect(runtimeDir.resolve(Protocol.SOCKET_NAME))) {
-                loaded = client.hasModule(sha256);
-            } catch (IOException notYet) {
-                // no daemon listening yet
-            }
-            if (!loaded) Thread.sleep(100);
-        }
-        assertTrue(loaded, "no daemon with serde_derive's module after building a crate that depends on serde with derive; daemon.log: "
-                + (Files.exists(runtimeDir.resolve("daemon.log")) ? Files.readString(runtimeDir.resolve("daemon.log")) : "(none)"));
     }
 
     @Test

@@ -56,15 +56,6 @@ public final class DaemonClient implements AutoCloseable {
         okText(call(Protocol.OP_LOAD, wasm));
     }
 
-    /** Whether the runtime has the module with this sha256 loaded. */
-    public boolean hasModule(String sha256) throws IOException {
-        Protocol.Frame answer = call(Protocol.OP_HAS_MODULE, HexFormat.of().parseHex(sha256));
-        if (answer.code() == Protocol.STATUS_ERROR) {
-            throw new Protocol.ProtocolException(errorMessage(answer));
-        }
-        return answer.code() == Protocol.STATUS_OK;
-    }
-
     /** EXPAND for session {@code pid}; the response frame is OK, NEED_MODULE or ERROR. */
     public Protocol.Frame expand(long pid, String sha256, byte[] wireRequest) throws IOException {
         ByteBuffer payload = ByteBuffer.allocate(36 + wireRequest.length).order(ByteOrder.LITTLE_ENDIAN);

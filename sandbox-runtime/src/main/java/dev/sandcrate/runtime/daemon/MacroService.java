@@ -92,7 +92,6 @@ public final class MacroService {
             return switch (request.code()) {
                 case Protocol.OP_EXPAND -> expand(request.payload(), client);
                 case Protocol.OP_LOAD -> load(request.payload());
-                case Protocol.OP_HAS_MODULE -> hasModule(request.payload());
                 case Protocol.OP_PING -> ok(("sandcrate-runtime " + RuntimeVersion.VERSION + " " + engine.name()
                         + (expansions == null ? "" : "; " + expansions.describe())).getBytes(StandardCharsets.UTF_8));
                 default -> error(Protocol.KIND_PROTOCOL, "unknown operation " + request.code());
@@ -117,14 +116,6 @@ public final class MacroService {
             }
         }
         return ok(sha256.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private Protocol.Frame hasModule(byte[] payload) {
-        if (payload.length != 32) {
-            return error(Protocol.KIND_PROTOCOL, "HAS_MODULE needs the module's 32-byte sha256");
-        }
-        return loaded(HexFormat.of().formatHex(payload)) != null ? ok(new byte[0])
-                : new Protocol.Frame(Protocol.STATUS_NEED_MODULE, new byte[0]);
     }
 
     private Protocol.Frame expand(byte[] payload, Client client) throws SandboxException {

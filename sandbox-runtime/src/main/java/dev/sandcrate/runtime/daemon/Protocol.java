@@ -18,7 +18,6 @@ import java.io.OutputStream;
  * LOAD     payload: the wasm bytes                      -> OK (sha256 as 64 hex chars) | ERROR
  * PING     payload: empty                               -> OK ("sandcrate-runtime VERSION ENGINE")
  * SHUTDOWN payload: empty                               -> OK, then the daemon exits
- * HAS_MODULE payload: 32-byte sha256 of a module        -> OK (loaded) | NEED_MODULE
  * ERROR    payload: u8 kind (SandboxException.Kind ordinal, 255 = protocol), UTF-8 message
  * </pre>
  */
@@ -28,8 +27,6 @@ public final class Protocol {
     public static final int OP_LOAD = 2;
     public static final int OP_PING = 3;
     public static final int OP_SHUTDOWN = 4;
-    /** Whether a module is loaded: a shim warming the runtime up sends LOAD only when it is not. */
-    public static final int OP_HAS_MODULE = 5;
 
     public static final int STATUS_OK = 0;
     public static final int STATUS_NEED_MODULE = 1;

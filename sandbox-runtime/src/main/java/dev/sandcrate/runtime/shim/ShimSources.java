@@ -268,11 +268,6 @@ public final class ShimSources {
         out.append("static ARTIFACT: client::Artifact = client::Artifact { crate_name: ")
                 .append(rustString(spec.crateName())).append(", version: ").append(rustString(spec.version()))
                 .append(", sha256: \"\", wasm: &[] };\n");
-        // an ELF constructor: runs when the compiler loads the shim, which a crate re-exporting the macros does long
-        // before the crates that call them (`client::warm_up`)
-        out.append("\n#[cfg(target_os = \"linux\")]\n#[used]\n#[unsafe(link_section = \".init_array\")]\n")
-                .append("static WARM_UP: extern \"C\" fn() = {\n")
-                .append("    extern \"C\" fn warm_up() {\n        client::warm_up(&ARTIFACT)\n    }\n    warm_up\n};\n");
         // each macro is declared under the feature sets whose artifact exports it
         Map<ShimSpec.MacroDecl, List<String>> macroCfgs = new java.util.LinkedHashMap<>();
         for (int i = 0; i < spec.artifacts().size(); i++) {
