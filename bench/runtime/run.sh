@@ -73,7 +73,7 @@ view="$work/view"
 mkdir -p "$view"
 for d in "$corpus"/*/; do ln -s "${d%/}" "$view/"; done
 registry_crate() { # .crate file -> unpacked into the view, checksummed as a registry crate
-    local dir; dir=$(tar -tzf "$1" | head -1 | cut -d/ -f1)
+    local dir; dir=$(tar -tzf "$1" | awk -F/ 'NR == 1 {print $1}')   # reads it all: no SIGPIPE under pipefail
     rm -f "$view/$dir" && tar -xzf "$1" -C "$view"
     printf '{"package":"%s","files":{}}' "$(sha256sum "$1" | cut -d' ' -f1)" > "$view/$dir/.cargo-checksum.json"
 }
