@@ -196,3 +196,23 @@ fn negative_literals_print_like_the_native_macro() {
     let printed: &str = oracle_probes::compare_printed_negative_literals!();
     assert!(printed.starts_with("same: ") && printed.contains("-1") && printed.contains("- 3"), "{printed}");
 }
+
+// Output at the call site (most of what `quote!` makes): spacing (`::`, `'a`, `..=`, `=>`, a `Joint`
+// punct before a group, an identifier or the end, a lone `'`), raw identifiers, every kind of literal and
+// doc comments come back as natively, tokens and printed text.
+#[test]
+fn call_site_output_is_the_native_macros() {
+    let tokens: &str = oracle_probes::compare_at_call_site! {
+        #!x /// doc "quoted"
+        a::b::<'a, T> &'a x => y ..= z # !w / / c / * d -> r#type r#r $ ( 1 ) [2u8]
+        { "s" "é" "a\"b" "line
+two" 1_000 007 0x1F 1.5 1e3 'c' b"b" r"raw" 5usize 3i128 9u7 } &&'b '_ 'static x .. ; ::std
+    };
+    assert!(tokens.starts_with("same: "), "{tokens}");
+    let printed: &str = oracle_probes::compare_printed_at_call_site! {
+        #!x /// doc "quoted"
+        a::b::<'a, T> &'a x => y ..= z # !w / / c / * d -> r#type r#r $ ( 1 ) [2u8]
+        { "s" "é" "a\"b" 1_000 007 0x1F 1.5 1e3 'c' b"b" r"raw" 5usize 3i128 } &&'b '_ 'static x .. ; ::std
+    };
+    assert!(printed.starts_with("same: ") && printed.contains("a :: b ::< 'a, T >") && printed.contains("//* !"), "{printed}");
+}

@@ -124,6 +124,42 @@ pub fn negative_literals(_input: TokenStream) -> TokenStream {
     [TokenTree::Ident(Ident::new("f", Span::call_site())), TokenTree::Group(Group::new(Delimiter::Parenthesis, args))].into_iter().collect()
 }
 
+/// Its input with every span set to the call site (spacing, delimiters and literals kept), followed by
+/// puncts only a macro can make: `Joint` before a group, an identifier, a lifetime and the stream's end,
+/// and a lone `'`: spacing that source text cannot spell, which the shim must rebuild as it is.
+pub fn at_call_site(input: TokenStream) -> TokenStream {
+    fn respan(stream: TokenStream) -> TokenStream {
+        stream
+            .into_iter()
+            .map(|mut tree| {
+                if let TokenTree::Group(g) = &tree {
+                    tree = TokenTree::Group(Group::new(g.delimiter(), respan(g.stream())));
+                }
+                tree.set_span(Span::call_site());
+                tree
+            })
+            .collect()
+    }
+    let joint = |ch| TokenTree::Punct(Punct::new(ch, Spacing::Joint));
+    let tail = [
+        joint('#'),
+        TokenTree::Group(Group::new(Delimiter::Bracket, TokenStream::from_str("x").unwrap())),
+        joint('-'),
+        TokenTree::Ident(Ident::new("y", Span::call_site())),
+        joint('&'),
+        joint('\''),
+        TokenTree::Ident(Ident::new("z", Span::call_site())),
+        TokenTree::Punct(Punct::new('\'', Spacing::Alone)),
+        joint('/'),
+        joint('/'),
+        TokenTree::Punct(Punct::new('*', Spacing::Alone)),
+        joint('!'),
+    ];
+    let mut out = respan(input);
+    out.extend(tail);
+    out
+}
+
 /// Rebuilds every group of its input (same delimiters, tokens and spans).
 pub fn rebuilt(input: TokenStream) -> TokenStream {
     rebuild(input)

@@ -21,4 +21,6 @@ sandcrate_oracle::oracle! {
     direct compare_negative_literals => shim_probe::compare_negative_literals,
     direct compare_printed_negative_literals => shim_probe::compare_printed_negative_literals,
     direct compare_source_texts => shim_probe::compare_source_texts,
+    direct compare_at_call_site => shim_probe::compare_at_call_site,
+    direct compare_printed_at_call_site => shim_probe::compare_printed_at_call_site,
 }

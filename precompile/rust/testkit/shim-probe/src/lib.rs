@@ -23,6 +23,7 @@ static MACROS: &[ProcMacro] = &[
     ProcMacro::bang("rename_f", fixture_macros::rename_f),
     ProcMacro::bang("rebuilt", fixture_macros::rebuilt),
     ProcMacro::bang("negative_literals", fixture_macros::negative_literals),
+    ProcMacro::bang("at_call_site", fixture_macros::at_call_site),
     ProcMacro::attr("tag", fixture_macros::tag),
 ];
 
@@ -135,6 +136,16 @@ pub fn compare_negative_literals(input: TokenStream) -> TokenStream {
 
 pub fn compare_printed_negative_literals(input: TokenStream) -> TokenStream {
     compare_printed(fixture_macros::negative_literals(input.clone()), sandboxed(wire::MacroKind::Bang, "negative_literals", input))
+}
+
+/// Output at the call site, with spacing only a macro can make: the same tokens, spacing and positions
+/// as natively.
+pub fn compare_at_call_site(input: TokenStream) -> TokenStream {
+    compare(fixture_macros::at_call_site, wire::MacroKind::Bang, "at_call_site", input)
+}
+
+pub fn compare_printed_at_call_site(input: TokenStream) -> TokenStream {
+    compare_printed(fixture_macros::at_call_site(input.clone()), sandboxed(wire::MacroKind::Bang, "at_call_site", input))
 }
 
 /// Whether the request's source texts (cut from enclosing groups where the tokens lie inside
