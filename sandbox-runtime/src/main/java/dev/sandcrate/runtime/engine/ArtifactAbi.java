@@ -3,20 +3,30 @@ package dev.sandcrate.runtime.engine;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ExportSection;
+import com.dylibso.chicory.wasm.types.FunctionSection;
+import com.dylibso.chicory.wasm.types.ImportSection;
+import com.dylibso.chicory.wasm.types.Section;
+import com.dylibso.chicory.wasm.types.SectionId;
+import com.dylibso.chicory.wasm.types.TypeSection;
 import com.dylibso.chicory.wasm.types.CustomSection;
 import com.dylibso.chicory.wasm.types.Export;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.UnknownCustomSection;
 import com.dylibso.chicory.wasm.types.ValType;
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -56,15 +66,61 @@ public final class ArtifactAbi {
         } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
             throw invalid("not a valid WebAssembly module: " + e.getMessage(), e);
         }
-        if (module.importSection().importCount() > 0) {
-            String imports = module.importSection().stream()
+        Optional<String> manifest = checkInterface(new Interface(module.typeSection(), module.importSection(),
+                module.functionSection(), module.exportSection(), module.customSections()));
+        return new CheckedModule(module, sha256(wasm), manifest);
+    }
+
+    /**
+     * The same checks as {@link #check}, on the sections they are about only: its imports, exports, their types and
+     * the manifest; returns the manifest. For an engine that validates the code itself when it compiles the module
+     * (Wasmtime): parsing the code as well takes Chicory 1-2 s for a big macro on a cold JVM, before the compile.
+     */
+    public static Optional<String> checkInterface(byte[] wasm) throws SandboxException {
+        Map<Class<?>, Section> sections = new HashMap<>();
+        List<CustomSection> customs = new ArrayList<>();
+        try {
+            Parser.builder()
+                    .includeSectionId(SectionId.CUSTOM).includeSectionId(SectionId.TYPE).includeSectionId(SectionId.IMPORT)
+                    .includeSectionId(SectionId.FUNCTION).includeSectionId(SectionId.EXPORT)
+                    .build()
+                    .parse(new ByteArrayInputStream(wasm), section -> {
+                        if (section instanceof CustomSection custom) {
+                            customs.add(custom);
+                        } else {
+                            sections.put(section.getClass(), section);
+                        }
+                    });
+        } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw invalid("not a valid WebAssembly module: " + e.getMessage(), e);
+        }
+        return checkInterface(new Interface(
+                section(sections, TypeSection.class, () -> TypeSection.builder().build()),
+                section(sections, ImportSection.class, () -> ImportSection.builder().build()),
+                section(sections, FunctionSection.class, () -> FunctionSection.builder().build()),
+                section(sections, ExportSection.class, () -> ExportSection.builder().build()),
+                customs));
+    }
+
+    /** The sections the ABI is about. */
+    private record Interface(TypeSection types, ImportSection imports, FunctionSection functions, ExportSection exports,
+                             List<CustomSection> customs) {}
+
+    private static <T extends Section> T section(Map<Class<?>, Section> sections, Class<T> type, Supplier<T> absent) {
+        Section found = sections.get(type);
+        return found == null ? absent.get() : type.cast(found);
+    }
+
+    private static Optional<String> checkInterface(Interface module) throws SandboxException {
+        if (module.imports().importCount() > 0) {
+            String imports = module.imports().stream()
                     .map(i -> i.module() + "." + i.name())
                     .collect(Collectors.joining(", "));
             throw invalid("module imports " + imports + "; Sandcrate artifacts must not import anything");
         }
         Map<String, Export> exports = new LinkedHashMap<>();
-        for (int i = 0; i < module.exportSection().exportCount(); i++) {
-            Export export = module.exportSection().getExport(i);
+        for (int i = 0; i < module.exports().exportCount(); i++) {
+            Export export = module.exports().getExport(i);
             exports.put(export.name(), export);
         }
         Export memory = exports.get(MEMORY);
@@ -76,12 +132,22 @@ public final class ArtifactAbi {
             if (export == null || export.exportType() != ExternalType.FUNCTION) {
                 throw invalid("module does not export the function " + expected.getKey());
             }
-            FunctionType actual = module.functionSection().getFunctionType(export.index(), module.typeSection());
+            FunctionType actual;
+            try {
+                actual = module.functions().getFunctionType(export.index(), module.types());
+            } catch (IndexOutOfBoundsException e) { // only a module whose code is not validated gets here
+                throw invalid("export " + expected.getKey() + " names a function or type the module does not define", e);
+            }
             if (!actual.typesMatch(expected.getValue())) {
                 throw invalid("export " + expected.getKey() + " has type " + actual + ", expected " + expected.getValue());
             }
         }
-        return new CheckedModule(module, sha256(wasm), manifest(module));
+        for (CustomSection section : module.customs()) {
+            if (section instanceof UnknownCustomSection raw && MANIFEST_SECTION.equals(raw.name())) {
+                return Optional.of(new String(raw.bytes(), StandardCharsets.UTF_8));
+            }
+        }
+        return Optional.empty();
     }
 
     /** Where a packed result ({@code ptr << 32 | len}) of sandcrate_expand or sandcrate_last_panic lies. */
@@ -116,15 +182,6 @@ public final class ArtifactAbi {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
-    }
-
-    private static Optional<String> manifest(WasmModule module) {
-        for (CustomSection section : module.customSections()) {
-            if (section instanceof UnknownCustomSection raw && MANIFEST_SECTION.equals(raw.name())) {
-                return Optional.of(new String(raw.bytes(), StandardCharsets.UTF_8));
-            }
-        }
-        return Optional.empty();
     }
 
     private static SandboxException invalid(String message) {

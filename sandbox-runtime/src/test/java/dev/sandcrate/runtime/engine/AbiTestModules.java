@@ -121,6 +121,19 @@ public final class AbiTestModules {
     }
 
     /** Has no sandcrate_expand. */
+    /**
+     * {@link #echo()} with the last function's closing {@code end} replaced by {@code unreachable}: its imports and
+     * exports are right, its code is not.
+     */
+    public static byte[] invalidCode() {
+        byte[] wasm = echo();
+        if (wasm[wasm.length - 1] != 0x0b) {
+            throw new IllegalStateException("echo() no longer ends with its last function's end");
+        }
+        wasm[wasm.length - 1] = 0x00;
+        return wasm;
+    }
+
     public static byte[] missingExpand() {
         return Wat2Wasm.parse("""
                 (module

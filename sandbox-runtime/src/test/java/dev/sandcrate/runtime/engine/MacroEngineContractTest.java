@@ -121,6 +121,12 @@ public abstract class MacroEngineContractTest {
     }
 
     @Test
+    void moduleWithInvalidCodeIsRejectedAtLoad() {
+        SandboxException e = assertThrows(SandboxException.class, () -> engine(TEST_LIMITS).load(AbiTestModules.invalidCode()));
+        assertEquals(Kind.INVALID_MODULE, e.kind());
+    }
+
+    @Test
     void moduleBreakingTheAbiIsRejected() {
         SandboxException missing = assertThrows(SandboxException.class, () -> engine(TEST_LIMITS).load(AbiTestModules.missingExpand()));
         assertEquals("module does not export the function sandcrate_expand", missing.getMessage());

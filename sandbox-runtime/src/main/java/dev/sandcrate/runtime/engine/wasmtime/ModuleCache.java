@@ -20,7 +20,7 @@ import java.util.zip.CRC32C;
  * What a cold Wasmtime load can skip when the module was seen before, kept on disk under a directory per Wasmtime
  * version:
  * <ul>
- *   <li>{@code abi/<sha256>}: the result of {@link ArtifactAbi#check} (a full parse, 1-2 s for a big macro) for the
+ *   <li>{@code abi/<sha256>}: the result of {@link ArtifactAbi#checkInterface} (Wasmtime validates the code) for the
  *       artifact with that sha256: only passed checks are stored, with the manifest;</li>
  *   <li>{@code compiled/}: Wasmtime's own compilation cache (the binding cannot serialize modules itself);</li>
  *   <li>{@code index/<sha256>}: which file of Wasmtime's cache holds that artifact's native code, and its CRC-32C.
@@ -74,9 +74,9 @@ final class ModuleCache {
                 return Optional.of(body.substring("manifest\n".length()));
             }
         }
-        ArtifactAbi.CheckedModule checked = ArtifactAbi.check(wasm);
-        writeRecord(dir.resolve("abi").resolve(sha256), checked.manifestJson().map(json -> "manifest\n" + json).orElse("no-manifest"));
-        return checked.manifestJson();
+        Optional<String> manifest = ArtifactAbi.checkInterface(wasm); // Wasmtime validates the code when it compiles
+        writeRecord(dir.resolve("abi").resolve(sha256), manifest.map(json -> "manifest\n" + json).orElse("no-manifest"));
+        return manifest;
     }
 
     /**
