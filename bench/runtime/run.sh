@@ -9,7 +9,7 @@
 #     engine); then the shim again with the cache on, as an edit-build loop compiles a crate again; and natively with
 #     serde_derive and syn optimised, which bounds rustc's own share of expand_crate;
 #   * cold start: from a build's first macro call (no daemon running, module compiled before) to its first expansion,
-#     with and without the launcher's JDK AOT cache;
+#     with and without the launcher's JDK AOT cache, and for a module's first-ever use (nothing cached);
 #   * clean `cargo build` from source vs shims: (a) serde + serde_json + 200 structs, (b) an application using tokio,
 #     serde, thiserror and async-trait, (c) (b) again after editing its main.rs; the daemon's peak RSS on (a). The
 #     clean shim builds start with no daemon and no expansion answers on disk (a first build); (a) is then built again
@@ -181,13 +181,15 @@ stop_daemon
 c1="-XX:-DontCompileHugeMethods -XX:TieredStopAtLevel=1 -XX:C1MaxInlineSize=80 -XX:+UseSerialGC -Xss16m --enable-native-access=ALL-UNNAMED"
 java $c1 -cp "$cp" RuntimeBench engine "${SANDCRATE_ENGINE:--}" "$serde_wasm" "$structs" 5 > "$work/engine.json"
 
-echo "== cold start: first macro call to first expansion (module compiled before), with and without the AOT cache"
+echo "== cold start: first macro call to first expansion (module compiled before), with and without the AOT cache;"
+echo "   and a module's first-ever use (nothing cached: the ABI check and Cranelift's compile)"
 for r in 1 2 3; do
-    for mode in aot noaot; do
-        [[ $mode == aot ]] || mv "$work/runtime/lib/runtime.aot" "$work/runtime.aot"
+    for mode in aot noaot first; do
+        [[ $mode == noaot ]] && mv "$work/runtime/lib/runtime.aot" "$work/runtime.aot"
         rm -rf "$work/cold" && mkdir -p "$work/cold" && forget_answers   # the engine's cold path, not an answer from disk
-        record "cold_$mode" "$(java -cp "$cp" RuntimeBench cold "$launcher" "$serde_wasm" "$work/cold/run" | python3 -c 'import json,sys; print(json.load(sys.stdin)["coldMs"])')"
-        [[ $mode == aot ]] || mv "$work/runtime.aot" "$work/runtime/lib/runtime.aot"
+        cache=$SANDCRATE_CACHE; [[ $mode == first ]] && cache="$work/cold/cache"
+        record "cold_$mode" "$(SANDCRATE_CACHE=$cache java -cp "$cp" RuntimeBench cold "$launcher" "$serde_wasm" "$work/cold/run" | python3 -c 'import json,sys; print(json.load(sys.stdin)["coldMs"])')"
+        [[ $mode == noaot ]] && mv "$work/runtime.aot" "$work/runtime/lib/runtime.aot"
     done
 done
 
@@ -234,6 +236,7 @@ out = ["# Runtime benchmark\n",
     "| launcher | ms |", "|---|---|",
     f"| with the JDK AOT cache (what install.sh sets up) | {fmt('cold_aot')} |",
     f"| without it | {fmt('cold_noaot')} |",
+    f"| first-ever use of the module (nothing cached: the ABI check and Cranelift's compile; with the AOT cache) | {fmt('cold_first')} |",
     f"\nIn-process, the engine's own cold path: load {eng['loadMs']:.0f} ms, instantiate {eng['instantiateMs']:.0f} ms, first expansion {eng['firstExpandMs']:.0f} ms.\n",
     "## Clean \`cargo build\`: from source vs shims\n",
     "| | from source s | shims s | ratio (best) | ratio (median) |", "|---|---|---|---|---|",
