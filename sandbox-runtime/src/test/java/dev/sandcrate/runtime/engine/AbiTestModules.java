@@ -120,7 +120,6 @@ public final class AbiTestModules {
                 """);
     }
 
-    /** Has no sandcrate_expand. */
     /**
      * {@link #echo()} with the last function's closing {@code end} replaced by {@code unreachable}: its imports and
      * exports are right, its code is not.
@@ -134,6 +133,7 @@ public final class AbiTestModules {
         return wasm;
     }
 
+    /** Has no sandcrate_expand. */
     public static byte[] missingExpand() {
         return Wat2Wasm.parse("""
                 (module
