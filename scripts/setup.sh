@@ -18,6 +18,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(librust-paste-dev)  # precompile tests: a function-like macro (paste!) compared with native expansion
   packages+=(postgresql)  # PostgreSQL 15 tests: each starts its own throwaway cluster (PostgresCluster), no service needed
   packages+=(haproxy)     # ReplicasDeploymentTest: the load balancer in front of three replicas, started by the test
+  packages+=(wabt gcc)    # Wasm2cEngineTest: the opt-in wasm2c engine translates modules with wasm2c, compiles them with cc
 fi
 if [[ "${1:-}" == "--bench" ]]; then
   # The corpus's -sys crates find these with pkg-config: glib-macros', gtk3-macros' and gtk4-macros' call sites build on them.

@@ -2,6 +2,7 @@ package dev.sandcrate.runtime.engine;
 
 import dev.sandcrate.runtime.engine.chicory.ChicoryEngine;
 import dev.sandcrate.runtime.engine.isolated.IsolatedEngine;
+import dev.sandcrate.runtime.engine.wasm2c.Wasm2cEngine;
 import dev.sandcrate.runtime.engine.wasmtime.WasmtimeEngine;
 import dev.sandcrate.runtime.engine.wasmtime.WasmtimeLibrary;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ public final class Engines {
 
     public static final String DEFAULT = WasmtimeEngine.NAME;
     public static final String GRAALWASM = "graalwasm";
-    public static final List<String> NAMES = List.of(WasmtimeEngine.NAME, ChicoryEngine.NAME, GRAALWASM);
+    public static final List<String> NAMES = List.of(WasmtimeEngine.NAME, ChicoryEngine.NAME, Wasm2cEngine.NAME, GRAALWASM);
 
     private Engines() {}
 
@@ -27,6 +28,7 @@ public final class Engines {
         return switch (name) {
             case WasmtimeEngine.NAME -> wasmtime(limits, cache);
             case ChicoryEngine.NAME -> new ChicoryEngine(limits, cache);
+            case Wasm2cEngine.NAME -> wasm2c(limits, cache);
             case GRAALWASM -> graalWasm(limits);
             default -> throw new IllegalArgumentException("unknown engine '" + name + "'; choose one of " + NAMES);
         };
@@ -41,6 +43,17 @@ public final class Engines {
         IsolatedEngine isolated = new IsolatedEngine(limits, cache);
         isolated.warmUp();
         return new FallbackEngine(isolated, chicory);
+    }
+
+    /** Modules compiled to native code through wasm2c and cc, Chicory for what they cannot finish. */
+    static MacroEngine wasm2c(SandboxLimits limits, Path cache) {
+        if (cache == null) {
+            throw new IllegalArgumentException("the wasm2c engine needs a cache directory for its compiled modules; set HOME or SANDCRATE_CACHE");
+        }
+        Wasm2cEngine.unavailable().ifPresent(why -> {
+            throw new IllegalArgumentException("the wasm2c engine cannot run here: " + why + "; or use --engine " + DEFAULT);
+        });
+        return new FallbackEngine(new Wasm2cEngine(limits, cache), new ChicoryEngine(limits, cache));
     }
 
     /** {@code $SANDCRATE_CACHE/runtime}, else {@code ~/.cache/sandcrate/runtime}; null without HOME. */

@@ -146,14 +146,20 @@ public final class AbiTestModules {
 
     /**
      * Counts its calls like {@link #countsCalls()}; a request whose first byte is 1 first recurses
-     * {@code depth} calls deep, more than Wasmtime's 2 MiB wasm stack holds but well within Chicory's JVM stack.
+     * {@code depth} calls deep, more than Wasmtime's 2 MiB wasm stack (or the wasm2c host's 8 MiB native stack) holds
+     * but well within Chicory's JVM stack. Each call stores after its callee returns, so that no compiler (gcc, for
+     * wasm2c) can turn the recursion into a loop.
      */
     public static byte[] recursesDeeplyOnRequest(int depth) {
         return module("""
                 (func $down (param $n i32) (result i32)
+                  (local $below i32)
                   (if (result i32) (i32.eqz (local.get $n))
                     (then (i32.const 0))
-                    (else (i32.add (i32.const 1) (call $down (i32.sub (local.get $n) (i32.const 1)))))))
+                    (else
+                      (local.set $below (call $down (i32.sub (local.get $n) (i32.const 1))))
+                      (i32.store8 (i32.and (local.get $n) (i32.const 255)) (local.get $below))
+                      (i32.add (i32.const 1) (local.get $below)))))
                 """, """
                 (if (i32.eq (i32.load8_u (local.get $ptr)) (i32.const 1))
                   (then (drop (call $down (i32.const %d)))))

@@ -1,0 +1,150 @@
+package dev.sandcrate.runtime.engine.wasm2c;
+
+import dev.sandcrate.runtime.engine.ArtifactAbi;
+import dev.sandcrate.runtime.engine.CacheFiles;
+import dev.sandcrate.runtime.engine.MacroEngine;
+import dev.sandcrate.runtime.engine.MacroInstance;
+import dev.sandcrate.runtime.engine.MacroModule;
+import dev.sandcrate.runtime.engine.MemoryCap;
+import dev.sandcrate.runtime.engine.SandboxException;
+import dev.sandcrate.runtime.engine.SandboxLimits;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.stream.Stream;
+
+/**
+ * Modules translated to C by wasm2c and compiled by the system C compiler into one host executable per module
+ * ({@code host.c}); each instance is a process of its own, under a seccomp filter, spoken to over its stdin and
+ * stdout. Compiling takes long (tens of seconds for a large macro), once per module and toolchain: executables are
+ * kept under {@code wasm2c-<toolchain>/} in the cache with their sha256, checked before use. Time limit: the
+ * process is killed at the deadline. Memory limit: the declared maximum is rewritten by {@link MemoryCap} and a
+ * refused {@code memory.grow} is reported. A process that dies, or a native stack that runs out, is
+ * {@link SandboxException.Kind#ENGINE_FAILED}, which the fallback engine reruns.
+ */
+public final class Wasm2cEngine implements MacroEngine {
+
+    public static final String NAME = "wasm2c";
+
+    private final SandboxLimits limits;
+    private final Wasm2cToolchain toolchain;
+    private final Path directory;
+    private final ConcurrentHashMap<String, Object> compiling = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "sandcrate-wasm2c-watchdog");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    /** Why this machine cannot run the engine, or empty when it can. */
+    public static Optional<String> unavailable() {
+        return Optional.ofNullable(Wasm2cToolchain.find().missing());
+    }
+
+    /** An engine whose compiled modules are kept under {@code cacheRoot}; fails if the toolchain is missing. */
+    public Wasm2cEngine(SandboxLimits limits, Path cacheRoot) {
+        Wasm2cToolchain.Toolchain found = Wasm2cToolchain.find();
+        if (found.found() == null) {
+            throw new IllegalStateException("the wasm2c engine cannot run here: " + found.missing());
+        }
+        this.limits = limits;
+        this.toolchain = found.found();
+        this.directory = cacheRoot.resolve("wasm2c-" + toolchain.identity());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public SandboxLimits limits() {
+        return limits;
+    }
+
+    @Override
+    public MacroModule load(byte[] wasm) throws SandboxException {
+        return load(wasm, ArtifactAbi.sha256(wasm));
+    }
+
+    @Override
+    public MacroModule load(byte[] wasm, String sha256) throws SandboxException {
+        Optional<String> manifest = ArtifactAbi.checkInterface(wasm);
+        int pages = limits.maxMemoryPages();
+        byte[] capped = MemoryCap.cap(wasm, pages);
+        String name = sha256 + "-" + pages + "pages";
+        synchronized (compiling.computeIfAbsent(name, n -> new Object())) {
+            try {
+                return new Wasm2cModule(this, sha256, manifest, executable(name, capped, sha256));
+            } catch (IOException e) {
+                throw new SandboxException(SandboxException.Kind.ENGINE_FAILED,
+                        "module " + sha256 + " could not be compiled under " + directory + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The module's host executable: the cached one when its recorded sha256 matches, else compiled now. */
+    private Path executable(String name, byte[] capped, String sha256) throws SandboxException, IOException {
+        Path executable = directory.resolve(name);
+        Path recorded = directory.resolve(name + ".sha256");
+        if (Files.isRegularFile(executable) && Files.isRegularFile(recorded)) {
+            if (Files.readString(recorded, StandardCharsets.UTF_8).strip().equals(ArtifactAbi.sha256(Files.readAllBytes(executable)))) {
+                return executable;
+            }
+            System.err.println("sandcrate-runtime: the compiled module " + executable + " does not match its recorded sha256;"
+                    + " compiling it again");
+        }
+        Files.createDirectories(directory);
+        Path work = Files.createTempDirectory(directory, ".build-");
+        try {
+            System.err.println("sandcrate-runtime: compiling module " + sha256 + " to native code with wasm2c and cc "
+                    + String.join(" ", Wasm2cToolchain.CC_FLAGS) + " (once per module; a large macro takes tens of seconds)");
+            long start = System.nanoTime();
+            Path built = toolchain.compile(capped, work, sha256);
+            Files.deleteIfExists(recorded);
+            try {
+                Files.move(built, executable, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(built, executable, StandardCopyOption.REPLACE_EXISTING);
+            }
+            CacheFiles.writeAtomically(recorded, ArtifactAbi.sha256(Files.readAllBytes(executable)).getBytes(StandardCharsets.UTF_8));
+            System.err.printf("sandcrate-runtime: compiled module %s in %.1f s into %s%n", sha256, (System.nanoTime() - start) / 1e9, executable);
+            return executable;
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    MacroInstance instantiate(Wasm2cModule module) throws SandboxException {
+        return Wasm2cInstance.start(module.sha256(), module.executable(), limits, watchdog);
+    }
+
+    /** For tests: where compiled modules are kept. */
+    Path cacheDirectory() {
+        return directory;
+    }
+
+    @Override
+    public void close() {
+        watchdog.shutdownNow();
+    }
+}

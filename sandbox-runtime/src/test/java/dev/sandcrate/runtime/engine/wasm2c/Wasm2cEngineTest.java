@@ -1,0 +1,94 @@
+package dev.sandcrate.runtime.engine.wasm2c;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sandcrate.runtime.engine.AbiTestModules;
+import dev.sandcrate.runtime.engine.ArtifactAbi;
+import dev.sandcrate.runtime.engine.FallbackEngine;
+import dev.sandcrate.runtime.engine.MacroEngine;
+import dev.sandcrate.runtime.engine.MacroEngineContractTest;
+import dev.sandcrate.runtime.engine.MacroInstance;
+import dev.sandcrate.runtime.engine.SandboxException;
+import dev.sandcrate.runtime.engine.SandboxLimits;
+import dev.sandcrate.runtime.engine.chicory.ChicoryEngine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The contract on the wasm2c engine alone (its processes, its seccomp filter, its cache), and with its fallback. */
+class Wasm2cEngineTest extends MacroEngineContractTest {
+
+    @TempDir
+    static Path sharedCache;
+
+    @TempDir
+    Path cache;
+
+    @Override
+    protected MacroEngine engine(SandboxLimits limits) {
+        return new Wasm2cEngine(limits, sharedCache);
+    }
+
+    private static byte[] request(int first) {
+        return new byte[] {(byte) first, 7, 0};
+    }
+
+    @Test
+    void eachInstanceIsAProcessUnderASeccompFilter() throws Exception {
+        Wasm2cInstance instance = (Wasm2cInstance) engine(TEST_LIMITS).load(AbiTestModules.echo()).instantiate();
+        List<String> status = Files.readAllLines(Path.of("/proc", Long.toString(instance.pid()), "status"));
+        assertTrue(status.contains("Seccomp:\t2"), "the host process is in seccomp filter mode: " + status);
+        assertTrue(status.contains("NoNewPrivs:\t1"), status.toString());
+        assertArrayEquals(request(0), instance.expand(request(0)));
+        instance.close();
+    }
+
+    @Test
+    void stackOverflowIsAnEngineFailureThatTheFallbackReruns() throws Exception {
+        Wasm2cEngine alone = new Wasm2cEngine(TEST_LIMITS, sharedCache);
+        MacroInstance session = alone.load(AbiTestModules.recursesDeeplyOnRequest(300_000)).instantiate();
+        SandboxException e = assertThrows(SandboxException.class, () -> session.expand(request(1)));
+        assertEquals(SandboxException.Kind.ENGINE_FAILED, e.kind());
+        assertEquals("macro exhausted the host's native stack", e.getMessage());
+
+        FallbackEngine engine = new FallbackEngine(new Wasm2cEngine(TEST_LIMITS, sharedCache), new ChicoryEngine(TEST_LIMITS));
+        MacroInstance rerun = engine.load(AbiTestModules.recursesDeeplyOnRequest(300_000)).instantiate();
+        assertEquals(1, rerun.expand(request(0))[2]);
+        // too deep for the host's 8 MiB stack: Chicory replays the earlier call, then answers this one
+        assertArrayEquals(new byte[] {1, 7, 2}, rerun.expand(request(1)));
+        assertEquals(1, engine.fallbackCount());
+    }
+
+    @Test
+    void compiledModulesAreCachedAndACorruptedOneIsCompiledAgain() throws Exception {
+        byte[] wasm = AbiTestModules.echo();
+        Wasm2cEngine first = new Wasm2cEngine(TEST_LIMITS, cache);
+        expandOnce(first, wasm); // miss: compiles
+        Path executable = first.cacheDirectory().resolve(ArtifactAbi.sha256(wasm) + "-" + TEST_LIMITS.maxMemoryPages() + "pages");
+        byte[] compiled = Files.readAllBytes(executable);
+        long modified = Files.getLastModifiedTime(executable).toMillis();
+
+        expandOnce(new Wasm2cEngine(TEST_LIMITS, cache), wasm); // hit: the next daemon reuses it
+        assertEquals(modified, Files.getLastModifiedTime(executable).toMillis());
+
+        byte[] damaged = compiled.clone();
+        damaged[damaged.length / 2] ^= 0x55;
+        Files.write(executable, damaged);
+        expandOnce(new Wasm2cEngine(TEST_LIMITS, cache), wasm);
+        assertArrayEquals(compiled, Files.readAllBytes(executable), "compiled again, to the same bytes");
+        assertNotEquals(modified, Files.getLastModifiedTime(executable).toMillis());
+    }
+
+    /** One expansion in an instance closed afterwards (a running executable cannot be overwritten). */
+    private static void expandOnce(Wasm2cEngine engine, byte[] wasm) throws Exception {
+        try (MacroInstance instance = engine.load(wasm).instantiate()) {
+            assertArrayEquals(request(0), instance.expand(request(0)));
+        }
+    }
+}
