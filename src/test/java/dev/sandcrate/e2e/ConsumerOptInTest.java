@@ -201,6 +201,43 @@ class ConsumerOptInTest {
     }
 
     @Test
+    void theWasm2cEngineTakesOverOnceItHasCompiledTheMacrosAndExpandsLikeTheSourceBuild() throws Exception {
+        Path fromSource = consumer(tmp.resolve("wasm2c-from-source"));
+        Path withShims = consumer(tmp.resolve("wasm2c-with-shims"));
+        Map<String, String> sourceEnv = cargoEnv(tmp.resolve("cargo-wasm2c-source"), registry.sparseIndexUrl(), null);
+        Path runtime = runtimeDir("run-wasm2c");
+        Map<String, String> shimEnv = cargoEnv(tmp.resolve("cargo-wasm2c-shims"), viewIndex(), runtime);
+        shimEnv.put("SANDCRATE_ENGINE", "wasm2c");
+        shimEnv.put("SANDCRATE_EXPANSION_CACHE_MIB", "0"); // every expansion reaches an engine
+        // the first build runs on Wasmtime while wasm2c compiles serde_derive's and thiserror-impl's modules
+        cargoOk(withShims, shimEnv, "build");
+        Path log = runtime.resolve("daemon.log");
+        long deadline = System.nanoTime() + 600_000_000_000L;
+        while (onWasm2c(log) < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+        }
+        assertEquals(2, onWasm2c(log), Files.readString(log));
+
+        String expandedSource = cargoOk(fromSource, withBootstrap(sourceEnv), "rustc", "--lib", "--", "-Zunpretty=expanded").out();
+        String expandedShims = cargoOk(withShims, withBootstrap(shimEnv), "rustc", "--lib", "--", "-Zunpretty=expanded").out();
+        assertEquals(expandedSource, expandedShims, "wasm2c expands exactly like the macros built from source");
+        Proc tests = cargoOk(withShims, shimEnv, "test");
+        assertTrue(tests.all().contains("test result: ok. 3 passed"), tests.all());
+        assertFalse(Files.readString(log).contains("runs on chicory"), Files.readString(log));
+    }
+
+    /** How many modules the daemon (or a later one) has moved to wasm2c, as its log says. */
+    private static long onWasm2c(Path log) throws IOException {
+        if (!Files.exists(log)) {
+            return 0;
+        }
+        try (Stream<String> lines = Files.lines(log)) {
+            return lines.filter(line -> line.contains("compiled by wasm2c in the background") || line.contains("runs on wasm2c (compiled before)"))
+                    .map(line -> line.replaceAll(".*module ([0-9a-f]{64}).*", "$1")).distinct().count();
+        }
+    }
+
+    @Test
     void aSingleMacroCrateCanBePatchedToItsShim() throws Exception {
         Path project = Cargo.project(tmp.resolve("patched"), """
                 [package]

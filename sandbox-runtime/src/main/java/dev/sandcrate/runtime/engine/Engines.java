@@ -28,7 +28,7 @@ public final class Engines {
         return switch (name) {
             case WasmtimeEngine.NAME -> wasmtime(limits, cache);
             case ChicoryEngine.NAME -> new ChicoryEngine(limits, cache);
-            case Wasm2cEngine.NAME -> wasm2c(limits, cache);
+            case Wasm2cEngine.NAME -> tiered(limits, cache);
             case GRAALWASM -> graalWasm(limits);
             default -> throw new IllegalArgumentException("unknown engine '" + name + "'; choose one of " + NAMES);
         };
@@ -45,15 +45,32 @@ public final class Engines {
         return new FallbackEngine(isolated, chicory);
     }
 
-    /** Modules compiled to native code through wasm2c and cc, Chicory for what they cannot finish. */
-    static MacroEngine wasm2c(SandboxLimits limits, Path cache) {
+    /** Modules compiled to native code through wasm2c and cc (a compile of tens of seconds on a module's first use). */
+    public static Wasm2cEngine wasm2c(SandboxLimits limits, Path cache) {
         if (cache == null) {
             throw new IllegalArgumentException("the wasm2c engine needs a cache directory for its compiled modules; set HOME or SANDCRATE_CACHE");
         }
-        Wasm2cEngine.unavailable().ifPresent(why -> {
-            throw new IllegalArgumentException("the wasm2c engine cannot run here: " + why + "; or use --engine " + DEFAULT);
-        });
-        return new FallbackEngine(new Wasm2cEngine(limits, cache), new ChicoryEngine(limits, cache));
+        try {
+            return new Wasm2cEngine(limits, cache);
+        } catch (IllegalStateException noToolchain) {
+            throw new IllegalArgumentException(noToolchain.getMessage() + "; or use --engine " + DEFAULT, noToolchain);
+        }
+    }
+
+    /**
+     * What {@code --engine wasm2c} runs: Wasmtime (Chicory where it cannot run) while wasm2c compiles each module in the
+     * background, then wasm2c; Chicory as the fallback.
+     */
+    static MacroEngine tiered(SandboxLimits limits, Path cache) {
+        Wasm2cEngine compiled = wasm2c(limits, cache);
+        ChicoryEngine chicory = new ChicoryEngine(limits, cache);
+        MacroEngine meanwhile = chicory;
+        if (WasmtimeLibrary.available()) {
+            IsolatedEngine isolated = new IsolatedEngine(limits, cache);
+            isolated.warmUp();
+            meanwhile = isolated;
+        }
+        return new FallbackEngine(new TieredEngine(compiled, meanwhile), chicory);
     }
 
     /** {@code $SANDCRATE_CACHE/runtime}, else {@code ~/.cache/sandcrate/runtime}; null without HOME. */

@@ -45,11 +45,6 @@ public final class Wasm2cEngine implements MacroEngine {
         return thread;
     });
 
-    /** Why this machine cannot run the engine, or empty when it can. */
-    public static Optional<String> unavailable() {
-        return Optional.ofNullable(Wasm2cToolchain.find().missing());
-    }
-
     /** An engine whose compiled modules are kept under {@code cacheRoot}; fails if the toolchain is missing. */
     public Wasm2cEngine(SandboxLimits limits, Path cacheRoot) {
         Wasm2cToolchain.Toolchain found = Wasm2cToolchain.find();
@@ -59,6 +54,24 @@ public final class Wasm2cEngine implements MacroEngine {
         this.limits = limits;
         this.toolchain = found.found();
         this.directory = cacheRoot.resolve("wasm2c-" + toolchain.identity());
+        deleteAbandonedBuilds();
+    }
+
+    /** Build folders of runtimes that stopped while they compiled (an hour old: no compile takes that long). */
+    private void deleteAbandonedBuilds() {
+        if (!Files.isDirectory(directory)) {
+            return;
+        }
+        long hourAgo = System.currentTimeMillis() - 3_600_000L;
+        try (Stream<Path> entries = Files.list(directory)) {
+            for (Path build : entries.filter(p -> p.getFileName().toString().startsWith(".build-")).toList()) {
+                if (Files.getLastModifiedTime(build).toMillis() < hourAgo) {
+                    deleteTree(build);
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("sandcrate-runtime: could not clear abandoned builds under " + directory + ": " + e.getMessage());
+        }
     }
 
     @Override
@@ -78,38 +91,69 @@ public final class Wasm2cEngine implements MacroEngine {
 
     @Override
     public MacroModule load(byte[] wasm, String sha256) throws SandboxException {
+        return load(wasm, sha256, Compile.NOW).orElseThrow();
+    }
+
+    /** The module if its executable was compiled before, without compiling it now. */
+    public Optional<MacroModule> loadCompiled(byte[] wasm, String sha256) throws SandboxException {
+        return load(wasm, sha256, Compile.NEVER);
+    }
+
+    /** {@link #load(byte[], String)}, with the compiler at the lowest CPU priority: for a compile nobody waits for. */
+    public MacroModule loadInBackground(byte[] wasm, String sha256) throws SandboxException {
+        return load(wasm, sha256, Compile.IN_BACKGROUND).orElseThrow();
+    }
+
+    private enum Compile { NOW, IN_BACKGROUND, NEVER }
+
+    private Optional<MacroModule> load(byte[] wasm, String sha256, Compile compile) throws SandboxException {
         Optional<String> manifest = ArtifactAbi.checkInterface(wasm);
         int pages = limits.maxMemoryPages();
         byte[] capped = MemoryCap.cap(wasm, pages);
         String name = sha256 + "-" + pages + "pages";
-        synchronized (compiling.computeIfAbsent(name, n -> new Object())) {
-            try {
-                return new Wasm2cModule(this, sha256, manifest, executable(name, capped, sha256));
-            } catch (IOException e) {
-                throw new SandboxException(SandboxException.Kind.ENGINE_FAILED,
-                        "module " + sha256 + " could not be compiled under " + directory + ": " + e.getMessage(), e);
+        try {
+            Optional<Path> executable;
+            if (compile == Compile.NEVER) { // never waits for a compile in progress
+                executable = compiled(name);
+            } else {
+                synchronized (compiling.computeIfAbsent(name, n -> new Object())) {
+                    executable = compiled(name);
+                    if (executable.isEmpty()) {
+                        executable = Optional.of(compile(name, capped, sha256, compile == Compile.IN_BACKGROUND));
+                    }
+                }
             }
+            return executable.map(file -> new Wasm2cModule(this, sha256, manifest, file));
+        } catch (IOException e) {
+            throw new SandboxException(SandboxException.Kind.ENGINE_FAILED,
+                    "module " + sha256 + " could not be compiled under " + directory + ": " + e.getMessage(), e);
         }
     }
 
-    /** The module's host executable: the cached one when its recorded sha256 matches, else compiled now. */
-    private Path executable(String name, byte[] capped, String sha256) throws SandboxException, IOException {
+    /** The module's compiled executable, if there is one whose recorded sha256 matches. */
+    private Optional<Path> compiled(String name) throws IOException {
         Path executable = directory.resolve(name);
         Path recorded = directory.resolve(name + ".sha256");
         if (Files.isRegularFile(executable) && Files.isRegularFile(recorded)) {
             if (Files.readString(recorded, StandardCharsets.UTF_8).strip().equals(ArtifactAbi.sha256(Files.readAllBytes(executable)))) {
-                return executable;
+                return Optional.of(executable);
             }
             System.err.println("sandcrate-runtime: the compiled module " + executable + " does not match its recorded sha256;"
                     + " compiling it again");
         }
+        return Optional.empty();
+    }
+
+    private Path compile(String name, byte[] capped, String sha256, boolean lowPriority) throws SandboxException, IOException {
+        Path executable = directory.resolve(name);
+        Path recorded = directory.resolve(name + ".sha256");
         Files.createDirectories(directory);
         Path work = Files.createTempDirectory(directory, ".build-");
         try {
             System.err.println("sandcrate-runtime: compiling module " + sha256 + " to native code with wasm2c and cc "
                     + String.join(" ", Wasm2cToolchain.CC_FLAGS) + " (once per module; a large macro takes tens of seconds)");
             long start = System.nanoTime();
-            Path built = toolchain.compile(capped, work, sha256);
+            Path built = toolchain.compile(capped, work, sha256, lowPriority);
             Files.deleteIfExists(recorded);
             try {
                 Files.move(built, executable, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -56,13 +56,19 @@ record Wasm2cToolchain(Path wasm2c, Path runtimeSources, Path cc, String identit
         }
     }
 
-    /** Translates {@code wasm} to C and compiles it with the host into {@code work}'s {@code host}, which it returns. */
-    Path compile(byte[] wasm, Path work, String sha256) throws SandboxException, IOException {
+    /**
+     * Translates {@code wasm} to C and compiles it with the host into {@code work}'s {@code host}, which it returns;
+     * {@code lowPriority} runs the compiler under {@code nice -n 19}, so that a build running beside it keeps the CPU.
+     */
+    Path compile(byte[] wasm, Path work, String sha256, boolean lowPriority) throws SandboxException, IOException {
         Path executable = work.resolve("host");
         Files.write(work.resolve("module.wasm"), wasm);
         Files.write(work.resolve(HOST_SOURCE), hostSource());
         run(work, "wasm2c", List.of(wasm2c.toString(), "-n", "m", "module.wasm", "-o", "module.c"), sha256, Kind.INVALID);
-        List<String> command = new ArrayList<>(List.of(cc.toString()));
+        List<String> command = new ArrayList<>();
+        Optional<Path> nice = lowPriority ? onPath("nice") : Optional.empty();
+        nice.ifPresent(tool -> command.addAll(List.of(tool.toString(), "-n", "19")));
+        command.add(cc.toString());
         command.addAll(CC_FLAGS);
         command.addAll(List.of("-I", runtimeSources.toString(), "-o", executable.toString(), HOST_SOURCE, "module.c",
                 runtimeSources.resolve("wasm-rt-impl.c").toString(), "-lm"));
