@@ -130,9 +130,9 @@ daemon_hwm_mb() { # peak RSS of the daemon plus its engine worker (sum of each o
     for pid in $(daemon_pids); do total=$((total + $(awk '/^VmHWM:/ {print int($2 / 1024)}' "/proc/$pid/status"))); done
     echo "$total"
 }
-daemon_cpu_s() { # CPU seconds (user + system) the daemon and its engine worker have used so far
-    local pid
-    for pid in $(daemon_pids); do awk -v tck="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print ($12 + $13) / tck}' "/proc/$pid/stat"; done \
+daemon_cpu_s() { # CPU seconds (user + system) the daemon, its engine worker and its ended children have used so far
+    local pid  # (wasm2c's instance processes end with their rustc sessions: the daemon's cutime/cstime count them)
+    for pid in $(daemon_pids); do awk -v tck="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print ($12 + $13 + $14 + $15) / tck}' "/proc/$pid/stat"; done \
         | awk '{s += $1} END {print s + 0}'
 }
 results="$work/results.txt"
