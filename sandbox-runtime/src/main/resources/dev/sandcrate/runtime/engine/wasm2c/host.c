@@ -27,6 +27,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #include "wasm-rt-impl.h"
@@ -124,8 +125,21 @@ static int enter_seccomp(void) {
 #endif
 }
 
+/* The native stack wasm runs on: 8 MiB whatever `ulimit -s` the runtime has (deeper recursion is rerun elsewhere). */
+#define STACK_BYTES (8UL << 20)
+
+/* The main thread's stack is bounded by RLIMIT_STACK as it was at exec: set it, then start again. */
+static void ensure_stack_limit(char **argv) {
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_STACK, &limit) != 0 || limit.rlim_cur == STACK_BYTES) return;
+  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < STACK_BYTES) return;
+  limit.rlim_cur = STACK_BYTES;
+  if (setrlimit(RLIMIT_STACK, &limit) == 0) execv("/proc/self/exe", argv);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) return 2;
+  ensure_stack_limit(argv);
   max_output = (uint32_t)strtoul(argv[1], NULL, 10);
   wasm_rt_init();
   Z_m_init_module();
