@@ -11,10 +11,13 @@ import dev.sandcrate.runtime.engine.SandboxLimits;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,7 +41,8 @@ public final class Wasm2cEngine implements MacroEngine {
     private final SandboxLimits limits;
     private final Wasm2cToolchain toolchain;
     private final Path directory;
-    private final ConcurrentHashMap<String, Object> compiling = new ConcurrentHashMap<>();
+    /** A monitor per compiled file, for the whole JVM: a file lock is held per process, not per thread. */
+    private static final ConcurrentHashMap<Path, Object> COMPILING = new ConcurrentHashMap<>();
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "sandcrate-wasm2c-watchdog");
         thread.setDaemon(true);
@@ -116,10 +120,16 @@ public final class Wasm2cEngine implements MacroEngine {
             if (compile == Compile.NEVER) { // never waits for a compile in progress
                 executable = compiled(name);
             } else {
-                synchronized (compiling.computeIfAbsent(name, n -> new Object())) {
-                    executable = compiled(name);
-                    if (executable.isEmpty()) {
-                        executable = Optional.of(compile(name, capped, sha256, compile == Compile.IN_BACKGROUND));
+                // one compile per module on this machine: threads wait on the monitor, other runtimes on the file lock
+                synchronized (COMPILING.computeIfAbsent(directory.resolve(name), n -> new Object())) {
+                    Files.createDirectories(directory);
+                    try (FileChannel lockFile = FileChannel.open(directory.resolve(name + ".lock"),
+                            StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                         FileLock ignored = lockFile.lock()) {
+                        executable = compiled(name);
+                        if (executable.isEmpty()) {
+                            executable = Optional.of(compile(name, capped, sha256, compile == Compile.IN_BACKGROUND));
+                        }
                     }
                 }
             }

@@ -12,12 +12,20 @@ import dev.sandcrate.runtime.engine.FallbackEngine;
 import dev.sandcrate.runtime.engine.MacroEngine;
 import dev.sandcrate.runtime.engine.MacroEngineContractTest;
 import dev.sandcrate.runtime.engine.MacroInstance;
+import dev.sandcrate.runtime.engine.MacroModule;
 import dev.sandcrate.runtime.engine.SandboxException;
 import dev.sandcrate.runtime.engine.SandboxLimits;
 import dev.sandcrate.runtime.engine.chicory.ChicoryEngine;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,6 +91,33 @@ class Wasm2cEngineTest extends MacroEngineContractTest {
         expandOnce(new Wasm2cEngine(TEST_LIMITS, cache), wasm);
         assertArrayEquals(compiled, Files.readAllBytes(executable), "compiled again, to the same bytes");
         assertNotEquals(modified, Files.getLastModifiedTime(executable).toMillis());
+    }
+
+    @Test
+    void runtimesLoadingTheSameModuleAtOnceCompileItOnce() throws Exception {
+        byte[] wasm = AbiTestModules.countsCalls();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+        try {
+            List<Future<MacroModule>> loads = List.of(
+                    pool.submit(() -> new Wasm2cEngine(TEST_LIMITS, cache).load(wasm)),
+                    pool.submit(() -> new Wasm2cEngine(TEST_LIMITS, cache).load(wasm)));
+            for (Future<MacroModule> load : loads) {
+                try (MacroInstance instance = load.get().instantiate()) {
+                    assertEquals(1, instance.expand(new byte[] {0})[0]);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+            System.setErr(stderr);
+        }
+        assertEquals(1, log.toString(StandardCharsets.UTF_8).split("compiling module", -1).length - 1, log.toString(StandardCharsets.UTF_8));
+        try (Stream<Path> files = Files.list(new Wasm2cEngine(TEST_LIMITS, cache).cacheDirectory())) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith(".build-")).toList(),
+                    "no build left behind");
+        }
     }
 
     /** One expansion in an instance closed afterwards (a running executable cannot be overwritten). */
