@@ -18,11 +18,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -41,6 +43,31 @@ public final class Wasm2cEngine implements MacroEngine {
     private final SandboxLimits limits;
     private final Wasm2cToolchain toolchain;
     private final Path directory;
+    /**
+     * Compiles in progress in this JVM. A runtime that stops (a daemon asked to, or idle) finishes them first, for at
+     * most {@link #FINISH_ON_EXIT}, holding their file locks: the next daemon waits for the executable instead of
+     * starting over, and no compiler is left running without its runtime.
+     */
+    private static final AtomicInteger COMPILES = new AtomicInteger();
+    private static final Duration FINISH_ON_EXIT = Duration.ofMinutes(5);
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(Wasm2cEngine::finishCompiles, "sandcrate-wasm2c-finish"));
+    }
+
+    private static void finishCompiles() {
+        long deadline = System.nanoTime() + FINISH_ON_EXIT.toNanos();
+        synchronized (COMPILES) {
+            while (COMPILES.get() > 0 && System.nanoTime() < deadline) {
+                try {
+                    COMPILES.wait(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
     /** A monitor per compiled file, for the whole JVM: a file lock is held per process, not per thread. */
     private static final ConcurrentHashMap<Path, Object> COMPILING = new ConcurrentHashMap<>();
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -159,6 +186,7 @@ public final class Wasm2cEngine implements MacroEngine {
         Path recorded = directory.resolve(name + ".sha256");
         Files.createDirectories(directory);
         Path work = Files.createTempDirectory(directory, ".build-");
+        COMPILES.incrementAndGet();
         try {
             System.err.println("sandcrate-runtime: compiling module " + sha256 + " to native code with wasm2c and cc "
                     + String.join(" ", Wasm2cToolchain.CC_FLAGS) + " (once per module; a large macro takes tens of seconds)");
@@ -175,6 +203,10 @@ public final class Wasm2cEngine implements MacroEngine {
             return executable;
         } finally {
             deleteTree(work);
+            synchronized (COMPILES) {
+                COMPILES.decrementAndGet();
+                COMPILES.notifyAll();
+            }
         }
     }
 

@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -80,13 +78,6 @@ record Wasm2cToolchain(Path wasm2c, Path runtimeSources, Path cc, String identit
 
     private enum Kind { INVALID, TOOLCHAIN }
 
-    /** Compilers running now: a runtime that stops takes them with it (an orphaned cc would go on for a minute). */
-    private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Wasm2cToolchain::stop), "sandcrate-wasm2c-stop"));
-    }
-
     /** Ends a compiler and what it started (cc runs cc1, as and the linker as children). */
     private static void stop(Process process) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -97,7 +88,6 @@ record Wasm2cToolchain(Path wasm2c, Path runtimeSources, Path cc, String identit
         Path log = work.resolve(what + ".log");
         Process process = new ProcessBuilder(command).directory(work.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        RUNNING.add(process);
         try {
             if (!process.waitFor(10, TimeUnit.MINUTES)) {
                 stop(process);
@@ -107,8 +97,6 @@ record Wasm2cToolchain(Path wasm2c, Path runtimeSources, Path cc, String identit
             stop(process);
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while " + what + " compiled module " + sha256, e);
-        } finally {
-            RUNNING.remove(process);
         }
         if (process.exitValue() != 0) {
             String output = Files.readString(log).strip();
