@@ -94,11 +94,7 @@ final class Wasm2cInstance implements MacroInstance {
             throw new SandboxException(Kind.DISCARDED, "this instance of module " + sha256 + " was discarded after an earlier failure");
         }
         try {
-            byte[] response = withDeadline(limits.timeout(), () -> call(wireRequest));
-            if (response == null) {
-                throw new IllegalStateException("unreachable: a failed call throws");
-            }
-            return response;
+            return withDeadline(limits.timeout(), () -> call(wireRequest));
         } catch (SandboxException | RuntimeException e) {
             close();
             throw e;
