@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * runtime ({@code wasm-rt-impl.c}) and the system C compiler ({@code cc}), found on this machine. Its identity (the
  * tools' versions, the host's source and the flags) keys the compiled modules, so a changed toolchain compiles again.
  */
-record Wasm2cToolchain(Path wasm2c, Path runtimeSources, Path cc, String identity) {
+record Wasm2cToolchain(Path wasm2c, Path runtimeSources, Path cc, Optional<Path> bwrap, String identity) {
 
     /** -O1: as fast as -O2 within 5-10% on serde_derive's module, in half the compile time (docs/runtime.md). */
     static final List<String> CC_FLAGS = List.of("-O1", "-Wl,--wrap=wasm_rt_grow_memory");
@@ -39,10 +39,41 @@ record Wasm2cToolchain(Path wasm2c, Path runtimeSources, Path cc, String identit
         try {
             String identity = ArtifactAbi.sha256((output(wasm2c.get(), "--version") + "\n" + output(cc.get(), "--version")
                     + "\n" + CC_FLAGS + "\n" + new String(hostSource(), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
-            return new Toolchain(new Wasm2cToolchain(wasm2c.get(), runtime.get(), cc.get(), identity.substring(0, 16)), null);
+            Optional<Path> bwrap = onPath("bwrap").filter(Wasm2cToolchain::confines);
+            return new Toolchain(new Wasm2cToolchain(wasm2c.get(), runtime.get(), cc.get(), bwrap, identity.substring(0, 16)), null);
         } catch (IOException e) {
             return new Toolchain(null, "the wasm2c toolchain does not run: " + e.getMessage());
         }
+    }
+
+    /** Whether bubblewrap works here (it needs unprivileged user namespaces, or root). */
+    private static boolean confines(Path bwrap) {
+        try {
+            Process probe = new ProcessBuilder(bwrap.toString(), "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * {@code command} confined by bubblewrap where it works: the artifact's bytes are untrusted input to wasm2c (and
+     * its C to cc), so they run with no network, a read-only filesystem but for {@code work}, and die with the runtime.
+     * Without bubblewrap they run as the user, as Cranelift's compile does in the Wasmtime worker.
+     */
+    List<String> confined(Path work, List<String> command) {
+        if (bwrap.isEmpty()) {
+            return command;
+        }
+        String folder = work.toAbsolutePath().toString();
+        List<String> confined = new ArrayList<>(List.of(bwrap.get().toString(), "--die-with-parent", "--unshare-all", "--new-session",
+                "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--bind", folder, folder, "--chdir", folder, "--"));
+        confined.addAll(command);
+        return confined;
     }
 
     /** A toolchain, or the reason this machine has none. */
@@ -64,14 +95,15 @@ record Wasm2cToolchain(Path wasm2c, Path runtimeSources, Path cc, String identit
         Path executable = work.resolve("host");
         Files.write(work.resolve("module.wasm"), wasm);
         Files.write(work.resolve(HOST_SOURCE), hostSource());
-        run(work, "wasm2c", List.of(wasm2c.toString(), "-n", "m", "module.wasm", "-o", "module.c"), sha256, Kind.INVALID);
+        run(work, "wasm2c", confined(work, List.of(wasm2c.toString(), "-n", "m", "module.wasm", "-o", "module.c")), sha256, Kind.INVALID);
+        List<String> compile = new ArrayList<>(List.of(cc.toString()));
+        compile.addAll(CC_FLAGS);
+        compile.addAll(List.of("-I", runtimeSources.toString(), "-o", executable.toString(), HOST_SOURCE, "module.c",
+                runtimeSources.resolve("wasm-rt-impl.c").toString(), "-lm"));
         List<String> command = new ArrayList<>();
         Optional<Path> nice = lowPriority ? onPath("nice") : Optional.empty();
         nice.ifPresent(tool -> command.addAll(List.of(tool.toString(), "-n", "19")));
-        command.add(cc.toString());
-        command.addAll(CC_FLAGS);
-        command.addAll(List.of("-I", runtimeSources.toString(), "-o", executable.toString(), HOST_SOURCE, "module.c",
-                runtimeSources.resolve("wasm-rt-impl.c").toString(), "-lm"));
+        command.addAll(confined(work, compile));
         run(work, "cc", command, sha256, Kind.TOOLCHAIN);
         return executable;
     }
@@ -86,8 +118,10 @@ record Wasm2cToolchain(Path wasm2c, Path runtimeSources, Path cc, String identit
 
     private static void run(Path work, String what, List<String> command, String sha256, Kind kind) throws SandboxException, IOException {
         Path log = work.resolve(what + ".log");
-        Process process = new ProcessBuilder(command).directory(work.toFile())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("TMPDIR", work.toAbsolutePath().toString()); // the only place it may write
+        Process process = builder.start();
         try {
             if (!process.waitFor(10, TimeUnit.MINUTES)) {
                 stop(process);

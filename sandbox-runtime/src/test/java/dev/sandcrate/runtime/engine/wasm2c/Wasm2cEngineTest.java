@@ -2,6 +2,7 @@ package dev.sandcrate.runtime.engine.wasm2c;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -118,6 +119,24 @@ class Wasm2cEngineTest extends MacroEngineContractTest {
             assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith(".build-")).toList(),
                     "no build left behind");
         }
+    }
+
+    @Test
+    void theCompilersRunConfinedToTheirBuildFolder() throws Exception {
+        Wasm2cToolchain toolchain = Wasm2cToolchain.find().found();
+        assertTrue(toolchain.bwrap().isPresent(), "bubblewrap works on this machine (scripts/setup.sh installs it)");
+        Path work = Files.createDirectory(cache.resolve("build"));
+        Path outside = cache.resolve("outside");
+        Process process = new ProcessBuilder(toolchain.confined(work, List.of("/bin/sh", "-c",
+                "echo in > inside; echo out > " + outside + "; cat /proc/net/dev > network")))
+                .directory(work.toFile()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        process.waitFor();
+        assertTrue(Files.exists(work.resolve("inside")), output);
+        assertFalse(Files.exists(outside), "nothing is written outside the build folder");
+        List<String> interfaces = Files.readAllLines(work.resolve("network")).stream().skip(2)
+                .map(line -> line.strip().split(":")[0]).toList();
+        assertEquals(List.of("lo"), interfaces, "a network namespace of its own: loopback only");
     }
 
     /** One expansion in an instance closed afterwards (a running executable cannot be overwritten). */
