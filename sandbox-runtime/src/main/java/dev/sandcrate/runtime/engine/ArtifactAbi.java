@@ -176,6 +176,12 @@ public final class ArtifactAbi {
         }
     }
 
+    /** Every engine's refusal of a module whose {@code sandcrate_abi_version} is not this runtime's. */
+    public static SandboxException wrongVersion(String sha256, long version) {
+        return invalid("module " + sha256 + " speaks Sandcrate ABI version " + version + ", this runtime speaks " + VERSION
+                + "; update the runtime");
+    }
+
     public static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));

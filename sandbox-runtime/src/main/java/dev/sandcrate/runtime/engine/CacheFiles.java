@@ -17,13 +17,18 @@ public final class CacheFiles {
         Path temp = Files.createTempFile(file.getParent(), ".partial-", ".tmp");
         try {
             Files.write(temp, bytes);
-            try {
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            moveAtomically(temp, file);
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    /** Puts a finished file in place with a rename, replacing what was there; atomic where the filesystem allows. */
+    public static void moveAtomically(Path finished, Path file) throws IOException {
+        try {
+            Files.move(finished, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(finished, file, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }

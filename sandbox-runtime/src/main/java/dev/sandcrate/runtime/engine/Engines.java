@@ -8,6 +8,7 @@ import dev.sandcrate.runtime.engine.wasmtime.WasmtimeLibrary;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The engines this runtime knows, by name; the one place that decides which engine runs a module. The default is
@@ -37,12 +38,17 @@ public final class Engines {
     /** Wasmtime isolated in a worker, Chicory for what it cannot finish; Chicory alone where Wasmtime cannot run. */
     static MacroEngine wasmtime(SandboxLimits limits, Path cache) {
         ChicoryEngine chicory = new ChicoryEngine(limits, cache);
+        return isolatedWasmtime(limits, cache).map(isolated -> (MacroEngine) new FallbackEngine(isolated, chicory)).orElse(chicory);
+    }
+
+    /** Wasmtime in its engine worker, started now; empty where it cannot run (no native library, no cache directory). */
+    private static Optional<MacroEngine> isolatedWasmtime(SandboxLimits limits, Path cache) {
         if (cache == null || !WasmtimeLibrary.available()) {
-            return chicory;
+            return Optional.empty();
         }
         IsolatedEngine isolated = new IsolatedEngine(limits, cache);
         isolated.warmUp();
-        return new FallbackEngine(isolated, chicory);
+        return Optional.of(isolated);
     }
 
     /** Modules compiled to native code through wasm2c and cc (a compile of tens of seconds on a module's first use). */
@@ -64,12 +70,7 @@ public final class Engines {
     static MacroEngine tiered(SandboxLimits limits, Path cache) {
         Wasm2cEngine compiled = wasm2c(limits, cache);
         ChicoryEngine chicory = new ChicoryEngine(limits, cache);
-        MacroEngine meanwhile = chicory;
-        if (WasmtimeLibrary.available()) {
-            IsolatedEngine isolated = new IsolatedEngine(limits, cache);
-            isolated.warmUp();
-            meanwhile = isolated;
-        }
+        MacroEngine meanwhile = isolatedWasmtime(limits, cache).orElse(chicory);
         return new FallbackEngine(new TieredEngine(compiled, meanwhile), chicory);
     }
 

@@ -25,6 +25,16 @@ public final class SandboxException extends Exception {
 
     private final Kind kind;
 
+    /** Every engine's answer to a call on an instance an earlier trap or limit discarded. */
+    public static SandboxException discarded(String sha256) {
+        return new SandboxException(Kind.DISCARDED, "this instance of module " + sha256 + " was discarded after an earlier failure");
+    }
+
+    /** Every engine's report of a refused {@code memory.grow}; {@code cause} may be null. */
+    public static SandboxException memoryLimit(SandboxLimits limits, Throwable cause) {
+        return new SandboxException(Kind.MEMORY_LIMIT, "macro exceeded the memory limit of " + (limits.maxMemoryBytes() >> 20) + " MiB", cause);
+    }
+
     public SandboxException(Kind kind, String message) {
         super(message);
         this.kind = kind;

@@ -64,8 +64,7 @@ final class ChicoryInstance implements MacroInstance {
             }
         }, limits.instantiationTimeout(), Thread::interrupt);
         if (version != ArtifactAbi.VERSION) {
-            throw new SandboxException(Kind.INVALID_MODULE, "module " + checked.sha256() + " speaks Sandcrate ABI version "
-                    + version + ", this runtime speaks " + ArtifactAbi.VERSION + "; update the runtime");
+            throw ArtifactAbi.wrongVersion(checked.sha256(), version);
         }
         return created;
     }
@@ -101,8 +100,7 @@ final class ChicoryInstance implements MacroInstance {
      */
     private byte[] call(WasmCall body) throws SandboxException {
         if (!usable) {
-            throw new SandboxException(Kind.DISCARDED,
-                    "this instance of module " + sha256 + " was discarded after an earlier failure");
+            throw SandboxException.discarded(sha256);
         }
         try {
             return runner.run(() -> {
@@ -127,8 +125,7 @@ final class ChicoryInstance implements MacroInstance {
     /** After a trap: a refused memory growth, else the panic response the module recorded, else the bare trap. */
     private byte[] recordedPanic(ChicoryException trap) throws SandboxException {
         if (memory.growthRefused()) {
-            throw new SandboxException(Kind.MEMORY_LIMIT, "macro exceeded the memory limit of "
-                    + (limits.maxMemoryBytes() >> 20) + " MiB", trap);
+            throw SandboxException.memoryLimit(limits, trap);
         }
         long packed;
         try {

@@ -55,8 +55,7 @@ final class GraalWasmInstance implements MacroInstance {
                 }
             }, limits.instantiationTimeout(), t -> context.close(true));
             if (version != ArtifactAbi.VERSION) {
-                throw new SandboxException(Kind.INVALID_MODULE, "module " + sha256 + " speaks Sandcrate ABI version "
-                        + version + ", this runtime speaks " + ArtifactAbi.VERSION + "; update the runtime");
+                throw ArtifactAbi.wrongVersion(sha256, version);
             }
             return created[0];
         } catch (SandboxException | RuntimeException e) {
@@ -68,7 +67,7 @@ final class GraalWasmInstance implements MacroInstance {
     @Override
     public byte[] expand(byte[] wireRequest) throws SandboxException {
         if (!usable) {
-            throw new SandboxException(Kind.DISCARDED, "this instance of module " + sha256 + " was discarded after an earlier failure");
+            throw SandboxException.discarded(sha256);
         }
         try {
             return runner.run(() -> {
@@ -106,7 +105,7 @@ final class GraalWasmInstance implements MacroInstance {
         }
         // GraalWasm has no hook on refused growth; a trap with memory within 1 MiB of the cap is the limit
         if (memory.getBufferSize() + (1 << 20) >= (long) limits.maxMemoryPages() * SandboxLimits.WASM_PAGE_BYTES) {
-            throw new SandboxException(Kind.MEMORY_LIMIT, "macro exceeded the memory limit of " + (limits.maxMemoryBytes() >> 20) + " MiB", trap);
+            throw SandboxException.memoryLimit(limits, trap);
         }
         if (trap.isResourceExhausted()) {
             throw new SandboxException(Kind.TRAP, "macro exhausted its stack (unbounded recursion?)", trap);

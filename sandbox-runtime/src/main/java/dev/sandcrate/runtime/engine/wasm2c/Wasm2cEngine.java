@@ -13,10 +13,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Comparator;
@@ -51,6 +49,9 @@ public final class Wasm2cEngine implements MacroEngine {
     private static final AtomicInteger COMPILES = new AtomicInteger();
     private static final Duration FINISH_ON_EXIT = Duration.ofMinutes(5);
 
+    /** A monitor per compiled file, for the whole JVM: a file lock is held per process, not per thread. */
+    private static final ConcurrentHashMap<Path, Object> COMPILING = new ConcurrentHashMap<>();
+
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(Wasm2cEngine::finishCompiles, "sandcrate-wasm2c-finish"));
     }
@@ -68,8 +69,6 @@ public final class Wasm2cEngine implements MacroEngine {
         }
     }
 
-    /** A monitor per compiled file, for the whole JVM: a file lock is held per process, not per thread. */
-    private static final ConcurrentHashMap<Path, Object> COMPILING = new ConcurrentHashMap<>();
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "sandcrate-wasm2c-watchdog");
         thread.setDaemon(true);
@@ -140,7 +139,6 @@ public final class Wasm2cEngine implements MacroEngine {
     private Optional<MacroModule> load(byte[] wasm, String sha256, Compile compile) throws SandboxException {
         Optional<String> manifest = ArtifactAbi.checkInterface(wasm);
         int pages = limits.maxMemoryPages();
-        byte[] capped = MemoryCap.cap(wasm, pages);
         String name = sha256 + "-" + pages + "pages";
         try {
             Optional<Path> executable;
@@ -155,6 +153,7 @@ public final class Wasm2cEngine implements MacroEngine {
                          FileLock ignored = lockFile.lock()) {
                         executable = compiled(name);
                         if (executable.isEmpty()) {
+                            byte[] capped = MemoryCap.cap(wasm, pages);
                             executable = Optional.of(compile(name, capped, sha256, compile == Compile.IN_BACKGROUND));
                         }
                     }
@@ -193,11 +192,7 @@ public final class Wasm2cEngine implements MacroEngine {
             long start = System.nanoTime();
             Path built = toolchain.compile(capped, work, sha256, lowPriority);
             Files.deleteIfExists(recorded);
-            try {
-                Files.move(built, executable, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(built, executable, StandardCopyOption.REPLACE_EXISTING);
-            }
+            CacheFiles.moveAtomically(built, executable);
             CacheFiles.writeAtomically(recorded, ArtifactAbi.sha256(Files.readAllBytes(executable)).getBytes(StandardCharsets.UTF_8));
             System.err.printf("sandcrate-runtime: compiled module %s in %.1f s into %s%n", sha256, (System.nanoTime() - start) / 1e9, executable);
             return executable;

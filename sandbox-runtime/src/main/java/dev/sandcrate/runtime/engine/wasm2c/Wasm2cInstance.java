@@ -78,8 +78,7 @@ final class Wasm2cInstance implements MacroInstance {
                 throw new SandboxException(Kind.INVALID_MODULE, "module " + sha256 + " trapped while it was instantiated");
             }
             if (hello[1] != ArtifactAbi.VERSION) {
-                throw new SandboxException(Kind.INVALID_MODULE, "module " + sha256 + " speaks Sandcrate ABI version "
-                        + hello[1] + ", this runtime speaks " + ArtifactAbi.VERSION + "; update the runtime");
+                throw ArtifactAbi.wrongVersion(sha256, hello[1]);
             }
             return instance;
         } catch (SandboxException | RuntimeException e) {
@@ -91,7 +90,7 @@ final class Wasm2cInstance implements MacroInstance {
     @Override
     public byte[] expand(byte[] wireRequest) throws SandboxException {
         if (!usable) {
-            throw new SandboxException(Kind.DISCARDED, "this instance of module " + sha256 + " was discarded after an earlier failure");
+            throw SandboxException.discarded(sha256);
         }
         try {
             return withDeadline(limits.timeout(), () -> call(wireRequest));
@@ -138,8 +137,7 @@ final class Wasm2cInstance implements MacroInstance {
                 ArtifactAbi.checkRange(value >>> 32, value & 0xffff_ffffL, memoryBytes, "sandcrate_alloc returned");
                 throw ended("after a bad allocation it could not describe");
             }
-            case MEMORY_LIMIT -> throw new SandboxException(Kind.MEMORY_LIMIT,
-                    "macro exceeded the memory limit of " + (limits.maxMemoryBytes() >> 20) + " MiB");
+            case MEMORY_LIMIT -> throw SandboxException.memoryLimit(limits, null);
             case TRAP -> throw new SandboxException(Kind.TRAP,
                     "macro trapped without a recorded panic (" + new String(payload, StandardCharsets.UTF_8) + ")");
             case EXHAUSTED -> throw new SandboxException(Kind.ENGINE_FAILED, "macro exhausted the host's native stack");
@@ -168,11 +166,8 @@ final class Wasm2cInstance implements MacroInstance {
         }
     }
 
-    /** The process stopped answering: killed at the deadline, or it died. */
+    /** The process stopped answering (withDeadline reports it as a timeout when the deadline killed it). */
     private SandboxException ended(String when) {
-        if (killedAtDeadline) {
-            return InvocationRunner.timedOut(limits.timeout());
-        }
         String how;
         try {
             how = process.waitFor(1, TimeUnit.SECONDS) ? "exit status " + process.exitValue() : "still running";

@@ -85,8 +85,7 @@ final class WasmtimeInstance implements MacroInstance {
             }, timeout.plus(RUNNER_GRACE), thread -> { });
             if (version != ArtifactAbi.VERSION) {
                 created.close();
-                throw new SandboxException(Kind.INVALID_MODULE, "module " + sha256 + " speaks Sandcrate ABI version "
-                        + version + ", this runtime speaks " + ArtifactAbi.VERSION + "; update the runtime");
+                throw ArtifactAbi.wrongVersion(sha256, version);
             }
             return created;
         } catch (SandboxException | RuntimeException e) {
@@ -98,8 +97,7 @@ final class WasmtimeInstance implements MacroInstance {
     @Override
     public byte[] expand(byte[] wireRequest) throws SandboxException {
         if (!usable) {
-            throw new SandboxException(Kind.DISCARDED,
-                    "this instance of module " + sha256 + " was discarded after an earlier failure");
+            throw SandboxException.discarded(sha256);
         }
         try {
             return runner.runSelfInterrupting(() -> {
