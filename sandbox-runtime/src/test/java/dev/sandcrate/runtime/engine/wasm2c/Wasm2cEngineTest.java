@@ -22,10 +22,13 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,6 +74,40 @@ class Wasm2cEngineTest extends MacroEngineContractTest {
         assertEquals(1, rerun.expand(request(0))[2]);
         // too deep for the host's 8 MiB stack: Chicory replays the earlier call, then answers this one
         assertArrayEquals(new byte[] {1, 7, 2}, rerun.expand(request(1)));
+        assertEquals(1, engine.fallbackCount());
+    }
+
+    @Test
+    void aCrashDuringACallNeitherHangsItNorBreaksOtherSessions() throws Exception {
+        SandboxLimits limits = TEST_LIMITS.withTimeout(Duration.ofSeconds(2));
+        FallbackEngine engine = new FallbackEngine(new Wasm2cEngine(limits, sharedCache), new ChicoryEngine(limits));
+        MacroInstance other = engine.load(AbiTestModules.echo()).instantiate();
+        assertArrayEquals(request(0), other.expand(request(0)));
+        byte[] looping = AbiTestModules.loopsForever();
+        MacroInstance session = engine.load(looping).instantiate();
+        long start = System.nanoTime();
+        CompletableFuture<SandboxException> stuck = CompletableFuture.supplyAsync(() -> {
+            try {
+                session.expand(request(0));
+                return null;
+            } catch (SandboxException e) {
+                return e;
+            }
+        });
+        Thread.sleep(300);
+        // a crash in the module's native code while the call runs: its host process dies of SIGSEGV
+        ProcessHandle host = ProcessHandle.current().children()
+                .filter(p -> p.info().command().orElse("").contains(ArtifactAbi.sha256(looping))).findFirst().orElseThrow();
+        assertEquals(0, new ProcessBuilder("kill", "-SEGV", Long.toString(host.pid())).inheritIO().start().waitFor());
+
+        // the call in flight is rerun on Chicory, where this module hits the time limit as it would have
+        SandboxException e = stuck.get(20, TimeUnit.SECONDS);
+        assertEquals(SandboxException.Kind.TIMEOUT, e.kind());
+        assertTrue((System.nanoTime() - start) / 1_000_000 < 10_000);
+        assertEquals(1, engine.fallbackCount());
+        // another session is unaffected, and new ones run on wasm2c again
+        assertArrayEquals(request(0), other.expand(request(0)));
+        assertArrayEquals(request(0), engine.load(AbiTestModules.echo()).instantiate().expand(request(0)));
         assertEquals(1, engine.fallbackCount());
     }
 
