@@ -16,7 +16,7 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         byte[] bytes = Files.readAllBytes(wasm);
-        ArtifactAbi.CheckedModule checked = ArtifactAbi.check(bytes);
+        ArtifactAbi.CheckedModule checked = ArtifactAbi.check(bytes, ArtifactAbi.sha256(bytes));
         System.out.println("file:     " + wasm);
         System.out.println("sha256:   " + checked.sha256());
         System.out.println("size:     " + bytes.length + " bytes");

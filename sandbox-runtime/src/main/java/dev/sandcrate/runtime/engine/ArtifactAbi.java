@@ -58,8 +58,11 @@ public final class ArtifactAbi {
 
     private ArtifactAbi() {}
 
-    /** Parses and checks the module statically; the ABI version is checked by engines after instantiation. */
-    public static CheckedModule check(byte[] wasm) throws SandboxException {
+    /**
+     * Parses and checks the module statically; the ABI version is checked by engines after instantiation.
+     * {@code sha256} is the caller's hash of {@code wasm}.
+     */
+    public static CheckedModule check(byte[] wasm, String sha256) throws SandboxException {
         WasmModule module;
         try {
             module = Parser.parse(wasm);
@@ -68,7 +71,7 @@ public final class ArtifactAbi {
         }
         Optional<String> manifest = checkInterface(new Interface(module.typeSection(), module.importSection(),
                 module.functionSection(), module.exportSection(), module.customSections()));
-        return new CheckedModule(module, sha256(wasm), manifest);
+        return new CheckedModule(module, sha256, manifest);
     }
 
     /**

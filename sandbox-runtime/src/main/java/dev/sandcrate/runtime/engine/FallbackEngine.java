@@ -63,11 +63,6 @@ public final class FallbackEngine implements MacroEngine {
     }
 
     @Override
-    public MacroModule load(byte[] wasm) throws SandboxException {
-        return load(wasm, ArtifactAbi.sha256(wasm));
-    }
-
-    @Override
     public MacroModule load(byte[] wasm, String sha256) throws SandboxException {
         MacroModule fast;
         try {

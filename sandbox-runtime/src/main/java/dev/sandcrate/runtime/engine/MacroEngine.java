@@ -19,14 +19,14 @@ public interface MacroEngine extends AutoCloseable {
      * @throws SandboxException of kind {@link SandboxException.Kind#INVALID_MODULE} if the bytes are not a
      *     usable artifact
      */
-    MacroModule load(byte[] wasm) throws SandboxException;
+    MacroModule load(byte[] wasm, String sha256) throws SandboxException;
 
     /**
-     * {@link #load(byte[])} for a caller that has computed the artifact's sha256 already (the daemon has, to look
-     * it up): hashing a megabyte again costs tens of milliseconds in a runtime that has just started.
+     * {@link #load(byte[], String)} for a caller that has not hashed the artifact (the daemon has, to look it up:
+     * hashing a megabyte again costs tens of milliseconds in a runtime that has just started).
      */
-    default MacroModule load(byte[] wasm, String sha256) throws SandboxException {
-        return load(wasm);
+    default MacroModule load(byte[] wasm) throws SandboxException {
+        return load(wasm, ArtifactAbi.sha256(wasm));
     }
 
     /**

@@ -42,11 +42,6 @@ public final class TieredEngine implements MacroEngine {
     }
 
     @Override
-    public MacroModule load(byte[] wasm) throws SandboxException {
-        return load(wasm, ArtifactAbi.sha256(wasm));
-    }
-
-    @Override
     public MacroModule load(byte[] wasm, String sha256) throws SandboxException {
         Optional<MacroModule> ready = compiled.loadCompiled(wasm, sha256);
         if (ready.isPresent()) {

@@ -49,8 +49,8 @@ public final class ChicoryEngine implements MacroEngine {
     }
 
     @Override
-    public MacroModule load(byte[] wasm) throws SandboxException {
-        ArtifactAbi.CheckedModule checked = ArtifactAbi.check(wasm);
+    public MacroModule load(byte[] wasm, String sha256) throws SandboxException {
+        ArtifactAbi.CheckedModule checked = ArtifactAbi.check(wasm, sha256);
         Function<Instance, Machine> machines;
         try {
             // functions too large for one JVM method run in Chicory's interpreter, silently

@@ -46,8 +46,8 @@ public final class GraalWasmEngine implements MacroEngine {
     }
 
     @Override
-    public MacroModule load(byte[] wasm) throws SandboxException {
-        ArtifactAbi.CheckedModule checked = ArtifactAbi.check(wasm);
+    public MacroModule load(byte[] wasm, String sha256) throws SandboxException {
+        ArtifactAbi.CheckedModule checked = ArtifactAbi.check(wasm, sha256);
         byte[] capped = MemoryCap.cap(wasm, limits.maxMemoryPages());
         Source source;
         try {

@@ -1,6 +1,5 @@
 package dev.sandcrate.runtime.engine.isolated;
 
-import dev.sandcrate.runtime.engine.ArtifactAbi;
 import dev.sandcrate.runtime.engine.InvocationRunner;
 import dev.sandcrate.runtime.engine.MacroEngine;
 import dev.sandcrate.runtime.engine.MacroInstance;
@@ -149,11 +148,6 @@ public final class IsolatedEngine implements MacroEngine, AutoCloseable {
         if (worker != null) {
             worker.close();
         }
-    }
-
-    @Override
-    public MacroModule load(byte[] wasm) throws SandboxException {
-        return load(wasm, ArtifactAbi.sha256(wasm));
     }
 
     @Override

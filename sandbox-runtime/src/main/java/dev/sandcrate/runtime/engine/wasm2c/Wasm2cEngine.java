@@ -115,11 +115,6 @@ public final class Wasm2cEngine implements MacroEngine {
     }
 
     @Override
-    public MacroModule load(byte[] wasm) throws SandboxException {
-        return load(wasm, ArtifactAbi.sha256(wasm));
-    }
-
-    @Override
     public MacroModule load(byte[] wasm, String sha256) throws SandboxException {
         return load(wasm, sha256, Compile.NOW).orElseThrow();
     }

@@ -1,6 +1,5 @@
 package dev.sandcrate.runtime.engine.wasmtime;
 
-import dev.sandcrate.runtime.engine.ArtifactAbi;
 import dev.sandcrate.runtime.engine.InvocationRunner;
 import dev.sandcrate.runtime.engine.MacroEngine;
 import dev.sandcrate.runtime.engine.MacroModule;
@@ -81,11 +80,6 @@ public final class WasmtimeEngine implements MacroEngine {
     @Override
     public SandboxLimits limits() {
         return limits;
-    }
-
-    @Override
-    public MacroModule load(byte[] wasm) throws SandboxException {
-        return load(wasm, ArtifactAbi.sha256(wasm));
     }
 
     @Override
