@@ -14,7 +14,8 @@ public interface MacroEngine extends AutoCloseable {
 
     /**
      * Validates the artifact against the Sandcrate ABI (no imports, the required exports with the right
-     * signatures) and prepares it for fast instantiation (e.g. compiles it to JVM bytecode).
+     * signatures) and prepares it for fast instantiation (e.g. compiles it to JVM bytecode). {@code sha256} is the
+     * caller's hash of {@code wasm}: the module's identity (Wasmtime and wasm2c key their caches on disk by it).
      *
      * @throws SandboxException of kind {@link SandboxException.Kind#INVALID_MODULE} if the bytes are not a
      *     usable artifact
