@@ -60,8 +60,9 @@ public final class Wasm2cEngine implements MacroEngine {
         long deadline = System.nanoTime() + FINISH_ON_EXIT.toNanos();
         synchronized (COMPILES) {
             if (COMPILES.get() > 0) {
-                System.err.println("sandcrate-runtime: exiting after " + COMPILES.get() + " wasm2c compile(s) in progress"
-                        + " finish (at most " + FINISH_ON_EXIT.toMinutes() + " min), so that the next runtime need not start them over");
+                System.err.println("sandcrate-runtime: exiting after " + COMPILES.get()
+                        + " wasm2c compile(s) in progress finish (at most " + FINISH_ON_EXIT.toMinutes()
+                        + " min), so that the next runtime need not start them over");
             }
             while (COMPILES.get() > 0 && System.nanoTime() < deadline) {
                 try {
