@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,6 +49,12 @@ public final class Wasm2cEngine implements MacroEngine {
      */
     private static final AtomicInteger COMPILES = new AtomicInteger();
     private static final Duration FINISH_ON_EXIT = Duration.ofMinutes(5);
+    /**
+     * How long a failed compile keeps every runtime on this machine from compiling that module again: what failed
+     * once (wasm2c refusing the module, cc running out of memory) tends to fail again, and each try costs a large
+     * macro tens of seconds of CPU. Recorded beside the executable it was to make ({@code .failed}).
+     */
+    static final Duration RETRY_FAILED_COMPILE_AFTER = Duration.ofDays(1);
 
     /** A monitor per compiled file, for the whole JVM: a file lock is held per process, not per thread. */
     private static final ConcurrentHashMap<Path, Object> COMPILING = new ConcurrentHashMap<>();
@@ -153,6 +160,7 @@ public final class Wasm2cEngine implements MacroEngine {
                          FileLock ignored = lockFile.lock()) {
                         executable = compiled(name);
                         if (executable.isEmpty()) {
+                            refuseIfFailedRecently(name, sha256);
                             byte[] capped = MemoryCap.cap(wasm, pages);
                             executable = Optional.of(compile(name, capped, sha256, compile == Compile.IN_BACKGROUND));
                         }
@@ -190,7 +198,14 @@ public final class Wasm2cEngine implements MacroEngine {
             System.err.println("sandcrate-runtime: compiling module " + sha256 + " to native code with wasm2c and cc "
                     + String.join(" ", Wasm2cToolchain.CC_FLAGS) + " (once per module; a large macro takes tens of seconds)");
             long start = System.nanoTime();
-            Path built = toolchain.compile(capped, work, sha256, lowPriority);
+            Path built;
+            try {
+                built = toolchain.compile(capped, work, sha256, lowPriority);
+            } catch (SandboxException e) {
+                CacheFiles.writeAtomically(failedRecord(name), (e.kind() + "\n" + e.getMessage()).getBytes(StandardCharsets.UTF_8));
+                throw e;
+            }
+            Files.deleteIfExists(failedRecord(name));
             Files.deleteIfExists(recorded);
             CacheFiles.moveAtomically(built, executable);
             CacheFiles.writeAtomically(recorded, ArtifactAbi.sha256(Files.readAllBytes(executable)).getBytes(StandardCharsets.UTF_8));
@@ -203,6 +218,28 @@ public final class Wasm2cEngine implements MacroEngine {
                 COMPILES.notifyAll();
             }
         }
+    }
+
+    private Path failedRecord(String name) {
+        return directory.resolve(name + ".failed");
+    }
+
+    /** Throws what the last compile of {@code name} failed with, if that was less than a day ago. */
+    private void refuseIfFailedRecently(String name, String sha256) throws IOException, SandboxException {
+        Path failed = failedRecord(name);
+        if (!Files.isRegularFile(failed)) {
+            return;
+        }
+        Instant at = Files.getLastModifiedTime(failed).toInstant();
+        Instant retry = at.plus(RETRY_FAILED_COMPILE_AFTER);
+        if (Instant.now().isAfter(retry)) {
+            return;
+        }
+        String[] record = Files.readString(failed, StandardCharsets.UTF_8).split("\n", 2);
+        SandboxException.Kind kind = record[0].equals(SandboxException.Kind.INVALID_MODULE.name())
+                ? SandboxException.Kind.INVALID_MODULE : SandboxException.Kind.ENGINE_FAILED;
+        throw new SandboxException(kind, "module " + sha256 + " is not compiled again before " + retry + ": compiling it failed at "
+                + at + " (" + (record.length > 1 ? record[1] : record[0]) + "); delete " + failed + " to try now");
     }
 
     private static void deleteTree(Path dir) {

@@ -22,7 +22,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -129,6 +131,54 @@ class Wasm2cEngineTest extends MacroEngineContractTest {
         expandOnce(new Wasm2cEngine(TEST_LIMITS, cache), wasm);
         assertArrayEquals(compiled, Files.readAllBytes(executable), "compiled again, to the same bytes");
         assertNotEquals(modified, Files.getLastModifiedTime(executable).toMillis());
+    }
+
+    @Test
+    void aFailedCompileIsNotStartedAgainForADay() throws Exception {
+        byte[] echo = AbiTestModules.echo();
+        // echo's expand body ends `i64.extend_i32_u i64.or end`: an unassigned opcode instead of i64.or, which only
+        // the code's validation (wasm2c's) finds
+        byte[] broken = echo.clone();
+        int at = indexOf(broken, new byte[] {(byte) 0xad, (byte) 0x84, 0x0b});
+        broken[at + 1] = 0x27;
+        String sha256 = ArtifactAbi.sha256(broken);
+
+        SandboxException first = assertThrows(SandboxException.class,
+                () -> new Wasm2cEngine(TEST_LIMITS, cache).loadInBackground(broken, sha256));
+        assertEquals(SandboxException.Kind.INVALID_MODULE, first.kind());
+        assertTrue(first.getMessage().contains("could not be translated by wasm2c"), first.getMessage());
+
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+        SandboxException again;
+        try {
+            again = assertThrows(SandboxException.class, () -> new Wasm2cEngine(TEST_LIMITS, cache).loadInBackground(broken, sha256));
+        } finally {
+            System.setErr(stderr);
+        }
+        assertFalse(log.toString(StandardCharsets.UTF_8).contains("compiling module"), "the next runtime does not compile it again");
+        assertEquals(SandboxException.Kind.INVALID_MODULE, again.kind());
+        assertTrue(again.getMessage().contains("is not compiled again before") && again.getMessage().contains("could not be translated"),
+                again.getMessage());
+
+        Path record = new Wasm2cEngine(TEST_LIMITS, cache).cacheDirectory()
+                .resolve(sha256 + "-" + TEST_LIMITS.maxMemoryPages() + "pages.failed");
+        Files.setLastModifiedTime(record, FileTime.from(Instant.now().minus(Wasm2cEngine.RETRY_FAILED_COMPILE_AFTER).minusSeconds(60)));
+        SandboxException dayLater = assertThrows(SandboxException.class,
+                () -> new Wasm2cEngine(TEST_LIMITS, cache).loadInBackground(broken, sha256));
+        assertTrue(dayLater.getMessage().contains("could not be translated by wasm2c") && !dayLater.getMessage().contains("not compiled again"),
+                "a day later it is tried again: " + dayLater.getMessage());
+        expandOnce(new Wasm2cEngine(TEST_LIMITS, cache), echo); // other modules compile as before
+    }
+
+    private static int indexOf(byte[] bytes, byte[] part) {
+        for (int i = 0; i + part.length <= bytes.length; i++) {
+            if (java.util.Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
     }
 
     @Test
