@@ -202,7 +202,11 @@ public final class Wasm2cEngine implements MacroEngine {
             try {
                 built = toolchain.compile(capped, work, sha256, lowPriority);
             } catch (SandboxException e) {
-                CacheFiles.writeAtomically(failedRecord(name), (e.kind() + "\n" + e.getMessage()).getBytes(StandardCharsets.UTF_8));
+                try {
+                    CacheFiles.writeAtomically(failedRecord(name), (e.kind() + "\n" + e.getMessage()).getBytes(StandardCharsets.UTF_8));
+                } catch (IOException unrecorded) {
+                    e.addSuppressed(unrecorded); // the next runtime tries again: what failed is still reported
+                }
                 throw e;
             }
             Files.deleteIfExists(failedRecord(name));
