@@ -4,17 +4,27 @@ import com.dylibso.chicory.compiler.Cache;
 import dev.sandcrate.runtime.engine.CacheFiles;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Properties;
+import java.util.zip.CRC32C;
 
 /**
  * Keeps the JVM classes Chicory compiles a module to on disk, so the next daemon (or CLI run) skips the compile,
  * which takes seconds for a megabyte-sized macro. Keyed by Chicory's module digest, under a directory per Chicory
- * version (the stored format is Chicory's own). Writes are atomic, so concurrent runtimes never see a partial file.
+ * version (Chicory's own format behind a header of ours). Writes are atomic, so concurrent runtimes never see a
+ * partial file. Chicory trusts what it reads back (a damaged file failed the load for good, or threw a
+ * NullPointerException), so the header holds a magic and the CRC-32C of Chicory's bytes; a file that does not match is
+ * deleted and the module compiled again.
  */
 final class CompiledClassCache implements Cache {
+
+    private static final byte[] MAGIC = "sandcrate-chicory-classes-1\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int HEADER = MAGIC.length + Long.BYTES;
 
     private final Path dir;
 
@@ -24,11 +34,27 @@ final class CompiledClassCache implements Cache {
 
     @Override
     public byte[] get(String key) throws IOException {
+        Path file = file(key);
+        byte[] stored;
         try {
-            return Files.readAllBytes(file(key));
+            stored = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             return null;
         }
+        if (stored.length >= HEADER && Arrays.equals(stored, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+            byte[] classes = Arrays.copyOfRange(stored, HEADER, stored.length);
+            if (ByteBuffer.wrap(stored, MAGIC.length, Long.BYTES).getLong() == crc(classes)) {
+                return classes;
+            }
+        }
+        System.err.println("sandcrate-runtime: discarding compiled classes that fail their checksum (damaged, or written by an"
+                + " older runtime): " + file + "; compiling the module again");
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // putIfAbsent then keeps it, and the next load compiles again
+        }
+        return null;
     }
 
     @Override
@@ -37,7 +63,14 @@ final class CompiledClassCache implements Cache {
         if (Files.exists(target)) {
             return;
         }
-        CacheFiles.writeAtomically(target, data);
+        CacheFiles.writeAtomically(target, ByteBuffer.allocate(HEADER + data.length)
+                .put(MAGIC).putLong(crc(data)).put(data).array());
+    }
+
+    private static long crc(byte[] bytes) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        return crc.getValue();
     }
 
     private Path file(String key) {

@@ -2,6 +2,7 @@ package dev.sandcrate.runtime.engine.chicory;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.sandcrate.runtime.engine.AbiTestModules;
 import dev.sandcrate.runtime.engine.MacroEngine;
@@ -10,6 +11,7 @@ import dev.sandcrate.runtime.engine.SandboxLimits;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -36,5 +38,29 @@ class ChicoryEngineTest extends MacroEngineContractTest {
         byte[] answer = new ChicoryEngine(TEST_LIMITS, cache).load(AbiTestModules.echo()).instantiate().expand(request);
         assertArrayEquals(request, answer);
         assertEquals(size, Files.size(stored.get(0)));
+    }
+
+    @Test
+    void aDamagedCompiledModuleIsCompiledAgain(@TempDir Path cache) throws Exception {
+        byte[] request = "after damage".getBytes(StandardCharsets.UTF_8);
+        new ChicoryEngine(TEST_LIMITS, cache).load(AbiTestModules.echo());
+        Path stored;
+        try (Stream<Path> files = Files.walk(cache)) {
+            stored = files.filter(p -> p.toString().endsWith(".classes")).findFirst().orElseThrow();
+        }
+        byte[] good = Files.readAllBytes(stored);
+        String key = stored.getFileName().toString().replace(".classes", "");
+        byte[] flipped = good.clone();
+        for (int i = good.length / 2; i < good.length / 2 + 16; i++) {
+            flipped[i] ^= 0x5a;
+        }
+        // each of these failed the load on the old cache (a truncated or altered zip), or threw a NullPointerException
+        List<byte[]> damaged = List.of(Arrays.copyOf(good, good.length / 2), flipped, "garbage".getBytes(StandardCharsets.UTF_8), new byte[0]);
+        for (byte[] bytes : damaged) {
+            Files.write(stored, bytes);
+            byte[] answer = new ChicoryEngine(TEST_LIMITS, cache).load(AbiTestModules.echo()).instantiate().expand(request);
+            assertArrayEquals(request, answer);
+            assertNotNull(new CompiledClassCache(cache).get(key), "the module was compiled and stored again");
+        }
     }
 }
