@@ -19,7 +19,9 @@ import java.util.zip.CRC32C;
  * version (Chicory's own format behind a header of ours). Writes are atomic, so concurrent runtimes never see a
  * partial file. Chicory trusts what it reads back (a damaged file failed the load for good, or threw a
  * NullPointerException), so the header holds a magic and the CRC-32C of Chicory's bytes; a file that does not match is
- * deleted and the module compiled again.
+ * deleted and the module compiled again. The cache never fails a load: Chicory turns an {@link IOException} of
+ * {@code get} or {@code putIfAbsent} into a failed compile, so a cache that cannot be read or written (a full disk, a
+ * read-only home) is only reported, and the module compiled in memory.
  */
 final class CompiledClassCache implements Cache {
 
@@ -33,12 +35,15 @@ final class CompiledClassCache implements Cache {
     }
 
     @Override
-    public byte[] get(String key) throws IOException {
+    public byte[] get(String key) {
         Path file = file(key);
         byte[] stored;
         try {
             stored = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            System.err.println("sandcrate-runtime: cannot read compiled classes " + file + " (" + e + "); compiling the module again");
             return null;
         }
         if (stored.length >= HEADER && Arrays.equals(stored, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
@@ -58,13 +63,18 @@ final class CompiledClassCache implements Cache {
     }
 
     @Override
-    public void putIfAbsent(String key, byte[] data) throws IOException {
+    public void putIfAbsent(String key, byte[] data) {
         Path target = file(key);
         if (Files.exists(target)) {
             return;
         }
-        CacheFiles.writeAtomically(target, ByteBuffer.allocate(HEADER + data.length)
-                .put(MAGIC).putLong(crc(data)).put(data).array());
+        try {
+            CacheFiles.writeAtomically(target, ByteBuffer.allocate(HEADER + data.length)
+                    .put(MAGIC).putLong(crc(data)).put(data).array());
+        } catch (IOException e) {
+            System.err.println("sandcrate-runtime: cannot keep compiled classes in " + target + " (" + e
+                    + "); the module runs, and is compiled again by the next runtime");
+        }
     }
 
     private static long crc(byte[] bytes) {

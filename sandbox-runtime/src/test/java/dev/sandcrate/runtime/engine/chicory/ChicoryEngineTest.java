@@ -63,4 +63,13 @@ class ChicoryEngineTest extends MacroEngineContractTest {
             assertNotNull(new CompiledClassCache(cache).get(key), "the module was compiled and stored again");
         }
     }
+
+    @Test
+    void aCacheThatCannotBeWrittenOrReadDoesNotFailTheLoad(@TempDir Path root) throws Exception {
+        byte[] request = "no cache".getBytes(StandardCharsets.UTF_8);
+        Path cache = root.resolve("cache");
+        Files.writeString(cache, "a file where the cache directory would be"); // every read and write of it fails
+        byte[] answer = new ChicoryEngine(TEST_LIMITS, cache).load(AbiTestModules.echo()).instantiate().expand(request);
+        assertArrayEquals(request, answer);
+    }
 }
