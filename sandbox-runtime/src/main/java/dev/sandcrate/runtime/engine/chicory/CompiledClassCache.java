@@ -43,7 +43,8 @@ final class CompiledClassCache implements Cache {
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
-            System.err.println("sandcrate-runtime: cannot read compiled classes " + file + " (" + e + "); compiling the module again");
+            System.err.println("sandcrate-runtime: cannot read compiled classes " + file + " (" + e
+                    + "); compiling the module again");
             return null;
         }
         if (stored.length >= HEADER && Arrays.equals(stored, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
@@ -52,8 +53,8 @@ final class CompiledClassCache implements Cache {
                 return classes;
             }
         }
-        System.err.println("sandcrate-runtime: discarding compiled classes that fail their checksum (damaged, or written by an"
-                + " older runtime): " + file + "; compiling the module again");
+        System.err.println("sandcrate-runtime: discarding compiled classes that fail their checksum (damaged, or"
+                + " written by an older runtime): " + file + "; compiling the module again");
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {

@@ -55,7 +55,8 @@ class ChicoryEngineTest extends MacroEngineContractTest {
             flipped[i] ^= 0x5a;
         }
         // each of these failed the load on the old cache (a truncated or altered zip), or threw a NullPointerException
-        List<byte[]> damaged = List.of(Arrays.copyOf(good, good.length / 2), flipped, "garbage".getBytes(StandardCharsets.UTF_8), new byte[0]);
+        List<byte[]> damaged = List.of(Arrays.copyOf(good, good.length / 2), flipped,
+                "garbage".getBytes(StandardCharsets.UTF_8), new byte[0]);
         for (byte[] bytes : damaged) {
             Files.write(stored, bytes);
             byte[] answer = new ChicoryEngine(TEST_LIMITS, cache).load(AbiTestModules.echo()).instantiate().expand(request);
