@@ -5,6 +5,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.zip.CRC32C;
 
 /** Files in the runtime's cache, which several runtimes (daemons, CLI runs, engine workers) share. */
 public final class CacheFiles {
@@ -30,5 +31,12 @@ public final class CacheFiles {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(finished, file, StandardCopyOption.REPLACE_EXISTING);
         }
+    }
+
+    /** The CRC-32C a cache keeps beside a file it cannot trust on its own (its intrinsic makes it cheap at start). */
+    public static long crc32c(byte[] bytes) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        return crc.getValue();
     }
 }

@@ -11,7 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Properties;
-import java.util.zip.CRC32C;
 
 /**
  * Keeps the JVM classes Chicory compiles a module to on disk, so the next daemon (or CLI run) skips the compile,
@@ -49,7 +48,7 @@ final class CompiledClassCache implements Cache {
         }
         if (stored.length >= HEADER && Arrays.equals(stored, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
             byte[] classes = Arrays.copyOfRange(stored, HEADER, stored.length);
-            if (ByteBuffer.wrap(stored, MAGIC.length, Long.BYTES).getLong() == crc(classes)) {
+            if (ByteBuffer.wrap(stored, MAGIC.length, Long.BYTES).getLong() == CacheFiles.crc32c(classes)) {
                 return classes;
             }
         }
@@ -71,17 +70,11 @@ final class CompiledClassCache implements Cache {
         }
         try {
             CacheFiles.writeAtomically(target, ByteBuffer.allocate(HEADER + data.length)
-                    .put(MAGIC).putLong(crc(data)).put(data).array());
+                    .put(MAGIC).putLong(CacheFiles.crc32c(data)).put(data).array());
         } catch (IOException e) {
             System.err.println("sandcrate-runtime: cannot keep compiled classes in " + target + " (" + e
                     + "); the module runs, and is compiled again by the next runtime");
         }
-    }
-
-    private static long crc(byte[] bytes) {
-        CRC32C crc = new CRC32C();
-        crc.update(bytes);
-        return crc.getValue();
     }
 
     private Path file(String key) {

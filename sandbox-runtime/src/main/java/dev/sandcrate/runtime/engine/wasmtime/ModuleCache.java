@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 
 /**
  * What a cold Wasmtime load can skip when the module was seen before, kept on disk under a directory per Wasmtime
@@ -176,9 +175,7 @@ final class ModuleCache {
 
     private static String crcOf(Path file) {
         try {
-            CRC32C crc = new CRC32C();
-            crc.update(Files.readAllBytes(file));
-            return "crc32c:" + Long.toHexString(crc.getValue());
+            return "crc32c:" + Long.toHexString(CacheFiles.crc32c(Files.readAllBytes(file)));
         } catch (IOException e) {
             return "unreadable";
         }
